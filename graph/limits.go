@@ -1,0 +1,200 @@
+package graph
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Limits bounds what one operation may ask for, before it runs. Each limit
+// is an option of `digidip serve`; zero means the default, not "no limit".
+type Limits struct {
+	// MaxCost is the most a query may cost: the number of objects it may
+	// return, with each list counting `first` (or its fixed bound) times the
+	// cost of what is under it. Default 20000.
+	MaxCost int
+	// MaxDepth is the deepest selection nesting, fragments expanded.
+	// Default 15.
+	MaxDepth int
+	// MaxAliases is how many aliased fields an operation may hold, fragments
+	// expanded. Default 30.
+	MaxAliases int
+	// MaxExpanded is how many fields an operation may hold once its
+	// fragments are expanded: it stops fragment bombs before the cost walk
+	// expands them. Default 20000.
+	MaxExpanded int
+
+	es graphql.ExecutableSchema
+}
+
+// Limit defaults.
+const (
+	DefaultMaxCost     = 20000
+	DefaultMaxDepth    = 15
+	DefaultMaxAliases  = 30
+	DefaultMaxExpanded = 20000
+)
+
+func (l *Limits) withDefaults() {
+	if l.MaxCost <= 0 {
+		l.MaxCost = DefaultMaxCost
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxAliases <= 0 {
+		l.MaxAliases = DefaultMaxAliases
+	}
+	if l.MaxExpanded <= 0 {
+		l.MaxExpanded = DefaultMaxExpanded
+	}
+}
+
+func init() {
+	// Limit errors are the client's protocol mistakes: 400 under
+	// application/graphql-response+json, like a validation error.
+	for _, c := range []string{CodeComplexity, CodeDepth, CodeAliases} {
+		errcode.RegisterErrorType(c, errcode.KindProtocol)
+	}
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.OperationContextMutator
+	graphql.ResponseInterceptor
+} = &Limits{}
+
+// ExtensionName names the extension for gqlgen.
+func (l *Limits) ExtensionName() string { return "DigidipLimits" }
+
+// Validate keeps the schema, which the cost walk needs.
+func (l *Limits) Validate(es graphql.ExecutableSchema) error {
+	l.withDefaults()
+	l.es = es
+	return nil
+}
+
+// Cost is what the response reports in `extensions.cost`.
+type Cost struct {
+	Requested int `json:"requested"`
+	Limit     int `json:"limit"`
+}
+
+const costStat = "DigidipCost"
+
+// shape is what a selection set amounts to once fragments are expanded.
+type shape struct {
+	depth, aliases, fields int
+}
+
+func (s shape) add(o shape, mult int) shape {
+	return shape{
+		depth:   max(s.depth, o.depth),
+		aliases: capAdd(s.aliases, capMul(o.aliases, mult)),
+		fields:  capAdd(s.fields, capMul(o.fields, mult)),
+	}
+}
+
+const ceiling = 1 << 40
+
+func capAdd(a, b int) int { return min(a+b, ceiling) }
+func capMul(a, b int) int {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	if a > ceiling/b {
+		return ceiling
+	}
+	return a * b
+}
+
+// measure walks a selection set once per fragment (memoised), so a fragment
+// spread ten thousand times costs one walk, and reports what the expanded
+// operation would hold.
+func measure(doc *ast.QueryDocument, set ast.SelectionSet, memo map[string]shape) shape {
+	var s shape
+	for _, sel := range set {
+		switch x := sel.(type) {
+		case *ast.Field:
+			child := measure(doc, x.SelectionSet, memo)
+			f := shape{depth: child.depth + 1, aliases: child.aliases, fields: capAdd(child.fields, 1)}
+			if x.Alias != "" && x.Alias != x.Name {
+				f.aliases = capAdd(f.aliases, 1)
+			}
+			s = s.add(f, 1)
+		case *ast.InlineFragment:
+			s = s.add(measure(doc, x.SelectionSet, memo), 1)
+		case *ast.FragmentSpread:
+			fs, ok := memo[x.Name]
+			if !ok {
+				memo[x.Name] = shape{} // a cycle, if validation missed one, counts as empty
+				if def := doc.Fragments.ForName(x.Name); def != nil {
+					fs = measure(doc, def.SelectionSet, memo)
+				}
+				memo[x.Name] = fs
+			}
+			s = s.add(fs, 1)
+		}
+	}
+	return s
+}
+
+func limitError(code, msg string, ext map[string]any) *gqlerror.Error {
+	err := gqlerror.Errorf("%s", msg)
+	err.Extensions = map[string]any{"code": code}
+	for k, v := range ext {
+		err.Extensions[k] = v
+	}
+	return err
+}
+
+// MutateOperationContext rejects an operation over a limit before it runs.
+func (l *Limits) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
+	op := opCtx.Operation
+	if op == nil {
+		return nil
+	}
+	s := measure(opCtx.Doc, op.SelectionSet, map[string]shape{})
+	if s.depth > l.MaxDepth {
+		return limitError(CodeDepth, "query is nested "+itoa(s.depth)+" deep; the limit is "+itoa(l.MaxDepth),
+			map[string]any{"depth": s.depth, "limit": l.MaxDepth})
+	}
+	if s.aliases > l.MaxAliases {
+		return limitError(CodeAliases, "query has "+itoa(s.aliases)+" aliases; the limit is "+itoa(l.MaxAliases),
+			map[string]any{"aliases": s.aliases, "limit": l.MaxAliases})
+	}
+	if s.fields > l.MaxExpanded {
+		return limitError(CodeComplexity, "query holds "+itoa(s.fields)+" fields once its fragments are expanded; the limit is "+itoa(l.MaxExpanded),
+			map[string]any{"cost": Cost{Requested: s.fields, Limit: l.MaxExpanded}})
+	}
+	cost := complexity.Calculate(ctx, l.es, op, opCtx.Variables)
+	c := Cost{Requested: cost, Limit: l.MaxCost}
+	opCtx.Stats.SetExtension(costStat, c)
+	if cost > l.MaxCost {
+		return limitError(CodeComplexity, "query costs "+itoa(cost)+"; the limit is "+itoa(l.MaxCost)+" (lower `first`, or ask for less under lists)",
+			map[string]any{"cost": c})
+	}
+	return nil
+}
+
+// InterceptResponse reports the operation's cost in every response.
+func (l *Limits) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if opCtx := graphql.GetOperationContext(ctx); opCtx != nil {
+		if c, ok := opCtx.Stats.GetExtension(costStat).(Cost); ok {
+			graphql.RegisterExtension(ctx, "cost", c)
+		}
+	}
+	return next(ctx)
+}
+
+func itoa(n int) string {
+	if n >= ceiling {
+		return "more than 10^12"
+	}
+	return strconv.Itoa(n)
+}

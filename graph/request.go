@@ -1,0 +1,281 @@
+package graph
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/digidip/digidip/graph/model"
+	"github.com/digidip/digidip/store"
+)
+
+type graphKey struct{}
+
+// WithGraph pins the read model a request works on; the server calls it once
+// per request, so every resolver of one response reads the same version.
+func WithGraph(ctx context.Context, g *store.Graph) context.Context {
+	return context.WithValue(ctx, graphKey{}, g)
+}
+
+func (r *Resolver) graph(ctx context.Context) *store.Graph {
+	if g, ok := ctx.Value(graphKey{}).(*store.Graph); ok {
+		return g
+	}
+	return r.Store.Graph()
+}
+
+// Error codes in `extensions.code`.
+const (
+	CodeBadInput   = "BAD_USER_INPUT"
+	CodeBadCursor  = "BAD_CURSOR"
+	CodeNotFound   = "NOT_FOUND"
+	CodeInternal   = "INTERNAL"
+	CodeComplexity = "COMPLEXITY_LIMIT_EXCEEDED"
+	CodeDepth      = "DEPTH_LIMIT_EXCEEDED"
+	CodeAliases    = "ALIAS_LIMIT_EXCEEDED"
+	CodeTimeout    = "TIMEOUT"
+)
+
+// userError is an error the client caused and may read.
+type userError struct {
+	code string
+	msg  string
+}
+
+func (e *userError) Error() string { return e.msg }
+
+func badInput(format string, args ...any) error {
+	return &userError{code: CodeBadInput, msg: fmt.Sprintf(format, args...)}
+}
+
+// ErrorPresenter turns resolver errors into GraphQL errors: the client's own
+// mistakes keep their message and get a code; anything else (a store
+// failure, a bug) becomes INTERNAL with no detail, and is logged by the
+// server under the request id.
+func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {
+		return gqlErr
+	}
+	path := graphql.GetPath(ctx)
+	var ue *userError
+	switch {
+	case errors.As(err, &ue):
+		return coded(path, ue.code, ue.msg)
+	case errors.Is(err, store.ErrNotFound):
+		return coded(path, CodeNotFound, err.Error())
+	case errors.Is(err, store.ErrInvalidArgument):
+		return coded(path, CodeBadInput, strings.TrimSuffix(err.Error(), ": "+store.ErrInvalidArgument.Error()))
+	case errors.Is(err, context.DeadlineExceeded):
+		return coded(path, CodeTimeout, "the request took longer than its deadline")
+	case errors.Is(err, context.Canceled):
+		return coded(path, CodeTimeout, "the request was cancelled")
+	}
+	if errors.As(err, &gqlErr) && gqlErr.Rule != "" {
+		// validation and parse errors from gqlparser: the client's doing
+		return gqlErr
+	}
+	return coded(path, CodeInternal, "internal error")
+}
+
+func coded(path ast.Path, code, msg string) *gqlerror.Error {
+	return &gqlerror.Error{
+		Message:    msg,
+		Path:       path,
+		Extensions: map[string]any{"code": code},
+	}
+}
+
+// IsInternal reports whether a presented error hides an internal failure.
+func IsInternal(e *gqlerror.Error) bool { return e.Extensions["code"] == CodeInternal }
+
+// Page sizes.
+const (
+	DefaultFirst = 20
+	MaxFirst     = 100
+)
+
+func firstArg(first *int, def, max int) (int, error) {
+	if first == nil {
+		return def, nil
+	}
+	if *first < 1 || *first > max {
+		return 0, badInput("first must be between 1 and %d, not %d", max, *first)
+	}
+	return *first, nil
+}
+
+const cursorPrefix = "v1:"
+
+func encodeCursor(key string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + key))
+}
+
+// decodeCursor reads an `after` cursor: the key of the last item seen.
+func decodeCursor(after *string) (string, error) {
+	if after == nil {
+		return "", nil
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(*after)
+	if err != nil || !strings.HasPrefix(string(raw), cursorPrefix) || len(raw) > 1024 {
+		return "", &userError{code: CodeBadCursor, msg: "after is not a cursor this API gave out"}
+	}
+	return string(raw[len(cursorPrefix):]), nil
+}
+
+// page cuts one page out of a list sorted by key: the items after the
+// cursor's key, at most first of them. Keyset paging keeps pages stable
+// while the data is reloaded.
+func page[T any](items []T, key func(T) string, first *int, after *string) (out []T, cursors []string, info *model.PageInfo, err error) {
+	n, err := firstArg(first, DefaultFirst, MaxFirst)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	from, err := decodeCursor(after)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	start := 0
+	if after != nil {
+		start = sort.Search(len(items), func(i int) bool { return key(items[i]) > from })
+	}
+	end := min(start+n, len(items))
+	out = items[start:end]
+	cursors = make([]string, len(out))
+	for i, it := range out {
+		cursors[i] = encodeCursor(key(it))
+	}
+	info = &model.PageInfo{HasNextPage: end < len(items), HasPreviousPage: start > 0}
+	if len(cursors) > 0 {
+		info.StartCursor = &cursors[0]
+		info.EndCursor = &cursors[len(cursors)-1]
+	}
+	return out, cursors, info, nil
+}
+
+func relationConnection(rels []*store.Relation, first *int, after *string) (*model.RelationConnection, error) {
+	items, cursors, info, err := page(rels, func(r *store.Relation) string { return r.ID }, first, after)
+	if err != nil {
+		return nil, err
+	}
+	c := &model.RelationConnection{Nodes: items, PageInfo: info, TotalCount: len(rels)}
+	c.Edges = make([]*model.RelationEdge, len(items))
+	for i, r := range items {
+		c.Edges[i] = &model.RelationEdge{Cursor: cursors[i], Node: r}
+	}
+	return c, nil
+}
+
+func entityConnection(ents []*store.Entity, first *int, after *string) (*model.EntityConnection, error) {
+	items, cursors, info, err := page(ents, func(e *store.Entity) string { return e.ID }, first, after)
+	if err != nil {
+		return nil, err
+	}
+	c := &model.EntityConnection{Nodes: items, PageInfo: info, TotalCount: len(ents)}
+	c.Edges = make([]*model.EntityEdge, len(items))
+	for i, e := range items {
+		c.Edges[i] = &model.EntityEdge{Cursor: cursors[i], Node: e}
+	}
+	return c, nil
+}
+
+// predicateEnum maps a stored predicate id ("calls-on") to the schema's enum
+// (CALLS_ON). A predicate the schema does not know is an internal error: the
+// data and the schema must agree, and a test holds them to it.
+func predicateEnum(id string) (model.Predicate, error) {
+	p := model.Predicate(strings.ToUpper(strings.ReplaceAll(id, "-", "_")))
+	if !p.IsValid() {
+		return "", fmt.Errorf("predicate %q is not in the schema", id)
+	}
+	return p, nil
+}
+
+// PredicateID maps the schema's enum to the stored predicate id.
+func PredicateID(p model.Predicate) string {
+	return strings.ToLower(strings.ReplaceAll(string(p), "_", "-"))
+}
+
+func predicateIDs(ps []model.Predicate) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = PredicateID(p)
+	}
+	return out
+}
+
+func optPredicate(p *model.Predicate) []string {
+	if p == nil {
+		return nil
+	}
+	return []string{PredicateID(*p)}
+}
+
+func toKinds(ks []model.Kind) []store.Kind {
+	out := make([]store.Kind, len(ks))
+	for i, k := range ks {
+		out[i] = store.Kind(k)
+	}
+	return out
+}
+
+func toDirection(d *model.Direction, def store.Direction) store.Direction {
+	if d == nil {
+		return def
+	}
+	switch *d {
+	case model.DirectionOut:
+		return store.Out
+	case model.DirectionIn:
+		return store.In
+	}
+	return store.Both
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func optID(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// neighbours lists the distinct entities at the far end of an entity's
+// relations, in relation order.
+func neighbours(g *store.Graph, id string, dir store.Direction, preds []string, limit int) []*store.Entity {
+	var out []*store.Entity
+	seen := map[string]bool{}
+	for _, r := range g.Neighbours(id, dir, preds) {
+		other := r.Object
+		if r.Object == id {
+			other = r.Subject
+		}
+		if seen[other] {
+			continue
+		}
+		seen[other] = true
+		if e := g.Entity(other); e != nil {
+			out = append(out, e)
+		}
+		if limit > 0 && len(out) == limit {
+			break
+		}
+	}
+	return out
+}
+
+// Search text longer than this is refused: no name is that long, and
+// folding it costs time for nothing.
+const maxSearchText = 200

@@ -1,0 +1,85 @@
+package graph_test
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/vektah/gqlparser/v2"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/graph"
+	"github.com/digidip/digidip/graph/model"
+	"github.com/digidip/digidip/loaders"
+)
+
+// The Predicate enum is generated from the data; a curator who adds a
+// predicate and forgets `go generate ./...` fails here.
+func TestPredicateEnumFollowsTheData(t *testing.T) {
+	ds, err := loaders.Read(data.FS(), "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromData, fromSchema []string
+	for _, p := range ds.Predicates {
+		fromData = append(fromData, p.ID)
+	}
+	for _, p := range model.AllPredicate {
+		fromSchema = append(fromSchema, graph.PredicateID(p))
+	}
+	sort.Strings(fromData)
+	sort.Strings(fromSchema)
+	if len(fromData) != len(fromSchema) {
+		t.Fatalf("data has %d predicates, the schema %d: run go generate ./...", len(fromData), len(fromSchema))
+	}
+	for i := range fromData {
+		if fromData[i] != fromSchema[i] {
+			t.Fatalf("data predicate %q, schema %q: run go generate ./...", fromData[i], fromSchema[i])
+		}
+	}
+}
+
+// Every type, field, argument and enum value of the contract says what it is.
+func TestSchemaDescribesEverything(t *testing.T) {
+	files, _ := filepath.Glob("../schema/*.graphql")
+	var sources []*ast.Source
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, &ast.Source{Name: f, Input: string(b)})
+	}
+	schema, err := gqlparser.LoadSchema(sources...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, def := range schema.Types {
+		if def.BuiltIn {
+			continue
+		}
+		if def.Description == "" {
+			t.Errorf("type %s has no description", name)
+		}
+		for _, f := range def.Fields {
+			if len(f.Name) > 1 && f.Name[:2] == "__" {
+				continue
+			}
+			if f.Description == "" {
+				t.Errorf("field %s.%s has no description", name, f.Name)
+			}
+			for _, a := range f.Arguments {
+				if a.Description == "" {
+					t.Errorf("argument %s.%s(%s) has no description", name, f.Name, a.Name)
+				}
+			}
+		}
+		for _, v := range def.EnumValues {
+			if v.Description == "" {
+				t.Errorf("enum value %s.%s has no description", name, v.Name)
+			}
+		}
+	}
+}

@@ -1,0 +1,240 @@
+package loaders
+
+import (
+	"path"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/digidip/digidip/store"
+)
+
+func (r *reader) readPredicates(name string) {
+	f, data, ok := r.open(name)
+	if !ok {
+		return
+	}
+	root, ok := f.parse(data)
+	if !ok {
+		return
+	}
+	for _, n := range f.list(root, "predicates.yaml") {
+		pf, ok := f.mapping(n, "a predicate", "id", "label", "inverse", "definition", "example")
+		if !ok {
+			continue
+		}
+		p := &store.Predicate{
+			ID:         pf.str("id", true),
+			Label:      pf.str("label", true),
+			Inverse:    pf.str("inverse", false),
+			Definition: pf.str("definition", true),
+		}
+		if p.ID == "" {
+			continue
+		}
+		if !slug.MatchString(p.ID) {
+			f.problem(pf.line("id"), "predicate id %q is not a kebab-case slug", p.ID)
+			continue
+		}
+		if _, dup := r.preds[p.ID]; dup {
+			f.problem(pf.line("id"), "duplicate predicate %q", p.ID)
+			continue
+		}
+		if strings.Contains(strings.TrimSpace(p.Definition), "\n") {
+			f.problem(pf.line("definition"), "definition must be one line")
+		}
+		if pf.has("example") {
+			if ev, ok := r.evidence(f, pf.m["example"], ""); ok {
+				p.Example = &ev
+			}
+		}
+		r.preds[p.ID] = p
+		r.ds.Predicates = append(r.ds.Predicates, p)
+	}
+}
+
+func (r *reader) readEntities(name string) {
+	f, data, ok := r.open(name)
+	if !ok {
+		return
+	}
+	root, ok := f.parse(data)
+	if !ok {
+		return
+	}
+	for _, n := range f.list(root, path.Base(name)) {
+		ef, ok := f.mapping(n, "an entity", "id", "name", "kind", "aliases", "common", "description", "facts")
+		if !ok {
+			continue
+		}
+		e := &store.Entity{
+			ID:          ef.str("id", true),
+			Name:        ef.str("name", true),
+			Kind:        store.Kind(ef.str("kind", true)),
+			Aliases:     ef.strs("aliases"),
+			Common:      ef.strs("common"),
+			Description: ef.str("description", true),
+		}
+		if e.ID == "" {
+			continue
+		}
+		if !slug.MatchString(e.ID) {
+			f.problem(ef.line("id"), "entity id %q is not a kebab-case slug", e.ID)
+			continue
+		}
+		if prev, dup := r.entityAt[e.ID]; dup {
+			f.problem(ef.line("id"), "duplicate entity id %q (first defined at %s:%d)", e.ID, prev.File, prev.Line)
+			continue
+		}
+		if r.docs[e.ID] != nil {
+			f.problem(ef.line("id"), "entity id %q is already a document id", e.ID)
+			continue
+		}
+		if e.Kind != "" && !e.Kind.Valid() {
+			f.problem(ef.line("kind"), "unknown kind %q (known: %s)", e.Kind, kindList())
+		}
+		if strings.Contains(strings.TrimSpace(e.Description), "\n") {
+			f.problem(ef.line("description"), "description must be one line")
+		}
+		for _, fn := range ef.list("facts", false) {
+			if fact, ok := r.fact(f, fn); ok {
+				e.Facts = append(e.Facts, fact)
+			}
+		}
+		r.entities[e.ID] = e
+		r.entityAt[e.ID] = Problem{File: f.name, Line: ef.line("id")}
+		r.ds.Entities = append(r.ds.Entities, e)
+	}
+}
+
+func kindList() string {
+	ks := make([]string, len(store.Kinds))
+	for i, k := range store.Kinds {
+		ks[i] = string(k)
+	}
+	return strings.Join(ks, ", ")
+}
+
+func (r *reader) fact(f *file, n *yaml.Node) (store.Fact, bool) {
+	ff, ok := f.mapping(n, "a fact", "key", "text", "date", "precision", "number", "unit", "evidence")
+	if !ok {
+		return store.Fact{}, false
+	}
+	fact := store.Fact{
+		Key:       ff.str("key", true),
+		Text:      ff.str("text", true),
+		Date:      ff.str("date", false),
+		Precision: ff.str("precision", false),
+		Number:    ff.number("number"),
+		Unit:      ff.str("unit", false),
+	}
+	good := fact.Key != "" && fact.Text != ""
+	if fact.Key != "" && !slices.Contains(store.FactKeys, fact.Key) {
+		f.problem(ff.line("key"), "unknown fact key %q (known: %s)", fact.Key, strings.Join(store.FactKeys, ", "))
+		good = false
+	}
+	if fact.Date != "" && !isoDate.MatchString(fact.Date) {
+		f.problem(ff.line("date"), "date %q is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD, or YYYY-21..24 for a season)", fact.Date)
+		good = false
+	}
+	if fact.Precision != "" && !precision[fact.Precision] {
+		f.problem(ff.line("precision"), "unknown precision %q (known: year, season, month, day)", fact.Precision)
+		good = false
+	}
+	if fact.Date != "" && fact.Precision == "" {
+		fact.Precision = datePrecision(fact.Date)
+	}
+	if !ff.has("evidence") {
+		f.problem(n.Line, "a fact needs evidence: {doc, para, quote}")
+		return fact, false
+	}
+	ev, ok := r.evidence(f, ff.m["evidence"], "")
+	if !ok {
+		return fact, false
+	}
+	fact.Evidence = ev
+	return fact, good
+}
+
+// datePrecision reads the precision off an ISO 8601 / EDTF date.
+func datePrecision(d string) string {
+	switch {
+	case len(d) == 4:
+		return "year"
+	case len(d) == 7 && d[5] == '2':
+		return "season"
+	case len(d) == 7:
+		return "month"
+	}
+	return "day"
+}
+
+func (r *reader) readRelations(name string) {
+	f, data, ok := r.open(name)
+	if !ok {
+		return
+	}
+	root, ok := f.parse(data)
+	if !ok {
+		return
+	}
+	rf, ok := f.mapping(root, "a relations file", "doc", "relations")
+	if !ok {
+		return
+	}
+	doc := rf.str("doc", false)
+	if doc != "" && r.docs[doc] == nil {
+		f.problem(rf.line("doc"), "unknown document %q", doc)
+		return
+	}
+	for _, n := range rf.list("relations", true) {
+		xf, ok := f.mapping(n, "a relation", "subject", "predicate", "object", "verb", "implied", "evidence")
+		if !ok {
+			continue
+		}
+		rel := &store.Relation{
+			Subject:   xf.str("subject", true),
+			Predicate: xf.str("predicate", true),
+			Object:    xf.str("object", true),
+			Verb:      xf.str("verb", false),
+			Implied:   xf.boolean("implied"),
+		}
+		good := rel.Subject != "" && rel.Predicate != "" && rel.Object != ""
+		for _, k := range []string{"subject", "object"} {
+			id := xf.str(k, false)
+			if id != "" && r.entities[id] == nil {
+				f.problem(xf.line(k), "unknown entity %q as %s%s", id, k, r.suggest(id))
+				good = false
+			}
+		}
+		if rel.Predicate != "" && r.preds[rel.Predicate] == nil {
+			f.problem(xf.line("predicate"), "unknown predicate %q (define it in graph/predicates.yaml)", rel.Predicate)
+			good = false
+		}
+		evs := xf.list("evidence", false)
+		if len(evs) == 0 {
+			f.problem(xf.node.Line, "a relation needs at least one evidence item")
+			good = false
+		}
+		for _, en := range evs {
+			ev, ok := r.evidence(f, en, doc)
+			if !ok {
+				good = false
+				continue
+			}
+			rel.Evidence = append(rel.Evidence, ev)
+		}
+		if !good {
+			continue
+		}
+		rel.ID = store.RelationID(rel.Subject, rel.Predicate, rel.Object)
+		if prev, dup := r.relAt[rel.ID]; dup {
+			f.problem(xf.node.Line, "relation %s is stated again (first at %s:%d): add the evidence to the first", rel.ID, prev.File, prev.Line)
+			continue
+		}
+		r.relAt[rel.ID] = Problem{File: f.name, Line: xf.node.Line}
+		r.relations[rel.ID] = rel
+		r.ds.Relations = append(r.ds.Relations, rel)
+	}
+}

@@ -1,0 +1,242 @@
+package loaders_test
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/loaders"
+	"github.com/digidip/digidip/store"
+)
+
+// good is the small, valid data set the bad cases are derived from.
+func good(t *testing.T) fstest.MapFS {
+	t.Helper()
+	m := fstest.MapFS{}
+	root := "testdata/good"
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		m[filepath.ToSlash(rel)] = &fstest.MapFile{Data: data}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+type patch struct {
+	file, old, new string
+}
+
+func apply(t *testing.T, m fstest.MapFS, ps []patch) {
+	t.Helper()
+	for _, p := range ps {
+		f, ok := m[p.file]
+		if !ok {
+			m[p.file] = &fstest.MapFile{Data: []byte(p.new)}
+			continue
+		}
+		s := string(f.Data)
+		if !strings.Contains(s, p.old) {
+			t.Fatalf("patch: %q not in %s", p.old, p.file)
+		}
+		m[p.file] = &fstest.MapFile{Data: []byte(strings.Replace(s, p.old, p.new, 1))}
+	}
+}
+
+func TestGoodData(t *testing.T) {
+	ds, err := loaders.Read(good(t), "good")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := store.NewGraph(ds)
+	mentions := map[string][]string{}
+	for _, d := range g.Documents() {
+		for _, p := range d.Paragraphs {
+			mentions[p.Number] = p.Mentions
+		}
+	}
+	want := map[string][]string{
+		// "Council" alone; the Commission and the EIB by aliases; "D4D Hub" by alias
+		"1": {"council", "commission", "eib", "d4d-hub", "global-gateway"},
+		// "ITU Council" is one entity, not the ITU and the Council; the D4D Hub
+		// by its full name; Luleå with its accent
+		"2":   {"commission", "itu-council", "itu", "d4d-hub", "lulea-university"},
+		"fn1": {"global-gateway"},
+	}
+	if !reflect.DeepEqual(mentions, want) {
+		t.Errorf("mentions:\n got %v\nwant %v", mentions, want)
+	}
+	r := g.Relation("commission/coordinates-with/itu")
+	if r == nil || len(r.Evidence) != 2 {
+		t.Fatalf("relation with two evidence items: %+v", r)
+	}
+	p := g.Paragraph("memo:2")
+	for _, e := range r.Evidence {
+		if got := string([]rune(p.Text)[e.Start:e.End]); got != e.Quote {
+			t.Errorf("evidence %s: text[%d:%d] = %q, quote %q", e.ID(), e.Start, e.End, got, e.Quote)
+		}
+	}
+	// the second "ITU" of the paragraph, not the one in "ITU Council"
+	if e := r.Evidence[1]; e.Quote != "ITU" || e.Start != 56 {
+		t.Errorf("occurrence 2 of ITU at %d", e.Start)
+	}
+	if d := g.Document("memo"); d.SHA256 == "" || d.Paragraphs[0].Notes[0] != "memo:fn1" {
+		t.Errorf("document: %+v", d)
+	}
+	if e := g.Entity("global-gateway"); len(e.Facts) != 1 || e.Facts[0].Precision != "day" {
+		t.Errorf("facts: %+v", e.Facts)
+	}
+}
+
+func TestBadData(t *testing.T) {
+	rel := "graph/relations/memo.yaml"
+	ent := "graph/entities/all.yaml"
+	tests := []struct {
+		name    string
+		patches []patch
+		want    []string
+	}{
+		{"misspelt entity id", []patch{{rel, "object: commission\n    verb", "object: commision\n    verb"}},
+			[]string{`bad/graph/relations/memo.yaml:5: unknown entity "commision" as object (did you mean "commission"?)`}},
+		{"duplicate entity id", []patch{{"graph/entities/more.yaml", "", "- id: eib\n  name: EIB again\n  kind: ACTOR\n  description: x\n"}},
+			[]string{`bad/graph/entities/more.yaml:1: duplicate entity id "eib" (first defined at bad/graph/entities/all.yaml:11)`}},
+		{"unknown kind", []patch{{ent, "kind: FORUM\n  aliases: [ITU]", "kind: ORGANISATION\n  aliases: [ITU]"}},
+			[]string{`bad/graph/entities/all.yaml:34: unknown kind "ORGANISATION" (known: ACTOR, COUNTRY, REGION, PERSON, FORUM, PARTNERSHIP, INSTRUMENT, POLICY, COMMITMENT, TOPIC, EVENT)`}},
+		{"unknown predicate", []patch{{rel, "predicate: funds", "predicate: finances"}},
+			[]string{`bad/graph/relations/memo.yaml:17: unknown predicate "finances" (define it in graph/predicates.yaml)`}},
+		{"paragraph that does not exist", []patch{{rel, `{para: "1", quote: "in line`, `{para: "9", quote: "in line`}},
+			[]string{`bad/graph/relations/memo.yaml:26: document memo has no paragraph "9"`}},
+		{"quote not in its paragraph", []patch{{rel, "quote: \"calls on the Commission\"", "quote: \"calls upon the Commission\""}},
+			[]string{`bad/graph/relations/memo.yaml:9: quote not found in memo:1: "calls upon the Commission"`}},
+		{"quote in another paragraph", []patch{{rel, `{para: "2", quote: "partners with`, `{para: "1", quote: "partners with`}},
+			[]string{`bad/graph/relations/memo.yaml:42: quote not found in memo:1: "partners with Luleå University"`}},
+		{"occurrence past the last", []patch{{rel, "occurrence: 2", "occurrence: 3"}},
+			[]string{`bad/graph/relations/memo.yaml:32: quote occurs fewer than 3 times in memo:2`}},
+		{"malformed YAML", []patch{{rel, `quote: "the EIB to fund the D4D Hub"}`, `quote: "the EIB to fund the D4D Hub"`}},
+			[]string{`bad/graph/relations/memo.yaml:15: malformed YAML: did not find expected ',' or '}'`}},
+		{"unknown field", []patch{{rel, "implied: true", "implyed: true"}},
+			[]string{`bad/graph/relations/memo.yaml:19: unknown field "implyed" in a relation (known: evidence, implied, object, predicate, subject, verb)`}},
+		{"relation without evidence", []patch{{rel, "    evidence:\n      - {para: \"2\", quote: \"partners with Luleå University\"}\n", ""}},
+			[]string{`bad/graph/relations/memo.yaml:38: a relation needs at least one evidence item`}},
+		{"relation stated twice", []patch{{rel, "  - subject: eib\n", "  - subject: eib\n    predicate: funds\n    object: d4d-hub\n    evidence: [{para: \"1\", quote: \"EIB\"}]\n  - subject: eib\n"}},
+			[]string{`bad/graph/relations/memo.yaml:20: relation eib/funds/d4d-hub is stated again (first at bad/graph/relations/memo.yaml:16): add the evidence to the first`}},
+		{"unknown document", []patch{{rel, "doc: memo", "doc: memo-2"}},
+			[]string{`bad/graph/relations/memo.yaml:1: unknown document "memo-2"`}},
+		{"bad fact date", []patch{{ent, `date: "2024-01-15"`, `date: "15 January 2024"`}},
+			[]string{`bad/graph/entities/all.yaml:30: date "15 January 2024" is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD, or YYYY-21..24 for a season)`}},
+		{"id not a slug", []patch{{ent, "id: itu-council", "id: ITU_Council"}},
+			[]string{
+				`bad/graph/entities/all.yaml:37: entity id "ITU_Council" is not a kebab-case slug`,
+				`bad/graph/relations/memo.yaml:35: unknown entity "itu-council" as object`,
+			}},
+		{"paragraph not in the source", []patch{{"sources/memo.yaml", "See the Global Gateway.", "See the Global Gateway and more."}},
+			[]string{`bad/sources/memo.yaml:19: paragraph "fn1": text is not in the source file memo.md (compared with Markdown removed and spaces folded)`}},
+		{"several problems, all reported", []patch{
+			{rel, "object: commission\n    verb", "object: commision\n    verb"},
+			{rel, "predicate: funds", "predicate: finances"},
+			{ent, "kind: FORUM\n  aliases: [ITU]", "kind: ORGANISATION\n  aliases: [ITU]"},
+		}, []string{
+			`bad/graph/entities/all.yaml:34: unknown kind "ORGANISATION" (known: ACTOR, COUNTRY, REGION, PERSON, FORUM, PARTNERSHIP, INSTRUMENT, POLICY, COMMITMENT, TOPIC, EVENT)`,
+			`bad/graph/relations/memo.yaml:5: unknown entity "commision" as object (did you mean "commission"?)`,
+			`bad/graph/relations/memo.yaml:17: unknown predicate "finances" (define it in graph/predicates.yaml)`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := good(t)
+			apply(t, m, tt.patches)
+			_, err := loaders.Read(m, "bad")
+			var ps loaders.Problems
+			if !errors.As(err, &ps) {
+				t.Fatalf("Read = %v, want problems", err)
+			}
+			var got []string
+			for _, p := range ps {
+				got = append(got, p.String())
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("problems:\n got %q\nwant %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// A load of bad data leaves a real store as it was.
+func TestLoadIsAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := loaders.Load(ctx, st, good(t), "good"); err != nil {
+		t.Fatal(err)
+	}
+	gen, hash := st.Generation(), st.Graph().Hash()
+
+	m := good(t)
+	apply(t, m, []patch{{"graph/relations/memo.yaml", "object: lulea-university", "object: lulea-universty"}})
+	if _, err := loaders.Load(ctx, st, m, "bad"); err == nil {
+		t.Fatal("loading bad data succeeded")
+	}
+	if st.Generation() != gen || st.Graph().Hash() != hash {
+		t.Error("a failed load changed the store")
+	}
+	loaded, err := loaders.Sync(ctx, st, good(t), "good")
+	if err != nil || loaded {
+		t.Errorf("Sync of the same data = %v, %v; want no load", loaded, err)
+	}
+}
+
+// The shipped data is valid, and every quote is verbatim where its offsets
+// say it is.
+func TestEmbeddedData(t *testing.T) {
+	ds, err := loaders.Read(data.FS(), "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := store.NewGraph(ds)
+	check := func(what string, e store.Evidence) {
+		p := g.Paragraph(e.Paragraph)
+		if p == nil {
+			t.Errorf("%s: no paragraph %s", what, e.Paragraph)
+			return
+		}
+		r := []rune(p.Text)
+		if e.Start < 0 || e.End > len(r) || string(r[e.Start:e.End]) != e.Quote {
+			t.Errorf("%s: %q is not at %d..%d of %s", what, e.Quote, e.Start, e.End, e.Paragraph)
+		}
+	}
+	n := 0
+	for _, rel := range ds.Relations {
+		for _, e := range rel.Evidence {
+			check(rel.ID, e)
+			n++
+		}
+	}
+	for _, ent := range ds.Entities {
+		for _, f := range ent.Facts {
+			check(ent.ID+" fact "+f.Key, f.Evidence)
+			n++
+		}
+	}
+	if n < 100 {
+		t.Errorf("only %d evidence items checked", n)
+	}
+}

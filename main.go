@@ -1,0 +1,374 @@
+// Command digidip serves a knowledge graph of EU digital diplomacy over
+// GraphQL, and loads, checks and exports its data.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cayleygraph/quad/nquads"
+
+	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/graph"
+	"github.com/digidip/digidip/loaders"
+	"github.com/digidip/digidip/server"
+	"github.com/digidip/digidip/store"
+)
+
+const usage = `digidip: a knowledge-graph API of EU digital diplomacy.
+
+Usage:
+  digidip serve   [flags]   serve GraphQL on the store, loading the data first if it changed
+  digidip load    [flags]   validate the data and replace the store's graph with it
+  digidip check   [flags]   validate the data and write nothing
+  digidip export  [flags]   write the store's graph as N-Quads
+
+Run 'digidip <command> --help' for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code (0 done,
+// 1 failed, 2 misused).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"serve":  cmdServe,
+		"load":   cmdLoad,
+		"check":  cmdCheck,
+		"export": cmdExport,
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "digidip: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	err := cmd(ctx, args[1:], stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintf(stderr, "digidip %s: %v\n", args[0], err)
+	return 1
+}
+
+var errUsage = errors.New("usage")
+
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("digidip "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: digidip %s [flags]\n\n%s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
+		return errUsage
+	}
+	return nil
+}
+
+func env(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// storeFlags are the flags that say where the store is.
+type storeFlags struct {
+	backend, address string
+}
+
+func (s *storeFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&s.backend, "backend", env("DIGIDIP_BACKEND", "bolt"), "store backend: "+strings.Join(store.Backends, " or ")+" (env DIGIDIP_BACKEND)")
+	fs.StringVar(&s.address, "store", env("DIGIDIP_STORE", "./digidip.db"), "the bolt store's directory (env DIGIDIP_STORE)")
+}
+
+func (s *storeFlags) open(ctx context.Context) (*store.Store, error) {
+	return store.Open(ctx, store.Options{Backend: s.backend, Address: s.address})
+}
+
+// dataFlag is --data: a directory, or the data embedded in the binary.
+type dataFlag struct{ dir string }
+
+func (d *dataFlag) register(fs *flag.FlagSet) {
+	fs.StringVar(&d.dir, "data", "", "data directory with sources/ and graph/ (default: the data embedded in the binary)")
+}
+
+func (d *dataFlag) fs() (fs.FS, string, error) {
+	if d.dir == "" {
+		return data.FS(), "data", nil
+	}
+	fi, err := os.Stat(d.dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("data directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, "", fmt.Errorf("data directory %s is not a directory", d.dir)
+	}
+	return os.DirFS(d.dir), filepath.Clean(d.dir), nil
+}
+
+func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("check", "Validate the data (sources and curated graph) and write nothing.\nEvery problem is reported as file:line: message.", stderr)
+	var d dataFlag
+	d.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	fsys, root, err := d.fs()
+	if err != nil {
+		return err
+	}
+	ds, err := loaders.Read(fsys, root)
+	if err != nil {
+		var ps loaders.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				fmt.Fprintln(stderr, p)
+			}
+			return fmt.Errorf("%d problem(s) in %s", len(ps), root)
+		}
+		return err
+	}
+	s := store.NewGraph(ds).Stats()
+	fmt.Fprintf(stdout, "%s: ok: %d documents, %d paragraphs, %d entities, %d relations, %d evidence items, %d mentions\n",
+		root, s.Documents, s.Paragraphs, s.Entities, s.Relations, s.Evidence, s.Mentions)
+	return nil
+}
+
+func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("load", "Validate the data and replace the store's graph with it, all or nothing:\non any problem the store keeps what it had.", stderr)
+	var sf storeFlags
+	var d dataFlag
+	sf.register(fs)
+	d.register(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	fsys, root, err := d.fs()
+	if err != nil {
+		return err
+	}
+	// Validate before touching the store, so bad data never opens it.
+	if _, err := loaders.Read(fsys, root); err != nil {
+		var ps loaders.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				fmt.Fprintln(stderr, p)
+			}
+			return fmt.Errorf("%d problem(s) in %s; the store was not changed", len(ps), root)
+		}
+		return err
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	ds, err := loaders.Load(ctx, st, fsys, root)
+	if err != nil {
+		return err
+	}
+	n := len(store.Quads(ds))
+	fmt.Fprintf(stdout, "loaded %s into %s (%s): %d entities, %d relations, %d quads in %s\n",
+		root, sf.address, st.Generation(), len(ds.Entities), len(ds.Relations), n, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("export", "Write the store's graph as N-Quads (provenance in each quad's label).", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	format := fs.String("format", "nquads", "output format: nquads")
+	out := fs.String("o", "", "output file (default: standard output); written whole or not at all")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *format != "nquads" {
+		return fmt.Errorf("unknown format %q (known: nquads)", *format)
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return writeOutput(*out, stdout, func(w io.Writer) error {
+		qw := nquads.NewWriter(w)
+		if _, err := st.WriteQuads(ctx, qw); err != nil {
+			return err
+		}
+		return qw.Close()
+	})
+}
+
+// writeOutput writes to a temporary file beside the target and renames it
+// into place, so a failed export leaves no half-written file.
+func writeOutput(name string, stdout io.Writer, write func(io.Writer) error) error {
+	if name == "" || name == "-" {
+		return write(stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "Serve the GraphQL API (/graphql), GraphiQL (/), /healthz and /metrics.\nThe data is loaded first when the store is empty or holds other data.", stderr)
+	var sf storeFlags
+	var d dataFlag
+	sf.register(fs)
+	d.register(fs)
+	addr := fs.String("addr", env("DIGIDIP_ADDR", "127.0.0.1:8080"), "address to listen on (env DIGIDIP_ADDR)")
+	origins := fs.String("cors-origins", env("DIGIDIP_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API from browsers; * for any (default: none) (env DIGIDIP_CORS_ORIGINS)")
+	timeout := fs.Duration("timeout", server.DefaultRequestTimeout, "deadline of each request; work stops when it passes")
+	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest request body in bytes; larger gets 413")
+	tokens := fs.Int("max-tokens", server.DefaultTokenLimit, "most tokens the parser reads from one query")
+	maxCost := fs.Int("max-cost", graph.DefaultMaxCost, "most a query may cost (objects it may return, lists counted by first)")
+	maxDepth := fs.Int("max-depth", graph.DefaultMaxDepth, "deepest selection nesting")
+	maxAliases := fs.Int("max-aliases", graph.DefaultMaxAliases, "most aliased fields in one operation")
+	noIntro := fs.Bool("no-introspection", false, "turn schema introspection off")
+	poll := fs.Duration("poll", 2*time.Second, "how often to look for a graph loaded by another process (0: never)")
+	logFormat := fs.String("log", env("DIGIDIP_LOG", "text"), "log format: text or json (env DIGIDIP_LOG)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	var log *slog.Logger
+	switch *logFormat {
+	case "json":
+		log = slog.New(slog.NewJSONHandler(stderr, nil))
+	case "text":
+		log = slog.New(slog.NewTextHandler(stderr, nil))
+	default:
+		return fmt.Errorf("unknown log format %q (known: text, json)", *logFormat)
+	}
+	fsys, root, err := d.fs()
+	if err != nil {
+		return err
+	}
+	st, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	loaded, err := loaders.Sync(ctx, st, fsys, root)
+	if err != nil {
+		return err
+	}
+	g := st.Graph()
+	log.Info("store ready", "backend", sf.backend, "store", sf.address, "generation", st.Generation(),
+		"loaded", loaded, "entities", len(g.Entities("")), "data_hash", g.Hash())
+
+	var cors []string
+	for _, o := range strings.Split(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			cors = append(cors, o)
+		}
+	}
+	h := server.New(st, server.Config{
+		CORSOrigins:     cors,
+		MaxBodyBytes:    *maxBody,
+		RequestTimeout:  *timeout,
+		TokenLimit:      *tokens,
+		NoIntrospection: *noIntro,
+		Limits:          graph.Limits{MaxCost: *maxCost, MaxDepth: *maxDepth, MaxAliases: *maxAliases},
+		Logger:          log,
+	})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      *timeout + 5*time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if *poll > 0 {
+		go watch(ctx, st, *poll, log)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "digidip serving on http://%s/ (GraphQL at /graphql)\n", ln.Addr())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdown)
+}
+
+// watch switches the server to a graph that another process loaded.
+func watch(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			switched, err := st.Refresh(ctx)
+			if err != nil {
+				log.Warn("refresh", "err", err)
+			} else if switched {
+				log.Info("switched to a new graph", "generation", st.Generation(), "data_hash", st.Graph().Hash())
+			}
+		}
+	}
+}

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// bin is the digidip binary, built once for the end-to-end tests.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "digidip-bin")
+	if err != nil {
+		panic(err)
+	}
+	bin = filepath.Join(dir, "digidip")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func digidip(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), code
+}
+
+// serve starts `digidip serve` on a free port and returns its base URL.
+func serve(t *testing.T, args ...string) (string, *exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+	stdout, _ := cmd.StdoutPipe()
+	logs := &bytes.Buffer{}
+	cmd.Stderr = logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := regexp.MustCompile(`http://[0-9.:]+`).FindString(sc.Text()); m != "" {
+				line <- m
+				io.Copy(io.Discard, stdout)
+				return
+			}
+		}
+		close(line)
+	}()
+	select {
+	case url, ok := <-line:
+		if !ok {
+			t.Fatalf("serve stopped before listening:\n%s", logs)
+		}
+		return url, cmd, logs
+	case <-time.After(60 * time.Second):
+		t.Fatalf("serve did not start:\n%s", logs)
+	}
+	return "", nil, nil
+}
+
+func query(t *testing.T, base, q string) map[string]any {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"query": q})
+	res, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 200 || out["errors"] != nil {
+		t.Fatalf("%d: %v", res.StatusCode, out)
+	}
+	return out["data"].(map[string]any)
+}
+
+func TestServeEndToEnd(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "digidip.db")
+	base, cmd, logs := serve(t, "--store", db)
+
+	data := query(t, base, `{ search(text: "Global Gateway") { id name kind } }`)
+	hits := data["search"].([]any)
+	if len(hits) == 0 || hits[0].(map[string]any)["id"] != "global-gateway" || hits[0].(map[string]any)["kind"] != "INSTRUMENT" {
+		t.Errorf("search Global Gateway: %v", hits)
+	}
+	res, err := http.Get(base + "/healthz")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("healthz: %v %v", res, err)
+	}
+	res.Body.Close()
+
+	// SIGTERM shuts the server down cleanly.
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve exited with %v:\n%s", err, logs)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+	if !strings.Contains(logs.String(), "loaded=true") || !strings.Contains(logs.String(), "shutting down") {
+		t.Errorf("logs:\n%s", logs)
+	}
+
+	// The second start finds the same data in the store and does not reload.
+	base, _, logs = serve(t, "--store", db)
+	query(t, base, `{ stats { entities } }`)
+	if !strings.Contains(logs.String(), "loaded=false") {
+		t.Errorf("the second start reloaded:\n%s", logs)
+	}
+}
+
+func copyDir(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if fi.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A curator misspells an entity id: check names the file and line, and a
+// load of that data leaves the store exactly as it was.
+func TestMisspeltEntityID(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	copyDir(t, "data", dir)
+	rel := filepath.Join(dir, "graph", "relations", "council-2023.yaml")
+	b, _ := os.ReadFile(rel)
+	lines := strings.Split(string(b), "\n")
+	line := -1
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "object: european-investment-bank" {
+			lines[i] = strings.Replace(l, "european-investment-bank", "european-investmnet-bank", 1)
+			line = i + 1
+			break
+		}
+	}
+	if line < 0 {
+		t.Fatal("no relation to the EIB to misspell")
+	}
+	os.WriteFile(rel, []byte(strings.Join(lines, "\n")), 0o644)
+
+	_, stderr, code := digidip(t, "check", "--data", dir)
+	want := rel + ":" + itoa(line) + `: unknown entity "european-investmnet-bank" as object (did you mean "european-investment-bank"?)`
+	if code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("check: exit %d, stderr:\n%s\nwant a line %q", code, stderr, want)
+	}
+
+	db := filepath.Join(t.TempDir(), "db")
+	if _, stderr, code := digidip(t, "load", "--store", db); code != 0 {
+		t.Fatalf("load: %s", stderr)
+	}
+	before, _, _ := digidip(t, "export", "--store", db)
+	_, stderr, code = digidip(t, "load", "--store", db, "--data", dir)
+	if code != 1 || !strings.Contains(stderr, want) || !strings.Contains(stderr, "the store was not changed") {
+		t.Errorf("load of bad data: exit %d:\n%s", code, stderr)
+	}
+	after, _, _ := digidip(t, "export", "--store", db)
+	if before != after || len(before) == 0 {
+		t.Error("a failed load changed the store")
+	}
+}
+
+func TestCommands(t *testing.T) {
+	for _, c := range []string{"serve", "load", "check", "export"} {
+		_, stderr, code := digidip(t, c, "--help")
+		if code != 0 || !strings.Contains(stderr, "Usage: digidip "+c) {
+			t.Errorf("%s --help: exit %d\n%s", c, code, stderr)
+		}
+	}
+	if _, stderr, code := digidip(t, "nosuch"); code != 2 || !strings.Contains(stderr, `unknown command "nosuch"`) {
+		t.Errorf("unknown command: exit %d\n%s", code, stderr)
+	}
+	if _, stderr, code := digidip(t, "check", "--nosuch"); code != 2 || !strings.Contains(stderr, "flag provided but not defined") {
+		t.Errorf("unknown flag: exit %d\n%s", code, stderr)
+	}
+	stdout, _, code := digidip(t, "check")
+	if code != 0 || !strings.Contains(stdout, "data: ok:") {
+		t.Errorf("check of the embedded data: exit %d: %s", code, stdout)
+	}
+	// export -o writes the file whole, or nothing
+	out := filepath.Join(t.TempDir(), "graph.nq")
+	db := filepath.Join(t.TempDir(), "db")
+	digidip(t, "load", "--store", db)
+	if _, stderr, code := digidip(t, "export", "--store", db, "-o", out); code != 0 {
+		t.Fatalf("export: %s", stderr)
+	}
+	if b, _ := os.ReadFile(out); !bytes.Contains(b, []byte("<https://w3id.org/digidip/entity/global-gateway>")) {
+		t.Error("the export lacks Global Gateway")
+	}
+	bad := filepath.Join(t.TempDir(), "bad.nq")
+	if _, _, code := digidip(t, "export", "--store", db, "--format", "nosuch", "-o", bad); code != 1 {
+		t.Errorf("unknown format: exit %d", code)
+	}
+	if _, err := os.Stat(bad); !os.IsNotExist(err) {
+		t.Error("a failed export left a file")
+	}
+}
+
+func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }

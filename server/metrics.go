@@ -1,0 +1,98 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/digidip/digidip/graph"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are kept in a registry of the server's own, so two servers in one
+// process (tests) do not collide.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	cost     prometheus.Histogram
+	ops      *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "digidip_http_requests_total", Help: "HTTP requests by path and status.",
+		}, []string{"path", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "digidip_http_request_seconds", Help: "HTTP request latency by path.",
+			Buckets: prometheus.ExponentialBuckets(0.0001, 2.5, 12),
+		}, []string{"path"}),
+		cost: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "digidip_graphql_query_cost", Help: "Computed cost of GraphQL operations.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 9),
+		}),
+		ops: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "digidip_graphql_operations_total", Help: "GraphQL operations by name and outcome.",
+		}, []string{"operation", "outcome"}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.cost, m.ops,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// pathLabel keeps the label set small whatever paths clients try.
+func pathLabel(p string) string {
+	switch p {
+	case "/graphql", "/healthz", "/metrics", "/":
+		return p
+	}
+	return "other"
+}
+
+func (m *metrics) instrument(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		p := pathLabel(r.URL.Path)
+		m.requests.WithLabelValues(p, strconv.Itoa(sw.status)).Inc()
+		m.latency.WithLabelValues(p).Observe(time.Since(start).Seconds())
+	})
+}
+
+func (m *metrics) observeOperation(opCtx *graphql.OperationContext, resp *graphql.Response) {
+	// The root field, not the client's operation name: the schema bounds
+	// the label's values, clients do not.
+	name := "none"
+	if op := opCtx.Operation; op != nil && len(op.SelectionSet) > 0 {
+		if f, ok := op.SelectionSet[0].(*ast.Field); ok {
+			name = f.Name
+		} else {
+			name = "fragment"
+		}
+	}
+	outcome := "ok"
+	if resp != nil && len(resp.Errors) > 0 {
+		outcome = "error"
+	}
+	m.ops.WithLabelValues(name, outcome).Inc()
+	if ext, ok := resp.Extensions["cost"]; ok {
+		if c, ok := ext.(graph.Cost); ok {
+			m.cost.Observe(float64(c.Requested))
+		}
+	}
+}

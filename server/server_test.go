@@ -1,0 +1,374 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/loaders"
+	"github.com/digidip/digidip/server"
+	"github.com/digidip/digidip/store"
+)
+
+// logBuffer collects the server's log lines for assertions.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// openStore is a real bolt store in a temp dir, loaded with the embedded data.
+func openStore(t testing.TB) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := loaders.Load(ctx, st, data.FS(), "data"); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func newServer(t testing.TB, st *store.Store, cfg server.Config) (*httptest.Server, *logBuffer) {
+	t.Helper()
+	logs := &logBuffer{}
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	srv := httptest.NewServer(server.New(st, cfg))
+	t.Cleanup(srv.Close)
+	return srv, logs
+}
+
+// gqlResponse is a GraphQL response as a client reads it.
+type gqlResponse struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Path       []any          `json:"path"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+func (r gqlResponse) code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+type result struct {
+	status int
+	header http.Header
+	body   []byte
+	resp   gqlResponse
+}
+
+func do(t testing.TB, req *http.Request) result {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	out := result{status: res.StatusCode, header: res.Header, body: body}
+	json.Unmarshal(body, &out.resp)
+	return out
+}
+
+func post(t testing.TB, srv *httptest.Server, query string, vars map[string]any) result {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/graphql-response+json")
+	return do(t, req)
+}
+
+func TestHTTP(t *testing.T) {
+	st := openStore(t)
+	srv, _ := newServer(t, st, server.Config{MaxBodyBytes: 4096})
+	ok := `{"query":"{ stats { entities } }"}`
+	tests := []struct {
+		name        string
+		method      string
+		target      string
+		contentType string
+		accept      string
+		body        string
+		status      int
+		media       string
+		code        string // extensions.code of the first error, "" for none
+		msg         string // part of the first error's message
+	}{
+		{"post", "POST", "/graphql", "application/json", "application/graphql-response+json", ok, 200, "application/graphql-response+json", "", ""},
+		{"post, charset", "POST", "/graphql", "application/json; charset=utf-8", "", ok, 200, "application/json", "", ""},
+		{"accept json", "POST", "/graphql", "application/json", "application/json", ok, 200, "application/json", "", ""},
+		{"accept anything", "POST", "/graphql", "application/json", "*/*", ok, 200, "application/json", "", ""},
+		{"accept html only", "POST", "/graphql", "application/json", "text/html", ok, 406, "application/json", "NOT_ACCEPTABLE", "application/graphql-response+json"},
+		{"get", "GET", "/graphql?query=" + url.QueryEscape("{ stats { entities } }"), "", "", "", 200, "application/json", "", ""},
+		{"get mutation", "GET", "/graphql?query=" + url.QueryEscape("mutation { x }"), "", "", "", 405, "application/json", "METHOD_NOT_ALLOWED", "POST"},
+		{"get subscription", "GET", "/graphql?query=" + url.QueryEscape("subscription { x }"), "", "", "", 405, "application/json", "METHOD_NOT_ALLOWED", "POST"},
+		{"get without query", "GET", "/graphql", "", "", "", 400, "application/json", "BAD_REQUEST", "no `query`"},
+		{"put", "PUT", "/graphql", "application/json", "", ok, 405, "application/json", "METHOD_NOT_ALLOWED", "GET or POST"},
+		{"wrong content type", "POST", "/graphql", "text/plain", "", ok, 415, "application/json", "UNSUPPORTED_MEDIA_TYPE", "application/json"},
+		{"malformed JSON", "POST", "/graphql", "application/json", "", `{"query":`, 400, "application/json", "BAD_REQUEST", "not valid JSON"},
+		{"JSON not an object", "POST", "/graphql", "application/json", "", `"{ stats { entities } }"`, 400, "application/json", "BAD_REQUEST", "JSON object"},
+		{"batch array", "POST", "/graphql", "application/json", "", `[` + ok + `]`, 400, "application/json", "BAD_REQUEST", "JSON object"},
+		{"missing query", "POST", "/graphql", "application/json", "", `{"variables":{}}`, 400, "application/json", "BAD_REQUEST", "no `query`"},
+		{"query not a string", "POST", "/graphql", "application/json", "", `{"query":42}`, 400, "application/json", "BAD_REQUEST", "`query` must be a string"},
+		{"variables not an object", "POST", "/graphql", "application/json", "", `{"query":"{ stats { entities } }","variables":[1]}`, 400, "application/json", "BAD_REQUEST", "`variables` must be a JSON object"},
+		{"two JSON values", "POST", "/graphql", "application/json", "", ok + ok, 400, "application/json", "BAD_REQUEST", "more than one"},
+		{"body over the limit", "POST", "/graphql", "application/json", "", `{"query":"` + strings.Repeat(" ", 5000) + `{ stats { entities } }"}`, 413, "application/json", "REQUEST_TOO_LARGE", "4 KiB"},
+		{"syntax error, new media type", "POST", "/graphql", "application/json", "application/graphql-response+json", `{"query":"{ stats { "}`, 400, "application/graphql-response+json", "GRAPHQL_PARSE_FAILED", "Expected Name"},
+		{"syntax error, json", "POST", "/graphql", "application/json", "application/json", `{"query":"{ stats { "}`, 200, "application/json", "GRAPHQL_PARSE_FAILED", "Expected Name"},
+		{"unknown field", "POST", "/graphql", "application/json", "application/graphql-response+json", `{"query":"{ nosuch }"}`, 400, "application/graphql-response+json", "GRAPHQL_VALIDATION_FAILED", "Cannot query field"},
+		{"unknown operation name", "POST", "/graphql", "application/json", "application/graphql-response+json", `{"query":"query A { stats { entities } }","operationName":"B"}`, 400, "application/graphql-response+json", "GRAPHQL_VALIDATION_FAILED", "operation B not found"},
+		{"two operations, no name", "POST", "/graphql", "application/json", "application/graphql-response+json", `{"query":"query A { stats { entities } } query B { stats { entities } }"}`, 400, "application/graphql-response+json", "GRAPHQL_VALIDATION_FAILED", "operation  not found"},
+		{"wrong variable type", "POST", "/graphql", "application/json", "application/graphql-response+json", `{"query":"query($n: Int) { entities(first: $n) { totalCount } }","variables":{"n":"ten"}}`, 400, "application/graphql-response+json", "GRAPHQL_VALIDATION_FAILED", "cannot use string as Int"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, srv.URL+tt.target, strings.NewReader(tt.body))
+			if tt.contentType != "" {
+				req.Header.Set("Content-Type", tt.contentType)
+			}
+			if tt.accept != "" {
+				req.Header.Set("Accept", tt.accept)
+			}
+			r := do(t, req)
+			if r.status != tt.status {
+				t.Errorf("status %d, want %d (body %s)", r.status, tt.status, r.body)
+			}
+			if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, tt.media) {
+				t.Errorf("content type %q, want %q", ct, tt.media)
+			}
+			if r.resp.code() != tt.code {
+				t.Errorf("code %q, want %q (body %s)", r.resp.code(), tt.code, r.body)
+			}
+			if tt.msg != "" && (len(r.resp.Errors) == 0 || !strings.Contains(r.resp.Errors[0].Message, tt.msg)) {
+				t.Errorf("message %s, want it to contain %q", r.body, tt.msg)
+			}
+			if tt.code == "" && r.resp.Data == nil {
+				t.Errorf("no data: %s", r.body)
+			}
+			if tt.code != "" && tt.status != 200 && r.resp.Data != nil {
+				t.Errorf("a request error carries data: %s", r.body)
+			}
+		})
+	}
+	// After all that, the server still answers.
+	if r := post(t, srv, "{ stats { entities } }", nil); r.status != 200 || r.resp.code() != "" {
+		t.Errorf("normal query after bad ones: %d %s", r.status, r.body)
+	}
+}
+
+func TestLimits(t *testing.T) {
+	st := openStore(t)
+	srv, _ := newServer(t, st, server.Config{})
+	nested := `{ entities(first: 100) { nodes { relations(first: 100) { nodes { subject { relations(first: 100) { nodes { object { relations(first: 100) { nodes { id } } } } } } } } } } }`
+	deep := "{ entity(id: \"global-gateway\") { " + strings.Repeat("relations { nodes { subject { ", 8) + "id" + strings.Repeat(" } } }", 8) + " } }"
+	var many strings.Builder
+	many.WriteString("{ ")
+	for i := range 40 {
+		many.WriteString("a" + string(rune('a'+i%26)) + strings.Repeat("x", i/26) + ": stats { entities } ")
+	}
+	many.WriteString("}")
+	var bomb strings.Builder
+	bomb.WriteString("query { ...F0 } fragment F0 on Query { ...F1 ...F1 ...F1 ...F1 } ")
+	for i := 1; i < 12; i++ {
+		next := "...F" + strconv.Itoa(i+1) + " "
+		bomb.WriteString("fragment F" + strconv.Itoa(i) + " on Query { " + strings.Repeat(next, 4) + "} ")
+	}
+	bomb.WriteString("fragment F12 on Query { stats { entities } }")
+
+	tests := []struct {
+		name, query string
+		code, msg   string
+	}{
+		{"four nested first:100", nested, "COMPLEXITY_LIMIT_EXCEEDED", "the limit is 20000"},
+		{"depth", deep, "DEPTH_LIMIT_EXCEEDED", "the limit is 15"},
+		{"aliases", many.String(), "ALIAS_LIMIT_EXCEEDED", "the limit is 30"},
+		{"fragment bomb", bomb.String(), "COMPLEXITY_LIMIT_EXCEEDED", "fragments are expanded"},
+		{"first 0", `{ entities(first: 0) { totalCount } }`, "BAD_USER_INPUT", "first must be between 1 and 100, not 0"},
+		{"first -1", `{ entities(first: -1) { totalCount } }`, "BAD_USER_INPUT", "not -1"},
+		{"first 1000000", `{ entities(first: 1000000) { totalCount } }`, "COMPLEXITY_LIMIT_EXCEEDED", "the limit is 20000"},
+		{"first 101", `{ entities(first: 101) { totalCount } }`, "BAD_USER_INPUT", "not 101"},
+		{"garbled cursor", `{ entities(after: "not-a-cursor") { totalCount } }`, "BAD_CURSOR", "cursor"},
+		{"forged cursor", `{ entities(after: "` + "dGFtcGVyZWQ" + `") { totalCount } }`, "BAD_CURSOR", "cursor"},
+		{"unknown path endpoint", `{ path(from: "nosuch", to: "global-gateway") { length } }`, "NOT_FOUND", `entity "nosuch"`},
+		{"depth above maximum", `{ subgraph(roots: ["global-gateway"], depth: 9) { truncated } }`, "BAD_USER_INPUT", "depth must be between 0 and 4"},
+		{"long search text", `{ search(text: "` + strings.Repeat("a", 300) + `") { id } }`, "BAD_USER_INPUT", "longer than 200"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := post(t, srv, tt.query, nil)
+			if r.resp.code() != tt.code {
+				t.Fatalf("code %q, want %q: %s", r.resp.code(), tt.code, r.body)
+			}
+			if !strings.Contains(r.resp.Errors[0].Message, tt.msg) {
+				t.Errorf("message %q, want %q", r.resp.Errors[0].Message, tt.msg)
+			}
+			if tt.code == "COMPLEXITY_LIMIT_EXCEEDED" {
+				if r.status != 400 || r.resp.Data != nil {
+					t.Errorf("a rejected query ran: status %d, %s", r.status, r.body)
+				}
+				cost, _ := r.resp.Errors[0].Extensions["cost"].(map[string]any)
+				if cost["requested"].(float64) <= cost["limit"].(float64) {
+					t.Errorf("cost in the error: %v", cost)
+				}
+			}
+		})
+	}
+	// A query within the limits reports its cost: the list counts first
+	// times what is under it (nodes, id, name: 3), plus itself.
+	r := post(t, srv, `{ entities(first: 5) { nodes { id name } } }`, nil)
+	cost, _ := r.resp.Extensions["cost"].(map[string]any)
+	if r.resp.code() != "" || cost["requested"] != float64(1+5*3) || cost["limit"] != float64(20000) {
+		t.Errorf("cost of a small query: %v (%s)", cost, r.body)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	st := openStore(t)
+	open, _ := newServer(t, st, server.Config{CORSOrigins: []string{"https://explorer.example"}})
+	closed, _ := newServer(t, st, server.Config{})
+	for _, tt := range []struct {
+		name   string
+		srv    *httptest.Server
+		origin string
+		allow  string
+	}{
+		{"allowed origin", open, "https://explorer.example", "https://explorer.example"},
+		{"origin not in the list", open, "https://evil.example", ""},
+		{"no list: closed", closed, "https://explorer.example", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodOptions, tt.srv.URL+"/graphql", nil)
+			req.Header.Set("Origin", tt.origin)
+			req.Header.Set("Access-Control-Request-Method", "POST")
+			req.Header.Set("Access-Control-Request-Headers", "content-type")
+			r := do(t, req)
+			if got := r.header.Get("Access-Control-Allow-Origin"); got != tt.allow {
+				t.Errorf("preflight Allow-Origin %q, want %q", got, tt.allow)
+			}
+			req, _ = http.NewRequest(http.MethodPost, tt.srv.URL+"/graphql", strings.NewReader(`{"query":"{ stats { entities } }"}`))
+			req.Header.Set("Origin", tt.origin)
+			req.Header.Set("Content-Type", "application/json")
+			r = do(t, req)
+			if got := r.header.Get("Access-Control-Allow-Origin"); got != tt.allow {
+				t.Errorf("Allow-Origin %q, want %q", got, tt.allow)
+			}
+		})
+	}
+}
+
+func TestInternalErrorsAreMasked(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Backend: "memory"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A predicate the schema does not know: resolving it is an internal error.
+	ds := &store.Dataset{
+		Hash:       "x",
+		Documents:  []*store.Document{{ID: "d", Title: "D", Paragraphs: []*store.Paragraph{{ID: "d:1", Document: "d", Number: "1", Text: "A teleports to B."}}}},
+		Predicates: []*store.Predicate{{ID: "teleports-to", Label: "teleports to", Definition: "x"}},
+		Entities: []*store.Entity{
+			{ID: "a", Name: "A", Kind: store.Actor, Description: "a"},
+			{ID: "b", Name: "B", Kind: store.Actor, Description: "b"},
+		},
+		Relations: []*store.Relation{{ID: "a/teleports-to/b", Subject: "a", Predicate: "teleports-to", Object: "b",
+			Evidence: []store.Evidence{{Document: "d", Paragraph: "d:1", Quote: "teleports to", Start: 2, End: 14}}}},
+	}
+	if err := st.Replace(ctx, store.Quads(ds)); err != nil {
+		t.Fatal(err)
+	}
+	srv, logs := newServer(t, st, server.Config{})
+	r := post(t, srv, `{ entity(id: "a") { relations { nodes { predicate } } } }`, nil)
+	if r.resp.code() != "INTERNAL" || r.resp.Errors[0].Message != "internal error" {
+		t.Fatalf("response %s", r.body)
+	}
+	if strings.Contains(string(r.body), "teleports") {
+		t.Errorf("the response leaks the detail: %s", r.body)
+	}
+	rid := r.header.Get("X-Request-Id")
+	if rid == "" || !strings.Contains(logs.String(), "request_id="+rid) || !strings.Contains(logs.String(), "teleports-to") {
+		t.Errorf("the log does not hold the detail under request id %q:\n%s", rid, logs.String())
+	}
+}
+
+func TestDeadlineStopsWork(t *testing.T) {
+	st := openStore(t)
+	srv, _ := newServer(t, st, server.Config{RequestTimeout: time.Nanosecond})
+	r := post(t, srv, `{ path(from: "d4d-hub", to: "european-commission", maxHops: 6) { length } }`, nil)
+	if r.resp.code() != "TIMEOUT" || r.status != 503 {
+		t.Errorf("code %q: %s", r.resp.code(), r.body)
+	}
+}
+
+func TestHealthAndMetrics(t *testing.T) {
+	st := openStore(t)
+	srv, _ := newServer(t, st, server.Config{})
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/healthz", nil)
+	r := do(t, req)
+	var h map[string]any
+	json.Unmarshal(r.body, &h)
+	if r.status != 200 || h["status"] != "ok" || h["dataHash"] != st.Graph().Hash() {
+		t.Errorf("healthz: %d %s", r.status, r.body)
+	}
+	post(t, srv, `{ stats { entities } }`, nil)
+	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+	r = do(t, req)
+	for _, want := range []string{`digidip_http_requests_total{path="/graphql",status="200"} 1`, `digidip_graphql_operations_total{operation="stats",outcome="ok"} 1`, "digidip_graphql_query_cost_bucket"} {
+		if !strings.Contains(string(r.body), want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/", nil)
+	if r := do(t, req); r.status != 200 || !strings.Contains(string(r.body), "graphiql") {
+		t.Errorf("GraphiQL page: %d", r.status)
+	}
+}
+
+// A query of many entities with their relations reads nothing from the
+// backend: the read model was built once, at load.
+func TestQueriesDoNoStoreRoundTrips(t *testing.T) {
+	st := openStore(t)
+	srv, _ := newServer(t, st, server.Config{})
+	before := st.Reads()
+	r := post(t, srv, `{ entities(first: 100) { nodes { id relations(first: 20) { nodes { object { name } evidence { quote } } } } } }`, nil)
+	if r.resp.code() != "" {
+		t.Fatal(string(r.body))
+	}
+	if after := st.Reads(); after != before {
+		t.Errorf("the query read %d quads from the store", after-before)
+	}
+}

@@ -1,0 +1,260 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/boltdb/bolt"
+	"github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/cayley/graph/kv"
+	"github.com/cayleygraph/quad"
+	hbolt "github.com/hidal-go/hidalgo/kv/bolt"
+)
+
+// A bolt store is a directory:
+//
+//	CURRENT          the name of the current generation
+//	LOCK             held while a load writes
+//	gen-<time>/      one complete Cayley bolt store (indexes.bolt)
+//	gen-<time>.part/ a generation being written; never read
+//
+// A generation is written once and then only ever opened read-only, so any
+// number of servers can read it while a load writes the next one.
+type boltBackend struct {
+	dir string
+}
+
+var genName = regexp.MustCompile(`^gen-[0-9]+$`)
+
+// ErrLocked is wrapped by the error of a load that finds another load
+// writing to the same store.
+var ErrLocked = errors.New("store is locked by another process")
+
+func openBolt(dir string) (*boltBackend, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", dir, err)
+	}
+	fi, err := os.Stat(abs)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := os.MkdirAll(abs, 0o755); err != nil {
+			return nil, fmt.Errorf("create store %s: %w", abs, err)
+		}
+	case err != nil:
+		return nil, fmt.Errorf("store %s: %w", abs, err)
+	case !fi.IsDir():
+		return nil, fmt.Errorf("store %s is not a directory", abs)
+	}
+	return &boltBackend{dir: abs}, nil
+}
+
+func (b *boltBackend) current(context.Context) (string, error) {
+	data, err := os.ReadFile(filepath.Join(b.dir, "CURRENT"))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("store %s: %w", b.dir, err)
+	}
+	gen := strings.TrimSpace(string(data))
+	if !genName.MatchString(gen) {
+		return "", fmt.Errorf("store %s: CURRENT names %q, which is not a generation", b.dir, gen)
+	}
+	return gen, nil
+}
+
+func (b *boltBackend) open(_ context.Context, gen string) (graph.QuadStore, error) {
+	if gen == "" {
+		return emptyStore(), nil
+	}
+	file := filepath.Join(b.dir, gen, "indexes.bolt")
+	if _, err := os.Stat(file); err != nil {
+		return nil, fmt.Errorf("store %s: generation %s: %w", b.dir, gen, err)
+	}
+	db, err := hbolt.Open(file, &bolt.Options{Timeout: 2 * time.Second, ReadOnly: true})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			return nil, fmt.Errorf("open %s: %w (another program has it open for writing)", file, ErrLocked)
+		}
+		return nil, fmt.Errorf("open %s: %w", file, err)
+	}
+	// Reads need no bloom filter; building one would scan the whole log.
+	qs, err := kv.New(db, graph.Options{kv.OptNoBloom: true})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", file, err)
+	}
+	return qs, nil
+}
+
+func (b *boltBackend) write(ctx context.Context, quads []quad.Quad) (string, error) {
+	unlock, err := b.lock()
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	b.sweep("")
+
+	gen := fmt.Sprintf("gen-%d", time.Now().UnixNano())
+	part := filepath.Join(b.dir, gen+".part")
+	if err := os.Mkdir(part, 0o755); err != nil {
+		return "", fmt.Errorf("store %s: %w", b.dir, err)
+	}
+	if err := writeBolt(ctx, filepath.Join(part, "indexes.bolt"), quads); err != nil {
+		os.RemoveAll(part)
+		return "", err
+	}
+	if err := os.Rename(part, filepath.Join(b.dir, gen)); err != nil {
+		os.RemoveAll(part)
+		return "", fmt.Errorf("store %s: %w", b.dir, err)
+	}
+	if err := syncDir(b.dir); err != nil {
+		return "", err
+	}
+	// The switch: CURRENT is replaced by rename, which is atomic.
+	tmp := filepath.Join(b.dir, "CURRENT.tmp")
+	if err := writeFileSync(tmp, []byte(gen+"\n")); err != nil {
+		return "", fmt.Errorf("store %s: %w", b.dir, err)
+	}
+	if err := os.Rename(tmp, filepath.Join(b.dir, "CURRENT")); err != nil {
+		return "", fmt.Errorf("store %s: %w", b.dir, err)
+	}
+	if err := syncDir(b.dir); err != nil {
+		return "", err
+	}
+	b.sweep(gen)
+	return gen, nil
+}
+
+func writeBolt(ctx context.Context, file string, quads []quad.Quad) error {
+	db, err := hbolt.Open(file, &bolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return fmt.Errorf("create %s: %w", file, err)
+	}
+	if err := kv.Init(db, nil); err != nil {
+		db.Close()
+		return fmt.Errorf("create %s: %w", file, err)
+	}
+	qs, err := kv.New(db, nil)
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("create %s: %w", file, err)
+	}
+	defer qs.Close()
+	w, err := qs.NewQuadWriter()
+	if err != nil {
+		return err
+	}
+	const batch = 10000
+	for i := 0; i < len(quads); i += batch {
+		if err := ctx.Err(); err != nil {
+			w.Close()
+			return err
+		}
+		end := min(i+batch, len(quads))
+		if _, err := w.WriteQuads(quads[i:end]); err != nil {
+			w.Close()
+			return fmt.Errorf("write %s: %w", file, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	return nil
+}
+
+// lock takes the store's write lock without waiting: two loads at once would
+// each make a generation, and the slower would silently win.
+func (b *boltBackend) lock() (func(), error) {
+	name := filepath.Join(b.dir, "LOCK")
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", b.dir, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("store %s: %w (a load is running)", b.dir, ErrLocked)
+		}
+		return nil, fmt.Errorf("lock %s: %w", name, err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// sweep removes what dead loads left behind and generations older than the
+// one before keep: a server still reading the previous generation keeps it
+// until it switches.
+func (b *boltBackend) sweep(keep string) {
+	entries, err := os.ReadDir(b.dir)
+	if err != nil {
+		return
+	}
+	var gens []string
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case strings.HasSuffix(name, ".part"):
+			os.RemoveAll(filepath.Join(b.dir, name))
+		case genName.MatchString(name):
+			gens = append(gens, name)
+		}
+	}
+	if keep == "" {
+		return
+	}
+	sort.Strings(gens)
+	for i, g := range gens {
+		if g != keep && i < len(gens)-2 {
+			os.RemoveAll(filepath.Join(b.dir, g))
+		}
+	}
+}
+
+func (b *boltBackend) ping(ctx context.Context) error {
+	if _, err := os.Stat(b.dir); err != nil {
+		return fmt.Errorf("store %s: %w", b.dir, err)
+	}
+	_, err := b.current(ctx)
+	return err
+}
+
+func (b *boltBackend) close() error { return nil }
+
+func writeFileSync(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,195 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/digidip/digidip/store"
+)
+
+func ids[T any](xs []T, id func(T) string) []string {
+	out := []string{}
+	for _, x := range xs {
+		out = append(out, id(x))
+	}
+	return out
+}
+
+func entityIDs(es []*store.Entity) []string {
+	return ids(es, func(e *store.Entity) string { return e.ID })
+}
+func relationIDs(rs []*store.Relation) []string {
+	return ids(rs, func(r *store.Relation) string { return r.ID })
+}
+
+func TestSearch(t *testing.T) {
+	g := store.NewGraph(fixture())
+	tests := []struct {
+		text  string
+		kinds []store.Kind
+		limit int
+		want  []string
+	}{
+		{"D4D Hub", nil, 10, []string{"d4d-hub", "action-1"}},           // alias exact, then word prefix of another name
+		{"d4d", nil, 10, []string{"d4d-hub", "action-1"}},               // common name exact beats a word inside a name
+		{"EIB", nil, 10, []string{"eib"}},                               // abbreviation
+		{"bei", nil, 10, []string{"eib"}},                               // common name, any case
+		{"global gateway", nil, 10, []string{"global-gateway"}},         // case
+		{"lulea", nil, 10, []string{"lulea"}},                           // accents
+		{"LULEÅ university", nil, 10, []string{"lulea"}},                // accents and case
+		{"Commission", nil, 10, []string{"commission"}},                 // alias exact
+		{"European", nil, 10, []string{"commission", "eib", "council"}}, // prefixes, by degree then name
+		{"Union", nil, 10, []string{"itu", "council"}},                  // word prefixes, by degree
+		{"vestment", nil, 10, []string{"eib"}},                          // substring
+		{"European", []store.Kind{store.Instrument}, 10, []string{}},    // kind filter
+		{"European", nil, 1, []string{"commission"}},                    // limit
+		{"  ", nil, 10, []string{}},                                     // nothing to look for
+		{"zzz", nil, 10, []string{}},
+	}
+	for _, tt := range tests {
+		got := entityIDs(g.Search(tt.text, tt.kinds, tt.limit))
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Search(%q, %v, %d) = %v, want %v", tt.text, tt.kinds, tt.limit, got, tt.want)
+		}
+	}
+}
+
+func TestNeighboursAndRelations(t *testing.T) {
+	g := store.NewGraph(fixture())
+	if got := relationIDs(g.Neighbours("eib", store.Out, nil)); !reflect.DeepEqual(got, []string{"eib/funds/d4d-hub"}) {
+		t.Errorf("out of eib = %v", got)
+	}
+	if got := relationIDs(g.Neighbours("eib", store.In, nil)); !reflect.DeepEqual(got, []string{"action-1/calls-on/eib"}) {
+		t.Errorf("in of eib = %v", got)
+	}
+	if got := relationIDs(g.Neighbours("eib", store.Both, []string{"funds"})); !reflect.DeepEqual(got, []string{"eib/funds/d4d-hub"}) {
+		t.Errorf("funds of eib = %v", got)
+	}
+	if g.Degree("commission") != 2 || g.Degree("action-1") != 2 || g.Degree("council") != 0 {
+		t.Errorf("degrees: commission %d, action-1 %d, council %d", g.Degree("commission"), g.Degree("action-1"), g.Degree("council"))
+	}
+	tests := []struct {
+		f    store.RelationFilter
+		want []string
+	}{
+		{store.RelationFilter{Paragraph: "memo:2"}, []string{"commission/coordinates-with/itu", "d4d-hub/partners-with/lulea"}},
+		{store.RelationFilter{Paragraph: "memo:1", Predicates: []string{"calls-on"}}, []string{"action-1/calls-on/commission", "action-1/calls-on/eib"}},
+		{store.RelationFilter{Subject: "action-1", Object: "eib"}, []string{"action-1/calls-on/eib"}},
+		{store.RelationFilter{Document: "memo", Predicates: []string{"funds", "partners-with"}}, []string{"d4d-hub/partners-with/lulea", "eib/funds/d4d-hub"}},
+		{store.RelationFilter{Document: "nosuch"}, nil},
+		{store.RelationFilter{Subject: "eib", Paragraph: "memo:2"}, []string{}},
+	}
+	for _, tt := range tests {
+		got := g.Relations(tt.f)
+		if tt.want == nil {
+			if len(got) != 0 {
+				t.Errorf("Relations(%+v) = %v, want none", tt.f, relationIDs(got))
+			}
+			continue
+		}
+		if ids := relationIDs(got); !reflect.DeepEqual(ids, tt.want) {
+			t.Errorf("Relations(%+v) = %v, want %v", tt.f, ids, tt.want)
+		}
+	}
+	if ps := g.Mentions("d4d-hub"); len(ps) != 2 || ps[0].ID != "memo:1" || ps[1].ID != "memo:2" {
+		t.Errorf("mentions of d4d-hub = %v", ps)
+	}
+}
+
+func TestPaths(t *testing.T) {
+	g := store.NewGraph(fixture())
+	ctx := context.Background()
+	paths, err := g.Paths(ctx, "lulea", "commission", 6, nil, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 1 {
+		t.Fatalf("%d paths, want 1", len(paths))
+	}
+	want := []string{"lulea", "d4d-hub", "eib", "action-1", "commission"}
+	if !reflect.DeepEqual(paths[0].Nodes, want) {
+		t.Errorf("path = %v, want %v", paths[0].Nodes, want)
+	}
+	for i, st := range paths[0].Steps {
+		r := st.Relation
+		if st.From != want[i] || st.To != want[i+1] {
+			t.Errorf("step %d goes %s→%s", i, st.From, st.To)
+		}
+		if (r.Subject == st.From) != st.Forward || len(r.Evidence) == 0 {
+			t.Errorf("step %d: relation %s forward=%v evidence=%d", i, r.ID, st.Forward, len(r.Evidence))
+		}
+	}
+	// too short a limit finds nothing; a predicate filter that breaks the
+	// chain finds nothing
+	if p, _ := g.Paths(ctx, "lulea", "commission", 3, nil, 5); len(p) != 0 {
+		t.Errorf("found a path in 3 hops: %v", p)
+	}
+	if p, _ := g.Paths(ctx, "lulea", "commission", 6, []string{"calls-on", "funds"}, 5); len(p) != 0 {
+		t.Errorf("found a path without partners-with: %v", p)
+	}
+	// two shortest paths from the commitment to the D4D Hub? only one: via eib
+	if p, _ := g.Paths(ctx, "commission", "eib", 4, nil, 5); len(p) != 1 || len(p[0].Steps) != 2 {
+		t.Errorf("commission→eib = %+v", p)
+	}
+	for _, tt := range []struct {
+		from, to string
+		hops, n  int
+		want     error
+	}{
+		{"nosuch", "eib", 4, 3, store.ErrNotFound},
+		{"eib", "nosuch", 4, 3, store.ErrNotFound},
+		{"eib", "itu", 0, 3, store.ErrInvalidArgument},
+		{"eib", "itu", 7, 3, store.ErrInvalidArgument},
+		{"eib", "itu", 4, 0, store.ErrInvalidArgument},
+	} {
+		if _, err := g.Paths(ctx, tt.from, tt.to, tt.hops, nil, tt.n); !errors.Is(err, tt.want) {
+			t.Errorf("Paths(%s, %s, %d, %d) = %v, want %v", tt.from, tt.to, tt.hops, tt.n, err, tt.want)
+		}
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := g.Paths(cancelled, "lulea", "commission", 6, nil, 5); !errors.Is(err, context.Canceled) {
+		t.Errorf("a cancelled path search returned %v", err)
+	}
+}
+
+func TestSubgraph(t *testing.T) {
+	g := store.NewGraph(fixture())
+	ctx := context.Background()
+	tests := []struct {
+		name      string
+		q         store.SubgraphQuery
+		nodes     string
+		edges     int
+		truncated bool
+	}{
+		{"depth 0", store.SubgraphQuery{Roots: []string{"eib"}, Depth: 0, MaxNodes: 100}, "eib", 0, false},
+		{"depth 1", store.SubgraphQuery{Roots: []string{"eib"}, Depth: 1, MaxNodes: 100}, "eib d4d-hub action-1", 2, false},
+		{"depth 2", store.SubgraphQuery{Roots: []string{"eib"}, Depth: 2, MaxNodes: 100}, "eib d4d-hub action-1 lulea commission", 4, false},
+		{"predicates", store.SubgraphQuery{Roots: []string{"eib"}, Depth: 3, Predicates: []string{"funds", "partners-with"}, MaxNodes: 100}, "eib d4d-hub lulea", 2, false},
+		{"kinds", store.SubgraphQuery{Roots: []string{"eib"}, Depth: 3, Kinds: []store.Kind{store.Instrument}, MaxNodes: 100}, "eib d4d-hub", 1, false},
+		{"truncated", store.SubgraphQuery{Roots: []string{"eib"}, Depth: 3, MaxNodes: 2}, "eib d4d-hub", 1, true},
+		{"whole graph", store.SubgraphQuery{Depth: 1, MaxNodes: 100}, "action-1 commission council d4d-hub eib global-gateway itu lulea", 5, false},
+	}
+	for _, tt := range tests {
+		sg, err := g.Subgraph(ctx, tt.q)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := strings.Join(entityIDs(sg.Nodes), " "); got != tt.nodes || len(sg.Edges) != tt.edges || sg.Truncated != tt.truncated {
+			t.Errorf("%s: nodes %q, %d edges, truncated %v; want %q, %d, %v", tt.name, got, len(sg.Edges), sg.Truncated, tt.nodes, tt.edges, tt.truncated)
+		}
+	}
+	for _, q := range []store.SubgraphQuery{
+		{Roots: []string{"nosuch"}, Depth: 1, MaxNodes: 10},
+		{Roots: []string{"eib"}, Depth: 5, MaxNodes: 10},
+		{Roots: []string{"eib"}, Depth: 1, MaxNodes: 0},
+	} {
+		if _, err := g.Subgraph(ctx, q); err == nil {
+			t.Errorf("Subgraph(%+v) succeeded", q)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Kind is what sort of thing an entity is.
+type Kind string
+
+// The kinds of entity. They mirror the GraphQL enum Kind.
+const (
+	Actor       Kind = "ACTOR"
+	Country     Kind = "COUNTRY"
+	Region      Kind = "REGION"
+	Person      Kind = "PERSON"
+	Forum       Kind = "FORUM"
+	Partnership Kind = "PARTNERSHIP"
+	Instrument  Kind = "INSTRUMENT"
+	Policy      Kind = "POLICY"
+	Commitment  Kind = "COMMITMENT"
+	Topic       Kind = "TOPIC"
+	Event       Kind = "EVENT"
+)
+
+// Kinds lists every kind, in the order the API documents them.
+var Kinds = []Kind{Actor, Country, Region, Person, Forum, Partnership, Instrument, Policy, Commitment, Topic, Event}
+
+// Valid reports whether k is one of Kinds.
+func (k Kind) Valid() bool {
+	for _, x := range Kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+func (k Kind) className() string {
+	s := strings.ToLower(string(k))
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func kindOfClass(class string) (Kind, bool) {
+	k := Kind(strings.ToUpper(class))
+	return k, k.Valid() && k.className() == class
+}
+
+// Document is a source text: its metadata and its paragraphs in order.
+type Document struct {
+	ID           string
+	Title        string
+	Short        string // a short title for lists
+	Reference    string // the body's document number, e.g. "10603/1/23 REV 1"
+	Date         string // ISO 8601, empty when the document is undated
+	Author       string // the author body, as the document names it
+	AuthorEntity string // the entity id of the author body, if any
+	URL          string
+	SHA256       string // of the source file, so a citation names one exact version
+	Paragraphs   []*Paragraph
+}
+
+// Paragraph is one addressable passage of a document.
+type Paragraph struct {
+	ID       string // "council-2023:4.A"
+	Document string
+	Number   string // "4.A"
+	Section  string
+	Parent   string   // paragraph id of the enclosing paragraph ("council-2023:4" for 4.A)
+	Notes    []string // paragraph ids of the footnotes it calls
+	Order    int      // position in the document, from 0
+	Text     string
+	Mentions []string // entity ids, in order of first occurrence
+}
+
+// Entity is a named thing of the graph.
+type Entity struct {
+	ID          string
+	Name        string
+	Kind        Kind
+	Aliases     []string // other forms, as written in the sources
+	Common      []string // names people search for that the sources do not use
+	Description string
+	Facts       []Fact
+}
+
+// Fact is a typed attribute of an entity, with the words it rests on.
+type Fact struct {
+	Key       string // date, deadline, amount, count, reference, status, period
+	Text      string // the source's words
+	Date      string // ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD) or EDTF season (YYYY-21..24)
+	Precision string // year, season, month, day
+	Number    *float64
+	Unit      string
+	Evidence  Evidence
+}
+
+// FactKeys are the keys a Fact may have.
+var FactKeys = []string{"date", "deadline", "amount", "count", "reference", "status", "period"}
+
+// Predicate is a kind of relation, defined in one line.
+type Predicate struct {
+	ID         string // kebab-case: "calls-on"
+	Label      string // "calls on"
+	Inverse    string // "is called on by"
+	Definition string
+	Example    *Evidence
+}
+
+// Relation is one edge: subject, predicate, object, and every passage that
+// states it.
+type Relation struct {
+	ID        string
+	Subject   string
+	Predicate string
+	Object    string
+	Verb      string // the text's own verb, where it matters ("calls on", "invites")
+	Implied   bool   // the text implies the edge rather than states it
+	Evidence  []Evidence
+}
+
+// Evidence is a verbatim quote of a paragraph, with its position in the
+// paragraph's text counted in Unicode code points (as a W3C Web Annotation
+// TextPositionSelector counts them).
+type Evidence struct {
+	Document  string
+	Paragraph string // paragraph id
+	Quote     string
+	Start     int
+	End       int
+}
+
+// ID is the evidence's stable address: its paragraph and span.
+func (e Evidence) ID() string {
+	return fmt.Sprintf("%s#char=%d,%d", e.Paragraph, e.Start, e.End)
+}
+
+// Dataset is a whole graph as the loader validated it, ready to be written.
+type Dataset struct {
+	Documents  []*Document
+	Predicates []*Predicate
+	Entities   []*Entity
+	Relations  []*Relation
+	// Hash identifies the data files the dataset came from; the store keeps it
+	// so that serve can tell whether its data changed since the last load.
+	Hash string
+}

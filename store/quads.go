@@ -1,0 +1,150 @@
+package store
+
+import (
+	"sort"
+
+	"github.com/cayleygraph/quad"
+)
+
+// Quads turns a dataset into the quads the store keeps, in a deterministic
+// order. A relation becomes one quad per evidence item, whose label is the
+// evidence node: provenance lives in the label, not in a side table.
+func Quads(ds *Dataset) []quad.Quad {
+	var out []quad.Quad
+	add := func(s quad.Value, p quad.IRI, o quad.Value, label quad.Value) {
+		out = append(out, quad.Quad{Subject: s, Predicate: p, Object: o, Label: label})
+	}
+	str := func(s quad.Value, p quad.IRI, v string) {
+		if v != "" {
+			add(s, p, quad.String(v), nil)
+		}
+	}
+	seen := make(map[quad.IRI]bool)
+	evidence := func(e Evidence) quad.IRI {
+		iri := EvidenceIRI(e.Paragraph, e.Start, e.End)
+		if !seen[iri] {
+			seen[iri] = true
+			add(iri, RDFType, ClassEvidence, nil)
+			add(iri, OAHasSource, ParagraphIRI(e.Paragraph), nil)
+			add(iri, OAExact, quad.String(e.Quote), nil)
+			add(iri, OAStart, quad.Int(e.Start), nil)
+			add(iri, OAEnd, quad.Int(e.End), nil)
+		}
+		return iri
+	}
+
+	for _, d := range ds.Documents {
+		s := DocumentIRI(d.ID)
+		add(s, RDFType, ClassDocument, nil)
+		str(s, DCTitle, d.Title)
+		str(s, DCAlternative, d.Short)
+		str(s, DCIdentifier, d.Reference)
+		str(s, DCDate, d.Date)
+		str(s, DCCreator, d.Author)
+		if d.AuthorEntity != "" {
+			add(s, PropAuthorEntity, EntityIRI(d.AuthorEntity), nil)
+		}
+		if d.URL != "" {
+			add(s, DCSource, quad.IRI(d.URL), nil)
+		}
+		str(s, PropSHA256, d.SHA256)
+		for _, p := range d.Paragraphs {
+			ps := ParagraphIRI(p.ID)
+			add(ps, RDFType, ClassParagraph, nil)
+			add(ps, DCIsPartOf, s, nil)
+			str(ps, PropNumber, p.Number)
+			str(ps, PropSection, p.Section)
+			add(ps, PropOrder, quad.Int(p.Order), nil)
+			add(ps, PropText, quad.String(p.Text), nil)
+			if p.Parent != "" {
+				add(ps, PropParent, ParagraphIRI(p.Parent), nil)
+			}
+			for _, n := range p.Notes {
+				add(ps, PropNote, ParagraphIRI(n), nil)
+			}
+			for _, m := range p.Mentions {
+				add(ps, PropMentions, EntityIRI(m), LabelDerived)
+			}
+		}
+	}
+
+	for _, p := range ds.Predicates {
+		s := PredicateIRI(p.ID)
+		add(s, RDFType, RDFProperty, nil)
+		str(s, RDFSLabel, p.Label)
+		str(s, PropInverse, p.Inverse)
+		str(s, SKOSDefinition, p.Definition)
+		if p.Example != nil {
+			add(s, PropExample, evidence(*p.Example), nil)
+		}
+	}
+
+	for _, e := range ds.Entities {
+		s := EntityIRI(e.ID)
+		add(s, RDFType, KindIRI(e.Kind), nil)
+		add(s, RDFSLabel, quad.String(e.Name), nil)
+		for _, a := range e.Aliases {
+			add(s, SKOSAltLabel, quad.String(a), nil)
+		}
+		for _, a := range e.Common {
+			add(s, SKOSHidden, quad.String(a), nil)
+		}
+		str(s, DCDescription, e.Description)
+		for i, f := range e.Facts {
+			fs := FactIRI(e.ID, i+1)
+			add(s, PropFact, fs, nil)
+			add(fs, RDFType, ClassFact, nil)
+			add(fs, PropKey, quad.String(f.Key), nil)
+			str(fs, PropFactText, f.Text)
+			str(fs, PropFactDate, f.Date)
+			str(fs, PropPrecision, f.Precision)
+			if f.Number != nil {
+				add(fs, PropQuantity, quad.Float(*f.Number), nil)
+			}
+			str(fs, PropUnit, f.Unit)
+			add(fs, PropEvidence, evidence(f.Evidence), nil)
+		}
+	}
+
+	for _, r := range ds.Relations {
+		s, p, o := EntityIRI(r.Subject), PredicateIRI(r.Predicate), EntityIRI(r.Object)
+		for _, e := range r.Evidence {
+			add(s, p, o, evidence(e))
+		}
+		rs := RelationIRI(r.ID)
+		add(rs, RDFType, RDFStatement, nil)
+		add(rs, RDFSubject, s, nil)
+		add(rs, RDFPredicate, p, nil)
+		add(rs, RDFObject, o, nil)
+		str(rs, PropVerb, r.Verb)
+		if r.Implied {
+			add(rs, PropImplied, quad.Bool(true), nil)
+		}
+	}
+	if ds.Hash != "" {
+		add(StoreNode, PropDataHash, quad.String(ds.Hash), LabelMeta)
+	}
+	return out
+}
+
+// SortQuads orders quads by their N-Quads text, the order in which exports
+// and round-trip tests compare them.
+func SortQuads(qs []quad.Quad) {
+	keys := make([]string, len(qs))
+	for i, q := range qs {
+		keys[i] = q.NQuad()
+	}
+	sort.Sort(byKey{qs, keys})
+}
+
+type byKey struct {
+	qs   []quad.Quad
+	keys []string
+}
+
+func (b byKey) Len() int           { return len(b.qs) }
+func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
+func (b byKey) Swap(i, j int) {
+	b.qs[i], b.qs[j] = b.qs[j], b.qs[i]
+	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
+}

@@ -1,0 +1,185 @@
+package store
+
+import (
+	"index/suffixarray"
+	"sort"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// normalize folds case and accents and turns punctuation into single spaces,
+// so "Luleå", "lulea" and "LULEA" compare equal, as do "HR/VP" and "hr vp".
+func normalize(s string) string {
+	t := transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	folded, _, err := transform.String(t, s)
+	if err != nil {
+		folded = s
+	}
+	var b strings.Builder
+	space := true
+	for _, r := range folded {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+			space = false
+		case !space:
+			b.WriteByte(' ')
+			space = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), " ")
+}
+
+type label struct {
+	entity int32
+	text   string // normalized
+	name   bool   // the entity's name rather than an alias
+}
+
+type wordStart struct {
+	suffix string // label text from a word start to its end
+	label  int32
+	first  bool // the word starts the label
+}
+
+// searchIndex is built once per graph: an exact map, a sorted list of word
+// starts for prefix matches and a suffix array for substrings, so a query
+// costs a few binary searches however large the graph.
+type searchIndex struct {
+	entities []*Entity
+	labels   []label
+	exact    map[string][]int32
+	words    []wordStart
+	sa       *suffixarray.Index
+	starts   []int // offset of each label in the suffix array's text
+}
+
+// scan bounds how many candidates one rank may contribute before ranking:
+// enough for any real query, and a ceiling on a one-letter one.
+const scan = 5000
+
+func newSearchIndex(g *Graph) *searchIndex {
+	ix := &searchIndex{entities: g.entities, exact: map[string][]int32{}}
+	var text strings.Builder
+	text.WriteByte(0)
+	for i, e := range g.entities {
+		seen := map[string]bool{}
+		addLabel := func(s string, name bool) {
+			n := normalize(s)
+			if n == "" || seen[n] {
+				return
+			}
+			seen[n] = true
+			li := int32(len(ix.labels))
+			ix.labels = append(ix.labels, label{entity: int32(i), text: n, name: name})
+			ix.exact[n] = append(ix.exact[n], li)
+			for j := 0; j < len(n); j++ {
+				if j == 0 || n[j-1] == ' ' {
+					ix.words = append(ix.words, wordStart{suffix: n[j:], label: li, first: j == 0})
+				}
+			}
+			ix.starts = append(ix.starts, text.Len())
+			text.WriteString(n)
+			text.WriteByte(0)
+		}
+		addLabel(e.Name, true)
+		for _, a := range e.Aliases {
+			addLabel(a, false)
+		}
+		for _, a := range e.Common {
+			addLabel(a, false)
+		}
+	}
+	sort.Slice(ix.words, func(i, j int) bool { return ix.words[i].suffix < ix.words[j].suffix })
+	ix.sa = suffixarray.New([]byte(text.String()))
+	return ix
+}
+
+type hit struct {
+	entity int32
+	rank   int
+}
+
+func (ix *searchIndex) find(g *Graph, text string, kinds []Kind, limit int) []*Entity {
+	q := normalize(text)
+	if q == "" || limit <= 0 {
+		return nil
+	}
+	var kindOK map[Kind]bool
+	if len(kinds) > 0 {
+		kindOK = map[Kind]bool{}
+		for _, k := range kinds {
+			kindOK[k] = true
+		}
+	}
+	best := map[int32]int{}
+	consider := func(li int32, rank int) {
+		l := ix.labels[li]
+		if kindOK != nil && !kindOK[ix.entities[l.entity].Kind] {
+			return
+		}
+		if !l.name {
+			rank = rank*2 + 1 // an alias ranks just below a name of the same rank
+		} else {
+			rank *= 2
+		}
+		if r, ok := best[l.entity]; !ok || rank < r {
+			best[l.entity] = rank
+		}
+	}
+	for _, li := range ix.exact[q] {
+		consider(li, 0)
+	}
+	if len(best) < limit {
+		i := sort.Search(len(ix.words), func(i int) bool { return ix.words[i].suffix >= q })
+		for n := 0; i < len(ix.words) && n < scan && strings.HasPrefix(ix.words[i].suffix, q); i, n = i+1, n+1 {
+			w := ix.words[i]
+			switch {
+			case w.first && len(w.suffix) == len(q):
+				// exact, counted above
+			case w.first:
+				consider(w.label, 1)
+			default:
+				consider(w.label, 2)
+			}
+		}
+	}
+	if len(best) < limit {
+		for _, off := range ix.sa.Lookup([]byte(q), scan) {
+			li := sort.Search(len(ix.starts), func(i int) bool { return ix.starts[i] > off }) - 1
+			if li >= 0 {
+				consider(int32(li), 3)
+			}
+		}
+	}
+	hits := make([]hit, 0, len(best))
+	for e, r := range best {
+		hits = append(hits, hit{e, r})
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		a, b := hits[i], hits[j]
+		if a.rank != b.rank {
+			return a.rank < b.rank
+		}
+		ea, eb := ix.entities[a.entity], ix.entities[b.entity]
+		if da, db := g.degree[ea.ID], g.degree[eb.ID]; da != db {
+			return da > db
+		}
+		if ea.Name != eb.Name {
+			return ea.Name < eb.Name
+		}
+		return ea.ID < eb.ID
+	})
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	out := make([]*Entity, len(hits))
+	for i, h := range hits {
+		out[i] = ix.entities[h.entity]
+	}
+	return out
+}

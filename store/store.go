@@ -1,0 +1,213 @@
+// Package store keeps the graph in Cayley and serves reads from an immutable
+// in-memory projection of the store's current version.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cayleygraph/cayley/graph"
+	"github.com/cayleygraph/quad"
+)
+
+// Options say which backend holds the store and where.
+type Options struct {
+	// Backend is "bolt" (embedded, the default) or "memory".
+	Backend string
+	// Address is the bolt store's directory; unused for memory.
+	Address string
+}
+
+// Backends lists the backends Open accepts.
+var Backends = []string{"bolt", "memory"}
+
+// backend is a place that keeps generations of the store: each load writes a
+// complete new generation and then makes it current in one atomic step, so a
+// reader sees the old data or the new, never a mix, and a load that dies
+// leaves the last complete generation current.
+type backend interface {
+	// current names the current generation, "" when nothing was loaded yet.
+	current(ctx context.Context) (string, error)
+	// open opens a generation for reading.
+	open(ctx context.Context, gen string) (graph.QuadStore, error)
+	// write stores quads as a new generation and makes it current.
+	write(ctx context.Context, quads []quad.Quad) (string, error)
+	// ping checks that the backend answers.
+	ping(ctx context.Context) error
+	close() error
+}
+
+// Store is a Cayley quad store with its current read model.
+type Store struct {
+	opts Options
+	b    backend
+
+	mu  sync.RWMutex // held for reading while quads stream out of qs
+	qs  graph.QuadStore
+	gen string
+
+	g     atomic.Pointer[Graph]
+	reads atomic.Int64
+}
+
+// Open opens (or creates) a store and builds the read model of its current
+// generation. An empty store has an empty graph.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Backend == "" {
+		opts.Backend = "bolt"
+	}
+	var b backend
+	switch opts.Backend {
+	case "bolt":
+		if opts.Address == "" {
+			return nil, fmt.Errorf("open bolt store: no path given")
+		}
+		bb, err := openBolt(opts.Address)
+		if err != nil {
+			return nil, err
+		}
+		b = bb
+	case "memory":
+		b = &memBackend{}
+	default:
+		return nil, fmt.Errorf("unknown backend %q (known: %v): %w", opts.Backend, Backends, ErrInvalidArgument)
+	}
+	s := &Store{opts: opts, b: b}
+	s.g.Store(newGraph(&Dataset{}))
+	if _, err := s.Refresh(ctx); err != nil {
+		b.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Graph is the read model of the store's current generation. It never
+// changes; after a load, Graph returns a new one.
+func (s *Store) Graph() *Graph { return s.g.Load() }
+
+// Generation names the generation the read model was built from.
+func (s *Store) Generation() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.gen
+}
+
+// Reads counts the quads read from the backend since Open: the only store
+// round trips digidip makes, once per generation and per streaming export.
+func (s *Store) Reads() int64 { return s.reads.Load() }
+
+// Replace validates quads as a graph, writes them as a new generation and
+// switches the read model to it. On any error the store keeps what it had.
+func (s *Store) Replace(ctx context.Context, quads []quad.Quad) error {
+	if _, err := BuildQuads(quads); err != nil {
+		return err
+	}
+	if _, err := s.b.write(ctx, quads); err != nil {
+		return err
+	}
+	_, err := s.Refresh(ctx)
+	return err
+}
+
+// Refresh switches to the backend's current generation if another process
+// (or Replace) made a new one current. It reports whether it switched.
+func (s *Store) Refresh(ctx context.Context) (bool, error) {
+	gen, err := s.b.current(ctx)
+	if err != nil {
+		return false, err
+	}
+	s.mu.RLock()
+	same := gen == s.gen
+	s.mu.RUnlock()
+	if same {
+		return false, nil
+	}
+	qs, err := s.b.open(ctx, gen)
+	if err != nil {
+		return false, err
+	}
+	g, err := s.build(ctx, qs)
+	if err != nil {
+		qs.Close()
+		return false, fmt.Errorf("read generation %s: %w", gen, err)
+	}
+	s.mu.Lock()
+	old := s.qs
+	s.qs, s.gen = qs, gen
+	s.g.Store(g)
+	s.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
+	return true, nil
+}
+
+func (s *Store) build(ctx context.Context, qs graph.QuadStore) (*Graph, error) {
+	r := graph.NewQuadStoreReader(qs)
+	defer r.Close()
+	b := newBuilder()
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		q, err := r.ReadQuad()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		s.reads.Add(1)
+		b.add(q)
+	}
+	return b.finish()
+}
+
+// WriteQuads streams every quad of the current generation to w, in the
+// backend's order, without holding them in memory.
+func (s *Store) WriteQuads(ctx context.Context, w quad.Writer) (int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.qs == nil {
+		return 0, nil
+	}
+	r := graph.NewQuadStoreReader(s.qs)
+	defer r.Close()
+	n := 0
+	for {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+		}
+		q, err := r.ReadQuad()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		} else if err != nil {
+			return n, err
+		}
+		s.reads.Add(1)
+		if err := w.WriteQuad(q); err != nil {
+			return n, err
+		}
+		n++
+	}
+}
+
+// Ping checks that the backend answers.
+func (s *Store) Ping(ctx context.Context) error { return s.b.ping(ctx) }
+
+// Close releases the backend.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var err error
+	if s.qs != nil {
+		err = s.qs.Close()
+		s.qs = nil
+	}
+	return errors.Join(err, s.b.close())
+}

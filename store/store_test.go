@@ -1,0 +1,267 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/cayleygraph/quad"
+
+	"github.com/digidip/digidip/store"
+)
+
+// fixture is a small graph with every shape the read model handles: kinds,
+// aliases, common names, facts, multi-evidence relations, an implied one,
+// footnotes and mentions.
+func fixture() *store.Dataset {
+	n := 6e9
+	p1 := "The Council calls on the Commission and the EIB to fund the D4D Hub, in line with Global Gateway."
+	p2 := "The Commission coordinates with the ITU, and the D4D Hub partners with Luleå University."
+	ev := func(para, quote string, start int) store.Evidence {
+		return store.Evidence{Document: "memo", Paragraph: "memo:" + para, Quote: quote, Start: start, End: start + len([]rune(quote))}
+	}
+	return &store.Dataset{
+		Hash: "h1",
+		Documents: []*store.Document{{
+			ID: "memo", Title: "Memo", Reference: "1/24", Date: "2024-01-15", Author: "Council", AuthorEntity: "council", SHA256: "abc",
+			Paragraphs: []*store.Paragraph{
+				{ID: "memo:1", Document: "memo", Number: "1", Order: 0, Text: p1, Notes: []string{"memo:fn1"}, Mentions: []string{"council", "commission", "eib", "d4d-hub", "global-gateway"}},
+				{ID: "memo:2", Document: "memo", Number: "2", Order: 1, Text: p2, Mentions: []string{"commission", "itu", "d4d-hub", "lulea"}},
+				{ID: "memo:fn1", Document: "memo", Number: "fn1", Order: 2, Text: "See Global Gateway.", Mentions: []string{"global-gateway"}},
+			},
+		}},
+		Predicates: []*store.Predicate{
+			{ID: "calls-on", Label: "calls on", Inverse: "is called on by", Definition: "Calls on.", Example: &store.Evidence{Document: "memo", Paragraph: "memo:1", Quote: "calls on", Start: 12, End: 20}},
+			{ID: "funds", Label: "funds", Definition: "Funds."},
+			{ID: "coordinates-with", Label: "coordinates with", Definition: "Coordinates."},
+			{ID: "partners-with", Label: "partners with", Definition: "Partners."},
+		},
+		Entities: []*store.Entity{
+			{ID: "council", Name: "Council of the European Union", Kind: store.Actor, Aliases: []string{"Council"}, Description: "d"},
+			{ID: "commission", Name: "European Commission", Kind: store.Actor, Aliases: []string{"Commission"}, Description: "d"},
+			{ID: "eib", Name: "European Investment Bank", Kind: store.Actor, Aliases: []string{"EIB"}, Common: []string{"BEI"}, Description: "d"},
+			{ID: "d4d-hub", Name: "Digital for Development (D4D) Hub", Kind: store.Instrument, Aliases: []string{"D4D Hub"}, Common: []string{"D4D"}, Description: "d"},
+			{ID: "global-gateway", Name: "Global Gateway", Kind: store.Instrument, Description: "d",
+				Facts: []store.Fact{{Key: "amount", Text: "EUR 6 billion", Number: &n, Unit: "EUR", Evidence: ev("1", "Global Gateway", 82)}}},
+			{ID: "itu", Name: "International Telecommunication Union", Kind: store.Forum, Aliases: []string{"ITU"}, Description: "d"},
+			{ID: "lulea", Name: "Luleå University", Kind: store.Actor, Description: "d"},
+			{ID: "action-1", Name: "Fund the D4D Hub", Kind: store.Commitment, Description: "d"},
+		},
+		Relations: []*store.Relation{
+			{ID: "action-1/calls-on/commission", Subject: "action-1", Predicate: "calls-on", Object: "commission", Verb: "calls on", Evidence: []store.Evidence{ev("1", "calls on the Commission", 12)}},
+			{ID: "action-1/calls-on/eib", Subject: "action-1", Predicate: "calls-on", Object: "eib", Verb: "calls on", Evidence: []store.Evidence{ev("1", "the EIB", 40)}},
+			{ID: "eib/funds/d4d-hub", Subject: "eib", Predicate: "funds", Object: "d4d-hub", Implied: true, Evidence: []store.Evidence{ev("1", "EIB to fund the D4D Hub", 44)}},
+			{ID: "commission/coordinates-with/itu", Subject: "commission", Predicate: "coordinates-with", Object: "itu",
+				Evidence: []store.Evidence{ev("2", "coordinates with the ITU", 15), ev("2", "The Commission", 0)}},
+			{ID: "d4d-hub/partners-with/lulea", Subject: "d4d-hub", Predicate: "partners-with", Object: "lulea", Evidence: []store.Evidence{ev("2", "partners with Luleå University", 58)}},
+		},
+	}
+}
+
+// backends opens a fresh store of each kind the suite runs on.
+func backends(t *testing.T) map[string]func(t *testing.T) *store.Store {
+	return map[string]func(t *testing.T) *store.Store{
+		"bolt": func(t *testing.T) *store.Store {
+			st, err := store.Open(context.Background(), store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
+		"memory": func(t *testing.T) *store.Store {
+			st, err := store.Open(context.Background(), store.Options{Backend: "memory"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
+	}
+}
+
+func TestRoundTripThroughEveryBackend(t *testing.T) {
+	want := store.NewGraph(fixture())
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			if n := len(st.Graph().Entities("")); n != 0 {
+				t.Fatalf("a new store has %d entities", n)
+			}
+			if err := st.Replace(context.Background(), store.Quads(fixture())); err != nil {
+				t.Fatal(err)
+			}
+			got := st.Graph()
+			if got.Hash() != "h1" {
+				t.Errorf("hash = %q", got.Hash())
+			}
+			for _, e := range want.Entities("") {
+				if g := got.Entity(e.ID); !reflect.DeepEqual(g, e) {
+					t.Errorf("entity %s:\n got %+v\nwant %+v", e.ID, g, e)
+				}
+			}
+			for _, r := range want.Relations(store.RelationFilter{}) {
+				if g := got.Relation(r.ID); !reflect.DeepEqual(g, r) {
+					t.Errorf("relation %s:\n got %+v\nwant %+v", r.ID, g, r)
+				}
+			}
+			for _, d := range want.Documents() {
+				if g := got.Document(d.ID); !reflect.DeepEqual(g, d) {
+					t.Errorf("document %s:\n got %+v\nwant %+v", d.ID, g, d)
+				}
+			}
+			for _, p := range want.Predicates() {
+				if g := got.Predicate(p.ID); !reflect.DeepEqual(g, p) {
+					t.Errorf("predicate %s:\n got %+v\nwant %+v", p.ID, g, p)
+				}
+			}
+			if !reflect.DeepEqual(got.Stats(), want.Stats()) {
+				t.Errorf("stats:\n got %+v\nwant %+v", got.Stats(), want.Stats())
+			}
+		})
+	}
+}
+
+func TestReplaceKeepsTheOldGraphOnError(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			ctx := context.Background()
+			if err := st.Replace(ctx, store.Quads(fixture())); err != nil {
+				t.Fatal(err)
+			}
+			gen := st.Generation()
+			// a relation to an entity that is not described
+			bad := append(store.Quads(fixture()), quad.Quad{
+				Subject: store.EntityIRI("eib"), Predicate: store.PredicateIRI("funds"), Object: store.EntityIRI("ghost"),
+				Label: store.EvidenceIRI("memo:1", 0, 3),
+			})
+			err := st.Replace(ctx, bad)
+			if !errors.Is(err, store.ErrInvalidGraph) {
+				t.Fatalf("Replace(bad) = %v, want ErrInvalidGraph", err)
+			}
+			if st.Generation() != gen || st.Graph().Hash() != "h1" || st.Graph().Entity("eib") == nil {
+				t.Errorf("the store changed after a failed replace")
+			}
+		})
+	}
+}
+
+func TestBoltGenerations(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "db")
+	a, err := store.Open(ctx, store.Options{Backend: "bolt", Address: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := store.Open(ctx, store.Options{Backend: "bolt", Address: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+
+	if err := a.Replace(ctx, store.Quads(fixture())); err != nil {
+		t.Fatal(err)
+	}
+	// b is another reader of the same store: it sees the load on refresh.
+	switched, err := b.Refresh(ctx)
+	if err != nil || !switched {
+		t.Fatalf("Refresh = %v, %v; want a switch", switched, err)
+	}
+	if b.Graph().Hash() != "h1" {
+		t.Fatalf("b sees hash %q", b.Graph().Hash())
+	}
+	ds := fixture()
+	ds.Hash = "h2"
+	ds.Entities = ds.Entities[:len(ds.Entities)-1] // drop the commitment
+	ds.Relations = ds.Relations[2:]
+	if err := b.Replace(ctx, store.Quads(ds)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if a.Graph().Hash() != "h2" || a.Graph().Entity("action-1") != nil {
+		t.Errorf("a did not switch to the second load")
+	}
+	// Old generations are swept, the current and the previous one kept.
+	entries, _ := os.ReadDir(dir)
+	gens := 0
+	for _, e := range entries {
+		if e.IsDir() {
+			gens++
+		}
+	}
+	if gens > 2 {
+		t.Errorf("%d generations left on disk, want at most 2", gens)
+	}
+
+	// A reopened store reads the current generation.
+	c, err := store.Open(ctx, store.Options{Backend: "bolt", Address: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.Graph().Hash() != "h2" {
+		t.Errorf("reopened store has hash %q", c.Graph().Hash())
+	}
+}
+
+func TestBoltErrorsNameThePath(t *testing.T) {
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "plain-file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	if _, err := store.Open(ctx, store.Options{Backend: "bolt", Address: file}); err == nil || !strings.Contains(err.Error(), file) {
+		t.Errorf("Open(file) = %v, want an error naming %s", err, file)
+	}
+	dir := filepath.Join(t.TempDir(), "db")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "CURRENT"), []byte("../../etc\n"), 0o644)
+	if _, err := store.Open(ctx, store.Options{Backend: "bolt", Address: dir}); err == nil || !strings.Contains(err.Error(), dir) {
+		t.Errorf("Open(bad CURRENT) = %v, want an error naming %s", err, dir)
+	}
+	if _, err := store.Open(ctx, store.Options{Backend: "nosuch"}); err == nil {
+		t.Error("Open(unknown backend) succeeded")
+	}
+}
+
+func TestStreamingAllQuads(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			st := open(t)
+			want := store.Quads(fixture())
+			if err := st.Replace(context.Background(), want); err != nil {
+				t.Fatal(err)
+			}
+			var got quadSlice
+			n, err := st.WriteQuads(context.Background(), &got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != len(want) || len(got) != len(want) {
+				t.Fatalf("wrote %d quads, want %d", n, len(want))
+			}
+			store.SortQuads(got)
+			store.SortQuads(want)
+			for i := range want {
+				if got[i].NQuad() != want[i].NQuad() {
+					t.Fatalf("quad %d: got %s want %s", i, got[i].NQuad(), want[i].NQuad())
+				}
+			}
+		})
+	}
+}
+
+type quadSlice []quad.Quad
+
+func (q *quadSlice) WriteQuad(x quad.Quad) error { *q = append(*q, x); return nil }
+func (q *quadSlice) WriteQuads(xs []quad.Quad) (int, error) {
+	*q = append(*q, xs...)
+	return len(xs), nil
+}
+func (q *quadSlice) Close() error { return nil }
