@@ -149,9 +149,10 @@ func (d *dataFlag) fs() (fs.FS, string, error) {
 }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", "Validate the data (sources and curated graph) and write nothing.\nEvery problem is reported as file:line: message.", stderr)
+	fs := newFlags("check", "Validate the data (sources and curated graph) and write nothing.\nEvery problem is reported as file:line: message.\nWith --coverage, also report per paragraph what the graph holds of the\ntexts, and fail on warnings that data/graph/coverage-allow.yaml does not excuse.", stderr)
 	var d dataFlag
 	d.register(fs)
+	cov := fs.Bool("coverage", false, "print the coverage report of the texts")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -159,21 +160,37 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if *cov {
+		c, err := loaders.CheckCoverage(fsys, root)
+		if err != nil {
+			return printProblems(err, stderr, root, "")
+		}
+		loaders.WriteCoverage(stdout, c)
+		if n := len(c.Open()); n > 0 {
+			return fmt.Errorf("%d coverage warning(s) open: cover them in the graph, or allow each with a reason", n)
+		}
+		return nil
+	}
 	ds, err := loaders.Read(fsys, root)
 	if err != nil {
-		var ps loaders.Problems
-		if errors.As(err, &ps) {
-			for _, p := range ps {
-				fmt.Fprintln(stderr, p)
-			}
-			return fmt.Errorf("%d problem(s) in %s", len(ps), root)
-		}
-		return err
+		return printProblems(err, stderr, root, "")
 	}
 	s := store.NewGraph(ds).Stats()
 	fmt.Fprintf(stdout, "%s: ok: %d documents, %d paragraphs, %d entities, %d relations, %d evidence items, %d mentions\n",
 		root, s.Documents, s.Paragraphs, s.Entities, s.Relations, s.Evidence, s.Mentions)
 	return nil
+}
+
+// printProblems lists data problems one per line and sums them up.
+func printProblems(err error, stderr io.Writer, root, tail string) error {
+	var ps loaders.Problems
+	if !errors.As(err, &ps) {
+		return err
+	}
+	for _, p := range ps {
+		fmt.Fprintln(stderr, p)
+	}
+	return fmt.Errorf("%d problem(s) in %s%s", len(ps), root, tail)
 }
 
 func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -191,14 +208,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	// Validate before touching the store, so bad data never opens it.
 	if _, err := loaders.Read(fsys, root); err != nil {
-		var ps loaders.Problems
-		if errors.As(err, &ps) {
-			for _, p := range ps {
-				fmt.Fprintln(stderr, p)
-			}
-			return fmt.Errorf("%d problem(s) in %s; the store was not changed", len(ps), root)
-		}
-		return err
+		return printProblems(err, stderr, root, "; the store was not changed")
 	}
 	st, err := sf.open(ctx)
 	if err != nil {

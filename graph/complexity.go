@@ -16,6 +16,7 @@ const (
 	boundNotes      = 3
 	boundPathSteps  = 7
 	boundCounts     = 20
+	boundTimeline   = 100
 )
 
 func firstOr(first *int, def int) int {
@@ -49,6 +50,7 @@ func Complexity() ComplexityRoot {
 	}
 	c.Query.Documents = func(child int) int { return list(boundDocuments, child) }
 	c.Query.Predicates = func(child int) int { return list(boundPredicates, child) }
+	c.Query.Timeline = func(child int, _, _ *string, _ []model.Kind, _ *bool) int { return list(boundTimeline, child) }
 
 	c.Entity.Relations = func(child int, _ *model.Predicate, _ *model.Direction, first *int, _ *string) int {
 		return list(firstOr(first, DefaultFirst), child)

@@ -33,6 +33,7 @@ type ResolverRoot interface {
 	Entity() EntityResolver
 	Evidence() EvidenceResolver
 	Fact() FactResolver
+	Moment() MomentResolver
 	Paragraph() ParagraphResolver
 	Path() PathResolver
 	PathStep() PathStepResolver
@@ -114,6 +115,15 @@ type ComplexityRoot struct {
 		Kind  func(childComplexity int) int
 	}
 
+	Moment struct {
+		Date      func(childComplexity int) int
+		Entity    func(childComplexity int) int
+		Evidence  func(childComplexity int) int
+		Key       func(childComplexity int) int
+		Precision func(childComplexity int) int
+		Text      func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor       func(childComplexity int) int
 		HasNextPage     func(childComplexity int) int
@@ -174,6 +184,7 @@ type ComplexityRoot struct {
 		Search     func(childComplexity int, text string, kinds []model.Kind, first *int) int
 		Stats      func(childComplexity int) int
 		Subgraph   func(childComplexity int, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int) int
+		Timeline   func(childComplexity int, from *string, to *string, kinds []model.Kind, includeUndated *bool) int
 	}
 
 	Relation struct {
@@ -266,6 +277,13 @@ type FactResolver interface {
 
 	Unit(ctx context.Context, obj *store.Fact) (*string, error)
 }
+type MomentResolver interface {
+	Key(ctx context.Context, obj *store.Moment) (string, error)
+	Text(ctx context.Context, obj *store.Moment) (string, error)
+	Date(ctx context.Context, obj *store.Moment) (*string, error)
+	Precision(ctx context.Context, obj *store.Moment) (*string, error)
+	Evidence(ctx context.Context, obj *store.Moment) (*store.Evidence, error)
+}
 type ParagraphResolver interface {
 	Section(ctx context.Context, obj *store.Paragraph) (*string, error)
 	Document(ctx context.Context, obj *store.Paragraph) (*store.Document, error)
@@ -301,6 +319,7 @@ type QueryResolver interface {
 	Documents(ctx context.Context) ([]*store.Document, error)
 	Document(ctx context.Context, id string) (*store.Document, error)
 	Paragraph(ctx context.Context, id string) (*store.Paragraph, error)
+	Timeline(ctx context.Context, from *string, to *string, kinds []model.Kind, includeUndated *bool) ([]*store.Moment, error)
 	Predicates(ctx context.Context) ([]*store.Predicate, error)
 	Stats(ctx context.Context) (*model.Stats, error)
 }
@@ -644,6 +663,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KindCount.Kind(childComplexity), true
 
+	case "Moment.date":
+		if e.ComplexityRoot.Moment.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Moment.Date(childComplexity), true
+	case "Moment.entity":
+		if e.ComplexityRoot.Moment.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Moment.Entity(childComplexity), true
+	case "Moment.evidence":
+		if e.ComplexityRoot.Moment.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Moment.Evidence(childComplexity), true
+	case "Moment.key":
+		if e.ComplexityRoot.Moment.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Moment.Key(childComplexity), true
+	case "Moment.precision":
+		if e.ComplexityRoot.Moment.Precision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Moment.Precision(childComplexity), true
+	case "Moment.text":
+		if e.ComplexityRoot.Moment.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Moment.Text(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -947,6 +1003,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Subgraph(childComplexity, args["roots"].([]string), args["depth"].(*int), args["predicates"].([]model.Predicate), args["kinds"].([]model.Kind), args["maxNodes"].(*int)), true
+	case "Query.timeline":
+		if e.ComplexityRoot.Query.Timeline == nil {
+			break
+		}
+
+		args, err := ec.field_Query_timeline_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Timeline(childComplexity, args["from"].(*string), args["to"].(*string), args["kinds"].([]model.Kind), args["includeUndated"].(*bool)), true
 
 	case "Relation.evidence":
 		if e.ComplexityRoot.Relation.Evidence == nil {
@@ -1412,6 +1479,23 @@ type Query {
   "The paragraph with this id (` + "`" + `council-2023:7` + "`" + `, ` + "`" + `council-2023:4.A` + "`" + `, ` + "`" + `eeas-2022:bilateral.8` + "`" + `), or null."
   paragraph("The paragraph's id: document id, a colon, paragraph number." id: ID!): Paragraph
 
+  """
+  Dated events and deadlines in time order: every date, deadline and period
+  the texts state, each with its entity and evidence. Deadlines the texts
+  give without a calendar date ("within two years") follow when
+  ` + "`" + `includeUndated` + "`" + ` is true.
+  """
+  timeline(
+    "Only moments on or after this ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD)."
+    from: String
+    "Only moments on or before this ISO 8601 date."
+    to: String
+    "Only facts of entities of these kinds."
+    kinds: [Kind!]
+    "Also list deadlines that have no calendar date, after the dated ones."
+    includeUndated: Boolean = false
+  ): [Moment!]!
+
   "The predicates, each with its one-line definition."
   predicates: [PredicateInfo!]!
 
@@ -1570,6 +1654,22 @@ type Fact {
   number: Float
   "The unit of the figure: EUR, partners, dialogues."
   unit: String
+  "Where the sources state it."
+  evidence: Evidence!
+}
+
+"A dated fact of an entity, placed on the timeline."
+type Moment {
+  "The entity the fact is about: an event, a commitment, a policy..."
+  entity: Entity!
+  "What the date is: date, deadline or period."
+  key: String!
+  "The source's words: ` + "`" + `by summer 2024` + "`" + `."
+  text: String!
+  "ISO 8601 (or EDTF season or interval); null for a deadline without a calendar date."
+  date: String
+  "How precise the date is: year, season, month or day."
+  precision: String
   "Where the sources state it."
   evidence: Evidence!
 }
@@ -1924,6 +2024,24 @@ func (ec *executionContext) childFields_KindCount(ctx context.Context, field gra
 		return ec.fieldContext_KindCount_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type KindCount", field.Name)
+}
+
+func (ec *executionContext) childFields_Moment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entity":
+		return ec.fieldContext_Moment_entity(ctx, field)
+	case "key":
+		return ec.fieldContext_Moment_key(ctx, field)
+	case "text":
+		return ec.fieldContext_Moment_text(ctx, field)
+	case "date":
+		return ec.fieldContext_Moment_date(ctx, field)
+	case "precision":
+		return ec.fieldContext_Moment_precision(ctx, field)
+	case "evidence":
+		return ec.fieldContext_Moment_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Moment", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2631,6 +2749,44 @@ func (ec *executionContext) field_Query_subgraph_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["maxNodes"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_timeline_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]model.Kind, error) {
+			return ec.unmarshalOKind2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeUndated",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeUndated"] = arg3
 	return args, nil
 }
 
@@ -4009,6 +4165,162 @@ func (ec *executionContext) fieldContext_KindCount_count(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("KindCount", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Moment_entity(ctx context.Context, field graphql.CollectedField, obj *store.Moment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Moment_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Moment_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Moment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Moment_key(ctx context.Context, field graphql.CollectedField, obj *store.Moment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Moment_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Moment().Key(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Moment_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Moment", field, true, true, "String")
+}
+
+func (ec *executionContext) _Moment_text(ctx context.Context, field graphql.CollectedField, obj *store.Moment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Moment_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Moment().Text(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Moment_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Moment", field, true, true, "String")
+}
+
+func (ec *executionContext) _Moment_date(ctx context.Context, field graphql.CollectedField, obj *store.Moment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Moment_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Moment().Date(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Moment_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Moment", field, true, true, "String")
+}
+
+func (ec *executionContext) _Moment_precision(ctx context.Context, field graphql.CollectedField, obj *store.Moment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Moment_precision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Moment().Precision(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Moment_precision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Moment", field, true, true, "String")
+}
+
+func (ec *executionContext) _Moment_evidence(ctx context.Context, field graphql.CollectedField, obj *store.Moment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Moment_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Moment().Evidence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Evidence) graphql.Marshaler {
+			return ec.marshalNEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEvidence(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Moment_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Moment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Evidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5209,6 +5521,50 @@ func (ec *executionContext) fieldContext_Query_paragraph(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_paragraph_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_timeline(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_timeline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Timeline(ctx, fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["kinds"].([]model.Kind), fc.Args["includeUndated"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*store.Moment) graphql.Marshaler {
+			return ec.marshalNMoment2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐMomentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_timeline(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Moment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_timeline_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7810,6 +8166,69 @@ func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var momentImplementors = []string{"Moment"}
+
+func (ec *executionContext) _Moment(ctx context.Context, sel ast.SelectionSet, obj *store.Moment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, momentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Moment")
+		case "entity":
+			out.Values[i] = ec._Moment_entity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "key":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Moment_key(ctx, field, obj)
+				})
+		case "text":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Moment_text(ctx, field, obj)
+				})
+		case "date":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Moment_date(ctx, field, obj)
+				})
+		case "precision":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Moment_precision(ctx, field, obj)
+				})
+		case "evidence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Moment_evidence(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -8214,6 +8633,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_paragraph(ctx, field)
+				})
+		case "timeline":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_timeline(ctx, field)
 				})
 		case "predicates":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -9171,6 +9596,30 @@ func (ec *executionContext) marshalNKindCount2ᚖgithubᚗcomᚋdigidipᚋdigidi
 		return graphql.Null
 	}
 	return ec._KindCount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMoment2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐMomentᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Moment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMoment2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐMoment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMoment2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐMoment(ctx context.Context, sel ast.SelectionSet, v *store.Moment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Moment!")
+		return graphql.Null
+	}
+	return ec._Moment(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {

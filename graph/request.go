@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -275,6 +276,8 @@ func neighbours(g *store.Graph, id string, dir store.Direction, preds []string, 
 	}
 	return out
 }
+
+var isoPrefix = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
 
 // Search text longer than this is refused: no name is that long, and
 // folding it costs time for nothing.

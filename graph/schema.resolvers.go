@@ -152,6 +152,31 @@ func (r *factResolver) Unit(ctx context.Context, obj *store.Fact) (*string, erro
 	return optString(obj.Unit), nil
 }
 
+// Key is the resolver for the key field.
+func (r *momentResolver) Key(ctx context.Context, obj *store.Moment) (string, error) {
+	return obj.Fact.Key, nil
+}
+
+// Text is the resolver for the text field.
+func (r *momentResolver) Text(ctx context.Context, obj *store.Moment) (string, error) {
+	return obj.Fact.Text, nil
+}
+
+// Date is the resolver for the date field.
+func (r *momentResolver) Date(ctx context.Context, obj *store.Moment) (*string, error) {
+	return optString(obj.Fact.Date), nil
+}
+
+// Precision is the resolver for the precision field.
+func (r *momentResolver) Precision(ctx context.Context, obj *store.Moment) (*string, error) {
+	return optString(obj.Fact.Precision), nil
+}
+
+// Evidence is the resolver for the evidence field.
+func (r *momentResolver) Evidence(ctx context.Context, obj *store.Moment) (*store.Evidence, error) {
+	return &obj.Fact.Evidence, nil
+}
+
 // Section is the resolver for the section field.
 func (r *paragraphResolver) Section(ctx context.Context, obj *store.Paragraph) (*string, error) {
 	return optString(obj.Section), nil
@@ -352,6 +377,22 @@ func (r *queryResolver) Paragraph(ctx context.Context, id string) (*store.Paragr
 	return r.graph(ctx).Paragraph(id), nil
 }
 
+// Timeline is the resolver for the timeline field.
+func (r *queryResolver) Timeline(ctx context.Context, from *string, to *string, kinds []model.Kind, includeUndated *bool) ([]*store.Moment, error) {
+	undated := includeUndated != nil && *includeUndated
+	for _, d := range []*string{from, to} {
+		if d != nil && !isoPrefix.MatchString(*d) {
+			return nil, badInput("%q is not an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD)", *d)
+		}
+	}
+	ms := r.graph(ctx).Timeline(optID(from), optID(to), toKinds(kinds), undated)
+	out := make([]*store.Moment, len(ms))
+	for i := range ms {
+		out[i] = &ms[i]
+	}
+	return out, nil
+}
+
 // Predicates is the resolver for the predicates field.
 func (r *queryResolver) Predicates(ctx context.Context) ([]*store.Predicate, error) {
 	return r.graph(ctx).Predicates(), nil
@@ -475,6 +516,9 @@ func (r *Resolver) Evidence() EvidenceResolver { return &evidenceResolver{r} }
 // Fact returns FactResolver implementation.
 func (r *Resolver) Fact() FactResolver { return &factResolver{r} }
 
+// Moment returns MomentResolver implementation.
+func (r *Resolver) Moment() MomentResolver { return &momentResolver{r} }
+
 // Paragraph returns ParagraphResolver implementation.
 func (r *Resolver) Paragraph() ParagraphResolver { return &paragraphResolver{r} }
 
@@ -501,6 +545,7 @@ type (
 	entityResolver        struct{ *Resolver }
 	evidenceResolver      struct{ *Resolver }
 	factResolver          struct{ *Resolver }
+	momentResolver        struct{ *Resolver }
 	paragraphResolver     struct{ *Resolver }
 	pathResolver          struct{ *Resolver }
 	pathStepResolver      struct{ *Resolver }

@@ -22,12 +22,25 @@ type match struct {
 // mention of the Council. Commitments are our names for the actions, not the
 // texts' words, so they are left out.
 func deriveMentions(ds *store.Dataset) {
-	type pattern struct {
-		entity string
-		re     *regexp.Regexp
-		plain  string
+	m := newMatcher(ds)
+	for _, d := range ds.Documents {
+		for _, p := range d.Paragraphs {
+			p.Mentions = mentionIDs(m.spans(p.Text))
+		}
 	}
-	var pats []pattern
+}
+
+type pattern struct {
+	entity string
+	re     *regexp.Regexp
+	plain  string
+}
+
+// matcher finds entity labels in text.
+type matcher struct{ pats []pattern }
+
+func newMatcher(ds *store.Dataset) *matcher {
+	m := &matcher{}
 	for _, e := range ds.Entities {
 		if e.Kind == store.Commitment {
 			continue
@@ -39,38 +52,39 @@ func deriveMentions(ds *store.Dataset) {
 			}
 			seen[l] = true
 			if strings.ContainsAny(l, " \t") {
-				pats = append(pats, pattern{entity: e.ID, re: regexp.MustCompile(`(?i)` + regexp.QuoteMeta(l))})
+				m.pats = append(m.pats, pattern{entity: e.ID, re: regexp.MustCompile(`(?i)` + regexp.QuoteMeta(l))})
 			} else {
-				pats = append(pats, pattern{entity: e.ID, plain: l})
+				m.pats = append(m.pats, pattern{entity: e.ID, plain: l})
 			}
 		}
 	}
-	for _, d := range ds.Documents {
-		for _, p := range d.Paragraphs {
-			var ms []match
-			for _, pt := range pats {
-				var locs [][]int
-				if pt.re != nil {
-					locs = pt.re.FindAllStringIndex(p.Text, -1)
-				} else {
-					for from := 0; ; {
-						i := strings.Index(p.Text[from:], pt.plain)
-						if i < 0 {
-							break
-						}
-						locs = append(locs, []int{from + i, from + i + len(pt.plain)})
-						from += i + 1
-					}
+	return m
+}
+
+// spans lists the non-overlapping label matches in text, by position.
+func (m *matcher) spans(text string) []match {
+	var ms []match
+	for _, pt := range m.pats {
+		var locs [][]int
+		if pt.re != nil {
+			locs = pt.re.FindAllStringIndex(text, -1)
+		} else {
+			for from := 0; ; {
+				i := strings.Index(text[from:], pt.plain)
+				if i < 0 {
+					break
 				}
-				for _, l := range locs {
-					if bounded(p.Text, l[0], l[1]) {
-						ms = append(ms, match{l[0], l[1], pt.entity})
-					}
-				}
+				locs = append(locs, []int{from + i, from + i + len(pt.plain)})
+				from += i + 1
 			}
-			p.Mentions = pickMentions(ms)
+		}
+		for _, l := range locs {
+			if bounded(text, l[0], l[1]) {
+				ms = append(ms, match{l[0], l[1], pt.entity})
+			}
 		}
 	}
+	return longest(ms)
 }
 
 // bounded reports whether text[start:end] stands as whole words.
@@ -94,9 +108,8 @@ func bounded(text string, start, end int) bool {
 
 func isWord(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-// pickMentions keeps the longest of overlapping matches and lists entities
-// in order of first mention.
-func pickMentions(ms []match) []string {
+// longest keeps the longest of overlapping matches, in text order.
+func longest(ms []match) []match {
 	sort.Slice(ms, func(i, j int) bool {
 		li, lj := ms[i].end-ms[i].start, ms[j].end-ms[j].start
 		if li != lj {
@@ -118,9 +131,14 @@ func pickMentions(ms []match) []string {
 		}
 	}
 	sort.Slice(kept, func(i, j int) bool { return kept[i].start < kept[j].start })
+	return kept
+}
+
+// mentionIDs lists the entities of the matches in order of first mention.
+func mentionIDs(ms []match) []string {
 	var ids []string
 	seen := map[string]bool{}
-	for _, k := range kept {
+	for _, k := range ms {
 		if !seen[k.entity] {
 			seen[k.entity] = true
 			ids = append(ids, k.entity)

@@ -139,7 +139,7 @@ func TestBadData(t *testing.T) {
 		{"unknown document", []patch{{rel, "doc: memo", "doc: memo-2"}},
 			[]string{`bad/graph/relations/memo.yaml:1: unknown document "memo-2"`}},
 		{"bad fact date", []patch{{ent, `date: "2024-01-15"`, `date: "15 January 2024"`}},
-			[]string{`bad/graph/entities/all.yaml:30: date "15 January 2024" is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD, or YYYY-21..24 for a season)`}},
+			[]string{`bad/graph/entities/all.yaml:30: date "15 January 2024" is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-21..24 for a season, or two of those as an interval A/B)`}},
 		{"id not a slug", []patch{{ent, "id: itu-council", "id: ITU_Council"}},
 			[]string{
 				`bad/graph/entities/all.yaml:37: entity id "ITU_Council" is not a kebab-case slug`,

@@ -193,3 +193,43 @@ func TestSubgraph(t *testing.T) {
 		}
 	}
 }
+
+func TestTimeline(t *testing.T) {
+	ds := fixture()
+	fact := func(key, text, date string) store.Fact {
+		return store.Fact{Key: key, Text: text, Date: date, Evidence: store.Evidence{Document: "memo", Paragraph: "memo:1", Quote: "Council", Start: 4, End: 11}}
+	}
+	ents := map[string]*store.Entity{}
+	for _, e := range ds.Entities {
+		ents[e.ID] = e
+	}
+	ents["action-1"].Facts = []store.Fact{fact("deadline", "by summer 2024", "2024-22"), fact("deadline", "within two years", "")}
+	ents["itu"].Facts = []store.Fact{fact("date", "in 2024", "2024"), fact("date", "July 2024", "2024-07"), fact("period", "2020-2024", "2020/2024")}
+	ents["council"].Facts = []store.Fact{fact("date", "13 June 2023", "2023-06-13"), fact("status", "draft", "")}
+	g := store.NewGraph(ds)
+	text := func(ms []store.Moment) []string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.Fact.Text)
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		from, to string
+		kinds    []store.Kind
+		undated  bool
+		want     []string
+	}{
+		{"all, in order", "", "", nil, true, []string{"2020-2024", "13 June 2023", "in 2024", "by summer 2024", "July 2024", "within two years"}},
+		{"dated only", "", "", nil, false, []string{"2020-2024", "13 June 2023", "in 2024", "by summer 2024", "July 2024"}},
+		{"from", "2024-06", "", nil, false, []string{"by summer 2024", "July 2024"}},
+		{"to, inclusive of a month", "", "2023-06", nil, false, []string{"2020-2024", "13 June 2023"}},
+		{"kinds", "", "", []store.Kind{store.Commitment}, true, []string{"by summer 2024", "within two years"}},
+	}
+	for _, tt := range tests {
+		if got := text(g.Timeline(tt.from, tt.to, tt.kinds, tt.undated)); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
