@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -19,13 +21,13 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cayleygraph/quad/nquads"
-
 	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/synth"
 )
 
 const usage = `digidip: a knowledge-graph API of EU digital diplomacy.
@@ -34,7 +36,8 @@ Usage:
   digidip serve   [flags]   serve GraphQL on the store, loading the data first if it changed
   digidip load    [flags]   validate the data and replace the store's graph with it
   digidip check   [flags]   validate the data and write nothing
-  digidip export  [flags]   write the store's graph as N-Quads
+  digidip export  [flags]   write the graph, or part of it, in a format researchers' tools open
+  digidip gen     [flags]   write a synthetic graph of any size, for benchmarks
 
 Run 'digidip <command> --help' for a command's flags.
 `
@@ -60,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"load":   cmdLoad,
 		"check":  cmdCheck,
 		"export": cmdExport,
+		"gen":    cmdGen,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -194,13 +198,21 @@ func printProblems(err error, stderr io.Writer, root, tail string) error {
 }
 
 func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("load", "Validate the data and replace the store's graph with it, all or nothing:\non any problem the store keeps what it had.", stderr)
+	fs := newFlags("load", "Validate the data and replace the store's graph with it, all or nothing:\non any problem the store keeps what it had.\nWith --nquads, load an N-Quads export (digidip export --format nquads) instead.", stderr)
 	var sf storeFlags
 	var d dataFlag
 	sf.register(fs)
 	d.register(fs)
+	nq := fs.String("nquads", "", "load this N-Quads file instead of the data (- for standard input); validated as a graph first")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *nq != "" {
+		if d.dir != "" {
+			fmt.Fprintln(stderr, "--nquads and --data are two sources: give one")
+			return errUsage
+		}
+		return loadNQuads(ctx, sf, *nq, stdout)
 	}
 	fsys, root, err := d.fs()
 	if err != nil {
@@ -226,32 +238,6 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("export", "Write the store's graph as N-Quads (provenance in each quad's label).", stderr)
-	var sf storeFlags
-	sf.register(fs)
-	format := fs.String("format", "nquads", "output format: nquads")
-	out := fs.String("o", "", "output file (default: standard output); written whole or not at all")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *format != "nquads" {
-		return fmt.Errorf("unknown format %q (known: nquads)", *format)
-	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return writeOutput(*out, stdout, func(w io.Writer) error {
-		qw := nquads.NewWriter(w)
-		if _, err := st.WriteQuads(ctx, qw); err != nil {
-			return err
-		}
-		return qw.Close()
-	})
-}
-
 // writeOutput writes to a temporary file beside the target and renames it
 // into place, so a failed export leaves no half-written file.
 func writeOutput(name string, stdout io.Writer, write func(io.Writer) error) error {
@@ -270,11 +256,15 @@ func writeOutput(name string, stdout io.Writer, write func(io.Writer) error) err
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	// CreateTemp makes the file private; an export is for sharing.
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
 	return os.Rename(tmp.Name(), name)
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "Serve the GraphQL API (/graphql), GraphiQL (/), /healthz and /metrics.\nThe data is loaded first when the store is empty or holds other data.", stderr)
+	fs := newFlags("serve", "Serve the GraphQL API (/graphql), the explorer (/explore), GraphiQL (/graphiql),\nexports (/export), /healthz and /metrics.\nThe data is loaded first when the store is empty or holds other data.", stderr)
 	var sf storeFlags
 	var d dataFlag
 	sf.register(fs)
@@ -289,6 +279,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxAliases := fs.Int("max-aliases", graph.DefaultMaxAliases, "most aliased fields in one operation")
 	noIntro := fs.Bool("no-introspection", false, "turn schema introspection off")
 	poll := fs.Duration("poll", 2*time.Second, "how often to look for a graph loaded by another process (0: never)")
+	cacheEntries := fs.Int("cache-entries", server.DefaultCacheEntries, "whole responses kept, keyed by data version and request (0 or less: no cache)")
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this loopback address, e.g. 127.0.0.1:6060 (default: off)")
 	logFormat := fs.String("log", env("DIGIDIP_LOG", "text"), "log format: text or json (env DIGIDIP_LOG)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -332,6 +324,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		TokenLimit:      *tokens,
 		NoIntrospection: *noIntro,
 		Limits:          graph.Limits{MaxCost: *maxCost, MaxDepth: *maxDepth, MaxAliases: *maxAliases},
+		CacheEntries:    noneIsNegative(*cacheEntries),
 		Logger:          log,
 	})
 	ln, err := net.Listen("tcp", *addr)
@@ -350,6 +343,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *poll > 0 {
 		go watch(ctx, st, *poll, log)
 	}
+	if *pprofAddr != "" {
+		if err := servePprof(*pprofAddr, log); err != nil {
+			return err
+		}
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "digidip serving on http://%s/ (GraphQL at /graphql)\n", ln.Addr())
@@ -362,6 +360,64 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdown)
+}
+
+func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("gen", "Write a deterministic synthetic graph in digidip's vocabulary as N-Quads:\nentities of every kind, relations of every shape with skewed degrees\n(a few hubs, many leaves), evidence on every relation. Load it with\n'digidip load --nquads FILE'.", stderr)
+	n := fs.Int("quads", 100000, "about how many quads to write")
+	seed := fs.Uint64("seed", 1, "the same seed and size give the same graph")
+	out := fs.String("o", "", "output file (default: standard output)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 {
+		return fmt.Errorf("--quads must be positive")
+	}
+	return writeOutput(*out, stdout, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 1<<16)
+		qw := export.NQuadsWriter(bw)
+		if _, err := qw.WriteQuads(store.Quads(synth.Dataset(*n, *seed))); err != nil {
+			return err
+		}
+		if err := qw.Close(); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+}
+
+// noneIsNegative maps the flag's "0 means none" onto Config's "0 means the
+// default, negative none".
+func noneIsNegative(n int) int {
+	if n <= 0 {
+		return -1
+	}
+	return n
+}
+
+// servePprof serves the profiler on its own listener, and only on loopback:
+// profiles show the server's insides and cost CPU, so they are never public.
+func servePprof(addr string, log *slog.Logger) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--pprof %s: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return fmt.Errorf("--pprof %s: only a loopback address is allowed", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--pprof: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("pprof", "addr", ln.Addr().String())
+	go http.Serve(ln, mux)
+	return nil
 }
 
 // watch switches the server to a graph that another process loaded.

@@ -40,6 +40,7 @@ type ResolverRoot interface {
 	PredicateInfo() PredicateInfoResolver
 	Query() QueryResolver
 	Relation() RelationResolver
+	Subgraph() SubgraphResolver
 	SubgraphEdge() SubgraphEdgeResolver
 }
 
@@ -225,6 +226,7 @@ type ComplexityRoot struct {
 
 	Subgraph struct {
 		Edges     func(childComplexity int) int
+		Export    func(childComplexity int, format model.ExportFormat) int
 		Nodes     func(childComplexity int) int
 		Truncated func(childComplexity int) int
 	}
@@ -236,6 +238,14 @@ type ComplexityRoot struct {
 		Relation      func(childComplexity int) int
 		Source        func(childComplexity int) int
 		Target        func(childComplexity int) int
+	}
+
+	SubgraphExport struct {
+		Filename  func(childComplexity int) int
+		Format    func(childComplexity int) int
+		MediaType func(childComplexity int) int
+		Text      func(childComplexity int) int
+		URL       func(childComplexity int) int
 	}
 }
 
@@ -332,6 +342,9 @@ type RelationResolver interface {
 	Verb(ctx context.Context, obj *store.Relation) (*string, error)
 
 	Evidence(ctx context.Context, obj *store.Relation, document *string, paragraph *string) ([]*store.Evidence, error)
+}
+type SubgraphResolver interface {
+	Export(ctx context.Context, obj *store.Subgraph, format model.ExportFormat) (*model.SubgraphExport, error)
 }
 type SubgraphEdgeResolver interface {
 	Source(ctx context.Context, obj *store.Relation) (string, error)
@@ -1174,6 +1187,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subgraph.Edges(childComplexity), true
+	case "Subgraph.export":
+		if e.ComplexityRoot.Subgraph.Export == nil {
+			break
+		}
+
+		args, err := ec.field_Subgraph_export_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subgraph.Export(childComplexity, args["format"].(model.ExportFormat)), true
 	case "Subgraph.nodes":
 		if e.ComplexityRoot.Subgraph.Nodes == nil {
 			break
@@ -1223,6 +1247,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubgraphEdge.Target(childComplexity), true
+
+	case "SubgraphExport.filename":
+		if e.ComplexityRoot.SubgraphExport.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubgraphExport.Filename(childComplexity), true
+	case "SubgraphExport.format":
+		if e.ComplexityRoot.SubgraphExport.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubgraphExport.Format(childComplexity), true
+	case "SubgraphExport.mediaType":
+		if e.ComplexityRoot.SubgraphExport.MediaType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubgraphExport.MediaType(childComplexity), true
+	case "SubgraphExport.text":
+		if e.ComplexityRoot.SubgraphExport.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubgraphExport.Text(childComplexity), true
+	case "SubgraphExport.url":
+		if e.ComplexityRoot.SubgraphExport.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubgraphExport.URL(childComplexity), true
 
 	}
 	return 0, false
@@ -1481,18 +1536,18 @@ type Query {
 
   """
   Dated events and deadlines in time order: every date, deadline and period
-  the texts state, each with its entity and evidence. Deadlines the texts
-  give without a calendar date ("within two years") follow when
-  ` + "`" + `includeUndated` + "`" + ` is true.
+  the texts state, each with its entity and evidence, ordered by the first
+  day it may mean. Deadlines and periods the texts give without a calendar
+  date ("within two years") follow when ` + "`" + `includeUndated` + "`" + ` is true.
   """
   timeline(
-    "Only moments on or after this ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD)."
+    "Only moments that reach this ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD) or later: a period that overlaps it counts."
     from: String
-    "Only moments on or before this ISO 8601 date."
+    "Only moments that start on or before this ISO 8601 date."
     to: String
     "Only facts of entities of these kinds."
     kinds: [Kind!]
-    "Also list deadlines that have no calendar date, after the dated ones."
+    "Also list deadlines and periods that have no calendar date, after the dated ones."
     includeUndated: Boolean = false
   ): [Moment!]!
 
@@ -1646,7 +1701,7 @@ type Fact {
   key: String!
   "The source's words: ` + "`" + `up to EUR 6 billion` + "`" + `, ` + "`" + `within two years` + "`" + `."
   text: String!
-  "An ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD), or an EDTF season (2024-22 is summer 2024)."
+  "An ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD), or EDTF: a season (2024-22 is summer 2024) or an interval (2020/2024; 2025/.. is after 2025)."
   date: String
   "How precise the date is: year, season, month or day."
   precision: String
@@ -1666,7 +1721,7 @@ type Moment {
   key: String!
   "The source's words: ` + "`" + `by summer 2024` + "`" + `."
   text: String!
-  "ISO 8601 (or EDTF season or interval); null for a deadline without a calendar date."
+  "ISO 8601, or EDTF: a season (2024-22 is summer 2024) or an interval (2020/2024; 2025/.. is after 2025); null when the text gives no calendar date."
   date: String
   "How precise the date is: year, season, month or day."
   precision: String
@@ -1757,6 +1812,45 @@ type Subgraph {
   edges: [SubgraphEdge!]!
   "True when ` + "`" + `maxNodes` + "`" + ` cut the walk short."
   truncated: Boolean!
+  """
+  This subgraph as a file, for a download button: the URL that streams it
+  in a format researchers' tools open as it is (Gephi, NetworkX, R igraph,
+  RDF stores, spreadsheets, Cytoscape.js), and for small subgraphs the
+  file's text.
+  """
+  export("The file format." format: ExportFormat!): SubgraphExport!
+}
+
+"A file format of ` + "`" + `/export` + "`" + `. Every format carries provenance: RDF formats every evidence item, graph formats the first quote and the evidence count of each edge."
+enum ExportFormat {
+  "N-Quads: every quad, each relation's evidence in its graph label; loads back with ` + "`" + `digidip load --nquads` + "`" + `."
+  NQUADS
+  "JSON-LD, with an ` + "`" + `@context` + "`" + ` that gives the vocabulary readable names."
+  JSONLD
+  "TriG (Turtle with named graphs), for people who read RDF by eye."
+  TRIG
+  "GraphML with typed keys, for NetworkX, igraph and yEd."
+  GRAPHML
+  "GEXF 1.3, for Gephi, with kind as a categorical attribute."
+  GEXF
+  "CSV: ` + "`" + `nodes.csv` + "`" + `, ` + "`" + `edges.csv` + "`" + ` and ` + "`" + `evidence.csv` + "`" + ` in one zip, for spreadsheets and R."
+  CSV
+  "Cytoscape.js elements JSON (` + "`" + `elements: {nodes, edges}` + "`" + `), ready for ` + "`" + `cy.add()` + "`" + `."
+  CYTOSCAPE
+}
+
+"A subgraph as a file."
+type SubgraphExport {
+  "The file format."
+  format: ExportFormat!
+  "Where the file streams from: a path and query on the API's origin, e.g. ` + "`" + `/export?format=graphml&roots=global-gateway&depth=1&maxNodes=200` + "`" + `, which selects the same nodes and edges."
+  url: String!
+  "The file name the download gets."
+  filename: String!
+  "The file's media type."
+  mediaType: String!
+  "The file itself, when the subgraph has at most 200 entities and the format is text (not CSV, a zip); null otherwise: download ` + "`" + `url` + "`" + ` instead."
+  text: String
 }
 
 "An edge in the shape visualization libraries take."
@@ -2218,6 +2312,8 @@ func (ec *executionContext) childFields_Subgraph(ctx context.Context, field grap
 		return ec.fieldContext_Subgraph_edges(ctx, field)
 	case "truncated":
 		return ec.fieldContext_Subgraph_truncated(ctx, field)
+	case "export":
+		return ec.fieldContext_Subgraph_export(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Subgraph", field.Name)
 }
@@ -2238,6 +2334,22 @@ func (ec *executionContext) childFields_SubgraphEdge(ctx context.Context, field 
 		return ec.fieldContext_SubgraphEdge_relation(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubgraphEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SubgraphExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "format":
+		return ec.fieldContext_SubgraphExport_format(ctx, field)
+	case "url":
+		return ec.fieldContext_SubgraphExport_url(ctx, field)
+	case "filename":
+		return ec.fieldContext_SubgraphExport_filename(ctx, field)
+	case "mediaType":
+		return ec.fieldContext_SubgraphExport_mediaType(ctx, field)
+	case "text":
+		return ec.fieldContext_SubgraphExport_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubgraphExport", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2809,6 +2921,20 @@ func (ec *executionContext) field_Relation_evidence_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["paragraph"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Subgraph_export_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.ExportFormat, error) {
+			return ec.unmarshalNExportFormat2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐExportFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
 	return args, nil
 }
 
@@ -6443,6 +6569,50 @@ func (ec *executionContext) fieldContext_Subgraph_truncated(_ context.Context, f
 	return graphql.NewScalarFieldContext("Subgraph", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Subgraph_export(ctx context.Context, field graphql.CollectedField, obj *store.Subgraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subgraph_export(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subgraph().Export(ctx, obj, fc.Args["format"].(model.ExportFormat))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubgraphExport) graphql.Marshaler {
+			return ec.marshalNSubgraphExport2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSubgraphExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subgraph_export(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subgraph",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubgraphExport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subgraph_export_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SubgraphEdge_id(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6588,6 +6758,121 @@ func (ec *executionContext) fieldContext_SubgraphEdge_relation(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SubgraphExport_format(ctx context.Context, field graphql.CollectedField, obj *model.SubgraphExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubgraphExport_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ExportFormat) graphql.Marshaler {
+			return ec.marshalNExportFormat2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐExportFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubgraphExport_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubgraphExport", field, false, false, "ExportFormat")
+}
+
+func (ec *executionContext) _SubgraphExport_url(ctx context.Context, field graphql.CollectedField, obj *model.SubgraphExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubgraphExport_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubgraphExport_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubgraphExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubgraphExport_filename(ctx context.Context, field graphql.CollectedField, obj *model.SubgraphExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubgraphExport_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubgraphExport_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubgraphExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubgraphExport_mediaType(ctx context.Context, field graphql.CollectedField, obj *model.SubgraphExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubgraphExport_mediaType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MediaType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubgraphExport_mediaType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubgraphExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubgraphExport_text(ctx context.Context, field graphql.CollectedField, obj *model.SubgraphExport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubgraphExport_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubgraphExport_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubgraphExport", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -8936,18 +9221,24 @@ func (ec *executionContext) _Subgraph(ctx context.Context, sel ast.SelectionSet,
 		case "nodes":
 			out.Values[i] = ec._Subgraph_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "edges":
 			out.Values[i] = ec._Subgraph_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "truncated":
 			out.Values[i] = ec._Subgraph_truncated(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "export":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Subgraph_export(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9011,6 +9302,59 @@ func (ec *executionContext) _SubgraphEdge(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SubgraphEdge_relation(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subgraphExportImplementors = []string{"SubgraphExport"}
+
+func (ec *executionContext) _SubgraphExport(ctx context.Context, sel ast.SelectionSet, obj *model.SubgraphExport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subgraphExportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubgraphExport")
+		case "format":
+			out.Values[i] = ec._SubgraphExport_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._SubgraphExport_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filename":
+			out.Values[i] = ec._SubgraphExport_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mediaType":
+			out.Values[i] = ec._SubgraphExport_mediaType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._SubgraphExport_text(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -9512,6 +9856,16 @@ func (ec *executionContext) marshalNEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidip
 	return ec._Evidence(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNExportFormat2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐExportFormat(ctx context.Context, v any) (model.ExportFormat, error) {
+	var res model.ExportFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportFormat2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐExportFormat(ctx context.Context, sel ast.SelectionSet, v model.ExportFormat) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNFact2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐFactᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Fact) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -9893,6 +10247,14 @@ func (ec *executionContext) marshalNSubgraphEdge2ᚖgithubᚗcomᚋdigidipᚋdig
 		return graphql.Null
 	}
 	return ec._SubgraphEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSubgraphExport2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSubgraphExport(ctx context.Context, sel ast.SelectionSet, v *model.SubgraphExport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubgraphExport!")
+		return graphql.Null
+	}
+	return ec._SubgraphExport(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {

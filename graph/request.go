@@ -25,6 +25,12 @@ func WithGraph(ctx context.Context, g *store.Graph) context.Context {
 	return context.WithValue(ctx, graphKey{}, g)
 }
 
+// FromContext returns the read model WithGraph pinned, or nil.
+func FromContext(ctx context.Context) *store.Graph {
+	g, _ := ctx.Value(graphKey{}).(*store.Graph)
+	return g
+}
+
 func (r *Resolver) graph(ctx context.Context) *store.Graph {
 	if g, ok := ctx.Value(graphKey{}).(*store.Graph); ok {
 		return g

@@ -479,6 +479,11 @@ func (r *relationResolver) Evidence(ctx context.Context, obj *store.Relation, do
 	return out, nil
 }
 
+// Export is the resolver for the export field.
+func (r *subgraphResolver) Export(ctx context.Context, obj *store.Subgraph, format model.ExportFormat) (*model.SubgraphExport, error) {
+	return r.subgraphExport(ctx, obj, format)
+}
+
 // Source is the resolver for the source field.
 func (r *subgraphEdgeResolver) Source(ctx context.Context, obj *store.Relation) (string, error) {
 	return obj.Subject, nil
@@ -537,6 +542,9 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Relation returns RelationResolver implementation.
 func (r *Resolver) Relation() RelationResolver { return &relationResolver{r} }
 
+// Subgraph returns SubgraphResolver implementation.
+func (r *Resolver) Subgraph() SubgraphResolver { return &subgraphResolver{r} }
+
 // SubgraphEdge returns SubgraphEdgeResolver implementation.
 func (r *Resolver) SubgraphEdge() SubgraphEdgeResolver { return &subgraphEdgeResolver{r} }
 
@@ -552,5 +560,6 @@ type (
 	predicateInfoResolver struct{ *Resolver }
 	queryResolver         struct{ *Resolver }
 	relationResolver      struct{ *Resolver }
+	subgraphResolver      struct{ *Resolver }
 	subgraphEdgeResolver  struct{ *Resolver }
 )

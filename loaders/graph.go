@@ -135,7 +135,7 @@ func (r *reader) fact(f *file, n *yaml.Node) (store.Fact, bool) {
 		good = false
 	}
 	if fact.Date != "" && !isoDate.MatchString(fact.Date) {
-		f.problem(ff.line("date"), "date %q is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-21..24 for a season, or two of those as an interval A/B)", fact.Date)
+		f.problem(ff.line("date"), "date %q is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-21..24 for a season, or an interval A/B, either end of which may be ..)", fact.Date)
 		good = false
 	}
 	if fact.Precision != "" && !precision[fact.Precision] {
@@ -160,7 +160,12 @@ func (r *reader) fact(f *file, n *yaml.Node) (store.Fact, bool) {
 // datePrecision reads the precision off an ISO 8601 / EDTF date (of an
 // interval, its start).
 func datePrecision(d string) string {
-	d, _, _ = strings.Cut(d, "/")
+	if a, b, ok := strings.Cut(d, "/"); ok {
+		d = a
+		if a == ".." {
+			d = b
+		}
+	}
 	switch {
 	case len(d) == 4:
 		return "year"

@@ -28,8 +28,9 @@ var (
 	slug    = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	paraNum = regexp.MustCompile(`^[A-Za-z0-9]+([.-][A-Za-z0-9]+)*$`)
 	// ISO 8601 / EDTF: YYYY, YYYY-MM, YYYY-MM-DD, a season YYYY-21..24, or
-	// an interval of two of those ("2020/2024").
-	isoDate   = regexp.MustCompile(`^` + edtf + `(/` + edtf + `)?$`)
+	// an interval of two of those ("2020/2024"), either end of which may be
+	// open ("2025/..": after 2025).
+	isoDate   = regexp.MustCompile(`^(` + edtf + `(/(` + edtf + `|\.\.))?|\.\./` + edtf + `)$`)
 	edtf      = `\d{4}(-(0[1-9]|1[0-2]|2[1-4])(-(0[1-9]|[12]\d|3[01]))?)?`
 	precision = map[string]bool{"year": true, "season": true, "month": true, "day": true}
 )

@@ -3,12 +3,14 @@ package server
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/digidip/digidip/graph"
+	"github.com/digidip/digidip/store"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -24,7 +26,7 @@ type metrics struct {
 	ops      *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(st *store.Store) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -43,7 +45,24 @@ func newMetrics() *metrics {
 		}, []string{"operation", "outcome"}),
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.cost, m.ops,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "digidip_store_quads_read_total",
+			Help: "Quads read from the backend: once per data version, and by streaming exports. Queries read none.",
+		}, func() float64 { return float64(st.Reads()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "digidip_store_loads_total", Help: "Read models built, at loads and refreshes.",
+		}, func() float64 { n, _, _ := st.LoadStats(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "digidip_store_load_seconds_total", Help: "Time spent building read models.",
+		}, func() float64 { _, d, _ := st.LoadStats(); return d.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "digidip_store_last_load_seconds", Help: "Time the last read model took to build.",
+		}, func() float64 { _, _, d := st.LoadStats(); return d.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "digidip_graph_entities", Help: "Entities in the current read model.",
+		}, func() float64 { return float64(len(st.Graph().Entities(""))) }),
+	)
 	return m
 }
 
@@ -54,8 +73,11 @@ func (m *metrics) handler() http.Handler {
 // pathLabel keeps the label set small whatever paths clients try.
 func pathLabel(p string) string {
 	switch p {
-	case "/graphql", "/healthz", "/metrics", "/":
+	case "/graphql", "/healthz", "/metrics", "/", "/export", "/explore", "/graphiql":
 		return p
+	}
+	if strings.HasPrefix(p, "/assets/") || strings.HasPrefix(p, "/vendor/") {
+		return "assets"
 	}
 	return "other"
 }

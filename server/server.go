@@ -19,13 +19,13 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/web"
 )
 
 // Config holds the server's options; zero values take the defaults below.
@@ -47,6 +47,10 @@ type Config struct {
 	NoIntrospection bool
 	// Limits bound cost, depth and aliases.
 	Limits graph.Limits
+	// CacheEntries is how many whole responses the server keeps, keyed by
+	// the data version and the exact request. 0: the default (4096);
+	// negative: no cache.
+	CacheEntries int
 	// Logger receives access logs and internal errors. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -56,6 +60,7 @@ const (
 	DefaultMaxBodyBytes   = 512 << 10
 	DefaultRequestTimeout = 10 * time.Second
 	DefaultTokenLimit     = 15000
+	DefaultCacheEntries   = 4096
 )
 
 func (c *Config) withDefaults() {
@@ -68,6 +73,9 @@ func (c *Config) withDefaults() {
 	if c.TokenLimit <= 0 {
 		c.TokenLimit = DefaultTokenLimit
 	}
+	if c.CacheEntries == 0 {
+		c.CacheEntries = DefaultCacheEntries
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
@@ -77,7 +85,7 @@ func (c *Config) withDefaults() {
 func New(st *store.Store, cfg Config) http.Handler {
 	cfg.withDefaults()
 	log := cfg.Logger
-	m := newMetrics()
+	m := newMetrics(st)
 
 	es := graph.NewExecutableSchema(graph.Config{
 		Resolvers:  &graph.Resolver{Store: st},
@@ -86,6 +94,9 @@ func New(st *store.Store, cfg Config) http.Handler {
 	gql := handler.New(es)
 	gql.AddTransport(transport{maxBody: cfg.MaxBodyBytes})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// Automatic persisted queries: a front-end sends a query's hash alone
+	// once the server has seen it, and can then use GET with short URLs.
+	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	gql.SetParserTokenLimit(cfg.TokenLimit)
 	if !cfg.NoIntrospection {
 		gql.Use(extension.Introspection{})
@@ -115,10 +126,16 @@ func New(st *store.Store, cfg Config) http.Handler {
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withGraph(st, gql))
+	mux.Handle("/graphql", withGraph(st, newResponseCache(cfg.CacheEntries).wrap(cfg.MaxBodyBytes, gql)))
 	mux.HandleFunc("/healthz", health(st))
+	mux.Handle("GET /export", exportHandler(st, log))
 	mux.Handle("GET /metrics", m.handler())
-	mux.Handle("GET /{$}", playground.Handler("digidip", "/graphql"))
+	// The browser pages, self-hosted from assets embedded in the binary: the
+	// explorer, GraphiQL and a landing page linking both (package web).
+	ui := web.Handler()
+	for _, p := range []string{"/{$}", "/explore", "/graphiql", "/assets/", "/vendor/"} {
+		mux.Handle("GET "+p, ui)
+	}
 
 	var h http.Handler = mux
 	h = withDeadline(cfg.RequestTimeout, h)
@@ -153,7 +170,9 @@ func corsHandler(origins []string) *cors.Cors {
 		AllowedOrigins: origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost},
 		AllowedHeaders: []string{"Content-Type", "Accept", "X-Request-Id"},
-		ExposedHeaders: []string{"X-Request-Id"},
+		// a front-end that fetch()es an export reads its file name and
+		// whether it was cut short
+		ExposedHeaders: []string{"X-Request-Id", "Content-Disposition", "Digidip-Truncated", "X-Cache", "ETag"},
 		MaxAge:         600,
 	})
 }

@@ -175,11 +175,11 @@ func fromRaw(raw rawRequest) (*graphql.RawParams, *requestError) {
 		return nil, &requestError{http.StatusBadRequest, "BAD_REQUEST", msg}
 	}
 	p := &graphql.RawParams{}
-	if raw.Query == nil || isNull(*raw.Query) {
-		return bad("the request has no `query`")
-	}
-	if err := json.Unmarshal(*raw.Query, &p.Query); err != nil {
-		return bad("`query` must be a string")
+	hasQuery := raw.Query != nil && !isNull(*raw.Query)
+	if hasQuery {
+		if err := json.Unmarshal(*raw.Query, &p.Query); err != nil {
+			return bad("`query` must be a string")
+		}
 	}
 	if raw.OperationName != nil && !isNull(*raw.OperationName) {
 		if err := json.Unmarshal(*raw.OperationName, &p.OperationName); err != nil {
@@ -195,6 +195,10 @@ func fromRaw(raw rawRequest) (*graphql.RawParams, *requestError) {
 		if err := decodeObject(*raw.Extensions, &p.Extensions); err != nil {
 			return bad("`extensions` must be a JSON object")
 		}
+	}
+	// A persisted query may come as its hash alone.
+	if _, persisted := p.Extensions["persistedQuery"]; !hasQuery && !persisted {
+		return bad("the request has no `query`")
 	}
 	return p, nil
 }

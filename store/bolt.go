@@ -139,6 +139,9 @@ func writeBolt(ctx context.Context, file string, quads []quad.Quad) error {
 	if err != nil {
 		return fmt.Errorf("create %s: %w", file, err)
 	}
+	// No fsync per commit while the generation is written: nobody reads it
+	// until it is complete, and it is synced once before it becomes current.
+	db.DB().NoSync = true
 	if err := kv.Init(db, nil); err != nil {
 		db.Close()
 		return fmt.Errorf("create %s: %w", file, err)
@@ -167,6 +170,9 @@ func writeBolt(ctx context.Context, file string, quads []quad.Quad) error {
 	}
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", file, err)
+	}
+	if err := db.DB().Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", file, err)
 	}
 	return nil
 }

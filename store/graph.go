@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync/atomic"
 )
 
 // Graph is an immutable, read-optimised projection of one version of the
 // store: every request reads one Graph from start to end, so it never sees
 // half of a load, and no read waits on the backend.
 type Graph struct {
-	hash string
+	hash    string
+	version uint64
 
 	entities   []*Entity // by id
 	entityByID map[string]*Entity
@@ -79,6 +81,7 @@ func cloneDataset(ds *Dataset) *Dataset {
 func newGraph(ds *Dataset) *Graph {
 	g := &Graph{
 		hash:       ds.Hash,
+		version:    versions.Add(1),
 		entityByID: make(map[string]*Entity, len(ds.Entities)),
 		byKind:     map[Kind][]*Entity{},
 		degree:     make(map[string]int, len(ds.Entities)),
@@ -173,6 +176,13 @@ func (g *Graph) evidenceLess(a, b Evidence) bool {
 	}
 	return a.Start < b.Start
 }
+
+// versions numbers read models in the order they are built.
+var versions atomic.Uint64
+
+// Version tells read models apart within a process: a new one, even of the
+// same data, has a new version. Caches key their entries by it.
+func (g *Graph) Version() uint64 { return g.version }
 
 // Hash is the content hash of the data this graph was loaded from.
 func (g *Graph) Hash() string { return g.hash }

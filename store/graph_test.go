@@ -204,7 +204,8 @@ func TestTimeline(t *testing.T) {
 		ents[e.ID] = e
 	}
 	ents["action-1"].Facts = []store.Fact{fact("deadline", "by summer 2024", "2024-22"), fact("deadline", "within two years", "")}
-	ents["itu"].Facts = []store.Fact{fact("date", "in 2024", "2024"), fact("date", "July 2024", "2024-07"), fact("period", "2020-2024", "2020/2024")}
+	ents["itu"].Facts = []store.Fact{fact("date", "in 2024", "2024"), fact("date", "July 2024", "2024-07"), fact("period", "2020-2024", "2020/2024"),
+		fact("period", "after 2025", "2025/.."), fact("period", "over the next two years", "")}
 	ents["council"].Facts = []store.Fact{fact("date", "13 June 2023", "2023-06-13"), fact("status", "draft", "")}
 	g := store.NewGraph(ds)
 	text := func(ms []store.Moment) []string {
@@ -221,10 +222,12 @@ func TestTimeline(t *testing.T) {
 		undated  bool
 		want     []string
 	}{
-		{"all, in order", "", "", nil, true, []string{"2020-2024", "13 June 2023", "in 2024", "by summer 2024", "July 2024", "within two years"}},
-		{"dated only", "", "", nil, false, []string{"2020-2024", "13 June 2023", "in 2024", "by summer 2024", "July 2024"}},
-		{"from", "2024-06", "", nil, false, []string{"by summer 2024", "July 2024"}},
+		{"all, in order", "", "", nil, true, []string{"2020-2024", "13 June 2023", "in 2024", "by summer 2024", "July 2024", "after 2025", "within two years", "over the next two years"}},
+		{"dated only", "", "", nil, false, []string{"2020-2024", "13 June 2023", "in 2024", "by summer 2024", "July 2024", "after 2025"}},
+		{"from: what overlaps, intervals and years included", "2024-06", "", nil, false, []string{"2020-2024", "in 2024", "by summer 2024", "July 2024", "after 2025"}},
 		{"to, inclusive of a month", "", "2023-06", nil, false, []string{"2020-2024", "13 June 2023"}},
+		{"a month inside an interval", "2022-09", "2022-09", nil, false, []string{"2020-2024"}},
+		{"open end", "2030", "2030", nil, false, []string{"after 2025"}},
 		{"kinds", "", "", []store.Kind{store.Commitment}, true, []string{"by summer 2024", "within two years"}},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
@@ -16,14 +17,15 @@ import (
 
 // Options say which backend holds the store and where.
 type Options struct {
-	// Backend is "bolt" (embedded, the default) or "memory".
+	// Backend is "bolt" (embedded, the default), "memory" or "postgres".
 	Backend string
-	// Address is the bolt store's directory; unused for memory.
+	// Address is the bolt store's directory, or the PostgreSQL URL
+	// (postgres://user@host/db?sslmode=disable); unused for memory.
 	Address string
 }
 
 // Backends lists the backends Open accepts.
-var Backends = []string{"bolt", "memory"}
+var Backends = []string{"bolt", "memory", "postgres"}
 
 // backend is a place that keeps generations of the store: each load writes a
 // complete new generation and then makes it current in one atomic step, so a
@@ -52,6 +54,23 @@ type Store struct {
 
 	g     atomic.Pointer[Graph]
 	reads atomic.Int64
+
+	loads    atomic.Int64 // read models built (loads and refreshes)
+	loadNs   atomic.Int64 // time spent building them, in all
+	lastLoad atomic.Int64 // time the last one took
+}
+
+// LoadStats says how many read models the store built (at loads and
+// refreshes), the time spent in all, and the time the last one took.
+func (s *Store) LoadStats() (n int64, total, last time.Duration) {
+	return s.loads.Load(), time.Duration(s.loadNs.Load()), time.Duration(s.lastLoad.Load())
+}
+
+func (s *Store) timed(start time.Time) {
+	d := time.Since(start)
+	s.loads.Add(1)
+	s.loadNs.Add(int64(d))
+	s.lastLoad.Store(int64(d))
 }
 
 // Open opens (or creates) a store and builds the read model of its current
@@ -73,6 +92,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		b = bb
 	case "memory":
 		b = &memBackend{}
+	case "postgres":
+		pb, err := openPostgres(ctx, opts.Address)
+		if err != nil {
+			return nil, err
+		}
+		b = pb
 	default:
 		return nil, fmt.Errorf("unknown backend %q (known: %v): %w", opts.Backend, Backends, ErrInvalidArgument)
 	}
@@ -102,15 +127,35 @@ func (s *Store) Reads() int64 { return s.reads.Load() }
 
 // Replace validates quads as a graph, writes them as a new generation and
 // switches the read model to it. On any error the store keeps what it had.
+// The graph built to validate the quads becomes the read model, so a load
+// reads nothing back.
 func (s *Store) Replace(ctx context.Context, quads []quad.Quad) error {
-	if _, err := BuildQuads(quads); err != nil {
+	defer s.timed(time.Now())
+	g, err := BuildQuads(quads)
+	if err != nil {
 		return err
 	}
-	if _, err := s.b.write(ctx, quads); err != nil {
+	gen, err := s.b.write(ctx, quads)
+	if err != nil {
 		return err
 	}
-	_, err := s.Refresh(ctx)
-	return err
+	qs, err := s.b.open(ctx, gen)
+	if err != nil {
+		return err
+	}
+	s.swap(gen, qs, g)
+	return nil
+}
+
+func (s *Store) swap(gen string, qs graph.QuadStore, g *Graph) {
+	s.mu.Lock()
+	old := s.qs
+	s.qs, s.gen = qs, gen
+	s.g.Store(g)
+	s.mu.Unlock()
+	if old != nil {
+		old.Close()
+	}
 }
 
 // Refresh switches to the backend's current generation if another process
@@ -126,6 +171,7 @@ func (s *Store) Refresh(ctx context.Context) (bool, error) {
 	if same {
 		return false, nil
 	}
+	start := time.Now()
 	qs, err := s.b.open(ctx, gen)
 	if err != nil {
 		return false, err
@@ -135,14 +181,8 @@ func (s *Store) Refresh(ctx context.Context) (bool, error) {
 		qs.Close()
 		return false, fmt.Errorf("read generation %s: %w", gen, err)
 	}
-	s.mu.Lock()
-	old := s.qs
-	s.qs, s.gen = qs, gen
-	s.g.Store(g)
-	s.mu.Unlock()
-	if old != nil {
-		old.Close()
-	}
+	s.swap(gen, qs, g)
+	s.timed(start)
 	return true, nil
 }
 
@@ -150,9 +190,11 @@ func (s *Store) build(ctx context.Context, qs graph.QuadStore) (*Graph, error) {
 	r := graph.NewQuadStoreReader(qs)
 	defer r.Close()
 	b := newBuilder()
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	for n := 0; ; n++ {
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 		}
 		q, err := r.ReadQuad()
 		if errors.Is(err, io.EOF) {

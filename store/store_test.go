@@ -1,13 +1,18 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/cayleygraph/quad"
 
@@ -81,7 +86,53 @@ func backends(t *testing.T) map[string]func(t *testing.T) *store.Store {
 			t.Cleanup(func() { st.Close() })
 			return st
 		},
+		"postgres": func(t *testing.T) *store.Store {
+			st, err := store.Open(context.Background(), store.Options{Backend: "postgres", Address: PostgresAddress(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
 	}
+}
+
+// PostgresAddress gives each test a store of its own on the database that
+// DIGIDIP_TEST_POSTGRES names, and drops it afterwards. Without the
+// variable the test skips.
+func PostgresAddress(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("DIGIDIP_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("DIGIDIP_TEST_POSTGRES not set: no PostgreSQL to test on")
+	}
+	prefix := fmt.Sprintf("t%d", time.Now().UnixNano())
+	t.Cleanup(func() {
+		db, err := sql.Open("postgres", dsn)
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		rows, err := db.Query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, prefix+`\_g%`)
+		if err == nil {
+			var names []string
+			for rows.Next() {
+				var n string
+				rows.Scan(&n)
+				names = append(names, n)
+			}
+			rows.Close()
+			for _, n := range names {
+				db.Exec(`DROP SCHEMA IF EXISTS "` + n + `" CASCADE`)
+			}
+		}
+		db.Exec(`DROP TABLE IF EXISTS "` + prefix + `_current"`)
+	})
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + "digidip_prefix=" + prefix
 }
 
 func TestRoundTripThroughEveryBackend(t *testing.T) {
@@ -151,64 +202,82 @@ func TestReplaceKeepsTheOldGraphOnError(t *testing.T) {
 	}
 }
 
-func TestBoltGenerations(t *testing.T) {
-	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "db")
-	a, err := store.Open(ctx, store.Options{Backend: "bolt", Address: dir})
-	if err != nil {
-		t.Fatal(err)
+// Two servers share one store (a bolt directory, or a PostgreSQL database):
+// a load through either is seen by the other on refresh, whole.
+func TestSharedStore(t *testing.T) {
+	shared := map[string]func(t *testing.T) store.Options{
+		"bolt": func(t *testing.T) store.Options {
+			return store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")}
+		},
+		"postgres": func(t *testing.T) store.Options {
+			return store.Options{Backend: "postgres", Address: PostgresAddress(t)}
+		},
 	}
-	defer a.Close()
-	b, err := store.Open(ctx, store.Options{Backend: "bolt", Address: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	for name, options := range shared {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			opts := options(t)
+			a, err := store.Open(ctx, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			b, err := store.Open(ctx, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
 
-	if err := a.Replace(ctx, store.Quads(fixture())); err != nil {
-		t.Fatal(err)
-	}
-	// b is another reader of the same store: it sees the load on refresh.
-	switched, err := b.Refresh(ctx)
-	if err != nil || !switched {
-		t.Fatalf("Refresh = %v, %v; want a switch", switched, err)
-	}
-	if b.Graph().Hash() != "h1" {
-		t.Fatalf("b sees hash %q", b.Graph().Hash())
-	}
-	ds := fixture()
-	ds.Hash = "h2"
-	ds.Entities = ds.Entities[:len(ds.Entities)-1] // drop the commitment
-	ds.Relations = ds.Relations[2:]
-	if err := b.Replace(ctx, store.Quads(ds)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := a.Refresh(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if a.Graph().Hash() != "h2" || a.Graph().Entity("action-1") != nil {
-		t.Errorf("a did not switch to the second load")
-	}
-	// Old generations are swept, the current and the previous one kept.
-	entries, _ := os.ReadDir(dir)
-	gens := 0
-	for _, e := range entries {
-		if e.IsDir() {
-			gens++
-		}
-	}
-	if gens > 2 {
-		t.Errorf("%d generations left on disk, want at most 2", gens)
-	}
-
-	// A reopened store reads the current generation.
-	c, err := store.Open(ctx, store.Options{Backend: "bolt", Address: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if c.Graph().Hash() != "h2" {
-		t.Errorf("reopened store has hash %q", c.Graph().Hash())
+			if err := a.Replace(ctx, store.Quads(fixture())); err != nil {
+				t.Fatal(err)
+			}
+			switched, err := b.Refresh(ctx)
+			if err != nil || !switched {
+				t.Fatalf("Refresh = %v, %v; want a switch", switched, err)
+			}
+			if b.Graph().Hash() != "h1" {
+				t.Fatalf("b sees hash %q", b.Graph().Hash())
+			}
+			ds := fixture()
+			ds.Hash = "h2"
+			ds.Entities = ds.Entities[:len(ds.Entities)-1] // drop the commitment
+			ds.Relations = ds.Relations[2:]
+			if err := b.Replace(ctx, store.Quads(ds)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if a.Graph().Hash() != "h2" || a.Graph().Entity("action-1") != nil || len(a.Graph().Relations(store.RelationFilter{})) != 3 {
+				t.Errorf("a did not switch to the second load whole")
+			}
+			// A third load keeps at most two generations.
+			ds.Hash = "h3"
+			if err := a.Replace(ctx, store.Quads(ds)); err != nil {
+				t.Fatal(err)
+			}
+			if name == "bolt" {
+				entries, _ := os.ReadDir(opts.Address)
+				gens := 0
+				for _, e := range entries {
+					if e.IsDir() {
+						gens++
+					}
+				}
+				if gens > 2 {
+					t.Errorf("%d generations left on disk, want at most 2", gens)
+				}
+			}
+			// A store opened afresh reads the current generation.
+			c, err := store.Open(ctx, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if c.Graph().Hash() != "h3" {
+				t.Errorf("reopened store has hash %q", c.Graph().Hash())
+			}
+		})
 	}
 }
 
@@ -265,3 +334,63 @@ func (q *quadSlice) WriteQuads(xs []quad.Quad) (int, error) {
 	return len(xs), nil
 }
 func (q *quadSlice) Close() error { return nil }
+
+// A store that is locked, corrupt or not a store fails with an error that
+// names its path, and is left as it was.
+func TestBoltFaults(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "db")
+	st, err := store.Open(ctx, store.Options{Backend: "bolt", Address: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Replace(ctx, store.Quads(fixture())); err != nil {
+		t.Fatal(err)
+	}
+	gen := st.Generation()
+	st.Close()
+
+	// A load running elsewhere holds the lock: a second load is refused.
+	lock, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	st, err = store.Open(ctx, store.Options{Backend: "bolt", Address: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.Replace(ctx, store.Quads(fixture()))
+	if !errors.Is(err, store.ErrLocked) || !strings.Contains(err.Error(), dir) {
+		t.Errorf("Replace while locked = %v", err)
+	}
+	if st.Generation() != gen {
+		t.Error("a refused load changed the generation")
+	}
+	st.Close()
+	syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	lock.Close()
+
+	// The current generation's file is corrupt: opening names it.
+	file := filepath.Join(dir, gen, "indexes.bolt")
+	good, _ := os.ReadFile(file)
+	os.WriteFile(file, bytes.Repeat([]byte("not a bolt file "), 1024), 0o644)
+	if _, err := store.Open(ctx, store.Options{Backend: "bolt", Address: dir}); err == nil || !strings.Contains(err.Error(), file) {
+		t.Errorf("Open(corrupt) = %v, want an error naming %s", err, file)
+	}
+	// and a load into it still works, leaving the corrupt generation aside
+	os.WriteFile(file, good, 0o644)
+	st, err = store.Open(ctx, store.Options{Backend: "bolt", Address: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	// A generation named by CURRENT is gone.
+	os.WriteFile(filepath.Join(dir, "CURRENT"), []byte("gen-1\n"), 0o644)
+	if _, err := store.Open(ctx, store.Options{Backend: "bolt", Address: dir}); err == nil || !strings.Contains(err.Error(), "gen-1") {
+		t.Errorf("Open(missing generation) = %v", err)
+	}
+}

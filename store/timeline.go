@@ -14,30 +14,55 @@ type Moment struct {
 // TimelineKeys are the fact keys a timeline lists.
 var TimelineKeys = []string{"date", "deadline", "period"}
 
-// sortKey places an ISO 8601 / EDTF date so that plain string order is time
-// order: a season sits at its first month, an interval at its start, and a
-// bare year before every month of that year.
-func sortKey(date string) string {
-	date, _, _ = strings.Cut(date, "/")
-	if len(date) >= 7 {
-		switch date[5:7] {
-		case "21":
-			return date[:4] + "-03-20"
-		case "22":
-			return date[:4] + "-06-21"
-		case "23":
-			return date[:4] + "-09-22"
-		case "24":
-			return date[:4] + "-12-21"
-		}
+// bounds turns an ISO 8601 / EDTF date or interval into the first and last
+// day it may mean, as sortable strings: "2024" is 2024-01-01..2024-12-31,
+// "2024-22" (summer) 2024-06-21..2024-09-21, "2025/.." 2025-01-01..9999.
+func bounds(date string) (lo, hi string) {
+	a, b, interval := strings.Cut(date, "/")
+	if !interval {
+		b = a
 	}
-	return date
+	lo, hi = "0000", "9999"
+	if a != ".." {
+		lo = first(a)
+	}
+	if b != ".." {
+		hi = last(b)
+	}
+	return lo, hi
+}
+
+var seasons = map[string][2]string{"21": {"03-20", "06-20"}, "22": {"06-21", "09-21"}, "23": {"09-22", "12-20"}, "24": {"12-21", "12-31"}}
+
+func first(d string) string {
+	switch {
+	case len(d) == 4:
+		return d + "-01-01"
+	case len(d) == 7 && d[5] == '2':
+		return d[:4] + "-" + seasons[d[5:7]][0]
+	case len(d) == 7:
+		return d + "-01"
+	}
+	return d
+}
+
+func last(d string) string {
+	switch {
+	case len(d) == 4:
+		return d + "-12-31"
+	case len(d) == 7 && d[5] == '2':
+		return d[:4] + "-" + seasons[d[5:7]][1]
+	case len(d) == 7:
+		return d + "-31" // compared as strings: no earlier than any day of the month
+	}
+	return d
 }
 
 // Timeline lists the dated facts (dates, deadlines, periods) of all
-// entities in time order, then, when undated is set, the deadlines the
-// texts give without a calendar date ("within two years"). from and to
-// (ISO 8601 prefixes, either may be empty) bound the dated part.
+// entities in time order (by the first day they may mean), then, when
+// undated is set, the deadlines and periods the texts give without a
+// calendar date ("within two years"). from and to (ISO 8601, either may be
+// empty) keep the moments that overlap that window.
 func (g *Graph) Timeline(from, to string, kinds []Kind, undated bool) []Moment {
 	var kindOK map[Kind]bool
 	if len(kinds) > 0 {
@@ -45,6 +70,13 @@ func (g *Graph) Timeline(from, to string, kinds []Kind, undated bool) []Moment {
 		for _, k := range kinds {
 			kindOK[k] = true
 		}
+	}
+	winLo, winHi := "0000", "9999"
+	if from != "" {
+		winLo = first(from)
+	}
+	if to != "" {
+		winHi = last(to)
 	}
 	var dated, rest []Moment
 	for _, e := range g.entities {
@@ -57,20 +89,20 @@ func (g *Graph) Timeline(from, to string, kinds []Kind, undated bool) []Moment {
 				continue
 			}
 			if f.Date == "" {
-				if undated && f.Key == "deadline" {
+				if undated && f.Key != "date" {
 					rest = append(rest, Moment{e, f})
 				}
 				continue
 			}
-			k := sortKey(f.Date)
-			if from != "" && k < sortKey(from) || to != "" && k > sortKey(to) && !strings.HasPrefix(k, to) {
+			if lo, hi := bounds(f.Date); hi < winLo || lo > winHi {
 				continue
 			}
 			dated = append(dated, Moment{e, f})
 		}
 	}
 	sort.SliceStable(dated, func(i, j int) bool {
-		a, b := sortKey(dated[i].Fact.Date), sortKey(dated[j].Fact.Date)
+		a, _ := bounds(dated[i].Fact.Date)
+		b, _ := bounds(dated[j].Fact.Date)
 		if a != b {
 			return a < b
 		}

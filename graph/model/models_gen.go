@@ -105,6 +105,20 @@ type Stats struct {
 	DataHash string `json:"dataHash"`
 }
 
+// A subgraph as a file.
+type SubgraphExport struct {
+	// The file format.
+	Format ExportFormat `json:"format"`
+	// Where the file streams from: a path and query on the API's origin, e.g. `/export?format=graphml&roots=global-gateway&depth=1&maxNodes=200`, which selects the same nodes and edges.
+	URL string `json:"url"`
+	// The file name the download gets.
+	Filename string `json:"filename"`
+	// The file's media type.
+	MediaType string `json:"mediaType"`
+	// The file itself, when the subgraph has at most 200 entities and the format is text (not CSV, a zip); null otherwise: download `url` instead.
+	Text *string `json:"text,omitempty"`
+}
+
 // Which relations of an entity to follow.
 type Direction string
 
@@ -161,6 +175,79 @@ func (e *Direction) UnmarshalJSON(b []byte) error {
 }
 
 func (e Direction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A file format of `/export`. Every format carries provenance: RDF formats every evidence item, graph formats the first quote and the evidence count of each edge.
+type ExportFormat string
+
+const (
+	// N-Quads: every quad, each relation's evidence in its graph label; loads back with `digidip load --nquads`.
+	ExportFormatNquads ExportFormat = "NQUADS"
+	// JSON-LD, with an `@context` that gives the vocabulary readable names.
+	ExportFormatJSONLd ExportFormat = "JSONLD"
+	// TriG (Turtle with named graphs), for people who read RDF by eye.
+	ExportFormatTrig ExportFormat = "TRIG"
+	// GraphML with typed keys, for NetworkX, igraph and yEd.
+	ExportFormatGraphml ExportFormat = "GRAPHML"
+	// GEXF 1.3, for Gephi, with kind as a categorical attribute.
+	ExportFormatGexf ExportFormat = "GEXF"
+	// CSV: `nodes.csv`, `edges.csv` and `evidence.csv` in one zip, for spreadsheets and R.
+	ExportFormatCSV ExportFormat = "CSV"
+	// Cytoscape.js elements JSON (`elements: {nodes, edges}`), ready for `cy.add()`.
+	ExportFormatCytoscape ExportFormat = "CYTOSCAPE"
+)
+
+var AllExportFormat = []ExportFormat{
+	ExportFormatNquads,
+	ExportFormatJSONLd,
+	ExportFormatTrig,
+	ExportFormatGraphml,
+	ExportFormatGexf,
+	ExportFormatCSV,
+	ExportFormatCytoscape,
+}
+
+func (e ExportFormat) IsValid() bool {
+	switch e {
+	case ExportFormatNquads, ExportFormatJSONLd, ExportFormatTrig, ExportFormatGraphml, ExportFormatGexf, ExportFormatCSV, ExportFormatCytoscape:
+		return true
+	}
+	return false
+}
+
+func (e ExportFormat) String() string {
+	return string(e)
+}
+
+func (e *ExportFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportFormat", str)
+	}
+	return nil
+}
+
+func (e ExportFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportFormat) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

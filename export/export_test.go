@@ -1,0 +1,512 @@
+package export_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net/url"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/cayleygraph/quad/jsonld"
+
+	"github.com/digidip/digidip/export"
+	"github.com/digidip/digidip/store"
+)
+
+func TestParseFormat(t *testing.T) {
+	for _, f := range export.Formats {
+		got, err := export.ParseFormat(strings.ToUpper(string(f)))
+		if err != nil || got != f {
+			t.Errorf("ParseFormat(%q) = %q, %v", strings.ToUpper(string(f)), got, err)
+		}
+		if f.MediaType() == "" || f.Ext() == "" {
+			t.Errorf("%s has no media type or extension", f)
+		}
+	}
+	_, err := export.ParseFormat("xls")
+	if !errors.Is(err, store.ErrInvalidArgument) || !strings.Contains(err.Error(), `"xls"`) ||
+		!strings.Contains(err.Error(), "nquads, jsonld, trig, graphml, gexf, csv, cytoscape") {
+		t.Errorf("unknown format: %v", err)
+	}
+}
+
+func TestSelectRefusesBadSelections(t *testing.T) {
+	g, _ := embedded(t)
+	tests := []struct {
+		name string
+		sel  export.Selection
+		is   error
+		msg  string
+	}{
+		{"unknown root", export.Selection{Roots: []string{"global-gatway"}, Depth: 1}, store.ErrNotFound, `unknown root "global-gatway": no entity has this id (did you mean "global-gateway"?)`},
+		{"unknown from", export.Selection{From: "nosuch-entity-at-all", To: "d4d-hub"}, store.ErrNotFound, `unknown from entity "nosuch-entity-at-all"`},
+		{"depth above max", export.Selection{Roots: []string{"d4d-hub"}, Depth: store.MaxDepth + 1}, store.ErrInvalidArgument, "depth 5 is above the maximum, 4"},
+		{"negative depth", export.Selection{Roots: []string{"d4d-hub"}, Depth: -1}, store.ErrInvalidArgument, "depth -1 is negative"},
+		{"maxNodes above max", export.Selection{MaxNodes: store.MaxSubgraph + 1}, store.ErrInvalidArgument, "maxNodes 2001 is above the maximum, 2000"},
+		{"maxHops above max", export.Selection{From: "d4d-hub", To: "european-commission", MaxHops: 7}, store.ErrInvalidArgument, "maxHops 7 is above the maximum, 6"},
+		{"depth without roots", export.Selection{Depth: 2}, store.ErrInvalidArgument, "depth applies to roots"},
+		{"roots and paths", export.Selection{Roots: []string{"d4d-hub"}, From: "d4d-hub", To: "european-commission"}, store.ErrInvalidArgument, "two different selections"},
+		{"from without to", export.Selection{From: "d4d-hub"}, store.ErrInvalidArgument, "from and to go together"},
+		{"kinds on paths", export.Selection{From: "d4d-hub", To: "european-commission", Kinds: []store.Kind{store.Actor}}, store.ErrInvalidArgument, "kinds filters roots"},
+		{"unknown predicate", export.Selection{Predicates: []string{"likes"}}, store.ErrInvalidArgument, `unknown predicate "likes"; the predicates are `},
+		{"unknown kind", export.Selection{Kinds: []store.Kind{"PLANET"}}, store.ErrInvalidArgument, `unknown kind "PLANET"; the kinds are ACTOR, COUNTRY`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := export.Select(context.Background(), g, tt.sel)
+			if !errors.Is(err, tt.is) || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("got %v, want %v containing %q", err, tt.is, tt.msg)
+			}
+		})
+	}
+}
+
+func TestParseQuery(t *testing.T) {
+	tests := []struct {
+		query string
+		want  export.Request
+		err   string // part of the error, "" for none
+	}{
+		{"format=graphml&roots=global-gateway&depth=2", export.Request{Format: export.GraphML, Selection: export.Selection{Roots: []string{"global-gateway"}, Depth: 2}}, ""},
+		{"format=gexf&roots=global-gateway,d4d-hub&roots=eib", export.Request{Format: export.GEXF, Selection: export.Selection{Roots: []string{"global-gateway", "d4d-hub", "eib"}, Depth: export.DefaultDepth}}, ""},
+		{"format=nquads&predicates=CALLS_ON,funds&kinds=actor", export.Request{Format: export.NQuads, Selection: export.Selection{Predicates: []string{"calls-on", "funds"}, Kinds: []store.Kind{store.Actor}}}, ""},
+		{"format=csv&from=a&to=b&maxHops=3&evidence=false", export.Request{Format: export.CSV, NoEvidence: true, Selection: export.Selection{From: "a", To: "b", MaxHops: 3}}, ""},
+		{"format=cytoscape&maxNodes=200", export.Request{Format: export.Cytoscape, Selection: export.Selection{MaxNodes: 200}}, ""},
+		{"", export.Request{}, "no format given; the formats are nquads, jsonld"},
+		{"format=xls", export.Request{}, `unknown format "xls"; the formats are nquads, jsonld, trig, graphml, gexf, csv, cytoscape`},
+		{"format=gexf&root=global-gateway", export.Request{}, `unknown parameter "root"; the parameters are format, roots, depth`},
+		{"format=gexf&roots=x&depth=two", export.Request{}, `depth must be a whole number, not "two"`},
+		{"format=gexf&depth=1&depth=2", export.Request{}, "parameter depth is given 2 times"},
+		{"format=gexf&evidence=false", export.Request{}, "evidence applies to the csv format only"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			q, _ := url.ParseQuery(tt.query)
+			got, err := export.ParseQuery(q)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.Is(err, store.ErrInvalidArgument) {
+					t.Fatalf("got %v, want an error containing %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+			// the URL GraphQL builds from a request parses back to it
+			back, err := export.ParseQuery(mustQuery(t, got.Query()))
+			if err != nil || !reflect.DeepEqual(back, got) {
+				t.Errorf("%s parses back as %+v, %v", got.Query(), back, err)
+			}
+		})
+	}
+}
+
+func mustQuery(t *testing.T, s string) url.Values {
+	q, err := url.ParseQuery(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
+
+// The whole graph in N-Quads is every quad the store holds, whether it
+// streams from the store or is made from the data, in any order.
+func TestWholeNQuadsIsTheStore(t *testing.T) {
+	st := openStore(t)
+	g, ds := embedded(t)
+	fromStore := nquadSet(t, write(t, export.NQuads, sel(t, st.Graph(), export.Selection{}), allQuads(st)))
+	fromData := nquadSet(t, write(t, export.NQuads, sel(t, g, export.Selection{}), export.Options{}))
+	want := map[string]bool{}
+	for _, q := range store.Quads(ds) {
+		want[q.NQuad()] = true
+	}
+	if len(want) < 1000 {
+		t.Fatalf("only %d quads in the data", len(want))
+	}
+	for name, got := range map[string]map[string]bool{"store": fromStore, "data": fromData} {
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("from the %s: %d quads, want the store's %d", name, len(got), len(want))
+		}
+	}
+}
+
+// Every RDF format holds the same statements: JSON-LD read back by
+// json-gold (quad's JSON-LD reader) gives exactly the N-Quads' quads; a
+// selection's quads are quads of the whole graph, load on their own as a
+// graph, and that graph has the selection's entities and relations with all
+// their evidence.
+func TestRDFFormatsHoldTheSameQuads(t *testing.T) {
+	g, _ := embedded(t)
+	whole := nquadSet(t, write(t, export.NQuads, sel(t, g, export.Selection{}), export.Options{}))
+	for _, s := range selections {
+		t.Run(s.name, func(t *testing.T) {
+			set := sel(t, g, s.sel)
+			nq := write(t, export.NQuads, set, export.Options{})
+			want := nquadSet(t, nq)
+			got := quadSet(t, jsonld.NewReader(bytes.NewReader(write(t, export.JSONLD, set, export.Options{}))))
+			if !reflect.DeepEqual(got, want) {
+				for k := range want {
+					if !got[k] {
+						t.Errorf("JSON-LD lacks %s", k)
+						break
+					}
+				}
+				for k := range got {
+					if !want[k] {
+						t.Errorf("JSON-LD adds %s", k)
+						break
+					}
+				}
+				t.Fatalf("JSON-LD holds %d quads, N-Quads %d", len(got), len(want))
+			}
+			for k := range want {
+				if !whole[k] {
+					t.Fatalf("the selection invents a quad: %s", k)
+				}
+			}
+			lines := strings.Split(strings.TrimSpace(string(nq)), "\n")
+			if len(lines) != len(want) {
+				t.Errorf("%d lines for %d distinct quads: the export repeats quads", len(lines), len(want))
+			}
+			sg, err := store.BuildQuads(parseNQuads(t, nq))
+			if err != nil {
+				t.Fatalf("the selection's quads do not load as a graph: %v", err)
+			}
+			exp := expect(set)
+			var ents, rels []string
+			for _, e := range sg.Entities("") {
+				ents = append(ents, e.ID)
+			}
+			for _, r := range sg.Relations(store.RelationFilter{}) {
+				rels = append(rels, r.ID)
+				if want := g.Relation(r.ID); len(r.Evidence) != len(want.Evidence) {
+					t.Errorf("%s: %d evidence items, the store has %d", r.ID, len(r.Evidence), len(want.Evidence))
+				}
+			}
+			if !slices.Equal(ents, exp.nodeIDs()) || !slices.Equal(rels, exp.edgeIDs()) {
+				t.Errorf("the quads load as %d entities and %d relations, want %d and %d", len(ents), len(rels), len(exp.nodes), len(exp.edges))
+			}
+		})
+	}
+}
+
+// TriG groups a subject's statements and keeps each relation in the named
+// graph of its evidence.
+func TestTriGReadsByEye(t *testing.T) {
+	g, _ := embedded(t)
+	out := string(write(t, export.TriG, sel(t, g, export.Selection{Roots: []string{"global-gateway"}, Depth: 1}), export.Options{}))
+	for _, want := range []string{
+		"@prefix entity: <https://w3id.org/digidip/entity/> .",
+		"entity:global-gateway a vocab:Instrument ;\n    rdfs:label \"Global Gateway\"",
+		"oa:exact ",
+		"#char=",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("TriG lacks %q", want)
+		}
+	}
+	if strings.Count(out, "{") != strings.Count(out, "}") || strings.Count(out, "{") == 0 {
+		t.Errorf("unbalanced or missing graph blocks")
+	}
+}
+
+// The graph formats carry the same nodes and edges, with names, kinds,
+// predicates and the first evidence item of each edge.
+func TestGraphFormatsCarryNodesEdgesAndProvenance(t *testing.T) {
+	g, _ := embedded(t)
+	for _, s := range selections {
+		set := sel(t, g, s.sel)
+		exp := expect(set)
+		for _, f := range []export.Format{export.GraphML, export.GEXF, export.CSV, export.Cytoscape} {
+			t.Run(s.name+"/"+string(f), func(t *testing.T) {
+				got := readGraph(t, f, write(t, f, set, export.Options{}))
+				checkGraph(t, g, exp, got)
+			})
+		}
+	}
+}
+
+// graphRead is what a graph file says, format aside.
+type graphRead struct {
+	nodes map[string][2]string // id: name, kind
+	edges map[string]edgeRead
+}
+
+type edgeRead struct {
+	source, target, predicate, paragraph, quote string
+	evidence                                    int
+}
+
+func checkGraph(t *testing.T, g *store.Graph, exp expected, got graphRead) {
+	t.Helper()
+	if len(got.nodes) != len(exp.nodes) || len(got.edges) != len(exp.edges) {
+		t.Fatalf("%d nodes and %d edges, want %d and %d", len(got.nodes), len(got.edges), len(exp.nodes), len(exp.edges))
+	}
+	for _, n := range exp.nodes {
+		if got.nodes[n.ID] != [2]string{n.Name, string(n.Kind)} {
+			t.Errorf("node %s: %v, want %s (%s)", n.ID, got.nodes[n.ID], n.Name, n.Kind)
+		}
+	}
+	for _, r := range exp.edges {
+		e := got.edges[r.ID]
+		first := r.Evidence[0]
+		want := edgeRead{r.Subject, r.Object, r.Predicate, first.Paragraph, first.Quote, len(r.Evidence)}
+		if e != want {
+			t.Errorf("edge %s: %+v, want %+v", r.ID, e, want)
+		}
+	}
+}
+
+func readGraph(t *testing.T, f export.Format, b []byte) graphRead {
+	t.Helper()
+	out := graphRead{nodes: map[string][2]string{}, edges: map[string]edgeRead{}}
+	switch f {
+	case export.GraphML:
+		var doc struct {
+			Graph struct {
+				Nodes []struct {
+					ID   string `xml:"id,attr"`
+					Data []struct {
+						Key   string `xml:"key,attr"`
+						Value string `xml:",chardata"`
+					} `xml:"data"`
+				} `xml:"node"`
+				Edges []struct {
+					ID     string `xml:"id,attr"`
+					Source string `xml:"source,attr"`
+					Target string `xml:"target,attr"`
+					Data   []struct {
+						Key   string `xml:"key,attr"`
+						Value string `xml:",chardata"`
+					} `xml:"data"`
+				} `xml:"edge"`
+			} `xml:"http://graphml.graphdrawing.org/xmlns graph"`
+		}
+		if err := xml.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range doc.Graph.Nodes {
+			d := map[string]string{}
+			for _, x := range n.Data {
+				d[x.Key] = x.Value
+			}
+			out.nodes[n.ID] = [2]string{d["name"], d["kind"]}
+		}
+		for _, e := range doc.Graph.Edges {
+			d := map[string]string{}
+			for _, x := range e.Data {
+				d[x.Key] = x.Value
+			}
+			n, _ := strconv.Atoi(d["evidence_count"])
+			out.edges[e.ID] = edgeRead{e.Source, e.Target, d["predicate"], d["paragraph"], d["quote"], n}
+		}
+	case export.GEXF:
+		type attvalues struct {
+			Values []struct {
+				For   string `xml:"for,attr"`
+				Value string `xml:"value,attr"`
+			} `xml:"attvalue"`
+		}
+		var doc struct {
+			XMLName xml.Name `xml:"http://gexf.net/1.3 gexf"`
+			Version string   `xml:"version,attr"`
+			Graph   struct {
+				Nodes []struct {
+					ID        string    `xml:"id,attr"`
+					Label     string    `xml:"label,attr"`
+					AttValues attvalues `xml:"attvalues"`
+				} `xml:"nodes>node"`
+				Edges []struct {
+					ID        string    `xml:"id,attr"`
+					Source    string    `xml:"source,attr"`
+					Target    string    `xml:"target,attr"`
+					AttValues attvalues `xml:"attvalues"`
+				} `xml:"edges>edge"`
+			} `xml:"graph"`
+		}
+		if err := xml.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc.Version != "1.3" {
+			t.Fatalf("GEXF version %q", doc.Version)
+		}
+		for _, n := range doc.Graph.Nodes {
+			d := map[string]string{}
+			for _, x := range n.AttValues.Values {
+				d[x.For] = x.Value
+			}
+			if d["name"] != n.Label {
+				t.Errorf("node %s: label %q, name %q", n.ID, n.Label, d["name"])
+			}
+			out.nodes[n.ID] = [2]string{d["name"], d["kind"]}
+		}
+		for _, e := range doc.Graph.Edges {
+			d := map[string]string{}
+			for _, x := range e.AttValues.Values {
+				d[x.For] = x.Value
+			}
+			n, _ := strconv.Atoi(d["evidence_count"])
+			out.edges[e.ID] = edgeRead{e.Source, e.Target, d["predicate"], d["paragraph"], d["quote"], n}
+		}
+	case export.CSV:
+		tables := readZip(t, b)
+		for _, r := range tables[export.NodesCSV] {
+			out.nodes[r["id"]] = [2]string{r["name"], r["kind"]}
+		}
+		for _, r := range tables[export.EdgesCSV] {
+			n, _ := strconv.Atoi(r["evidence_count"])
+			out.edges[r["id"]] = edgeRead{r["source"], r["target"], r["predicate"], r["paragraph"], r["quote"], n}
+		}
+		// evidence.csv has one row per evidence item of the edges
+		perEdge := map[string]int{}
+		for _, r := range tables[export.EvidenceCSV] {
+			perEdge[r["relation"]]++
+		}
+		for id, e := range out.edges {
+			if perEdge[id] != e.evidence {
+				t.Errorf("evidence.csv has %d rows for %s, edges.csv counts %d", perEdge[id], id, e.evidence)
+			}
+		}
+	case export.Cytoscape:
+		var doc struct {
+			Elements struct {
+				Nodes []struct{ Data map[string]any } `json:"nodes"`
+				Edges []struct{ Data map[string]any } `json:"edges"`
+			} `json:"elements"`
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		str := func(v any) string { s, _ := v.(string); return s }
+		for _, n := range doc.Elements.Nodes {
+			out.nodes[str(n.Data["id"])] = [2]string{str(n.Data["name"]), str(n.Data["kind"])}
+		}
+		for _, e := range doc.Elements.Edges {
+			d := e.Data
+			n, _ := d["evidence_count"].(float64)
+			out.edges[str(d["id"])] = edgeRead{str(d["source"]), str(d["target"]), str(d["predicate"]), str(d["paragraph"]), str(d["quote"]), int(n)}
+		}
+	}
+	return out
+}
+
+// readZip reads every CSV table of a zip with encoding/csv, as maps by
+// header, after checking each row has the header's width.
+func readZip(t *testing.T, b []byte) map[string][]map[string]string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]map[string]string{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(rc).ReadAll()
+		rc.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		for _, r := range rows[1:] {
+			m := map[string]string{}
+			for i, h := range rows[0] {
+				m[h] = r[i]
+			}
+			out[f.Name] = append(out[f.Name], m)
+		}
+	}
+	return out
+}
+
+func TestCSVWithoutEvidence(t *testing.T) {
+	g, _ := embedded(t)
+	b := write(t, export.CSV, sel(t, g, export.Selection{Roots: []string{"d4d-hub"}, Depth: 1}), export.Options{NoEvidence: true})
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	if !slices.Equal(names, []string{export.NodesCSV, export.EdgesCSV}) {
+		t.Errorf("tables %v", names)
+	}
+}
+
+// Without roots, a maxNodes that does not cut gives the same file as the
+// uncapped whole graph: the GraphQL subgraph and /export agree.
+func TestCappedWholeGraphIsTheWholeGraph(t *testing.T) {
+	g, _ := embedded(t)
+	if n := len(g.Entities("")); n > store.MaxSubgraph {
+		t.Skipf("%d entities: the cap cuts", n)
+	}
+	whole := write(t, export.Cytoscape, sel(t, g, export.Selection{}), export.Options{})
+	capped := write(t, export.Cytoscape, sel(t, g, export.Selection{MaxNodes: store.MaxSubgraph}), export.Options{})
+	if !bytes.Equal(whole, capped) {
+		t.Error("the capped whole graph differs from the whole graph")
+	}
+	small := sel(t, g, export.Selection{MaxNodes: 5})
+	if !small.Truncated || len(expect(small).nodes) != 5 {
+		t.Errorf("maxNodes 5: truncated %v, %d nodes", small.Truncated, len(expect(small).nodes))
+	}
+}
+
+// The same selection of the same data gives the same bytes: ids, order and
+// the zip's timestamps are stable.
+func TestExportsAreStable(t *testing.T) {
+	g1, _ := embedded(t)
+	g2, _ := embedded(t)
+	for _, f := range export.Formats {
+		a := write(t, f, sel(t, g1, export.Selection{}), export.Options{})
+		b := write(t, f, sel(t, g2, export.Selection{}), export.Options{})
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two exports of the same data", f)
+		}
+	}
+}
+
+func TestCancelledExportStops(t *testing.T) {
+	g, _ := embedded(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, f := range export.Formats {
+		err := export.Write(ctx, io.Discard, f, sel(t, g, export.Selection{}), export.Options{})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: %v, want context.Canceled", f, err)
+		}
+	}
+}
+
+func TestFilenames(t *testing.T) {
+	g, _ := embedded(t)
+	tests := []struct {
+		sel  export.Selection
+		f    export.Format
+		want string
+	}{
+		{export.Selection{}, export.NQuads, "digidip.nq"},
+		{export.Selection{Roots: []string{"global-gateway"}, Depth: 2}, export.GEXF, "digidip-global-gateway-d2.gexf"},
+		{export.Selection{Roots: []string{"global-gateway", "d4d-hub"}, Depth: 1}, export.CSV, "digidip-global-gateway-and-1-d1.zip"},
+		{export.Selection{From: "d4d-hub", To: "european-commission"}, export.Cytoscape, "digidip-path-d4d-hub-european-commission.cyjs.json"},
+	}
+	for _, tt := range tests {
+		if got := sel(t, g, tt.sel).Filename(tt.f); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.sel, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,152 @@
+package export
+
+import (
+	"context"
+	"encoding/xml"
+	"io"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/gonum/graph/formats/gexf12"
+
+	"github.com/digidip/digidip/store"
+)
+
+// GEXF 1.3 (https://gexf.net), the format Gephi reads best. The elements a
+// static graph uses (attributes, nodes, edges, attvalues) are the same as in
+// 1.2, so gonum's gexf12 marshal types write them; only the root element,
+// its namespace and version are 1.3's, written here. The root is streamed
+// token by token so the graph is never held whole.
+const (
+	nsGEXF          = "http://gexf.net/1.3"
+	gexfSchema      = "http://gexf.net/1.3/gexf.xsd"
+	gexfVersion     = "1.3"
+	gexfNodeElement = "node"
+	gexfEdgeElement = "edge"
+)
+
+func gexfNodeAttributes() gexf12.Attributes {
+	kinds := make([]string, len(store.Kinds))
+	for i, k := range store.Kinds {
+		kinds[i] = string(k)
+	}
+	return gexf12.Attributes{Class: "node", Attributes: []gexf12.Attribute{
+		{ID: "name", Title: "name", Type: "string"},
+		// the options make kind a categorical attribute: Gephi offers it
+		// for partition colouring with exactly these values
+		{ID: "kind", Title: "kind", Type: "string", Options: strings.Join(kinds, "|")},
+		{ID: "description", Title: "description", Type: "string"},
+	}}
+}
+
+func gexfEdgeAttributes(g *store.Graph) gexf12.Attributes {
+	var preds []string
+	for _, p := range g.Predicates() {
+		preds = append(preds, p.ID)
+	}
+	return gexf12.Attributes{Class: "edge", Attributes: []gexf12.Attribute{
+		{ID: "predicate", Title: "predicate", Type: "string", Options: strings.Join(preds, "|")},
+		{ID: "verb", Title: "verb", Type: "string"},
+		{ID: "implied", Title: "implied", Type: "boolean", Default: "false"},
+		{ID: "evidence_count", Title: "evidence_count", Type: "integer"},
+		{ID: "document", Title: "document", Type: "string"},
+		{ID: "paragraph", Title: "paragraph", Type: "string"},
+		{ID: "quote", Title: "quote", Type: "string"},
+	}}
+}
+
+func writeGEXF(ctx context.Context, w io.Writer, set *Set) error {
+	io.WriteString(w, xml.Header)
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	root := xml.StartElement{Name: xml.Name{Local: "gexf"}, Attr: []xml.Attr{
+		{Name: xml.Name{Local: "xmlns"}, Value: nsGEXF},
+		{Name: xml.Name{Local: "xmlns:xsi"}, Value: "http://www.w3.org/2001/XMLSchema-instance"},
+		{Name: xml.Name{Local: "xsi:schemaLocation"}, Value: nsGEXF + " " + gexfSchema},
+		{Name: xml.Name{Local: "version"}, Value: gexfVersion},
+	}}
+	graph := xml.StartElement{Name: xml.Name{Local: "graph"}, Attr: []xml.Attr{
+		{Name: xml.Name{Local: "defaultedgetype"}, Value: "directed"},
+		{Name: xml.Name{Local: "idtype"}, Value: "string"},
+		{Name: xml.Name{Local: "mode"}, Value: "static"},
+	}}
+	nodes := xml.StartElement{Name: xml.Name{Local: "nodes"}}
+	edges := xml.StartElement{Name: xml.Name{Local: "edges"}}
+	meta := struct {
+		XMLName     xml.Name `xml:"meta"`
+		Creator     string   `xml:"creator"`
+		Description string   `xml:"description"`
+	}{Creator: "digidip", Description: "EU digital diplomacy: " + set.name}
+
+	if err := enc.EncodeToken(root); err != nil {
+		return err
+	}
+	if err := enc.Encode(meta); err != nil {
+		return err
+	}
+	if err := enc.EncodeToken(graph); err != nil {
+		return err
+	}
+	for _, a := range []gexf12.Attributes{gexfNodeAttributes(), gexfEdgeAttributes(set.g)} {
+		if err := enc.EncodeElement(a, xml.StartElement{Name: xml.Name{Local: "attributes"}}); err != nil {
+			return err
+		}
+	}
+	t := &ticker{ctx: ctx}
+	if err := enc.EncodeToken(nodes); err != nil {
+		return err
+	}
+	for e := range set.nodes {
+		if err := t.tick(); err != nil {
+			return err
+		}
+		r := row(e)
+		vals := []gexf12.AttValue{{For: "name", Value: r.Name}, {For: "kind", Value: r.Kind}}
+		if r.Description != "" {
+			vals = append(vals, gexf12.AttValue{For: "description", Value: r.Description})
+		}
+		n := gexf12.Node{ID: r.ID, Label: r.Name, AttValues: &gexf12.AttValues{AttValues: vals}}
+		if err := enc.EncodeElement(n, xml.StartElement{Name: xml.Name{Local: gexfNodeElement}}); err != nil {
+			return err
+		}
+	}
+	if err := enc.EncodeToken(nodes.End()); err != nil {
+		return err
+	}
+	if err := enc.EncodeToken(edges); err != nil {
+		return err
+	}
+	for rel := range set.edges {
+		if err := t.tick(); err != nil {
+			return err
+		}
+		r := set.edgeRow(rel)
+		vals := []gexf12.AttValue{{For: "predicate", Value: r.Predicate}}
+		if r.Verb != "" {
+			vals = append(vals, gexf12.AttValue{For: "verb", Value: r.Verb})
+		}
+		vals = append(vals,
+			gexf12.AttValue{For: "implied", Value: strconv.FormatBool(r.Implied)},
+			gexf12.AttValue{For: "evidence_count", Value: strconv.Itoa(r.EvidenceCount)})
+		if r.EvidenceCount > 0 {
+			vals = append(vals,
+				gexf12.AttValue{For: "document", Value: r.Document},
+				gexf12.AttValue{For: "paragraph", Value: r.Paragraph},
+				gexf12.AttValue{For: "quote", Value: r.Quote})
+		}
+		e := gexf12.Edge{ID: r.ID, Source: r.Source, Target: r.Target, Label: r.Label, AttValues: &gexf12.AttValues{AttValues: vals}}
+		if err := enc.EncodeElement(e, xml.StartElement{Name: xml.Name{Local: gexfEdgeElement}}); err != nil {
+			return err
+		}
+	}
+	for _, end := range []xml.EndElement{edges.End(), graph.End(), root.End()} {
+		if err := enc.EncodeToken(end); err != nil {
+			return err
+		}
+	}
+	if err := enc.Flush(); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

@@ -1,0 +1,117 @@
+"""Open a digidip export in the tool a researcher would use, and report what
+the tool read as one JSON line (export/consumers_test.go compares it with the
+store).
+
+    /usr/bin/python3 read.py graphml FILE   NetworkX read_graphml
+    /usr/bin/python3 read.py gexf FILE      NetworkX read_gexf (1.3 read as 1.2draft)
+    /usr/bin/python3 read.py nquads FILE    rdflib, format nquads
+    /usr/bin/python3 read.py jsonld FILE    rdflib, format json-ld
+    /usr/bin/python3 read.py trig FILE      rdflib, format trig
+    /usr/bin/python3 read.py csv DIR        Python's csv module on DIR/*.csv
+
+Debian's python3-networkx and python3-rdflib are seen only by Debian's own
+interpreter, /usr/bin/python3.
+"""
+
+import csv
+import json
+import os
+import sys
+import tempfile
+
+
+def graph(G):
+    return {
+        "nodes": [
+            {"id": n, "name": d.get("name"), "kind": d.get("kind")}
+            for n, d in G.nodes(data=True)
+        ],
+        "edges": [
+            {
+                "source": u,
+                "target": v,
+                "predicate": d.get("predicate"),
+                "evidence_count": d.get("evidence_count"),
+                "quote": d.get("quote", ""),
+            }
+            for u, v, d in G.edges(data=True)
+        ],
+    }
+
+
+def read_graphml(path):
+    import networkx as nx
+
+    return graph(nx.read_graphml(path))
+
+
+def read_gexf(path):
+    import networkx as nx
+
+    # networkx 2.8 knows GEXF 1.1draft and 1.2draft; 1.3 keeps the elements a
+    # static graph uses, so the file is read under the 1.2draft namespace.
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if 'xmlns="http://gexf.net/1.3"' not in text:
+        raise SystemExit("not a GEXF 1.3 file")
+    text = text.replace('xmlns="http://gexf.net/1.3"', 'xmlns="http://www.gexf.net/1.2draft"')
+    with tempfile.NamedTemporaryFile("w", suffix=".gexf", encoding="utf-8", delete=False) as f:
+        f.write(text)
+    try:
+        return graph(nx.read_gexf(f.name))
+    finally:
+        os.unlink(f.name)
+
+
+def read_rdf(path, fmt):
+    import rdflib
+
+    ds = rdflib.ConjunctiveGraph()
+    ds.parse(path, format=fmt)
+    # every (subject, predicate, object, graph) once: the quads
+    statements = sum(len(c) for c in ds.contexts())
+    graphs = sum(1 for c in ds.contexts() if len(c) > 0)
+    # typed literals whose datatype is not a full IRI (say "xsd:integer")
+    # are unknown datatypes to every RDF tool
+    datatypes = {
+        str(o.datatype)
+        for o in ds.objects()
+        if isinstance(o, rdflib.Literal) and o.datatype is not None
+    }
+    return {
+        "statements": statements,
+        "graphs": graphs,
+        "datatypes": sorted(datatypes),
+    }
+
+
+def read_csv(directory):
+    out = {}
+    for name in sorted(os.listdir(directory)):
+        if not name.endswith(".csv"):
+            continue
+        with open(os.path.join(directory, name), newline="", encoding="utf-8") as f:
+            out[name] = list(csv.DictReader(f))
+    return out
+
+
+def main():
+    if len(sys.argv) != 3:
+        raise SystemExit(__doc__)
+    kind, path = sys.argv[1], sys.argv[2]
+    readers = {
+        "graphml": read_graphml,
+        "gexf": read_gexf,
+        "nquads": lambda p: read_rdf(p, "nquads"),
+        "jsonld": lambda p: read_rdf(p, "json-ld"),
+        "trig": lambda p: read_rdf(p, "trig"),
+        "csv": read_csv,
+    }
+    if kind not in readers:
+        raise SystemExit(f"unknown format {kind}")
+    json.dump(readers[kind](path), sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

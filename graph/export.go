@@ -1,0 +1,93 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/digidip/digidip/export"
+	"github.com/digidip/digidip/graph/model"
+	"github.com/digidip/digidip/store"
+)
+
+// exportTextMaxNodes is the largest subgraph whose file Subgraph.export
+// gives inline: a few hundred entities make a file of tens of kilobytes,
+// fine in a JSON response; anything larger is a download.
+const exportTextMaxNodes = 200
+
+// subgraphExport describes the file of a subgraph in a format. The URL
+// repeats the subgraph's own arguments, read from the enclosing `subgraph`
+// field, so /export selects exactly the nodes and edges of the response; the
+// text is written from the subgraph in hand, and only when asked for.
+func (r *Resolver) subgraphExport(ctx context.Context, sg *store.Subgraph, format model.ExportFormat) (*model.SubgraphExport, error) {
+	f, err := export.ParseFormat(string(format))
+	if err != nil {
+		return nil, err
+	}
+	sel, err := subgraphSelection(ctx)
+	if err != nil {
+		return nil, err
+	}
+	req := export.Request{Format: f, Selection: sel}
+	g := r.graph(ctx)
+	set := export.FromSubgraph(g, sg, sel)
+	out := &model.SubgraphExport{
+		Format:    format,
+		URL:       req.Path(),
+		Filename:  set.Filename(f),
+		MediaType: f.MediaType(),
+	}
+	if f != export.CSV && len(sg.Nodes) <= exportTextMaxNodes && requested(ctx, "text") {
+		var b bytes.Buffer
+		if err := export.Write(ctx, &b, f, set, export.Options{}); err != nil {
+			return nil, fmt.Errorf("subgraph export text: %w", err)
+		}
+		text := b.String()
+		out.Text = &text
+	}
+	return out, nil
+}
+
+// subgraphSelection reads the arguments of the `subgraph` field that
+// returned the object being resolved, defaults applied.
+func subgraphSelection(ctx context.Context) (export.Selection, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil || fc.Parent == nil || fc.Parent.Field.Field == nil || fc.Parent.Field.Name != "subgraph" {
+		return export.Selection{}, fmt.Errorf("Subgraph.export outside a subgraph field")
+	}
+	args := fc.Parent.Args
+	sel := export.Selection{MaxNodes: 200}
+	if v, ok := args["roots"].([]string); ok {
+		sel.Roots = v
+	}
+	if len(sel.Roots) > 0 {
+		sel.Depth = 1
+		if v, ok := args["depth"].(*int); ok && v != nil {
+			sel.Depth = *v
+		}
+	}
+	if v, ok := args["maxNodes"].(*int); ok && v != nil {
+		sel.MaxNodes = *v
+	}
+	if v, ok := args["predicates"].([]model.Predicate); ok {
+		sel.Predicates = predicateIDs(v)
+	}
+	if v, ok := args["kinds"].([]model.Kind); ok {
+		sel.Kinds = toKinds(v)
+	}
+	return sel, nil
+}
+
+// requested reports whether the client selected a field of the object being
+// resolved, so that costly fields are computed only when asked for.
+func requested(ctx context.Context, name string) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if strings.EqualFold(f.Name, name) {
+			return true
+		}
+	}
+	return false
+}

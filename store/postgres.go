@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/cayleygraph/cayley/graph"
+	csql "github.com/cayleygraph/cayley/graph/sql"
+	_ "github.com/cayleygraph/cayley/graph/sql/postgres" // registers Cayley's PostgreSQL backend
+	"github.com/cayleygraph/quad"
+	"github.com/lib/pq"
+)
+
+// A PostgreSQL store keeps each generation in a schema of its own,
+// <prefix>_g<time>, holding Cayley's tables; the table <prefix>_current names
+// the current one. A load writes a new schema, then switches the name in one
+// transaction, so every server on the database sees the old graph or the
+// new one. The prefix (default "digidip", set with the address's
+// digidip_prefix parameter) lets several stores share one database.
+type pgBackend struct {
+	dsn    string // without digidip_prefix
+	prefix string
+	db     *sql.DB
+}
+
+var pgPrefix = regexp.MustCompile(`^[a-z][a-z0-9_]{0,30}$`)
+
+func openPostgres(ctx context.Context, addr string) (*pgBackend, error) {
+	u, err := url.Parse(addr)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return nil, fmt.Errorf("postgres store: the address must be a postgres:// URL")
+	}
+	q := u.Query()
+	prefix := q.Get("digidip_prefix")
+	if prefix == "" {
+		prefix = "digidip"
+	}
+	if !pgPrefix.MatchString(prefix) {
+		return nil, fmt.Errorf("postgres store: digidip_prefix %q: use lower-case letters, digits and _", prefix)
+	}
+	q.Del("digidip_prefix")
+	u.RawQuery = q.Encode()
+	b := &pgBackend{dsn: u.String(), prefix: prefix}
+	b.db, err = sql.Open("postgres", b.dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store %s: %w", redact(u), err)
+	}
+	if err := b.db.PingContext(ctx); err != nil {
+		b.db.Close()
+		return nil, fmt.Errorf("postgres store %s: %w", redact(u), err)
+	}
+	_, err = b.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+b.table()+` (id int PRIMARY KEY CHECK (id = 1), generation text NOT NULL)`)
+	if err != nil {
+		b.db.Close()
+		return nil, fmt.Errorf("postgres store %s: %w", redact(u), err)
+	}
+	return b, nil
+}
+
+// redact hides a password in an address shown in errors and logs.
+func redact(u *url.URL) string {
+	if _, ok := u.User.Password(); ok {
+		c := *u
+		c.User = url.UserPassword(u.User.Username(), "xxxxx")
+		return c.String()
+	}
+	return u.String()
+}
+
+func (b *pgBackend) table() string { return pq.QuoteIdentifier(b.prefix + "_current") }
+
+func (b *pgBackend) current(ctx context.Context) (string, error) {
+	var gen string
+	err := b.db.QueryRowContext(ctx, `SELECT generation FROM `+b.table()+` WHERE id = 1`).Scan(&gen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("postgres store: %w", err)
+	}
+	return gen, nil
+}
+
+// schemaDSN is the address of one generation: Cayley creates and reads its
+// tables in the first schema of the search path.
+func (b *pgBackend) schemaDSN(gen string) string {
+	u, _ := url.Parse(b.dsn)
+	q := u.Query()
+	q.Set("search_path", gen)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func (b *pgBackend) open(ctx context.Context, gen string) (graph.QuadStore, error) {
+	if gen == "" {
+		return emptyStore(), nil
+	}
+	qs, err := csql.New("postgres", b.schemaDSN(gen), nil)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: generation %s: %w", gen, err)
+	}
+	return qs, nil
+}
+
+func (b *pgBackend) write(ctx context.Context, quads []quad.Quad) (string, error) {
+	// One load at a time: a session-level advisory lock on a connection of
+	// our own, released when the load ends (or its connection dies).
+	conn, err := b.db.Conn(ctx)
+	if err != nil {
+		return "", fmt.Errorf("postgres store: %w", err)
+	}
+	defer conn.Close()
+	h := fnv.New64a()
+	h.Write([]byte("digidip-load:" + b.prefix))
+	key := int64(h.Sum64())
+	var got bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil {
+		return "", fmt.Errorf("postgres store: %w", err)
+	}
+	if !got {
+		return "", fmt.Errorf("postgres store: %w (a load is running)", ErrLocked)
+	}
+	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
+
+	gen := fmt.Sprintf("%s_g%d", b.prefix, time.Now().UnixNano())
+	if _, err := b.db.ExecContext(ctx, `CREATE SCHEMA `+pq.QuoteIdentifier(gen)); err != nil {
+		return "", fmt.Errorf("postgres store: %w", err)
+	}
+	drop := func() {
+		b.db.ExecContext(context.Background(), `DROP SCHEMA IF EXISTS `+pq.QuoteIdentifier(gen)+` CASCADE`)
+	}
+	if err := b.fill(ctx, gen, quads); err != nil {
+		drop()
+		return "", err
+	}
+	_, err = b.db.ExecContext(ctx, `INSERT INTO `+b.table()+` (id, generation) VALUES (1, $1)
+		ON CONFLICT (id) DO UPDATE SET generation = EXCLUDED.generation`, gen)
+	if err != nil {
+		drop()
+		return "", fmt.Errorf("postgres store: %w", err)
+	}
+	b.sweep(ctx, gen)
+	return gen, nil
+}
+
+func (b *pgBackend) fill(ctx context.Context, gen string, quads []quad.Quad) error {
+	dsn := b.schemaDSN(gen)
+	if err := csql.Init("postgres", dsn, nil); err != nil {
+		return fmt.Errorf("postgres store: create generation %s: %w", gen, err)
+	}
+	qs, err := csql.New("postgres", dsn, nil)
+	if err != nil {
+		return fmt.Errorf("postgres store: generation %s: %w", gen, err)
+	}
+	defer qs.Close()
+	// One transaction for the whole generation: Cayley's SQL writer commits
+	// per batch, which is slower and would leave nothing to gain here.
+	deltas := make([]graph.Delta, 0, len(quads))
+	for _, q := range quads {
+		deltas = append(deltas, graph.Delta{Quad: q, Action: graph.Add})
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := qs.ApplyDeltas(deltas, graph.IgnoreOpts{IgnoreDup: true}); err != nil {
+		return fmt.Errorf("postgres store: write generation %s: %w", gen, err)
+	}
+	return nil
+}
+
+// sweep drops generations other than the current one and the one before it.
+func (b *pgBackend) sweep(ctx context.Context, keep string) {
+	rows, err := b.db.QueryContext(ctx, `SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, b.prefix+`\_g%`)
+	if err != nil {
+		return
+	}
+	var gens []string
+	for rows.Next() {
+		var n string
+		if rows.Scan(&n) == nil && strings.HasPrefix(n, b.prefix+"_g") {
+			gens = append(gens, n)
+		}
+	}
+	rows.Close()
+	sort.Strings(gens)
+	for i, g := range gens {
+		if g != keep && i < len(gens)-2 {
+			b.db.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+pq.QuoteIdentifier(g)+` CASCADE`)
+		}
+	}
+}
+
+func (b *pgBackend) ping(ctx context.Context) error {
+	if err := b.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("postgres store: %w", err)
+	}
+	return nil
+}
+
+func (b *pgBackend) close() error { return b.db.Close() }

@@ -1,0 +1,153 @@
+// Package synth makes deterministic synthetic graphs in digidip's own
+// vocabulary and shape, at any size, for benchmarks and load tests.
+package synth
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/digidip/digidip/store"
+)
+
+// Shape of the synthetic graph, per entity: about three relations, one
+// evidence item each, and a paragraph per ten relations. With digidip's
+// quads that is close to 40 quads an entity.
+const (
+	relationsPerEntity    = 3
+	relationsPerParagraph = 10
+	paragraphsPerDocument = 50
+	quadsPerEntity        = 40
+)
+
+var (
+	kindWords = map[store.Kind][]string{
+		store.Actor:       {"Agency", "Council", "Office", "Network", "Bank", "Committee"},
+		store.Country:     {"Republic", "Kingdom", "Federation", "State"},
+		store.Region:      {"Region", "Basin", "Neighbourhood", "Coast"},
+		store.Person:      {"Ambassador", "Envoy", "Commissioner", "Minister"},
+		store.Forum:       {"Forum", "Union", "Organisation", "Summit Process"},
+		store.Partnership: {"Digital Partnership", "Trade and Technology Council", "Alliance", "Dialogue"},
+		store.Instrument:  {"Gateway", "Hub", "Facility", "Programme", "Fund"},
+		store.Policy:      {"Act", "Strategy", "Declaration", "Agenda"},
+		store.Commitment:  {"Action", "Priority", "Undertaking"},
+		store.Topic:       {"Connectivity", "Data Flows", "Standards", "Quantum", "Semiconductors", "Cybersecurity"},
+		store.Event:       {"Summit", "Ministerial", "Conference", "Election"},
+	}
+	adjectives = []string{"Global", "Northern", "Open", "Secure", "Trusted", "Digital", "Atlantic", "Pacific", "Eastern", "Southern", "Green", "Human-centric"}
+	verbs      = map[string]string{"calls-on": "calls on", "funds": "funds", "partners-with": "partners with", "coordinates-with": "coordinates with",
+		"participates-in": "participates in", "concerns": "concerns", "supports": "supports", "targets": "targets", "part-of": "is part of", "member-of": "is a member of"}
+	predicates = []string{"calls-on", "funds", "partners-with", "coordinates-with", "participates-in", "concerns", "supports", "targets", "part-of", "member-of"}
+)
+
+// Dataset makes a synthetic dataset of about quads quads. The same seed and
+// size always give the same graph. Degrees are skewed (Zipf): a few hubs,
+// like the Commission, and many leaves.
+func Dataset(quads int, seed uint64) *store.Dataset {
+	nEnt := max(quads/quadsPerEntity, 20)
+	rng := rand.New(rand.NewPCG(seed, 0x64696769646970))
+	ds := &store.Dataset{Hash: fmt.Sprintf("synthetic-%d-%d", quads, seed)}
+
+	for _, p := range predicates {
+		ds.Predicates = append(ds.Predicates, &store.Predicate{
+			ID: p, Label: verbs[p], Definition: "Synthetic: the subject " + verbs[p] + " the object.",
+		})
+	}
+	for i := range nEnt {
+		k := store.Kinds[i%len(store.Kinds)]
+		words := kindWords[k]
+		name := fmt.Sprintf("%s %s %d", adjectives[rng.IntN(len(adjectives))], words[rng.IntN(len(words))], i)
+		e := &store.Entity{
+			ID:          fmt.Sprintf("e%d", i),
+			Name:        name,
+			Kind:        k,
+			Aliases:     []string{acronym(name)},
+			Description: "A synthetic " + strings.ToLower(string(k)) + " for benchmarks.",
+		}
+		if i%5 == 0 {
+			e.Common = []string{fmt.Sprintf("SYN-%d", i)}
+		}
+		ds.Entities = append(ds.Entities, e)
+	}
+
+	// Zipf over entity indexes: index 0 is the biggest hub.
+	zipf := rand.NewZipf(rng, 1.1, 2, uint64(nEnt-1))
+	nRel := nEnt * relationsPerEntity
+	nDoc := max(nRel/(relationsPerParagraph*paragraphsPerDocument), 1)
+	for d := range nDoc {
+		ds.Documents = append(ds.Documents, &store.Document{
+			ID: fmt.Sprintf("doc-%d", d), Title: fmt.Sprintf("Synthetic conclusions %d", d),
+			Reference: fmt.Sprintf("%d/24", 1000+d), Date: "2024-06-01", Author: "Synthetic Council", SHA256: fmt.Sprintf("%064x", d),
+		})
+	}
+	seen := map[string]bool{}
+	var para *store.Paragraph
+	var text strings.Builder
+	mentioned := map[string]bool{}
+	flush := func() {
+		if para != nil {
+			para.Text = text.String()
+		}
+	}
+	for r := 0; len(ds.Relations) < nRel; r++ {
+		s := int(zipf.Uint64())
+		o := rng.IntN(nEnt)
+		if s == o {
+			continue
+		}
+		p := predicates[rng.IntN(len(predicates))]
+		id := store.RelationID(ds.Entities[s].ID, p, ds.Entities[o].ID)
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		n := len(ds.Relations)
+		if n%relationsPerParagraph == 0 {
+			flush()
+			doc := ds.Documents[min(n/(relationsPerParagraph*paragraphsPerDocument), nDoc-1)]
+			num := fmt.Sprint(len(doc.Paragraphs) + 1)
+			para = &store.Paragraph{ID: store.ParagraphID(doc.ID, num), Document: doc.ID, Number: num, Order: len(doc.Paragraphs)}
+			doc.Paragraphs = append(doc.Paragraphs, para)
+			text.Reset()
+			mentioned = map[string]bool{}
+		}
+		if text.Len() > 0 {
+			text.WriteByte(' ')
+		}
+		sentence := ds.Entities[s].Name + " " + verbs[p] + " " + ds.Entities[o].Name + "."
+		start := utf8.RuneCountInString(text.String())
+		text.WriteString(sentence)
+		for _, x := range []int{s, o} {
+			if id := ds.Entities[x].ID; !mentioned[id] {
+				mentioned[id] = true
+				para.Mentions = append(para.Mentions, id)
+			}
+		}
+		rel := &store.Relation{
+			ID: id, Subject: ds.Entities[s].ID, Predicate: p, Object: ds.Entities[o].ID,
+			Evidence: []store.Evidence{{Document: para.Document, Paragraph: para.ID, Quote: sentence, Start: start, End: start + utf8.RuneCountInString(sentence)}},
+		}
+		if p == "calls-on" {
+			rel.Verb = "calls on"
+		}
+		ds.Relations = append(ds.Relations, rel)
+	}
+	flush()
+	return ds
+}
+
+// acronym is the initials of a name's words, as texts abbreviate bodies:
+// "Global Digital Partnership 12" gives "GDP12".
+func acronym(name string) string {
+	var b strings.Builder
+	for _, w := range strings.Fields(name) {
+		r, _ := utf8.DecodeRuneInString(w)
+		if r >= '0' && r <= '9' {
+			b.WriteString(w)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToUpper(b.String())
+}

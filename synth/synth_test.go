@@ -1,0 +1,57 @@
+package synth_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/synth"
+)
+
+func TestDataset(t *testing.T) {
+	for _, n := range []int{2000, 20000} {
+		ds := synth.Dataset(n, 1)
+		qs := store.Quads(ds)
+		if len(qs) < n*8/10 || len(qs) > n*12/10 {
+			t.Errorf("asked %d quads, got %d", n, len(qs))
+		}
+		g, err := store.BuildQuads(qs)
+		if err != nil {
+			t.Fatalf("%d: %v", n, err)
+		}
+		// every quote is where its offsets say
+		for _, r := range g.Relations(store.RelationFilter{}) {
+			e := r.Evidence[0]
+			if got := string([]rune(g.Paragraph(e.Paragraph).Text)[e.Start:e.End]); got != e.Quote {
+				t.Fatalf("%s: %q at %d..%d, quote %q", r.ID, got, e.Start, e.End, e.Quote)
+			}
+		}
+		// skewed: the biggest hub has many times the mean degree
+		mean := 2 * len(g.Relations(store.RelationFilter{})) / len(g.Entities(""))
+		if hub := g.Degree("e0"); hub < 3*mean {
+			t.Errorf("%d: the hub has degree %d, the mean is %d", n, hub, mean)
+		}
+		// names and aliases are searchable
+		e := g.Entity("e7")
+		if hits := g.Search(e.Aliases[0], nil, 5); len(hits) == 0 || hits[0].ID != "e7" && hits[0].Aliases[0] != e.Aliases[0] {
+			t.Errorf("search %q: %v", e.Aliases[0], hits)
+		}
+	}
+	a, b := store.Quads(synth.Dataset(5000, 7)), store.Quads(synth.Dataset(5000, 7))
+	if len(a) != len(b) {
+		t.Fatal("not deterministic")
+	}
+	for i := range a {
+		if a[i].NQuad() != b[i].NQuad() {
+			t.Fatalf("quad %d differs between two runs", i)
+		}
+	}
+	// and it loads
+	st, err := store.Open(context.Background(), store.Options{Backend: "memory"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Replace(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+}

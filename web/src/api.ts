@@ -1,0 +1,236 @@
+// The explorer's whole conversation with digidip: every GraphQL query it
+// sends, with the TypeScript shape of the answer. The explorer is an ordinary
+// client of the public API at /graphql; a front-end team can start here.
+
+export const KINDS = [
+  'ACTOR', 'COUNTRY', 'REGION', 'PERSON', 'FORUM', 'PARTNERSHIP',
+  'INSTRUMENT', 'POLICY', 'COMMITMENT', 'TOPIC', 'EVENT',
+] as const;
+export type Kind = (typeof KINDS)[number];
+
+export interface Entity {
+  id: string;
+  name: string;
+  kind: Kind;
+  degree: number;
+}
+
+export interface Edge {
+  id: string; // `subject/predicate/object`
+  source: string;
+  target: string;
+  predicate: string; // the enum value, CALLS_ON
+  evidenceCount: number;
+}
+
+export interface Graph {
+  nodes: Entity[];
+  edges: Edge[];
+  truncated: boolean;
+}
+
+export interface Predicate {
+  predicate: string;
+  id: string; // calls-on
+  label: string; // calls on
+  definition: string;
+}
+
+export interface Evidence {
+  quote: string;
+  start: number; // Unicode code points into paragraph.text
+  end: number;
+  document: { id: string; title: string };
+  paragraph: { id: string; number: string; text: string };
+}
+
+export interface RelationDetail {
+  __typename: 'Relation';
+  id: string;
+  label: string;
+  verb: string | null;
+  implied: boolean;
+  subject: { id: string; name: string };
+  object: { id: string; name: string };
+  evidence: Evidence[];
+}
+
+export interface EntityDetail extends Entity {
+  __typename: 'Entity';
+  description: string;
+  aliases: string[];
+  commonNames: string[];
+}
+
+export class APIError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+  }
+}
+
+// Relative to the page, so the explorer works under a path prefix too.
+const endpoint = new URL('graphql', document.baseURI);
+
+interface Response<T> {
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string } }[];
+}
+
+async function query<T>(text: string, variables: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query: text, variables }),
+    signal: signal ?? null,
+  });
+  const body = (await res.json()) as Response<T>;
+  const first = body.errors?.[0];
+  if (first) throw new APIError(first.message, first.extensions?.code);
+  if (!res.ok || !body.data) throw new APIError(`the API answered ${res.status}`);
+  return body.data;
+}
+
+/** Entities whose name, alias or common name matches, best first. */
+export async function search(text: string, kinds: Kind[], signal?: AbortSignal): Promise<(Entity & { description: string })[]> {
+  const data = await query<{ search: (Entity & { description: string })[] }>(
+    `query Search($text: String!, $kinds: [Kind!]) {
+      search(text: $text, kinds: $kinds, first: 8) { id name kind degree description }
+    }`,
+    { text, kinds: kinds.length ? kinds : null },
+    signal,
+  );
+  return data.search;
+}
+
+export interface Selection {
+  roots: string[];
+  depth: number;
+  predicates: string[]; // empty: all
+  kinds: Kind[]; // empty: all
+}
+
+/** The most entities the explorer asks for; `truncated` says when it was not enough. */
+export const MAX_NODES = 300;
+
+/** The roots and everything within `depth` relations of them, as nodes and edges. */
+export async function subgraph(s: Selection, signal?: AbortSignal): Promise<Graph> {
+  const data = await query<{ subgraph: Graph }>(
+    `query Neighbourhood($roots: [ID!], $depth: Int, $predicates: [Predicate!], $kinds: [Kind!], $max: Int) {
+      subgraph(roots: $roots, depth: $depth, predicates: $predicates, kinds: $kinds, maxNodes: $max) {
+        nodes { id name kind degree }
+        edges { id source target predicate evidenceCount }
+        truncated
+      }
+    }`,
+    {
+      roots: s.roots,
+      depth: s.depth,
+      predicates: s.predicates.length ? s.predicates : null,
+      kinds: s.kinds.length ? s.kinds : null,
+      max: MAX_NODES,
+    },
+    signal,
+  );
+  return data.subgraph;
+}
+
+export interface Path {
+  length: number;
+  nodes: Entity[];
+  steps: { relation: { id: string; predicate: string; subject: { id: string }; object: { id: string }; evidence: { id: string }[] } }[];
+}
+
+/** The longest path the explorer looks for. */
+export const MAX_HOPS = 6;
+
+/** The shortest paths between two entities, following relations either way. */
+export async function paths(from: string, to: string, predicates: string[], signal?: AbortSignal): Promise<Path[]> {
+  const data = await query<{ path: Path[] }>(
+    `query Path($from: ID!, $to: ID!, $maxHops: Int, $predicates: [Predicate!]) {
+      path(from: $from, to: $to, maxHops: $maxHops, predicates: $predicates, first: 5) {
+        length
+        nodes { id name kind degree }
+        steps { relation { id predicate subject { id } object { id } evidence { id } } }
+      }
+    }`,
+    { from, to, maxHops: MAX_HOPS, predicates: predicates.length ? predicates : null },
+    signal,
+  );
+  return data.path;
+}
+
+/**
+ * An entity or a relation by id, through the Relay `node` field: one query
+ * for whatever the user selected.
+ */
+export async function node(id: string, signal?: AbortSignal): Promise<EntityDetail | RelationDetail | null> {
+  const data = await query<{ node: EntityDetail | RelationDetail | null }>(
+    `query Selected($id: ID!) {
+      node(id: $id) {
+        __typename
+        ... on Entity { id name kind degree description aliases commonNames }
+        ... on Relation {
+          id label verb implied
+          subject { id name }
+          object { id name }
+          evidence { quote start end document { id title } paragraph { id number text } }
+        }
+      }
+    }`,
+    { id },
+    signal,
+  );
+  return data.node;
+}
+
+/** Every predicate with its label, for the filter and the edge labels. */
+export async function predicates(): Promise<Predicate[]> {
+  const data = await query<{ predicates: Predicate[] }>(
+    `query Predicates { predicates { predicate id label definition } }`,
+    {},
+  );
+  return data.predicates;
+}
+
+/** The formats of GET /export, as its `format` parameter names them. */
+export const EXPORT_FORMATS: { format: string; label: string }[] = [
+  { format: 'graphml', label: 'GraphML (yEd, NetworkX)' },
+  { format: 'gexf', label: 'GEXF (Gephi)' },
+  { format: 'cytoscape', label: 'Cytoscape.js JSON' },
+  { format: 'csv', label: 'CSV (zip)' },
+  { format: 'nquads', label: 'N-Quads' },
+  { format: 'jsonld', label: 'JSON-LD' },
+  { format: 'trig', label: 'TriG' },
+];
+
+/** The shortest paths between two entities, as an export selects them. */
+export interface PathSelection {
+  from: string;
+  to: string;
+  predicates: string[];
+}
+
+/** The URL of GET /export for what `subgraph` gives: same roots, depth, filters, node limit. */
+export function exportURL(format: string, s: Selection): string {
+  // Without roots the export is the whole graph, and takes no depth.
+  const q = new URLSearchParams({ format });
+  if (s.roots.length) {
+    q.set('roots', s.roots.join(','));
+    q.set('depth', String(s.depth));
+  }
+  q.set('maxNodes', String(MAX_NODES));
+  if (s.predicates.length) q.set('predicates', s.predicates.join(','));
+  if (s.kinds.length) q.set('kinds', s.kinds.join(','));
+  return exportHref(q);
+}
+
+/** The URL of GET /export for what `path` gives: the shortest paths between two entities. */
+export function exportPathsURL(format: string, p: PathSelection): string {
+  const q = new URLSearchParams({ format, from: p.from, to: p.to, maxHops: String(MAX_HOPS) });
+  if (p.predicates.length) q.set('predicates', p.predicates.join(','));
+  return exportHref(q);
+}
+
+function exportHref(q: URLSearchParams): string {
+  return new URL(`export?${q.toString().replace(/%2C/g, ',')}`, document.baseURI).href;
+}
