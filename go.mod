@@ -2,6 +2,11 @@ module github.com/digidip/digidip
 
 go 1.26.8
 
+// go1.26.9 and .10 fix net/http, crypto/tls and crypto/x509 advisories
+// (govulncheck). Builds use it when GOTOOLCHAIN allows (auto, or
+// go1.26.10); CI exports it.
+toolchain go1.26.10
+
 require (
 	github.com/99designs/gqlgen v0.17.98
 	github.com/agnivade/levenshtein v1.2.2
@@ -41,6 +46,7 @@ require (
 	golang.org/x/mod v0.42.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/time v0.16.0 // indirect
 	golang.org/x/tools v0.52.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )

@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -281,6 +282,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	poll := fs.Duration("poll", 2*time.Second, "how often to look for a graph loaded by another process (0: never)")
 	cacheEntries := fs.Int("cache-entries", server.DefaultCacheEntries, "whole responses kept, keyed by data version and request (0 or less: no cache)")
 	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this loopback address, e.g. 127.0.0.1:6060 (default: off)")
+	rateLimit := fs.Float64("rate-limit", 0, "requests a second one client (by address) may make; over it, 429 with Retry-After (0: no limit)")
+	rateBurst := fs.Int("rate-burst", 0, "requests a client may make at once (default: the rate, rounded up)")
 	logFormat := fs.String("log", env("DIGIDIP_LOG", "text"), "log format: text or json (env DIGIDIP_LOG)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -298,25 +301,45 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	st, err := sf.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	loaded, err := loaders.Sync(ctx, st, fsys, root)
-	if err != nil {
-		return err
-	}
-	g := st.Graph()
-	log.Info("store ready", "backend", sf.backend, "store", sf.address, "generation", st.Generation(),
-		"loaded", loaded, "entities", len(g.Entities("")), "data_hash", g.Hash())
-
 	var cors []string
 	for _, o := range strings.Split(*origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			cors = append(cors, o)
 		}
 	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	// Until the store is open and holds the data, every request gets 503:
+	// a database that is down at start is waited for, not fatal.
+	var handler atomic.Pointer[http.Handler]
+	handler.Store(ptr(starting()))
+	srv := server.NewHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) }),
+		server.Config{RequestTimeout: *timeout, Logger: log})
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "digidip serving on http://%s/ (GraphQL at /graphql)\n", ln.Addr())
+	stop := func() error {
+		log.Info("shutting down")
+		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutdown)
+	}
+
+	st, loaded, err := openAndSync(ctx, sf, fsys, root, log)
+	if err != nil {
+		srv.Close()
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	defer st.Close()
+	g := st.Graph()
+	log.Info("store ready", "backend", sf.backend, "store", sf.address, "generation", st.Generation(),
+		"loaded", loaded, "entities", len(g.Entities("")), "data_hash", g.Hash())
+
 	h := server.New(st, server.Config{
 		CORSOrigins:     cors,
 		MaxBodyBytes:    *maxBody,
@@ -325,21 +348,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		NoIntrospection: *noIntro,
 		Limits:          graph.Limits{MaxCost: *maxCost, MaxDepth: *maxDepth, MaxAliases: *maxAliases},
 		CacheEntries:    noneIsNegative(*cacheEntries),
+		RateLimit:       *rateLimit,
+		RateBurst:       *rateBurst,
 		Logger:          log,
 	})
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      *timeout + 5*time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	handler.Store(&h)
 	if *poll > 0 {
 		go watch(ctx, st, *poll, log)
 	}
@@ -348,18 +361,58 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "digidip serving on http://%s/ (GraphQL at /graphql)\n", ln.Addr())
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdown)
+	return stop()
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// starting answers while the store is not ready yet.
+func starting() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Retry-After", "5")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		if r.URL.Path == "/healthz" {
+			io.WriteString(w, `{"status":"starting"}`+"\n")
+			return
+		}
+		io.WriteString(w, `{"errors":[{"message":"the server is starting: its store is not ready yet","extensions":{"code":"UNAVAILABLE"}}]}`+"\n")
+	})
+}
+
+// openAndSync opens the store and loads the data into it if it holds other
+// data. A PostgreSQL store that does not answer is retried with backoff
+// (0.5 s doubling to 30 s) until it does or the server is stopped; a bolt
+// store's faults (locked, corrupt, not a store) and bad data are final.
+func openAndSync(ctx context.Context, sf storeFlags, fsys fs.FS, root string, log *slog.Logger) (*store.Store, bool, error) {
+	delay := 500 * time.Millisecond
+	for {
+		st, err := sf.open(ctx)
+		if err == nil {
+			loaded, err2 := loaders.Sync(ctx, st, fsys, root)
+			if err2 == nil {
+				return st, loaded, nil
+			}
+			st.Close()
+			err = err2
+		}
+		var ps loaders.Problems
+		if sf.backend != "postgres" || errors.As(err, &ps) || ctx.Err() != nil {
+			return nil, false, err
+		}
+		log.Warn("store unavailable; retrying", "backend", sf.backend, "err", err, "retry_in", delay)
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return nil, false, ctx.Err()
+		}
+		delay = min(2*delay, 30*time.Second)
+	}
 }
 
 func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -49,11 +50,51 @@ func digidip(t *testing.T, args ...string) (stdout, stderr string, code int) {
 }
 
 // serve starts `digidip serve` on a free port and returns its base URL.
-func serve(t *testing.T, args ...string) (string, *exec.Cmd, *bytes.Buffer) {
+// syncBuffer is a log a process writes while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// serve starts `digidip serve` and waits until its store is ready.
+func serve(t *testing.T, args ...string) (string, *exec.Cmd, *syncBuffer) {
+	t.Helper()
+	base, cmd, logs := serveStarting(t, args...)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		res, err := http.Get(base + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return base, cmd, logs
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve never became ready:\n%s", logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// serveStarting starts `digidip serve` and returns as soon as it listens,
+// before its store is ready.
+func serveStarting(t *testing.T, args ...string) (string, *exec.Cmd, *syncBuffer) {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	stdout, _ := cmd.StdoutPipe()
-	logs := &bytes.Buffer{}
+	logs := &syncBuffer{}
 	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

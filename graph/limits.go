@@ -153,11 +153,41 @@ func limitError(code, msg string, ext map[string]any) *gqlerror.Error {
 	return err
 }
 
+// introspects reports whether a selection asks for __schema or __type, as
+// root fields (directly or through fragments); __typename is fine.
+func introspects(doc *ast.QueryDocument, set ast.SelectionSet, seen map[string]bool) bool {
+	for _, sel := range set {
+		switch x := sel.(type) {
+		case *ast.Field:
+			if x.Name == "__schema" || x.Name == "__type" {
+				return true
+			}
+		case *ast.InlineFragment:
+			if introspects(doc, x.SelectionSet, seen) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if !seen[x.Name] {
+				seen[x.Name] = true
+				if def := doc.Fragments.ForName(x.Name); def != nil && introspects(doc, def.SelectionSet, seen) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // MutateOperationContext rejects an operation over a limit before it runs.
 func (l *Limits) MutateOperationContext(ctx context.Context, opCtx *graphql.OperationContext) *gqlerror.Error {
 	op := opCtx.Operation
 	if op == nil {
 		return nil
+	}
+	if opCtx.DisableIntrospection && introspects(opCtx.Doc, op.SelectionSet, map[string]bool{}) {
+		err := gqlerror.Errorf("introspection is disabled on this server")
+		errcode.Set(err, errcode.ValidationFailed)
+		return err
 	}
 	s := measure(opCtx.Doc, op.SelectionSet, map[string]shape{})
 	if s.depth > l.MaxDepth {

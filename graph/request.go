@@ -69,6 +69,11 @@ func badInput(format string, args ...any) error {
 func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 	var gqlErr *gqlerror.Error
 	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {
+		if gqlErr.Message == "operation  not found" {
+			// gqlgen's words when a document holds several operations and
+			// the request names none
+			gqlErr.Message = "the document holds more than one operation: name the one to run in operationName"
+		}
 		return gqlErr
 	}
 	path := graphql.GetPath(ctx)

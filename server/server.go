@@ -47,6 +47,13 @@ type Config struct {
 	NoIntrospection bool
 	// Limits bound cost, depth and aliases.
 	Limits graph.Limits
+	// RateLimit is how many requests a second one client (by remote
+	// address) may make, beyond RateBurst at once; over it, 429 with
+	// Retry-After. 0: no limit (the default).
+	RateLimit float64
+	// RateBurst is how many requests a client may make at once. Default: the
+	// rate, rounded up.
+	RateBurst int
 	// CacheEntries is how many whole responses the server keeps, keyed by
 	// the data version and the exact request. 0: the default (4096);
 	// negative: no cache.
@@ -143,6 +150,8 @@ func New(st *store.Store, cfg Config) http.Handler {
 		// rs/cors allows every origin when given none: only mount it with a list
 		h = corsHandler(cfg.CORSOrigins).Handler(h)
 	}
+	h = newLimiter(cfg.RateLimit, cfg.RateBurst).wrap(h)
+	h = secure(h)
 	h = m.instrument(h)
 	h = accessLog(log, h)
 	h = withRequestID(h)
@@ -291,4 +300,38 @@ func humanBytes(n int64) string {
 		return strconv.FormatInt(n>>10, 10) + " KiB"
 	}
 	return strconv.FormatInt(n, 10) + " bytes"
+}
+
+// Connection limits of the HTTP server, each against a kind of slow or
+// oversized client.
+const (
+	// ReadHeaderTimeout bounds how long a client may take to send headers
+	// (a slowloris holds connections open this way).
+	ReadHeaderTimeout = 5 * time.Second
+	// ReadTimeout bounds reading a whole request, body included.
+	ReadTimeout = 15 * time.Second
+	// IdleTimeout closes keep-alive connections left unused.
+	IdleTimeout = 60 * time.Second
+	// MaxHeaderBytes bounds request headers and the request line (a GET
+	// query lives in the URL): beyond it, 431.
+	MaxHeaderBytes = 64 << 10
+	// writeGrace is added to the request deadline for the write timeout, so
+	// an answer cut by the deadline can still be sent.
+	writeGrace = 5 * time.Second
+)
+
+// NewHTTPServer wraps the API's handler in an http.Server with the limits
+// above; the write timeout follows the request deadline, so a client that
+// reads slowly cannot hold a connection past it.
+func NewHTTPServer(h http.Handler, cfg Config) *http.Server {
+	cfg.withDefaults()
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      cfg.RequestTimeout + writeGrace,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
 }

@@ -36,7 +36,7 @@ var assetDirs = []string{"/assets/", "/vendor/"}
 // ContentSecurityPolicy is sent with every page: nothing may load from
 // another origin, and no inline script or style runs. The pages are built for
 // it (no inline code, no eval, no data: URLs).
-const ContentSecurityPolicy = "default-src 'self'"
+const ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
 type file struct {
 	body  []byte

@@ -1,0 +1,335 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/loaders"
+	"github.com/digidip/digidip/store"
+)
+
+// dataB is a copy of the embedded data with one entity renamed, so two loads
+// can be told apart by a name.
+func dataB(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "data-b")
+	copyDir(t, "data", dir)
+	f := filepath.Join(dir, "graph", "entities", "instruments.yaml")
+	b, _ := os.ReadFile(f)
+	s := strings.Replace(string(b), `name: "Global Gateway"`, `name: "Global Gateway (B)"`, 1)
+	if s == string(b) {
+		t.Fatal("could not rename Global Gateway in the copy")
+	}
+	os.WriteFile(f, []byte(s), 0o644)
+	return dir
+}
+
+// shape is what a reader sees of a graph: counts and the name of one entity.
+type shape struct {
+	Entities, Relations int
+	Name                string
+}
+
+func shapeOf(t *testing.T, fsys func() (*store.Dataset, error)) shape {
+	t.Helper()
+	ds, err := fsys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := store.NewGraph(ds)
+	return shape{len(g.Entities("")), len(g.Relations(store.RelationFilter{})), g.Entity("global-gateway").Name}
+}
+
+// kill -9 of a load at random moments: every time, the store opens on the
+// last complete graph, A or B, never something in between.
+func TestKillDuringLoad(t *testing.T) {
+	b := dataB(t)
+	a := shapeOf(t, func() (*store.Dataset, error) { return loaders.Read(data.FS(), "data") })
+	bb := shapeOf(t, func() (*store.Dataset, error) { return loaders.Read(os.DirFS(b), "b") })
+	db := filepath.Join(t.TempDir(), "db")
+	if _, stderr, code := digidip(t, "load", "--store", db); code != 0 {
+		t.Fatal(stderr)
+	}
+	// Kill at moments spread over a whole load, from its start to past its end.
+	start := time.Now()
+	if _, stderr, code := digidip(t, "load", "--store", db, "--data", b); code != 0 {
+		t.Fatal(stderr)
+	}
+	span := time.Since(start) * 3 / 2
+	rng := rand.New(rand.NewPCG(1, 2))
+	killed, completed := 0, 0
+	for i := range 24 {
+		args := []string{"load", "--store", db}
+		if i%2 == 0 {
+			args = append(args, "--data", b)
+		}
+		cmd := exec.Command(bin, args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(rng.Int64N(int64(span))))
+		cmd.Process.Signal(syscall.SIGKILL)
+		if err := cmd.Wait(); err != nil {
+			killed++
+		} else {
+			completed++
+		}
+		st, err := store.Open(context.Background(), store.Options{Backend: "bolt", Address: db})
+		if err != nil {
+			t.Fatalf("try %d: the store does not open after kill -9: %v", i, err)
+		}
+		g := st.Graph()
+		got := shape{len(g.Entities("")), len(g.Relations(store.RelationFilter{})), g.Entity("global-gateway").Name}
+		st.Close()
+		if got != a && got != bb {
+			t.Fatalf("try %d: the store holds %+v, neither A %+v nor B %+v", i, got, a, bb)
+		}
+	}
+	t.Logf("24 loads: %d killed mid-way, %d completed first; the store opened whole every time", killed, completed)
+	if killed == 0 || completed == 0 {
+		t.Errorf("%d killed, %d completed: the kills did not spread over the load", killed, completed)
+	}
+	// what dead loads left behind is swept by the next one
+	if _, stderr, code := digidip(t, "load", "--store", db); code != 0 {
+		t.Fatal(stderr)
+	}
+	entries, _ := os.ReadDir(db)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".part") {
+			t.Errorf("%s left behind", e.Name())
+		}
+	}
+}
+
+// A load while serve answers: every response shows graph A or graph B
+// whole, never a mix, and the server switches without a restart.
+func TestLoadWhileServing(t *testing.T) {
+	b := dataB(t)
+	a := shapeOf(t, func() (*store.Dataset, error) { return loaders.Read(data.FS(), "data") })
+	bb := shapeOf(t, func() (*store.Dataset, error) { return loaders.Read(os.DirFS(b), "b") })
+	db := filepath.Join(t.TempDir(), "db")
+	base, _, logs := serve(t, "--store", db, "--poll", "50ms", "--cache-entries", "0")
+	q := `{ stats { entities relations } entity(id: "global-gateway") { name } }`
+	var (
+		mu            sync.Mutex
+		seen          = map[shape]int{}
+		bad           []string
+		stop          = make(chan struct{})
+		done          = make(chan struct{})
+		body, _       = json.Marshal(map[string]string{"query": q})
+		requests, ers int
+	)
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			res, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+			if err != nil {
+				mu.Lock()
+				ers++
+				mu.Unlock()
+				continue
+			}
+			var r struct {
+				Data struct {
+					Stats  struct{ Entities, Relations int }
+					Entity struct{ Name string }
+				}
+				Errors []any
+			}
+			json.NewDecoder(res.Body).Decode(&r)
+			res.Body.Close()
+			got := shape{r.Data.Stats.Entities, r.Data.Stats.Relations, r.Data.Entity.Name}
+			mu.Lock()
+			requests++
+			seen[got]++
+			if res.StatusCode != 200 || r.Errors != nil || got != a && got != bb {
+				bad = append(bad, fmt.Sprintf("%d %+v %v", res.StatusCode, got, r.Errors))
+			}
+			mu.Unlock()
+		}
+	}()
+	for i := range 6 {
+		args := []string{"load", "--store", db}
+		if i%2 == 0 {
+			args = append(args, "--data", b)
+		}
+		if _, stderr, code := digidip(t, args...); code != 0 {
+			t.Fatalf("load %d: %s", i, stderr)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	close(stop)
+	<-done
+	if len(bad) > 0 {
+		t.Errorf("%d of %d answers were neither graph: %v", len(bad), requests, bad[:min(5, len(bad))])
+	}
+	if ers > 0 {
+		t.Errorf("%d requests failed", ers)
+	}
+	if seen[a] == 0 || seen[bb] == 0 {
+		t.Errorf("the server did not switch between the graphs: %v\n%s", seen, logs)
+	}
+	t.Logf("%d answers during 6 loads: %v", requests, seen)
+}
+
+// proxy forwards TCP to PostgreSQL and can be cut and restored, to play a
+// database that is down at start and restarts while digidip serves.
+type proxy struct {
+	addr, target string
+	mu           sync.Mutex
+	ln           net.Listener
+	conns        []net.Conn
+}
+
+func (p *proxy) up(t *testing.T) {
+	t.Helper()
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", p.target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, s)
+			p.mu.Unlock()
+			go func() { io.Copy(s, c); s.Close() }()
+			go func() { io.Copy(c, s); c.Close() }()
+		}
+	}()
+}
+
+func (p *proxy) down() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+func health(base string) int {
+	res, err := http.Get(base + "/healthz")
+	if err != nil {
+		return 0
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func waitFor(t *testing.T, what string, d time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestPostgresDownAndRestarted(t *testing.T) {
+	dsn := os.Getenv("DIGIDIP_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("DIGIDIP_TEST_POSTGRES not set: no PostgreSQL to test on")
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	free, _ := net.Listen("tcp", "127.0.0.1:0")
+	p := &proxy{addr: free.Addr().String(), target: u.Host}
+	free.Close()
+	prefix := fmt.Sprintf("t%d", time.Now().UnixNano())
+	t.Cleanup(func() { dropPrefix(dsn, prefix) })
+	via := *u
+	via.Host = p.addr
+	q := via.Query()
+	q.Set("digidip_prefix", prefix)
+	via.RawQuery = q.Encode()
+
+	// Down at start: serve waits, says why, and answers 503.
+	base, _, logs := serveStarting(t, "--backend", "postgres", "--store", via.String(), "--poll", "200ms")
+	waitFor(t, "a retry in the log", 20*time.Second, func() bool { return strings.Contains(logs.String(), "store unavailable; retrying") })
+	if c := health(base); c != http.StatusServiceUnavailable {
+		t.Errorf("healthz while the database is down at start: %d", c)
+	}
+	if strings.Contains(logs.String(), "digidip-ci") {
+		t.Error("the log shows the password")
+	}
+	// The database comes up: serve loads the data and answers.
+	p.up(t)
+	defer p.down()
+	waitFor(t, "healthz 200", 90*time.Second, func() bool { return health(base) == 200 })
+	if got := query(t, base, `{ entity(id: "global-gateway") { name } }`); got["entity"] == nil {
+		t.Fatalf("no answer: %v", got)
+	}
+	// The database restarts under it: health says so; answers keep coming
+	// from the read model; then health recovers, with no restart of digidip.
+	p.down()
+	waitFor(t, "healthz 503", 20*time.Second, func() bool { return health(base) == http.StatusServiceUnavailable })
+	if got := query(t, base, `{ entity(id: "global-gateway") { name } }`); got["entity"] == nil {
+		t.Errorf("no answer from the read model while the database is down: %v", got)
+	}
+	p.up(t)
+	waitFor(t, "healthz 200 again", 30*time.Second, func() bool { return health(base) == 200 })
+}
+
+func dropPrefix(dsn, prefix string) {
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, prefix+`\_g%`)
+	if err == nil {
+		var names []string
+		for rows.Next() {
+			var n string
+			rows.Scan(&n)
+			names = append(names, n)
+		}
+		rows.Close()
+		for _, n := range names {
+			db.Exec(`DROP SCHEMA IF EXISTS "` + n + `" CASCADE`)
+		}
+	}
+	db.Exec(`DROP TABLE IF EXISTS "` + prefix + `_current"`)
+}
