@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -50,6 +51,17 @@ const (
 	CodeTimeout    = "TIMEOUT"
 )
 
+// CodePersistedQuery marks a malformed automatic-persisted-query request.
+const CodePersistedQuery = "PERSISTED_QUERY_INVALID"
+
+var apqErrors = map[string]bool{
+	"invalid APQ extension data":             true,
+	"unsupported APQ version":                true,
+	"provided APQ hash does not match query": true,
+}
+
+func init() { errcode.RegisterErrorType(CodePersistedQuery, errcode.KindProtocol) }
+
 // userError is an error the client caused and may read.
 type userError struct {
 	code string
@@ -68,6 +80,12 @@ func badInput(format string, args ...any) error {
 // server under the request id.
 func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] == nil && apqErrors[gqlErr.Message] {
+		// gqlgen's persisted-query extension leaves these uncoded: they are
+		// the client's mistakes, not ours
+		errcode.Set(gqlErr, CodePersistedQuery)
+		return gqlErr
+	}
 	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {
 		if gqlErr.Message == "operation  not found" {
 			// gqlgen's words when a document holds several operations and

@@ -37,13 +37,10 @@ func (transport) Supports(r *http.Request) bool {
 	return r.Header.Get("Upgrade") == ""
 }
 
-// rawRequest is the body of a POST, read strictly: each member must have the
-// type the specification gives it.
+// rawRequest is a request's members before their types are checked: each
+// must have the type the specification gives it.
 type rawRequest struct {
-	Query         *json.RawMessage `json:"query"`
-	OperationName *json.RawMessage `json:"operationName"`
-	Variables     *json.RawMessage `json:"variables"`
-	Extensions    *json.RawMessage `json:"extensions"`
+	Query, OperationName, Variables, Extensions *json.RawMessage
 }
 
 // requestError is an error about the HTTP request itself, before GraphQL.
@@ -155,9 +152,11 @@ func (t transport) readPost(r *http.Request) (*graphql.RawParams, *requestError)
 		}
 		return nil, &requestError{http.StatusBadRequest, "BAD_REQUEST", "could not read the request body"}
 	}
-	var raw rawRequest
+	// A map, not a struct: encoding/json matches struct fields ignoring
+	// case, and "Query" or "eXtensions" are not members of a request.
+	var members map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&raw); err != nil {
+	if err := dec.Decode(&members); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
 			return nil, &requestError{http.StatusBadRequest, "BAD_REQUEST", "the body must be a JSON object with a string `query`"}
@@ -167,7 +166,21 @@ func (t transport) readPost(r *http.Request) (*graphql.RawParams, *requestError)
 	if dec.More() {
 		return nil, &requestError{http.StatusBadRequest, "BAD_REQUEST", "the body holds more than one JSON value"}
 	}
-	return fromRaw(raw)
+	if members == nil {
+		return nil, &requestError{http.StatusBadRequest, "BAD_REQUEST", "the body must be a JSON object with a string `query`"}
+	}
+	member := func(k string) *json.RawMessage {
+		if v, ok := members[k]; ok {
+			return &v
+		}
+		return nil
+	}
+	return fromRaw(rawRequest{
+		Query:         member("query"),
+		OperationName: member("operationName"),
+		Variables:     member("variables"),
+		Extensions:    member("extensions"),
+	})
 }
 
 func fromRaw(raw rawRequest) (*graphql.RawParams, *requestError) {
