@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -278,12 +277,16 @@ func TestPostgresDownAndRestarted(t *testing.T) {
 	p := &proxy{addr: free.Addr().String(), target: u.Host}
 	free.Close()
 	prefix := fmt.Sprintf("t%d", time.Now().UnixNano())
-	t.Cleanup(func() { dropPrefix(dsn, prefix) })
 	via := *u
 	via.Host = p.addr
 	q := via.Query()
 	q.Set("digidip_prefix", prefix)
 	via.RawQuery = q.Encode()
+	t.Cleanup(func() {
+		direct := *u
+		direct.RawQuery = q.Encode()
+		store.DropPostgres(context.Background(), direct.String())
+	})
 
 	// Down at start: serve waits, says why, and answers 503.
 	base, _, logs := serveStarting(t, "--backend", "postgres", "--store", via.String(), "--poll", "200ms")
@@ -310,26 +313,4 @@ func TestPostgresDownAndRestarted(t *testing.T) {
 	}
 	p.up(t)
 	waitFor(t, "healthz 200 again", 30*time.Second, func() bool { return health(base) == 200 })
-}
-
-func dropPrefix(dsn, prefix string) {
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		return
-	}
-	defer db.Close()
-	rows, err := db.Query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, prefix+`\_g%`)
-	if err == nil {
-		var names []string
-		for rows.Next() {
-			var n string
-			rows.Scan(&n)
-			names = append(names, n)
-		}
-		rows.Close()
-		for _, n := range names {
-			db.Exec(`DROP SCHEMA IF EXISTS "` + n + `" CASCADE`)
-		}
-	}
-	db.Exec(`DROP TABLE IF EXISTS "` + prefix + `_current"`)
 }

@@ -112,11 +112,7 @@ func (r *reader) readAllow() []*allowEntry {
 	if _, err := fs.Stat(r.fsys, AllowFile); err != nil {
 		return nil
 	}
-	f, data, ok := r.open(AllowFile)
-	if !ok {
-		return nil
-	}
-	root, ok := f.parse(data)
+	f, root, ok := r.openYAML(AllowFile)
 	if !ok {
 		return nil
 	}

@@ -11,11 +11,7 @@ import (
 )
 
 func (r *reader) readPredicates(name string) {
-	f, data, ok := r.open(name)
-	if !ok {
-		return
-	}
-	root, ok := f.parse(data)
+	f, root, ok := r.openYAML(name)
 	if !ok {
 		return
 	}
@@ -55,11 +51,7 @@ func (r *reader) readPredicates(name string) {
 }
 
 func (r *reader) readEntities(name string) {
-	f, data, ok := r.open(name)
-	if !ok {
-		return
-	}
-	root, ok := f.parse(data)
+	f, root, ok := r.openYAML(name)
 	if !ok {
 		return
 	}
@@ -178,11 +170,7 @@ func datePrecision(d string) string {
 }
 
 func (r *reader) readRelations(name string) {
-	f, data, ok := r.open(name)
-	if !ok {
-		return
-	}
-	root, ok := f.parse(data)
+	f, root, ok := r.openYAML(name)
 	if !ok {
 		return
 	}

@@ -118,6 +118,17 @@ func (r *reader) open(name string) (*file, []byte, bool) {
 	return f, data, true
 }
 
+// openYAML reads and parses a data file; a problem is recorded if it
+// cannot.
+func (r *reader) openYAML(name string) (*file, *yaml.Node, bool) {
+	f, data, ok := r.open(name)
+	if !ok {
+		return f, nil, false
+	}
+	root, ok := f.parse(data)
+	return f, root, ok
+}
+
 func (r *reader) glob(pattern string) []string {
 	names, err := fs.Glob(r.fsys, pattern)
 	if err != nil {
@@ -172,11 +183,7 @@ func (r *reader) suggest(id string) string {
 }
 
 func (r *reader) readDocument(name string) {
-	f, data, ok := r.open(name)
-	if !ok {
-		return
-	}
-	root, ok := f.parse(data)
+	f, root, ok := r.openYAML(name)
 	if !ok {
 		return
 	}

@@ -170,59 +170,42 @@ func (b *builder) problem(format string, args ...any) {
 	}
 }
 
-func (b *builder) doc(id string) *Document {
-	d := b.docs[id]
-	if d == nil {
-		d = &Document{ID: id}
-		b.docs[id] = d
+// upsert returns m[k], made by mk the first time k is asked for: quads come
+// in any order, so whichever names a thing first creates it.
+func upsert[K comparable, V any](m map[K]*V, k K, mk func() *V) *V {
+	v := m[k]
+	if v == nil {
+		v = mk()
+		m[k] = v
 	}
-	return d
+	return v
+}
+
+func (b *builder) doc(id string) *Document {
+	return upsert(b.docs, id, func() *Document { return &Document{ID: id} })
 }
 
 func (b *builder) para(id string) *Paragraph {
-	p := b.paras[id]
-	if p == nil {
+	return upsert(b.paras, id, func() *Paragraph {
 		doc, num, _ := strings.Cut(id, ":")
-		p = &Paragraph{ID: id, Document: doc, Number: num}
-		b.paras[id] = p
-	}
-	return p
+		return &Paragraph{ID: id, Document: doc, Number: num}
+	})
 }
 
 func (b *builder) ent(id string) *Entity {
-	e := b.ents[id]
-	if e == nil {
-		e = &Entity{ID: id}
-		b.ents[id] = e
-	}
-	return e
+	return upsert(b.ents, id, func() *Entity { return &Entity{ID: id} })
 }
 
 func (b *builder) pred(id string) *Predicate {
-	p := b.preds[id]
-	if p == nil {
-		p = &Predicate{ID: id}
-		b.preds[id] = p
-	}
-	return p
+	return upsert(b.preds, id, func() *Predicate { return &Predicate{ID: id} })
 }
 
 func (b *builder) fact(k factKey) *Fact {
-	f := b.facts[k]
-	if f == nil {
-		f = &Fact{}
-		b.facts[k] = f
-	}
-	return f
+	return upsert(b.facts, k, func() *Fact { return &Fact{} })
 }
 
 func (b *builder) rel(id string) *Relation {
-	r := b.rels[id]
-	if r == nil {
-		r = &Relation{ID: id}
-		b.rels[id] = r
-	}
-	return r
+	return upsert(b.rels, id, func() *Relation { return &Relation{ID: id} })
 }
 
 // add files one quad into the builder.

@@ -3,7 +3,6 @@ package store_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -107,32 +106,13 @@ func PostgresAddress(t *testing.T) string {
 		t.Skip("DIGIDIP_TEST_POSTGRES not set: no PostgreSQL to test on")
 	}
 	prefix := fmt.Sprintf("t%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		db, err := sql.Open("postgres", dsn)
-		if err != nil {
-			return
-		}
-		defer db.Close()
-		rows, err := db.Query(`SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, prefix+`\_g%`)
-		if err == nil {
-			var names []string
-			for rows.Next() {
-				var n string
-				rows.Scan(&n)
-				names = append(names, n)
-			}
-			rows.Close()
-			for _, n := range names {
-				db.Exec(`DROP SCHEMA IF EXISTS "` + n + `" CASCADE`)
-			}
-		}
-		db.Exec(`DROP TABLE IF EXISTS "` + prefix + `_current"`)
-	})
 	sep := "?"
 	if strings.Contains(dsn, "?") {
 		sep = "&"
 	}
-	return dsn + sep + "digidip_prefix=" + prefix
+	addr := dsn + sep + "digidip_prefix=" + prefix
+	t.Cleanup(func() { store.DropPostgres(context.Background(), addr) })
+	return addr
 }
 
 func TestRoundTripThroughEveryBackend(t *testing.T) {
