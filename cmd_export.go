@@ -245,7 +245,10 @@ func loadNQuads(ctx context.Context, sf storeFlags, name string, stdout io.Write
 	if len(qs) == 0 {
 		return fmt.Errorf("%s holds no quads; the store was not changed", name)
 	}
-	g, err := store.BuildQuads(qs)
+	// The graph remembers where it came from, so that `serve` does not
+	// replace it with the data embedded in the binary.
+	qs = store.WithSource(qs, "nquads:"+name)
+	p, err := store.Prepare(qs)
 	if err != nil {
 		return fmt.Errorf("%s: %w; the store was not changed", name, err)
 	}
@@ -254,10 +257,10 @@ func loadNQuads(ctx context.Context, sf storeFlags, name string, stdout io.Write
 		return err
 	}
 	defer st.Close()
-	if err := st.Replace(ctx, qs); err != nil {
+	if err := st.Write(ctx, p); err != nil {
 		return fmt.Errorf("load %s: %w", name, err)
 	}
-	s := g.Stats()
+	s := p.Graph().Stats()
 	fmt.Fprintf(stdout, "loaded %s into %s (%s): %d entities, %d relations, %d quads in %s\n",
 		name, sf.address, st.Generation(), s.Entities, s.Relations, len(qs), time.Since(start).Round(time.Millisecond))
 	return nil

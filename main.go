@@ -394,8 +394,11 @@ func openAndSync(ctx context.Context, sf storeFlags, fsys fs.FS, root string, lo
 	for {
 		st, err := sf.open(ctx)
 		if err == nil {
-			loaded, err2 := loaders.Sync(ctx, st, fsys, root)
+			loaded, kept, err2 := loaders.Sync(ctx, st, fsys, root)
 			if err2 == nil {
+				if kept != "" {
+					log.Warn(kept)
+				}
 				return st, loaded, nil
 			}
 			st.Close()

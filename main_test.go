@@ -281,3 +281,24 @@ func TestCommands(t *testing.T) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// A graph loaded from N-Quads is served as it is: serve does not replace it
+// with the data embedded in the binary.
+func TestServeKeepsAGraphFromElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	nq, db := filepath.Join(dir, "g.nq"), filepath.Join(dir, "db")
+	if _, stderr, code := digidip(t, "gen", "--quads", "4000", "-o", nq); code != 0 {
+		t.Fatal(stderr)
+	}
+	if _, stderr, code := digidip(t, "load", "--store", db, "--nquads", nq); code != 0 {
+		t.Fatal(stderr)
+	}
+	base, _, logs := serve(t, "--store", db)
+	data := query(t, base, `{ entity(id: "e1") { name } global: entity(id: "global-gateway") { name } }`)
+	if data["entity"] == nil || data["global"] != nil {
+		t.Errorf("serve replaced the synthetic graph: %v", data)
+	}
+	if !strings.Contains(logs.String(), "serving it as it is") {
+		t.Errorf("serve did not say why it kept the graph:\n%s", logs)
+	}
+}

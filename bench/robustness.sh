@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The robustness suite in one command: hostile inputs, fuzzing, faults and
-# the GraphQL-over-HTTP audit, with a table of what held. (The soak, a
-# five-minute load at saturation, is part of the benchmark: bench/run.sh.)
+# the GraphQL-over-HTTP audit, with a table of what held. (The soak, five
+# minutes at saturation, is bench/soak.sh, which bench/run.sh also runs.)
 #
 #   bench/robustness.sh            # FUZZTIME=20s per fuzz target
 #   FUZZTIME=2m bench/robustness.sh

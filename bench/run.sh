@@ -23,7 +23,8 @@
 #
 # Settings (environment): BENCH_SIZES ("10000 100000 1000000"),
 # BENCH_DURATION (10s), BENCH_WARMUP (2s), BENCH_REPEAT (2),
-# BENCH_PG_SIZE (100000; empty: skip PostgreSQL), BENCH_PORT (18700, first
+# BENCH_PG_SIZE (100000; empty: skip PostgreSQL), BENCH_SOAK (5m; empty:
+# skip the soak), BENCH_PORT (18700, first
 # of the ports used), BENCH_WORK (a new temporary directory; kept at the end
 # when given), BENCH_OUT (bench/RESULTS.md).
 set -euo pipefail
@@ -310,4 +311,16 @@ stop ceiling
 record "{\"what\":\"total\",\"ms\":$(ms_since "$T0"),\"load_after\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}"
 
 "$WORK/bin/loadgen" report --records "$RECORDS" --prof "$WORK/prof" --out "$OUT"
+
+# The soak of issue 8: five minutes at saturation on the embedded data, with
+# slow readers; its table goes at the end of the results.
+if [ -n "${BENCH_SOAK-5m}" ]; then
+  log "soak (${BENCH_SOAK:-5m})"
+  soak_status=0
+  SOAK_DURATION=${BENCH_SOAK:-5m} SOAK_PORT=$((PORT + 9)) SOAK_OUT="$WORK/soak.md" "$ROOT/bench/soak.sh" >"$WORK/logs/soak.log" 2>&1 || soak_status=$?
+  { printf '\n## Soak (issue 8)\n\n`bench/soak.sh`: the analyst queries of `server/testdata/queries` (known answers: search, subgraph, path, relations, timeline…) and exports, at saturation from core 1 against digidip on core 0, with clients reading slowly; every answer compared with its reference.\n\n'
+    cat "$WORK/soak.md" 2>/dev/null || tail -5 "$WORK/logs/soak.log"
+    [ "$soak_status" = 0 ] && printf '\n**passed**\n' || printf '\n**FAILED** (exit %s)\n' "$soak_status"
+  } >>"$OUT"
+fi
 log "wrote $OUT"

@@ -200,9 +200,19 @@ func TestLoadIsAllOrNothing(t *testing.T) {
 	if st.Generation() != gen || st.Graph().Hash() != hash {
 		t.Error("a failed load changed the store")
 	}
-	loaded, err := loaders.Sync(ctx, st, good(t), "good")
-	if err != nil || loaded {
-		t.Errorf("Sync of the same data = %v, %v; want no load", loaded, err)
+	loaded, kept, err := loaders.Sync(ctx, st, good(t), "good")
+	if err != nil || loaded || kept != "" {
+		t.Errorf("Sync of the same data = %v, %q, %v; want no load", loaded, kept, err)
+	}
+	// Newer data from the same source is loaded; a graph from another
+	// source is kept, and Sync says why.
+	newer := good(t)
+	apply(t, newer, []patch{{"graph/entities/all.yaml", "description: The EU's bank.", "description: The EU's bank, newer."}})
+	if loaded, _, err := loaders.Sync(ctx, st, newer, "good"); err != nil || !loaded {
+		t.Errorf("Sync of newer data = %v, %v; want a load", loaded, err)
+	}
+	if loaded, kept, err := loaders.Sync(ctx, st, good(t), "elsewhere"); err != nil || loaded || !strings.Contains(kept, "loaded from good") {
+		t.Errorf("Sync from another source = %v, %q, %v; want the graph kept", loaded, kept, err)
 	}
 }
 

@@ -146,6 +146,7 @@ type builder struct {
 	rels      map[string]*Relation
 	relQuads  []relQuad
 	hash      string
+	source    string
 	problems  []string
 	predicate map[string]bool // vocabulary ids used as relation predicates
 }
@@ -211,8 +212,12 @@ func (b *builder) rel(id string) *Relation {
 // add files one quad into the builder.
 func (b *builder) add(q quad.Quad) {
 	s := parseIRI(q.Subject)
-	if q.Predicate == PropDataHash {
+	switch q.Predicate {
+	case PropDataHash:
 		b.hash = stringOf(q.Object)
+		return
+	case PropDataSource:
+		b.source = stringOf(q.Object)
 		return
 	}
 	p, _ := q.Predicate.(quad.IRI)
@@ -439,7 +444,7 @@ func (b *builder) finish() (*Graph, error) {
 		return nil, fmt.Errorf("%w: %s", ErrInvalidGraph, strings.Join(b.problems, "; "))
 	}
 
-	ds := &Dataset{Hash: b.hash}
+	ds := &Dataset{Hash: b.hash, Source: b.source}
 	facts := make(map[string][]factKey)
 	for k := range b.facts {
 		facts[k.entity] = append(facts[k.entity], k)

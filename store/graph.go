@@ -13,6 +13,7 @@ import (
 // half of a load, and no read waits on the backend.
 type Graph struct {
 	hash    string
+	source  string
 	version uint64
 
 	entities   []*Entity // by id
@@ -52,7 +53,7 @@ func NewGraph(ds *Dataset) *Graph {
 }
 
 func cloneDataset(ds *Dataset) *Dataset {
-	c := &Dataset{Hash: ds.Hash}
+	c := &Dataset{Hash: ds.Hash, Source: ds.Source}
 	for _, d := range ds.Documents {
 		dd := *d
 		dd.Paragraphs = nil
@@ -81,6 +82,7 @@ func cloneDataset(ds *Dataset) *Dataset {
 func newGraph(ds *Dataset) *Graph {
 	g := &Graph{
 		hash:       ds.Hash,
+		source:     ds.Source,
 		version:    versions.Add(1),
 		entityByID: make(map[string]*Entity, len(ds.Entities)),
 		byKind:     map[Kind][]*Entity{},
@@ -183,6 +185,9 @@ var versions atomic.Uint64
 // Version tells read models apart within a process: a new one, even of the
 // same data, has a new version. Caches key their entries by it.
 func (g *Graph) Version() uint64 { return g.version }
+
+// Source names where the data of this graph came from ("" if unknown).
+func (g *Graph) Source() string { return g.source }
 
 // Hash is the content hash of the data this graph was loaded from.
 func (g *Graph) Hash() string { return g.hash }

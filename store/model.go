@@ -144,4 +144,8 @@ type Dataset struct {
 	// Hash identifies the data files the dataset came from; the store keeps it
 	// so that serve can tell whether its data changed since the last load.
 	Hash string
+	// Source names where the data came from (the data directory, an
+	// N-Quads file, synthetic); serve replaces a graph with its own data
+	// only when it came from the same source.
+	Source string
 }

@@ -124,7 +124,22 @@ func Quads(ds *Dataset) []quad.Quad {
 	if ds.Hash != "" {
 		add(StoreNode, PropDataHash, quad.String(ds.Hash), LabelMeta)
 	}
+	if ds.Source != "" {
+		add(StoreNode, PropDataSource, quad.String(ds.Source), LabelMeta)
+	}
 	return out
+}
+
+// WithSource returns quads that say they came from source: any source they
+// named is replaced.
+func WithSource(qs []quad.Quad, source string) []quad.Quad {
+	out := make([]quad.Quad, 0, len(qs)+1)
+	for _, q := range qs {
+		if q.Predicate != PropDataSource {
+			out = append(out, q)
+		}
+	}
+	return append(out, quad.Quad{Subject: StoreNode, Predicate: PropDataSource, Object: quad.String(source), Label: LabelMeta})
 }
 
 // SortQuads orders quads by their N-Quads text, the order in which exports

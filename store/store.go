@@ -125,17 +125,44 @@ func (s *Store) Generation() string {
 // round trips digidip makes, once per generation and per streaming export.
 func (s *Store) Reads() int64 { return s.reads.Load() }
 
-// Replace validates quads as a graph, writes them as a new generation and
-// switches the read model to it. On any error the store keeps what it had.
-// The graph built to validate the quads becomes the read model, so a load
-// reads nothing back.
-func (s *Store) Replace(ctx context.Context, quads []quad.Quad) error {
-	defer s.timed(time.Now())
+// Prepared is a graph that passed validation, ready to be written: its
+// quads and the read model built from them, so that validating and loading
+// build it once.
+type Prepared struct {
+	quads []quad.Quad
+	g     *Graph
+}
+
+// Prepare validates quads as a graph.
+func Prepare(quads []quad.Quad) (*Prepared, error) {
 	g, err := BuildQuads(quads)
+	if err != nil {
+		return nil, err
+	}
+	return &Prepared{quads: quads, g: g}, nil
+}
+
+// Graph is the read model the prepared quads make.
+func (p *Prepared) Graph() *Graph { return p.g }
+
+// Len is how many quads the prepared graph holds.
+func (p *Prepared) Len() int { return len(p.quads) }
+
+// Replace validates quads and writes them (see Write).
+func (s *Store) Replace(ctx context.Context, quads []quad.Quad) error {
+	p, err := Prepare(quads)
 	if err != nil {
 		return err
 	}
-	gen, err := s.b.write(ctx, quads)
+	return s.Write(ctx, p)
+}
+
+// Write stores a prepared graph as a new generation and switches the read
+// model to it; on any error the store keeps what it had. The prepared read
+// model becomes the store's, so a load reads nothing back.
+func (s *Store) Write(ctx context.Context, p *Prepared) error {
+	defer s.timed(time.Now())
+	gen, err := s.b.write(ctx, p.quads)
 	if err != nil {
 		return err
 	}
@@ -143,7 +170,7 @@ func (s *Store) Replace(ctx context.Context, quads []quad.Quad) error {
 	if err != nil {
 		return err
 	}
-	s.swap(gen, qs, g)
+	s.swap(gen, qs, p.g)
 	return nil
 }
 

@@ -80,6 +80,7 @@ var (
 	PropUnit         = quad.IRI(NSVocab + "unit")
 	PropEvidence     = quad.IRI(NSVocab + "evidence")
 	PropDataHash     = quad.IRI(NSVocab + "dataHash")
+	PropDataSource   = quad.IRI(NSVocab + "dataSource")
 	PropLoadedAt     = quad.IRI(NSVocab + "loadedAt")
 )
 

@@ -47,7 +47,7 @@ var (
 func Dataset(quads int, seed uint64) *store.Dataset {
 	nEnt := max(quads/quadsPerEntity, 20)
 	rng := rand.New(rand.NewPCG(seed, 0x64696769646970))
-	ds := &store.Dataset{Hash: fmt.Sprintf("synthetic-%d-%d", quads, seed)}
+	ds := &store.Dataset{Hash: fmt.Sprintf("synthetic-%d-%d", quads, seed), Source: fmt.Sprintf("synthetic:%d:%d", quads, seed)}
 
 	for _, p := range predicates {
 		ds.Predicates = append(ds.Predicates, &store.Predicate{

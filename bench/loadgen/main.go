@@ -3,6 +3,7 @@
 //	loadgen plan --nquads FILE --out DIR [--spread 1000] [--seed 1]
 //	loadgen run  --target http://HOST:PORT --requests FILE [-c 16] [-d 10s] [--warmup 2s]
 //	loadgen report --records FILE --prof DIR --out RESULTS.md
+//	loadgen soak --target http://HOST:PORT [-c 16] [--slow 4] [-d 5m] [--out FILE]
 //
 // plan reads a synthetic graph (digidip gen) and writes the request lists
 // the benchmark cycles through: the 1-hop question ("what does entity X
@@ -17,6 +18,11 @@
 // lack the expected text or carry GraphQL errors) and the X-Cache states seen.
 //
 // report turns the records bench/run.sh gathered into bench/RESULTS.md.
+//
+// soak runs the analyst queries (with known answers), search, subgraph,
+// path and exports at saturation, with some clients reading slowly, checks
+// every answer against its reference, and checks that the server's
+// goroutines and RSS come back to their baseline afterwards.
 package main
 
 import (
@@ -28,6 +34,7 @@ const usage = `usage:
   loadgen plan --nquads FILE --out DIR [--spread 1000] [--seed 1]
   loadgen run  --target http://HOST:PORT --requests FILE [-c 16] [-d 10s] [--warmup 2s]
   loadgen report --records FILE [--prof DIR] --out RESULTS.md
+  loadgen soak   --target http://HOST:PORT [-c 16] [--slow 4] [-d 5m] [--out FILE]
 `
 
 func main() {
@@ -43,6 +50,8 @@ func main() {
 		err = runMain(os.Args[2:])
 	case "report":
 		err = reportMain(os.Args[2:])
+	case "soak":
+		err = soakMain(os.Args[2:])
 	default:
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
