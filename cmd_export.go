@@ -247,7 +247,7 @@ func loadNQuads(ctx context.Context, sf storeFlags, name string, stdout io.Write
 	}
 	// The graph remembers where it came from, so that `serve` does not
 	// replace it with the data embedded in the binary.
-	qs = store.WithSource(qs, "nquads:"+name)
+	qs = store.WithDefaultSource(qs, "nquads:"+name)
 	p, err := store.Prepare(qs)
 	if err != nil {
 		return fmt.Errorf("%s: %w; the store was not changed", name, err)

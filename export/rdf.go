@@ -67,6 +67,7 @@ func (s *Set) dataset() *store.Dataset {
 			Entities:   s.g.Entities(""),
 			Relations:  s.g.Relations(store.RelationFilter{}),
 			Hash:       s.g.Hash(),
+			Source:     s.g.Source(),
 		}
 	}
 	ds := &store.Dataset{}

@@ -17,7 +17,6 @@ func Load(ctx context.Context, st *store.Store, fsys fs.FS, root string) (*store
 	if err != nil {
 		return nil, err
 	}
-	ds.Source = root
 	if err := st.Replace(ctx, store.Quads(ds)); err != nil {
 		return nil, fmt.Errorf("load %s: %w", root, err)
 	}

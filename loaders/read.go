@@ -51,7 +51,7 @@ type reader struct {
 }
 
 // Read parses and validates the data under fsys (sources/ and graph/). root
-// is the directory name shown in problems. It returns every problem found, as
+// is the directory name shown in problems, and the dataset's source. It returns every problem found, as
 // Problems, or the dataset with mentions derived and the content hash set.
 func Read(fsys fs.FS, root string) (*store.Dataset, error) {
 	r := &reader{
@@ -78,6 +78,7 @@ func Read(fsys fs.FS, root string) (*store.Dataset, error) {
 		return nil, r.problems.sorted()
 	}
 	deriveMentions(r.ds)
+	r.ds.Source = root
 	return r.ds, nil
 }
 

@@ -130,18 +130,17 @@ func Quads(ds *Dataset) []quad.Quad {
 	return out
 }
 
-// WithSource returns quads that say they came from source: any source they
-// named is replaced.
-func WithSource(qs []quad.Quad, source string) []quad.Quad {
-	out := make([]quad.Quad, 0, len(qs)+1)
+// WithDefaultSource returns quads that name their source: the quads' own, if
+// they name one (an export carries the source of the data it came from, so
+// that a round trip keeps it), else source.
+func WithDefaultSource(qs []quad.Quad, source string) []quad.Quad {
 	for _, q := range qs {
-		if q.Predicate != PropDataSource {
-			out = append(out, q)
+		if q.Predicate == PropDataSource {
+			return qs
 		}
 	}
-	return append(out, quad.Quad{Subject: StoreNode, Predicate: PropDataSource, Object: quad.String(source), Label: LabelMeta})
+	return append(qs, quad.Quad{Subject: StoreNode, Predicate: PropDataSource, Object: quad.String(source), Label: LabelMeta})
 }
-
 // SortQuads orders quads by their N-Quads text, the order in which exports
 // and round-trip tests compare them.
 func SortQuads(qs []quad.Quad) {
