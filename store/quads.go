@@ -141,6 +141,7 @@ func WithDefaultSource(qs []quad.Quad, source string) []quad.Quad {
 	}
 	return append(qs, quad.Quad{Subject: StoreNode, Predicate: PropDataSource, Object: quad.String(source), Label: LabelMeta})
 }
+
 // SortQuads orders quads by their N-Quads text, the order in which exports
 // and round-trip tests compare them.
 func SortQuads(qs []quad.Quad) {
