@@ -314,3 +314,40 @@ func TestPostgresDownAndRestarted(t *testing.T) {
 	p.up(t)
 	waitFor(t, "healthz 200 again", 30*time.Second, func() bool { return health(base) == 200 })
 }
+
+// Two servers on one PostgreSQL: they answer the same, and a load through
+// either is seen by both without a restart.
+func TestTwoReplicasOnPostgres(t *testing.T) {
+	dsn := os.Getenv("DIGIDIP_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("DIGIDIP_TEST_POSTGRES not set: no PostgreSQL to test on")
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("digidip_prefix", fmt.Sprintf("t%d", time.Now().UnixNano()))
+	u.RawQuery = q.Encode()
+	addr := u.String()
+	t.Cleanup(func() { store.DropPostgres(context.Background(), addr) })
+
+	one, _, _ := serve(t, "--backend", "postgres", "--store", addr, "--poll", "100ms")
+	two, _, _ := serve(t, "--backend", "postgres", "--store", addr, "--poll", "100ms")
+	ask := `{ entity(id: "global-gateway") { name } stats { entities relations } }`
+	same := func() (string, bool) {
+		a, _ := json.Marshal(query(t, one, ask))
+		b, _ := json.Marshal(query(t, two, ask))
+		return string(a), string(a) == string(b)
+	}
+	if got, ok := same(); !ok || !strings.Contains(got, `"Global Gateway"`) {
+		t.Fatalf("the replicas differ at start: %s", got)
+	}
+	if _, stderr, code := digidip(t, "load", "--backend", "postgres", "--store", addr, "--data", dataB(t)); code != 0 {
+		t.Fatal(stderr)
+	}
+	waitFor(t, "both replicas to serve the new load", 30*time.Second, func() bool {
+		got, ok := same()
+		return ok && strings.Contains(got, "Global Gateway (B)")
+	})
+}
