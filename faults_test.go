@@ -351,3 +351,52 @@ func TestTwoReplicasOnPostgres(t *testing.T) {
 		return ok && strings.Contains(got, "Global Gateway (B)")
 	})
 }
+
+// A store on a read-only file system: a load is refused with an error that
+// names the store, nothing changes, and reading it still works.
+func TestReadOnlyStore(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("not root: the test mounts the store read-only in a private mount namespace")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("no unshare: the test mounts the store read-only in a private mount namespace")
+	}
+	db := filepath.Join(t.TempDir(), "db")
+	if _, stderr, code := digidip(t, "load", "--store", db); code != 0 {
+		t.Fatal(stderr)
+	}
+	// The mount exists only in the namespace of that one command.
+	readOnly := func(args ...string) (string, string, int) {
+		script := `mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0" && exec "$@"`
+		cmd := exec.Command("unshare", append([]string{"-m", "sh", "-c", script, db, bin}, args...)...)
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return o.String(), e.String(), code
+	}
+	if _, stderr, _ := readOnly("check"); strings.Contains(stderr, "mount:") {
+		t.Skipf("cannot mount here: %s", stderr)
+	}
+	_, stderr, code := readOnly("load", "--store", db, "--data", dataB(t))
+	if code != 1 || !strings.Contains(stderr, db) || !strings.Contains(stderr, "read-only file system") {
+		t.Errorf("load into a read-only store: exit %d: %s", code, stderr)
+	}
+	out, stderr, code := readOnly("export", "--store", db, "--format", "nquads")
+	if code != 0 || !strings.Contains(out, "global-gateway") {
+		t.Errorf("export from a read-only store: exit %d: %s", code, stderr)
+	}
+	st, err := store.Open(context.Background(), store.Options{Backend: "bolt", Address: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if name := st.Graph().Entity("global-gateway").Name; name != "Global Gateway" {
+		t.Errorf("the refused load changed the store: %q", name)
+	}
+}

@@ -58,6 +58,13 @@ if run faults-store ./store 'TestBoltFaults$|TestSharedStore$|TestReplaceKeepsTh
 else
 	row "store faults" "see $log/faults-store.log" "FAIL"
 fi
+if run faults-ro . 'TestReadOnlyStore$' && ! grep -q -- '--- SKIP' "$log/faults-ro.log"; then
+	row "read-only store" "a load is refused naming the store; nothing changes; reading still works" "pass"
+elif grep -q -- '--- SKIP' "$log/faults-ro.log" 2>/dev/null; then
+	row "read-only store" "$(grep -m1 -A1 -- '--- SKIP' "$log/faults-ro.log" | tail -1 | sed 's/^ *//')" "skipped"
+else
+	row "read-only store" "see $log/faults-ro.log" "FAIL"
+fi
 if run faults-kill . 'TestKillDuringLoad$'; then
 	row "kill -9 during load" "$(grep -oE '24 loads: .*' "$log/faults-kill.log")" "pass"
 else
@@ -69,13 +76,13 @@ else
 	row "load while serving" "see $log/faults-serve.log" "FAIL"
 fi
 if [ -n "${DIGIDIP_TEST_POSTGRES:-}" ]; then
-	if run faults-pg . 'TestPostgresDownAndRestarted$'; then
-		row "PostgreSQL down at start, then restarted" "retries with backoff, /healthz 503, answers from the read model, recovers without a restart" "pass"
+	if run faults-pg . 'TestPostgresDownAndRestarted$|TestTwoReplicasOnPostgres$'; then
+		row "PostgreSQL down at start, then restarted; two replicas" "retries with backoff, /healthz 503, answers from the read model, recovers without a restart; two servers answer alike and both see a load" "pass"
 	else
-		row "PostgreSQL down at start, then restarted" "see $log/faults-pg.log" "FAIL"
+		row "PostgreSQL down at start, then restarted; two replicas" "see $log/faults-pg.log" "FAIL"
 	fi
 else
-	row "PostgreSQL down at start, then restarted" "DIGIDIP_TEST_POSTGRES not set" "skipped"
+	row "PostgreSQL down at start, then restarted; two replicas" "DIGIDIP_TEST_POSTGRES not set" "skipped"
 fi
 
 # The graphql-http audit.
