@@ -278,6 +278,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxCost := fs.Int("max-cost", graph.DefaultMaxCost, "most a query may cost (objects it may return, lists counted by first)")
 	maxDepth := fs.Int("max-depth", graph.DefaultMaxDepth, "deepest selection nesting")
 	maxAliases := fs.Int("max-aliases", graph.DefaultMaxAliases, "most aliased fields in one operation")
+	var doc graph.Limits
+	fs.IntVar(&doc.MaxFields, "max-fields", graph.DefaultMaxFields, "most fields a document may hold, fragments expanded (checked before validation)")
+	fs.IntVar(&doc.MaxSelections, "max-selections", graph.DefaultMaxSelections, "most fields answering at one place of the response, fragments merged")
+	fs.IntVar(&doc.MaxRepeats, "max-repeats", graph.DefaultMaxRepeats, "most fields sharing one response key at one place")
+	fs.IntVar(&doc.MaxSpreads, "max-spreads", graph.DefaultMaxSpreads, "most fragment spreads in a document, expanded")
+	fs.IntVar(&doc.MaxDirectives, "max-directives", graph.DefaultMaxDirectives, "most directives in a document, fragments expanded")
 	noIntro := fs.Bool("no-introspection", false, "turn schema introspection off")
 	poll := fs.Duration("poll", 2*time.Second, "how often to look for a graph loaded by another process (0: never)")
 	cacheEntries := fs.Int("cache-entries", server.DefaultCacheEntries, "whole responses kept, keyed by data version and request (0 or less: no cache)")
@@ -346,11 +352,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		RequestTimeout:  *timeout,
 		TokenLimit:      *tokens,
 		NoIntrospection: *noIntro,
-		Limits:          graph.Limits{MaxCost: *maxCost, MaxDepth: *maxDepth, MaxAliases: *maxAliases},
-		CacheEntries:    noneIsNegative(*cacheEntries),
-		RateLimit:       *rateLimit,
-		RateBurst:       *rateBurst,
-		Logger:          log,
+		Limits: graph.Limits{MaxCost: *maxCost, MaxDepth: *maxDepth, MaxAliases: *maxAliases,
+			MaxFields: doc.MaxFields, MaxSelections: doc.MaxSelections, MaxRepeats: doc.MaxRepeats,
+			MaxSpreads: doc.MaxSpreads, MaxDirectives: doc.MaxDirectives},
+		CacheEntries: noneIsNegative(*cacheEntries),
+		RateLimit:    *rateLimit,
+		RateBurst:    *rateBurst,
+		Logger:       log,
 	})
 	handler.Store(&h)
 	if *poll > 0 {

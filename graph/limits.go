@@ -24,20 +24,47 @@ type Limits struct {
 	// MaxAliases is how many aliased fields an operation may hold, fragments
 	// expanded. Default 30.
 	MaxAliases int
-	// MaxExpanded is how many fields an operation may hold once its
-	// fragments are expanded: it stops fragment bombs before the cost walk
-	// expands them. Default 20000.
-	MaxExpanded int
+
+	// The bounds below are checked before validation, over the whole
+	// document (every operation and fragment), so that no validation rule
+	// sees a document that makes it slow.
+
+	// MaxFields is how many fields a document may hold once its fragments
+	// are expanded. Default 2000.
+	MaxFields int
+	// MaxSelections is how many fields may answer at one place of the
+	// response, inline fragments and fragment spreads merged. Default 200.
+	MaxSelections int
+	// MaxRepeats is how many fields may share one response key at one
+	// place (the same field asked again through several fragments counts
+	// each time). Validation compares them pair by pair. Default 30.
+	MaxRepeats int
+	// MaxSpreads is how many fragment spreads a document may hold once
+	// expanded. Default 500.
+	MaxSpreads int
+	// MaxDirectives is how many directives a document may hold once its
+	// fragments are expanded. Default 200.
+	MaxDirectives int
+	// TokenLimit is the parser's token limit, the same the server gives
+	// gqlgen; 0: none.
+	TokenLimit int
+	// Parsed is gqlgen's parsed-query cache: a document it holds passed
+	// these checks and validation before, and is not measured again.
+	Parsed graphql.Cache[*ast.QueryDocument]
 
 	es graphql.ExecutableSchema
 }
 
 // Limit defaults.
 const (
-	DefaultMaxCost     = 20000
-	DefaultMaxDepth    = 15
-	DefaultMaxAliases  = 30
-	DefaultMaxExpanded = 20000
+	DefaultMaxCost       = 20000
+	DefaultMaxDepth      = 15
+	DefaultMaxAliases    = 30
+	DefaultMaxFields     = 2000
+	DefaultMaxSelections = 200
+	DefaultMaxRepeats    = 30
+	DefaultMaxSpreads    = 500
+	DefaultMaxDirectives = 200
 )
 
 func (l *Limits) withDefaults() {
@@ -50,8 +77,19 @@ func (l *Limits) withDefaults() {
 	if l.MaxAliases <= 0 {
 		l.MaxAliases = DefaultMaxAliases
 	}
-	if l.MaxExpanded <= 0 {
-		l.MaxExpanded = DefaultMaxExpanded
+	for _, f := range []struct {
+		v   *int
+		def int
+	}{
+		{&l.MaxFields, DefaultMaxFields},
+		{&l.MaxSelections, DefaultMaxSelections},
+		{&l.MaxRepeats, DefaultMaxRepeats},
+		{&l.MaxSpreads, DefaultMaxSpreads},
+		{&l.MaxDirectives, DefaultMaxDirectives},
+	} {
+		if *f.v <= 0 {
+			*f.v = f.def
+		}
 	}
 }
 
@@ -89,14 +127,16 @@ const costStat = "DigidipCost"
 
 // shape is what a selection set amounts to once fragments are expanded.
 type shape struct {
-	depth, aliases, fields int
+	depth, aliases, fields, spreads, directives int
 }
 
 func (s shape) add(o shape, mult int) shape {
 	return shape{
-		depth:   max(s.depth, o.depth),
-		aliases: capAdd(s.aliases, capMul(o.aliases, mult)),
-		fields:  capAdd(s.fields, capMul(o.fields, mult)),
+		depth:      max(s.depth, o.depth),
+		aliases:    capAdd(s.aliases, capMul(o.aliases, mult)),
+		fields:     capAdd(s.fields, capMul(o.fields, mult)),
+		spreads:    capAdd(s.spreads, capMul(o.spreads, mult)),
+		directives: capAdd(s.directives, capMul(o.directives, mult)),
 	}
 }
 
@@ -122,13 +162,15 @@ func measure(doc *ast.QueryDocument, set ast.SelectionSet, memo map[string]shape
 		switch x := sel.(type) {
 		case *ast.Field:
 			child := measure(doc, x.SelectionSet, memo)
-			f := shape{depth: child.depth + 1, aliases: child.aliases, fields: capAdd(child.fields, 1)}
+			f := shape{depth: child.depth + 1, aliases: child.aliases, fields: capAdd(child.fields, 1),
+				spreads: child.spreads, directives: capAdd(child.directives, len(x.Directives))}
 			if x.Alias != "" && x.Alias != x.Name {
 				f.aliases = capAdd(f.aliases, 1)
 			}
 			s = s.add(f, 1)
 		case *ast.InlineFragment:
 			s = s.add(measure(doc, x.SelectionSet, memo), 1)
+			s.directives = capAdd(s.directives, len(x.Directives))
 		case *ast.FragmentSpread:
 			fs, ok := memo[x.Name]
 			if !ok {
@@ -139,6 +181,8 @@ func measure(doc *ast.QueryDocument, set ast.SelectionSet, memo map[string]shape
 				memo[x.Name] = fs
 			}
 			s = s.add(fs, 1)
+			s.spreads = capAdd(s.spreads, 1)
+			s.directives = capAdd(s.directives, len(x.Directives))
 		}
 	}
 	return s
@@ -197,10 +241,6 @@ func (l *Limits) MutateOperationContext(ctx context.Context, opCtx *graphql.Oper
 	if s.aliases > l.MaxAliases {
 		return limitError(CodeAliases, "query has "+itoa(s.aliases)+" aliases; the limit is "+itoa(l.MaxAliases),
 			map[string]any{"aliases": s.aliases, "limit": l.MaxAliases})
-	}
-	if s.fields > l.MaxExpanded {
-		return limitError(CodeComplexity, "query holds "+itoa(s.fields)+" fields once its fragments are expanded; the limit is "+itoa(l.MaxExpanded),
-			map[string]any{"cost": Cost{Requested: s.fields, Limit: l.MaxExpanded}})
 	}
 	cost := complexity.Calculate(ctx, l.es, op, opCtx.Variables)
 	c := Cost{Requested: cost, Limit: l.MaxCost}

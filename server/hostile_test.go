@@ -44,10 +44,40 @@ func hostileCases() []hostile {
 	deep := `{ entity(id: "global-gateway") { ` + repeat("relations { nodes { subject { ", 17) + "id" + repeat(" } } }", 17) + " } }"
 	var aliases strings.Builder
 	aliases.WriteString("{ ")
-	for i := range 1000 {
+	for i := range 100 {
 		fmt.Fprintf(&aliases, "a%d: stats { entities } ", i)
 	}
 	aliases.WriteString("}")
+	// Fields that answer to one key but differ: validation compares them
+	// pair by pair and reports every pair (a 250 MB error list at 1,000).
+	conflicts := func(pairs int) string {
+		return `{ entity(id: "eu") { ` + repeat("x: name x: id ", pairs) + `} }`
+	}
+	// F0 spreads F1 twice, F1 spreads F2 twice...: 2^20 fields once expanded.
+	var bomb strings.Builder
+	bomb.WriteString("{ entity(id: \"eu\") { ...F0 } }")
+	for i := range 20 {
+		fmt.Fprintf(&bomb, " fragment F%d on Entity { ...F%d ...F%d }", i, i+1, i+1)
+	}
+	bomb.WriteString(" fragment F20 on Entity { id }")
+	var wide strings.Builder
+	wide.WriteString("{ entity(id: \"eu\") { ")
+	for i := range 250 {
+		fmt.Fprintf(&wide, "f%d: id ", i)
+	}
+	wide.WriteString("} }")
+	// Ten `x: name` and ten `x: id` make 100 conflicting pairs: the first
+	// 20 are listed, then how many more.
+	truncated := func(t *testing.T, r result) {
+		if n := len(r.resp.Errors); n != 21 || r.resp.Errors[20].Message != "and 80 more errors" {
+			t.Errorf("%d errors, the last %q; want 20 and a count of the rest", n, r.resp.Errors[n-1].Message)
+		}
+	}
+	small := func(t *testing.T, r result) {
+		if len(r.body) > 4<<10 {
+			t.Errorf("the refusal is %d bytes", len(r.body))
+		}
+	}
 	notNull := func(field string) func(t *testing.T, r result) {
 		return func(t *testing.T, r result) {
 			var d map[string]json.RawMessage
@@ -100,10 +130,19 @@ func hostileCases() []hostile {
 		{name: "the token limit", body: gql(`{ ` + repeat("stats { entities } ", 4000) + `}`), status: 400, code: "GRAPHQL_PARSE_FAILED", msg: "token limit"},
 		// the query's shape
 		{name: "depth 50", body: gql(deep), status: 400, code: "DEPTH_LIMIT_EXCEEDED", msg: "the limit is 15"},
-		{name: "1,000 aliases of one field", body: gql(aliases.String()), status: 400, code: "ALIAS_LIMIT_EXCEEDED", msg: "1000 aliases; the limit is 30"},
+		{name: "100 aliases of one field", body: gql(aliases.String()), status: 400, code: "ALIAS_LIMIT_EXCEEDED", msg: "100 aliases; the limit is 30"},
+		{name: "1,000 pairs of conflicting aliases", body: gql(conflicts(1000)), status: 400, code: "DOCUMENT_LIMIT_EXCEEDED", msg: "the document holds 2001 fields", check: small},
+		{name: "80 pairs of conflicting aliases", body: gql(conflicts(80)), status: 400, code: "DOCUMENT_LIMIT_EXCEEDED", msg: "`x` is asked for 160 times at `entity`; the limit is 30", check: small},
+		{name: "10 pairs of conflicting aliases", body: gql(conflicts(10)), status: 400, code: "GRAPHQL_VALIDATION_FAILED", msg: `Fields "x" conflict`, check: truncated},
+		{name: "2,400 pairs of conflicting aliases", body: gql(conflicts(2400)), status: 400, code: "DOCUMENT_LIMIT_EXCEEDED", msg: "the document holds 4801 fields", check: small},
+		{name: "one field 14,900 times", body: gql(`{ ` + repeat("__typename ", 14900) + `}`), status: 400, code: "DOCUMENT_LIMIT_EXCEEDED", msg: "the document holds 14900 fields", check: small},
+		{name: "one field 1,900 times", body: gql(`{ ` + repeat("__typename ", 1900) + `}`), status: 400, code: "DOCUMENT_LIMIT_EXCEEDED", msg: "the selection at the top level holds 1900 fields", check: small},
+		{name: "250 fields at one place", body: gql(wide.String()), status: 400, code: "DOCUMENT_LIMIT_EXCEEDED", msg: "the selection at `entity` holds 250 fields", check: small},
+		{name: "a fragment bomb (2^20 fields)", body: gql(bomb.String()), status: 400, code: "DOCUMENT_LIMIT_EXCEEDED", msg: "the document holds", check: small},
 		{name: "a fragment cycle", body: gql(`query { ...A } fragment A on Query { ...B stats { entities } } fragment B on Query { ...A }`), status: 400, code: "GRAPHQL_VALIDATION_FAILED", msg: "Cannot spread fragment"},
 		{name: "a fragment spread 10,000 times", body: gql(`{ ` + repeat("...F ", 10000) + `} fragment F on Query { stats { entities } }`), status: 400, code: "GRAPHQL_PARSE_FAILED", msg: "token limit"},
-		{name: "1,000 directives on a field", body: gql(`{ stats ` + repeat("@skip(if: false) ", 1000) + `{ entities } }`), status: 400, code: "GRAPHQL_VALIDATION_FAILED", msg: "can only be used once"},
+		{name: "1,000 directives on a field", body: gql(`{ stats ` + repeat("@skip(if: false) ", 1000) + `{ entities } }`), status: 400, code: "DOCUMENT_LIMIT_EXCEEDED", msg: "1000 directives", check: small},
+		{name: "a directive used twice", body: gql(`{ stats @skip(if: false) @skip(if: false) { entities } }`), status: 400, code: "GRAPHQL_VALIDATION_FAILED", msg: "can only be used once"},
 		{name: "first:100 four lists deep", body: gql(nested), status: 400, code: "COMPLEXITY_LIMIT_EXCEEDED", msg: "the limit is 20000", check: costIn},
 		{name: "first: -1", body: gql(`{ entities(first: -1) { totalCount } }`), status: 200, code: "BAD_USER_INPUT", msg: "first must be between 1 and 100, not -1"},
 		{name: "first: 0", body: gql(`{ entities(first: 0) { totalCount } }`), status: 200, code: "BAD_USER_INPUT", msg: "first must be between 1 and 100, not 0"},

@@ -100,7 +100,8 @@ func New(st *store.Store, cfg Config) http.Handler {
 	})
 	gql := handler.New(es)
 	gql.AddTransport(transport{maxBody: cfg.MaxBodyBytes})
-	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	parsed := lru.New[*ast.QueryDocument](1000)
+	gql.SetQueryCache(parsed)
 	// Automatic persisted queries: a front-end sends a query's hash alone
 	// once the server has seen it, and can then use GET with short URLs.
 	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
@@ -112,6 +113,10 @@ func New(st *store.Store, cfg Config) http.Handler {
 		gql.SetDisableSuggestion(true)
 	}
 	limits := cfg.Limits
+	limits.TokenLimit = cfg.TokenLimit
+	limits.Parsed = parsed
+	// After the persisted-query extension, which fills in the query a hash
+	// names: the document's shape is checked before gqlgen validates it.
 	gql.Use(&limits)
 	gql.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		e := graph.ErrorPresenter(ctx, err)

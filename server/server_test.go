@@ -204,7 +204,7 @@ func TestLimits(t *testing.T) {
 		{"four nested first:100", nested, "COMPLEXITY_LIMIT_EXCEEDED", "the limit is 20000"},
 		{"depth", deep, "DEPTH_LIMIT_EXCEEDED", "the limit is 15"},
 		{"aliases", many.String(), "ALIAS_LIMIT_EXCEEDED", "the limit is 30"},
-		{"fragment bomb", bomb.String(), "COMPLEXITY_LIMIT_EXCEEDED", "fragments are expanded"},
+		{"fragment bomb", bomb.String(), "DOCUMENT_LIMIT_EXCEEDED", "fields once its fragments are expanded; the limit is 2000"},
 		{"first 0", `{ entities(first: 0) { totalCount } }`, "BAD_USER_INPUT", "first must be between 1 and 100, not 0"},
 		{"first -1", `{ entities(first: -1) { totalCount } }`, "BAD_USER_INPUT", "not -1"},
 		{"first 1000000", `{ entities(first: 1000000) { totalCount } }`, "COMPLEXITY_LIMIT_EXCEEDED", "the limit is 20000"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -84,7 +85,7 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	ctx := r.Context()
 	opCtx, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
-		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), errs)
+		resp := exec.DispatchError(graphql.WithOperationContext(ctx, opCtx), firstErrors(errs))
 		status := http.StatusOK
 		if media == mediaGraphQLResponse {
 			// No execution happened: a request error, 400 under the
@@ -103,6 +104,21 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 		return
 	}
 	writeResponse(w, media, http.StatusOK, resp)
+}
+
+// maxErrors is how many request errors an answer lists: a document can
+// break one rule in many places, and the first few say what to fix.
+const maxErrors = 20
+
+func firstErrors(errs gqlerror.List) gqlerror.List {
+	if len(errs) <= maxErrors {
+		return errs
+	}
+	more := &gqlerror.Error{
+		Message:    fmt.Sprintf("and %d more errors", len(errs)-maxErrors),
+		Extensions: map[string]any{"code": errs[maxErrors].Extensions["code"]},
+	}
+	return append(errs[:maxErrors:maxErrors], more)
 }
 
 // negotiate picks the response media type from Accept: the newer
