@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -241,4 +242,49 @@ func TestTooLargeFromContentLength(t *testing.T) {
 	if res.StatusCode != http.StatusRequestEntityTooLarge || resp.code() != "REQUEST_TOO_LARGE" || !res.Close {
 		t.Errorf("%d, close %v: %s", res.StatusCode, res.Close, body)
 	}
+}
+
+// TestCachesConcurrently runs under -race: clients asking the same and
+// different questions, in different layouts, registering and using persisted
+// queries at once, each answer compared with the one a server without
+// caches gives, while the small budgets keep evicting.
+func TestCachesConcurrently(t *testing.T) {
+	st := openStore(t)
+	plain, _ := newServer(t, st, server.Config{CacheBytes: -1, QueryCacheBytes: -1, PersistedCacheBytes: -1})
+	cached, _ := newServer(t, st, server.Config{CacheBytes: 64 << 10, QueryCacheBytes: 64 << 10, PersistedCacheBytes: 4 << 10})
+	var queries []string
+	for _, id := range []string{"global-gateway", "eu", "itu", "council", "nosuch"} {
+		for n := 1; n <= 4; n++ {
+			queries = append(queries, fmt.Sprintf(`{ entity(id: %q) { name neighbours(predicate: FUNDS, first: %d) { id name } } }`, id, n))
+		}
+	}
+	want := make([]string, len(queries))
+	for i, q := range queries {
+		want[i] = string(postRaw(t, plain, `{"query":`+strconv.Quote(q)+`}`, "").body)
+	}
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Go(func() {
+			for i := range 60 {
+				k := (g*7 + i) % len(queries)
+				q := queries[k]
+				if i%3 == 1 {
+					q = "# client " + strconv.Itoa(g) + "\n" + strings.ReplaceAll(q, " ", "  ")
+				}
+				body := `{"query":` + strconv.Quote(q) + `}`
+				if i%2 == 0 {
+					sum := sha256.Sum256([]byte(q))
+					ext := `"extensions":{"persistedQuery":{"version":1,"sha256Hash":"` + hex.EncodeToString(sum[:]) + `"}}`
+					if r := postRaw(t, cached, `{`+ext+`}`, ""); r.resp.code() == "" && string(r.body) != want[k] {
+						t.Errorf("by hash, query %d: %s, want %s", k, r.body, want[k])
+					}
+					body = `{"query":` + strconv.Quote(q) + `,` + ext + `}`
+				}
+				if r := postRaw(t, cached, body, ""); string(r.body) != want[k] {
+					t.Errorf("query %d (X-Cache %s): %s, want %s", k, r.header.Get("X-Cache"), r.body, want[k])
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -47,7 +47,9 @@ func (c *docCache) Get(ctx context.Context, query string) (*ast.QueryDocument, b
 	if !ok {
 		return nil, false
 	}
-	setDocHash(ctx, p.hash)
+	if c.hashes {
+		setDocHash(ctx, p.hash)
+	}
 	return p.doc, true
 }
 
