@@ -34,10 +34,14 @@ type answer struct {
 	etag        string
 }
 
-// cost is what an answer pins in the cache.
+// cost is what an answer pins in the cache: the body's whole array, its
+// strings, the answer itself (answerSize) and the cache's bookkeeping.
 func (a *answer) cost() int64 {
-	return int64(cap(a.body)+len(a.contentType)+len(a.etag)) + 64 + bytelru.Overhead
+	return int64(cap(a.body)+len(a.contentType)+len(a.etag)) + answerSize + bytelru.Overhead
 }
+
+// answerSize is the size of an answer struct with its key, rounded up.
+const answerSize = 96
 
 // Responses larger than this are not kept: a few such would crowd out the
 // thousands of small answers that make up most traffic.
