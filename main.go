@@ -286,7 +286,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&doc.MaxDirectives, "max-directives", graph.DefaultMaxDirectives, "most directives in a document, fragments expanded")
 	noIntro := fs.Bool("no-introspection", false, "turn schema introspection off")
 	poll := fs.Duration("poll", 2*time.Second, "how often to look for a graph loaded by another process (0: never)")
-	cacheEntries := fs.Int("cache-entries", server.DefaultCacheEntries, "whole responses kept, keyed by data version and request (0 or less: no cache)")
+	cacheEntries := fs.Int("cache-entries", server.DefaultCacheEntries, "most whole responses the response cache keeps (0 or less: no response cache)")
+	cacheBytes := fs.Int64("cache-bytes", server.DefaultCacheBytes, "bytes of whole responses kept, keyed by data version, query document, operation, variables and media type (0 or less: no response cache)")
+	queryCacheBytes := fs.Int64("query-cache-bytes", server.DefaultQueryCacheBytes, "bytes of parsed and validated queries kept, text and syntax tree (0 or less: none, every query parsed anew)")
+	persistedCacheBytes := fs.Int64("persisted-cache-bytes", server.DefaultPersistedCacheBytes, "bytes of automatic persisted queries kept by their SHA-256 (0 or less: none, a hash alone is always PersistedQueryNotFound)")
 	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this loopback address, e.g. 127.0.0.1:6060 (default: off)")
 	rateLimit := fs.Float64("rate-limit", 0, "requests a second one client (by address) may make; over it, 429 with Retry-After (0: no limit)")
 	rateBurst := fs.Int("rate-burst", 0, "requests a client may make at once (default: the rate, rounded up)")
@@ -355,10 +358,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Limits: graph.Limits{MaxCost: *maxCost, MaxDepth: *maxDepth, MaxAliases: *maxAliases,
 			MaxFields: doc.MaxFields, MaxSelections: doc.MaxSelections, MaxRepeats: doc.MaxRepeats,
 			MaxSpreads: doc.MaxSpreads, MaxDirectives: doc.MaxDirectives},
-		CacheEntries: noneIsNegative(*cacheEntries),
-		RateLimit:    *rateLimit,
-		RateBurst:    *rateBurst,
-		Logger:       log,
+		CacheEntries:        noneIsNegative(*cacheEntries),
+		CacheBytes:          noneIsNegative(*cacheBytes),
+		QueryCacheBytes:     noneIsNegative(*queryCacheBytes),
+		PersistedCacheBytes: noneIsNegative(*persistedCacheBytes),
+		RateLimit:           *rateLimit,
+		RateBurst:           *rateBurst,
+		Logger:              log,
 	})
 	handler.Store(&h)
 	if *poll > 0 {
@@ -452,7 +458,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 
 // noneIsNegative maps the flag's "0 means none" onto Config's "0 means the
 // default, negative none".
-func noneIsNegative(n int) int {
+func noneIsNegative[T int | int64](n T) T {
 	if n <= 0 {
 		return -1
 	}

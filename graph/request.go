@@ -54,12 +54,6 @@ const (
 // CodePersistedQuery marks a malformed automatic-persisted-query request.
 const CodePersistedQuery = "PERSISTED_QUERY_INVALID"
 
-var apqErrors = map[string]bool{
-	"invalid APQ extension data":             true,
-	"unsupported APQ version":                true,
-	"provided APQ hash does not match query": true,
-}
-
 func init() { errcode.RegisterErrorType(CodePersistedQuery, errcode.KindProtocol) }
 
 // userError is an error the client caused and may read.
@@ -80,12 +74,6 @@ func badInput(format string, args ...any) error {
 // server under the request id.
 func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 	var gqlErr *gqlerror.Error
-	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] == nil && apqErrors[gqlErr.Message] {
-		// gqlgen's persisted-query extension leaves these uncoded: they are
-		// the client's mistakes, not ours
-		errcode.Set(gqlErr, CodePersistedQuery)
-		return gqlErr
-	}
 	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {
 		if gqlErr.Message == "operation  not found" {
 			// gqlgen's words when a document holds several operations and

@@ -2,29 +2,29 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
-	"io"
+	"encoding/json"
 	"net/http"
 	"strconv"
 
-	lru "github.com/hashicorp/golang-lru/v2"
-
 	"github.com/digidip/digidip/graph"
+	"github.com/digidip/digidip/server/bytelru"
 )
 
 // responseCache keeps whole GraphQL responses, keyed by the read model that
-// answered them and the request's exact bytes. The data changes only at a
+// answered them and what the request asks: the hash of its document as
+// printed (so comments and layout do not count), the operation, the
+// variables and the response's media type. The data changes only at a
 // load, and a load makes a new read model, so an entry is never stale: it
 // is simply never asked for again.
 type responseCache struct {
-	entries *lru.Cache[cacheKey, *answer]
+	entries *bytelru.Cache[responseKey, *answer]
 }
 
-type cacheKey struct {
-	version uint64
-	request [sha256.Size]byte
-}
+type responseKey [sha256.Size]byte
 
 // answer is a response as it was sent.
 type answer struct {
@@ -34,52 +34,114 @@ type answer struct {
 	etag        string
 }
 
+// cost is what an answer pins in the cache: the body's whole array, its
+// strings, the answer itself (answerSize) and the cache's bookkeeping.
+func (a *answer) cost() int64 {
+	return int64(cap(a.body)+len(a.contentType)+len(a.etag)) + answerSize + bytelru.Overhead
+}
+
+// answerSize is the size of an answer struct with its key, rounded up.
+const answerSize = 96
+
 // Responses larger than this are not kept: a few such would crowd out the
 // thousands of small answers that make up most traffic.
 const maxCachedResponse = 256 << 10
 
-func newResponseCache(entries int) *responseCache {
-	if entries <= 0 {
+// newResponseCache keeps up to budget bytes in at most entries answers; it
+// is nil, no cache, when either is 0 or less.
+func newResponseCache(budget int64, entries int) *responseCache {
+	if budget <= 0 || entries <= 0 {
 		return nil
 	}
-	c, _ := lru.New[cacheKey, *answer](entries)
-	return &responseCache{entries: c}
+	return &responseCache{entries: bytelru.New[responseKey, *answer](budget, entries)}
 }
 
-// wrap answers repeated requests from the cache (when there is one) and
-// gives every successful GET answer an ETag, revalidated with 304. It must
-// run inside withGraph, whose read model keys the entries.
+// keyOf names a request by what its answer depends on. Variables are
+// printed as canonical JSON (encoding/json sorts object keys, and numbers
+// keep their text); a value it cannot print makes the request uncacheable.
+func keyOf(version uint64, media string, doc docHash, operation string, variables map[string]any) (responseKey, bool) {
+	vars := []byte("{}")
+	if len(variables) > 0 {
+		var err error
+		if vars, err = json.Marshal(variables); err != nil {
+			return responseKey{}, false
+		}
+	}
+	h := sha256.New()
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], version)
+	h.Write(v[:])
+	h.Write(doc[:])
+	// lengths first, so that no two requests print the same bytes
+	for _, s := range []string{media, operation, string(vars)} {
+		binary.BigEndian.PutUint64(v[:], uint64(len(s)))
+		h.Write(v[:])
+		h.Write([]byte(s))
+	}
+	var k responseKey
+	h.Sum(k[:0])
+	return k, true
+}
+
+// cacheSlot carries a request's cache key from the transport, which reads
+// the request, back to wrap, which keeps the answer; or a hit the transport
+// found before running anything.
+type cacheSlot struct {
+	cache   *responseCache
+	version uint64
+	key     responseKey
+	keyed   bool
+	hit     *answer
+}
+
+type slotKey struct{}
+
+func slotFrom(ctx context.Context) *cacheSlot {
+	s, _ := ctx.Value(slotKey{}).(*cacheSlot)
+	return s
+}
+
+// lookup keys the request and, when its answer is kept, holds it as the hit.
+func (s *cacheSlot) lookup(media string, doc docHash, operation string, variables map[string]any) bool {
+	s.key, s.keyed = keyOf(s.version, media, doc, operation, variables)
+	if s.keyed {
+		s.hit, _ = s.cache.entries.Get(s.key)
+	}
+	return s.hit != nil
+}
+
+// wrap answers a POST whose declared body is over maxBody with 413 before
+// reading it, answers repeated requests from the cache (when there is one),
+// and gives every successful GET answer an ETag, revalidated with 304. It
+// must run inside withGraph, whose read model keys the entries.
 func (c *responseCache) wrap(maxBody int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBody {
+			// The connection cannot be reused: its body is left unread.
+			w.Header().Set("Connection", "close")
+			media, rerr := negotiate(r.Header.Get("Accept"))
+			if rerr != nil {
+				media = mediaJSON
+			}
+			writeRequestError(w, media, tooLarge(maxBody))
+			return
+		}
 		g := graph.FromContext(r.Context())
-		if g == nil || (r.Method != http.MethodGet && r.Method != http.MethodPost) || c == nil && r.Method != http.MethodGet {
+		if g == nil || r.Method != http.MethodGet && (c == nil || r.Method != http.MethodPost) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		var key cacheKey
+		var slot *cacheSlot
 		if c != nil {
-			h := sha256.New()
-			io.WriteString(h, r.Method+"\x00"+r.Header.Get("Accept")+"\x00"+r.Header.Get("Content-Type")+"\x00"+r.URL.RawQuery+"\x00")
-			if r.Method == http.MethodPost {
-				// Read the body once, up to the transport's own limit plus
-				// one byte, so an oversized body still gets its 413 there.
-				body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-				if err != nil {
-					next.ServeHTTP(w, r)
-					return
-				}
-				h.Write(body)
-				r.Body = io.NopCloser(bytes.NewReader(body))
-			}
-			key = cacheKey{version: g.Version()}
-			h.Sum(key.request[:0])
-			if a, ok := c.entries.Get(key); ok {
-				a.serve(w, r, "hit")
-				return
-			}
+			slot = &cacheSlot{cache: c, version: g.Version()}
+			r = r.WithContext(context.WithValue(r.Context(), slotKey{}, slot))
 		}
 		rec := &recorder{header: http.Header{}}
 		next.ServeHTTP(rec, r)
+		if slot != nil && slot.hit != nil {
+			slot.hit.serve(w, r, "hit")
+			return
+		}
 		a := &answer{status: rec.status, contentType: rec.header.Get("Content-Type"), body: rec.buf.Bytes()}
 		for k, v := range rec.header {
 			if k != "Content-Type" && k != "Content-Length" {
@@ -91,8 +153,12 @@ func (c *responseCache) wrap(maxBody int64, next http.Handler) http.Handler {
 		ok := a.status == http.StatusOK && bytes.HasPrefix(a.body, []byte(`{"data":`))
 		if ok {
 			a.etag = etagOf(a.body)
-			if c != nil && len(a.body) <= maxCachedResponse {
-				c.entries.Add(key, a)
+			if slot != nil && slot.keyed && len(a.body) <= maxCachedResponse {
+				// a copy: the recorder's buffer may have grown to twice the
+				// body, and the cache would pin all of it
+				kept := *a
+				kept.body = bytes.Clone(a.body)
+				c.entries.Add(slot.key, &kept, kept.cost())
 			}
 		}
 		state := "miss"

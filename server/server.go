@@ -18,9 +18,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/rs/cors"
-	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/digidip/digidip/graph"
@@ -54,10 +52,23 @@ type Config struct {
 	// RateBurst is how many requests a client may make at once. Default: the
 	// rate, rounded up.
 	RateBurst int
-	// CacheEntries is how many whole responses the server keeps, keyed by
-	// the data version and the exact request. 0: the default (4096);
-	// negative: no cache.
+	// CacheBytes bounds the response cache: the whole responses it keeps,
+	// keyed by the data version, the query's document (comments and layout
+	// aside), operation, variables and media type, with their bookkeeping.
+	// 0: the default (16 MiB); negative: no response cache.
+	CacheBytes int64
+	// CacheEntries also bounds how many responses that cache keeps.
+	// 0: the default (4096); negative: no response cache.
 	CacheEntries int
+	// QueryCacheBytes bounds the parsed-query cache: documents that parsed
+	// and validated, charged for their text and their syntax tree.
+	// 0: the default (8 MiB); negative: none, every query is parsed anew.
+	QueryCacheBytes int64
+	// PersistedCacheBytes bounds the automatic-persisted-query cache: query
+	// texts by their SHA-256, kept once they parse and validate. 0: the
+	// default (8 MiB); negative: none, so a hash sent alone is always
+	// answered PersistedQueryNotFound and clients send the query itself.
+	PersistedCacheBytes int64
 	// Logger receives access logs and internal errors. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -68,6 +79,10 @@ const (
 	DefaultRequestTimeout = 10 * time.Second
 	DefaultTokenLimit     = 15000
 	DefaultCacheEntries   = 4096
+	// The three caches' budgets: 32 MiB in all.
+	DefaultCacheBytes          = 16 << 20
+	DefaultQueryCacheBytes     = 8 << 20
+	DefaultPersistedCacheBytes = 8 << 20
 )
 
 func (c *Config) withDefaults() {
@@ -82,6 +97,15 @@ func (c *Config) withDefaults() {
 	}
 	if c.CacheEntries == 0 {
 		c.CacheEntries = DefaultCacheEntries
+	}
+	if c.CacheBytes == 0 {
+		c.CacheBytes = DefaultCacheBytes
+	}
+	if c.QueryCacheBytes == 0 {
+		c.QueryCacheBytes = DefaultQueryCacheBytes
+	}
+	if c.PersistedCacheBytes == 0 {
+		c.PersistedCacheBytes = DefaultPersistedCacheBytes
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -98,13 +122,14 @@ func New(st *store.Store, cfg Config) http.Handler {
 		Resolvers:  &graph.Resolver{Store: st},
 		Complexity: graph.Complexity(),
 	})
-	gql := handler.New(es)
-	gql.AddTransport(transport{maxBody: cfg.MaxBodyBytes})
-	parsed := lru.New[*ast.QueryDocument](1000)
-	gql.SetQueryCache(parsed)
+	responses := newResponseCache(cfg.CacheBytes, cfg.CacheEntries)
+	docs := newDocCache(cfg.QueryCacheBytes, responses != nil)
 	// Automatic persisted queries: a front-end sends a query's hash alone
 	// once the server has seen it, and can then use GET with short URLs.
-	gql.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	persisted := newPersistedQueries(cfg.PersistedCacheBytes)
+	gql := handler.New(es)
+	gql.AddTransport(transport{maxBody: cfg.MaxBodyBytes, docs: docs, persisted: persisted})
+	gql.SetQueryCache(docs)
 	gql.SetParserTokenLimit(cfg.TokenLimit)
 	if !cfg.NoIntrospection {
 		gql.Use(extension.Introspection{})
@@ -114,10 +139,12 @@ func New(st *store.Store, cfg Config) http.Handler {
 	}
 	limits := cfg.Limits
 	limits.TokenLimit = cfg.TokenLimit
-	limits.Parsed = parsed
-	// After the persisted-query extension, which fills in the query a hash
-	// names: the document's shape is checked before gqlgen validates it.
+	limits.Parsed = docs
+	// The document's shape is checked before gqlgen validates it; a query
+	// sent by its hash alone passed that check when it was persisted.
 	gql.Use(&limits)
+	// after the limits: a query is persisted once it passed them
+	gql.Use(persisted)
 	gql.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error {
 		e := graph.ErrorPresenter(ctx, err)
 		if graph.IsInternal(e) {
@@ -138,7 +165,7 @@ func New(st *store.Store, cfg Config) http.Handler {
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", withGraph(st, newResponseCache(cfg.CacheEntries).wrap(cfg.MaxBodyBytes, gql)))
+	mux.Handle("/graphql", withGraph(st, responses.wrap(cfg.MaxBodyBytes, gql)))
 	mux.HandleFunc("/healthz", health(st))
 	mux.Handle("GET /export", exportHandler(st, log))
 	mux.Handle("GET /metrics", m.handler())
