@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 
-	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -14,9 +13,11 @@ import (
 // Limits bounds what one operation may ask for, before it runs. Each limit
 // is an option of `digidip serve`; zero means the default, not "no limit".
 type Limits struct {
-	// MaxCost is the most a query may cost: the number of objects it may
-	// return, with each list counting `first` (or its fixed bound) times the
-	// cost of what is under it. Default 20000.
+	// MaxCost is the most a query may cost: the number of fields it may
+	// return, each list counting `first` (no more than the longest such
+	// list in the graph served) times the cost of what is under it, and
+	// each text its longest value in the graph in units of CostUnitBytes
+	// (see cost.go). Default 20000: about 5 MB of answer.
 	MaxCost int
 	// MaxDepth is the deepest selection nesting, fragments expanded.
 	// Default 15.
@@ -29,7 +30,8 @@ type Limits struct {
 	// expands them. Default 20000.
 	MaxExpanded int
 
-	es graphql.ExecutableSchema
+	es    graphql.ExecutableSchema
+	intro *schemaSizes
 }
 
 // Limit defaults.
@@ -76,6 +78,7 @@ func (l *Limits) ExtensionName() string { return "DigidipLimits" }
 func (l *Limits) Validate(es graphql.ExecutableSchema) error {
 	l.withDefaults()
 	l.es = es
+	l.intro = measureSchema(es.Schema())
 	return nil
 }
 
@@ -202,7 +205,7 @@ func (l *Limits) MutateOperationContext(ctx context.Context, opCtx *graphql.Oper
 		return limitError(CodeComplexity, "query holds "+itoa(s.fields)+" fields once its fragments are expanded; the limit is "+itoa(l.MaxExpanded),
 			map[string]any{"cost": Cost{Requested: s.fields, Limit: l.MaxExpanded}})
 	}
-	cost := complexity.Calculate(ctx, l.es, op, opCtx.Variables)
+	cost := l.cost(ctx, op, opCtx.Variables)
 	c := Cost{Requested: cost, Limit: l.MaxCost}
 	opCtx.Stats.SetExtension(costStat, c)
 	if cost > l.MaxCost {

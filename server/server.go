@@ -96,7 +96,7 @@ func New(st *store.Store, cfg Config) http.Handler {
 
 	es := graph.NewExecutableSchema(graph.Config{
 		Resolvers:  &graph.Resolver{Store: st},
-		Complexity: graph.Complexity(),
+		Complexity: graph.Complexity(func() *store.Sizes { return st.Graph().Sizes() }),
 	})
 	gql := handler.New(es)
 	gql.AddTransport(transport{maxBody: cfg.MaxBodyBytes})

@@ -38,6 +38,7 @@ type Graph struct {
 	predCounts map[string]int
 
 	search *searchIndex
+	sizes  *Sizes
 }
 
 // ErrNotFound is wrapped by errors about ids that name nothing.
@@ -162,6 +163,7 @@ func newGraph(ds *Dataset) *Graph {
 		}
 	}
 	g.search = newSearchIndex(g)
+	g.sizes = measureSizes(g)
 	return g
 }
 
