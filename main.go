@@ -275,7 +275,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	timeout := fs.Duration("timeout", server.DefaultRequestTimeout, "deadline of each request; work stops when it passes")
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest request body in bytes; larger gets 413")
 	tokens := fs.Int("max-tokens", server.DefaultTokenLimit, "most tokens the parser reads from one query")
-	maxCost := fs.Int("max-cost", graph.DefaultMaxCost, "most a query may cost (objects it may return, lists counted by first)")
+	maxResponse := fs.Int64("max-response-bytes", server.DefaultMaxResponse, "response budget in bytes: a larger answer stops and gets RESPONSE_TOO_LARGE (0: the default)")
+	maxCost := fs.Int("max-cost", graph.DefaultMaxCost, "most a query may cost (fields it may return, lists counted by first, texts by 256-byte units)")
 	maxDepth := fs.Int("max-depth", graph.DefaultMaxDepth, "deepest selection nesting")
 	maxAliases := fs.Int("max-aliases", graph.DefaultMaxAliases, "most aliased fields in one operation")
 	noIntro := fs.Bool("no-introspection", false, "turn schema introspection off")
@@ -341,16 +342,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"loaded", loaded, "entities", len(g.Entities("")), "data_hash", g.Hash())
 
 	h := server.New(st, server.Config{
-		CORSOrigins:     cors,
-		MaxBodyBytes:    *maxBody,
-		RequestTimeout:  *timeout,
-		TokenLimit:      *tokens,
-		NoIntrospection: *noIntro,
-		Limits:          graph.Limits{MaxCost: *maxCost, MaxDepth: *maxDepth, MaxAliases: *maxAliases},
-		CacheEntries:    noneIsNegative(*cacheEntries),
-		RateLimit:       *rateLimit,
-		RateBurst:       *rateBurst,
-		Logger:          log,
+		CORSOrigins:      cors,
+		MaxBodyBytes:     *maxBody,
+		MaxResponseBytes: *maxResponse,
+		RequestTimeout:   *timeout,
+		TokenLimit:       *tokens,
+		NoIntrospection:  *noIntro,
+		Limits:           graph.Limits{MaxCost: *maxCost, MaxDepth: *maxDepth, MaxAliases: *maxAliases},
+		CacheEntries:     noneIsNegative(*cacheEntries),
+		RateLimit:        *rateLimit,
+		RateBurst:        *rateBurst,
+		Logger:           log,
 	})
 	handler.Store(&h)
 	if *poll > 0 {

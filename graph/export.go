@@ -22,7 +22,7 @@ const exportTextMaxNodes = 200
 // exportTextMaxBytes bounds the file Subgraph.export gives inline, so the
 // field has a price whatever the data: a larger file is a download, and
 // writing it stops at the bound.
-const exportTextMaxBytes = 512 << 10
+const exportTextMaxBytes = 1 << 20
 
 // errTextTooLong stops writing an inline export at exportTextMaxBytes.
 var errTextTooLong = errors.New("export text over its bound")

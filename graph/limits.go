@@ -60,7 +60,7 @@ func (l *Limits) withDefaults() {
 func init() {
 	// Limit errors are the client's protocol mistakes: 400 under
 	// application/graphql-response+json, like a validation error.
-	for _, c := range []string{CodeComplexity, CodeDepth, CodeAliases} {
+	for _, c := range []string{CodeComplexity, CodeDepth, CodeAliases, CodeResponseTooLarge} {
 		errcode.RegisterErrorType(c, errcode.KindProtocol)
 	}
 }

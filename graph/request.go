@@ -49,6 +49,8 @@ const (
 	CodeDepth      = "DEPTH_LIMIT_EXCEEDED"
 	CodeAliases    = "ALIAS_LIMIT_EXCEEDED"
 	CodeTimeout    = "TIMEOUT"
+	// CodeResponseTooLarge: the answer passed the server's response budget.
+	CodeResponseTooLarge = "RESPONSE_TOO_LARGE"
 )
 
 // CodePersistedQuery marks a malformed automatic-persisted-query request.

@@ -45,6 +45,11 @@ type Config struct {
 	// NoIntrospection turns schema introspection off (on by default: the
 	// schema describes itself to GraphiQL and front-end tooling).
 	NoIntrospection bool
+	// MaxResponseBytes is the response budget: an answer that would be
+	// larger is not sent, and its execution stops once it passes the budget;
+	// the client gets one error, RESPONSE_TOO_LARGE, that says to page or
+	// use /export. Default 4 MiB; 0 means the default.
+	MaxResponseBytes int64
 	// Limits bound cost, depth and aliases.
 	Limits graph.Limits
 	// RateLimit is how many requests a second one client (by remote
@@ -68,6 +73,7 @@ const (
 	DefaultRequestTimeout = 10 * time.Second
 	DefaultTokenLimit     = 15000
 	DefaultCacheEntries   = 4096
+	DefaultMaxResponse    = 4 << 20
 )
 
 func (c *Config) withDefaults() {
@@ -76,6 +82,9 @@ func (c *Config) withDefaults() {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.MaxResponseBytes <= 0 {
+		c.MaxResponseBytes = DefaultMaxResponse
 	}
 	if c.TokenLimit <= 0 {
 		c.TokenLimit = DefaultTokenLimit
@@ -99,7 +108,8 @@ func New(st *store.Store, cfg Config) http.Handler {
 		Complexity: graph.Complexity(func() *store.Sizes { return st.Graph().Sizes() }),
 	})
 	gql := handler.New(es)
-	gql.AddTransport(transport{maxBody: cfg.MaxBodyBytes})
+	gql.AddTransport(transport{maxBody: cfg.MaxBodyBytes, maxResponse: cfg.MaxResponseBytes})
+	gql.AroundFields(countFields)
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	// Automatic persisted queries: a front-end sends a query's hash alone
 	// once the server has seen it, and can then use GET with short URLs.
