@@ -253,3 +253,31 @@ func TestResponseBudget(t *testing.T) {
 		})
 	}
 }
+
+// A price bounds its answer: a cost unit stands for a field or 256 bytes of
+// text, so no answer is larger than its cost in units of 256 bytes, however
+// long the texts it holds.
+func TestPriceCoversTheAnswer(t *testing.T) {
+	st := openStore(t)
+	srv, _ := newServer(t, st, server.Config{})
+	for _, q := range []string{
+		`{ documents { paragraphs { text } } }`,
+		`{ relations(first: 100) { nodes { evidence { quote } } } }`,
+		`{ entities(first: 100) { nodes { name description aliases commonNames } } }`,
+		`{ timeline(includeUndated: true) { text entity { description } } }`,
+		`{ entity(id: "european-commission") { mentions { text } } }`,
+		`{ paragraph(id: "council-2023:7") { mentions { name description } relations(first: 100) { nodes { evidence { quote } } } } }`,
+		`{ subgraph { export(format: GEXF) { text } } }`,
+		`{ predicates { definition example { quote } } }`,
+	} {
+		r := post(t, srv, q, nil)
+		if r.status != 200 || len(r.resp.Errors) > 0 {
+			t.Errorf("%s: %d %.300s", q, r.status, r.body)
+			continue
+		}
+		cost := r.resp.Extensions["cost"].(map[string]any)["requested"].(float64)
+		if units := float64(len(r.body)) / 256; cost < units {
+			t.Errorf("%s costs %v for %d bytes (%.0f units)", q, cost, len(r.body), units)
+		}
+	}
+}
