@@ -1475,12 +1475,19 @@ Conclusions on EU Digital Diplomacy (2023) and the EEAS page that presents
 the 2022 conclusions. Every relation carries its evidence: the document, the
 paragraph and the verbatim quote that state it.
 
-Limits: every list that takes ` + "`" + `first` + "`" + ` accepts 1 to 100 (default 20, unless
-the field says otherwise). A query's cost is the number of objects it may
-return, counting ` + "`" + `first` + "`" + ` times the cost of what is under it; a query over
-the cost limit is rejected before it runs, with code
+Limits: every list whose length depends on the data takes ` + "`" + `first` + "`" + `, from 1
+to 100 (default 20 for connections, 100 for the other lists, unless the
+field says otherwise). A query's cost is the number of fields its answer
+may hold, counting each list's ` + "`" + `first` + "`" + ` (but no more than the longest such
+list in the graph served) times the cost of what is under it, and each text
+its longest value in the graph in units of 256 bytes; introspection is
+priced the same way, by the schema's own sizes. A query over the cost limit
+(20,000 by default) is rejected before it runs, with code
 COMPLEXITY_LIMIT_EXCEEDED and its cost in ` + "`" + `extensions` + "`" + `. Every response
-carries its cost in ` + "`" + `extensions.cost` + "`" + `.
+carries its cost in ` + "`" + `extensions.cost` + "`" + `. An answer larger than the server's
+response budget (4 MiB by default) is not sent: the response is one error
+with code RESPONSE_TOO_LARGE; lower ` + "`" + `first` + "`" + ` and page with ` + "`" + `after` + "`" + `, or
+download the graph from /export.
 """
 schema {
   query: Query
@@ -1913,7 +1920,7 @@ type SubgraphExport {
   filename: String!
   "The file's media type."
   mediaType: String!
-  "The file itself, when the subgraph has at most 200 entities and the format is text (not CSV, a zip); null otherwise: download ` + "`" + `url` + "`" + ` instead."
+  "The file itself, when the subgraph has at most 200 entities, the format is text (not CSV, a zip) and the file at most 1 MiB; null otherwise: download ` + "`" + `url` + "`" + ` instead."
   text: String
 }
 
