@@ -14,7 +14,8 @@ import (
 // a unit is one field or CostUnitBytes of text. Data fields are priced by
 // the executable schema's Complexity (see complexity.go), the lists of a
 // subgraph and a path by their parent's arguments, and introspection by
-// the schema's own sizes. gqlgen's complexity.Calculate prices __schema at
+// the schema's own sizes. Without a pinned graph (the server always pins
+// one) lists are priced by their arguments alone. gqlgen's complexity.Calculate prices __schema at
 // 0 and an introspection list as one object, so a few aliased
 // introspection queries answered megabytes for free.
 func (l *Limits) cost(ctx context.Context, op *ast.OperationDefinition, vars map[string]any) int {
@@ -85,9 +86,13 @@ func (c *coster) field(f *ast.Field, parent *ast.Field) int {
 		return list(c.subgraphNodes(parent), child)
 	case "Subgraph.edges":
 		n := c.subgraphNodes(parent)
-		edges := capMul(n, n) // without the graph, every pair
+		edges := defaultMaxEdges
+		if parent != nil {
+			edges = intArg(parent.ArgumentMap(c.vars), "maxEdges", edges)
+		}
+		edges = max(1, min(edges, store.MaxSubgraphEdges))
 		if c.sizes != nil {
-			edges = c.sizes.EdgesAmong(n)
+			edges = min(edges, c.sizes.EdgesAmong(n))
 		}
 		return list(edges, child)
 	case "Path.steps":

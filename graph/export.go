@@ -19,6 +19,11 @@ import (
 // fine in a JSON response; anything larger is a download.
 const exportTextMaxNodes = 200
 
+// defaultMaxEdges is how many relations a subgraph gives by default: every
+// relation among a few hundred entities of the data digidip ships, and a
+// bound on a large graph whose hubs have thousands.
+const defaultMaxEdges = 2000
+
 // exportTextMaxBytes bounds the file Subgraph.export gives inline, so the
 // field has a price whatever the data: a larger file is a download, and
 // writing it stops at the bound.

@@ -184,7 +184,7 @@ type ComplexityRoot struct {
 		Relations  func(childComplexity int, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, first *int, after *string) int
 		Search     func(childComplexity int, text string, kinds []model.Kind, first *int) int
 		Stats      func(childComplexity int) int
-		Subgraph   func(childComplexity int, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int) int
+		Subgraph   func(childComplexity int, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) int
 		Timeline   func(childComplexity int, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) int
 	}
 
@@ -327,7 +327,7 @@ type QueryResolver interface {
 	Search(ctx context.Context, text string, kinds []model.Kind, first *int) ([]*store.Entity, error)
 	Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, first *int, after *string) (*model.RelationConnection, error)
 	Path(ctx context.Context, from string, to string, maxHops *int, predicates []model.Predicate, first *int) ([]*store.Path, error)
-	Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int) (*store.Subgraph, error)
+	Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) (*store.Subgraph, error)
 	Documents(ctx context.Context, first *int) ([]*store.Document, error)
 	Document(ctx context.Context, id string) (*store.Document, error)
 	Paragraph(ctx context.Context, id string) (*store.Paragraph, error)
@@ -1067,7 +1067,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Subgraph(childComplexity, args["roots"].([]string), args["depth"].(*int), args["predicates"].([]model.Predicate), args["kinds"].([]model.Kind), args["maxNodes"].(*int)), true
+		return e.ComplexityRoot.Query.Subgraph(childComplexity, args["roots"].([]string), args["depth"].(*int), args["predicates"].([]model.Predicate), args["kinds"].([]model.Kind), args["maxNodes"].(*int), args["maxEdges"].(*int)), true
 	case "Query.timeline":
 		if e.ComplexityRoot.Query.Timeline == nil {
 			break
@@ -1582,6 +1582,8 @@ type Query {
     kinds: [Kind!]
     "The most entities to return (1 to 2000, default 200); ` + "`" + `truncated` + "`" + ` tells when the limit cut the walk."
     maxNodes: Int = 200
+    "The most relations to return, the first by id (1 to 10000, default 2000); ` + "`" + `truncated` + "`" + ` tells when the limit cut them (the export's ` + "`" + `url` + "`" + ` still selects every relation among the entities)."
+    maxEdges: Int = 2000
   ): Subgraph!
 
   "The source documents."
@@ -1881,7 +1883,7 @@ type Subgraph {
   nodes: [Entity!]!
   "The relations among them."
   edges: [SubgraphEdge!]!
-  "True when ` + "`" + `maxNodes` + "`" + ` cut the walk short."
+  "True when ` + "`" + `maxNodes` + "`" + ` cut the walk short, or ` + "`" + `maxEdges` + "`" + ` the relations."
   truncated: Boolean!
   """
   This subgraph as a file, for a download button: the URL that streams it
@@ -3080,6 +3082,14 @@ func (ec *executionContext) field_Query_subgraph_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["maxNodes"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "maxEdges",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxEdges"] = arg5
 	return args, nil
 }
 
@@ -5830,7 +5840,7 @@ func (ec *executionContext) _Query_subgraph(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Subgraph(ctx, fc.Args["roots"].([]string), fc.Args["depth"].(*int), fc.Args["predicates"].([]model.Predicate), fc.Args["kinds"].([]model.Kind), fc.Args["maxNodes"].(*int))
+			return ec.Resolvers.Query().Subgraph(ctx, fc.Args["roots"].([]string), fc.Args["depth"].(*int), fc.Args["predicates"].([]model.Predicate), fc.Args["kinds"].([]model.Kind), fc.Args["maxNodes"].(*int), fc.Args["maxEdges"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Subgraph) graphql.Marshaler {

@@ -386,13 +386,20 @@ func (r *queryResolver) Path(ctx context.Context, from string, to string, maxHop
 }
 
 // Subgraph is the resolver for the subgraph field.
-func (r *queryResolver) Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int) (*store.Subgraph, error) {
+func (r *queryResolver) Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) (*store.Subgraph, error) {
 	q := store.SubgraphQuery{Roots: roots, Depth: 1, Predicates: predicateIDs(predicates), Kinds: toKinds(kinds), MaxNodes: 200}
 	if depth != nil {
 		q.Depth = *depth
 	}
 	if maxNodes != nil {
 		q.MaxNodes = *maxNodes
+	}
+	q.MaxEdges = defaultMaxEdges
+	if maxEdges != nil {
+		q.MaxEdges = *maxEdges
+		if q.MaxEdges < 1 {
+			return nil, badInput("maxEdges must be between 1 and %d, not %d", store.MaxSubgraphEdges, q.MaxEdges)
+		}
 	}
 	return r.graph(ctx).Subgraph(ctx, q)
 }

@@ -205,6 +205,32 @@ func TestListsWithoutFirstFollowTheData(t *testing.T) {
 	if r := post(t, srvBig, `query($id: ID!) { entity(id: $id) { mentions(first: 101) { id } } }`, map[string]any{"id": hub}); r.resp.code() != "BAD_USER_INPUT" {
 		t.Errorf("first: 101: %.300s", r.body)
 	}
+
+	// A subgraph's edges are bounded by maxEdges, not by the hubs' degrees:
+	// the explorer's neighbourhood of a hub (its query in web/src/api.ts)
+	// is answered, and maxEdges cuts.
+	var sg struct {
+		Subgraph struct {
+			Edges     []struct{ Source string }
+			Truncated bool
+		}
+	}
+	for _, tt := range []struct {
+		query     string
+		edges     int // 0: any
+		truncated bool
+	}{
+		{`query($id: ID!) { subgraph(roots: [$id], depth: 2, maxNodes: 300) { nodes { id name kind degree } edges { id source target predicate evidenceCount } truncated } }`, 0, true},
+		{`query($id: ID!) { subgraph(roots: [$id], depth: 1, maxEdges: 3) { edges { source } truncated } }`, 3, true},
+	} {
+		r := post(t, srvBig, tt.query, map[string]any{"id": hub})
+		if err := json.Unmarshal(r.resp.Data, &sg); err != nil || r.resp.code() != "" {
+			t.Fatalf("%v: %.300s", err, r.body)
+		}
+		if tt.edges > 0 && len(sg.Subgraph.Edges) != tt.edges || sg.Subgraph.Truncated != tt.truncated {
+			t.Errorf("%s: %d edges, truncated %v", tt.query, len(sg.Subgraph.Edges), sg.Subgraph.Truncated)
+		}
+	}
 }
 
 // The response budget: an answer over it is one RESPONSE_TOO_LARGE error

@@ -417,12 +417,14 @@ type Path struct {
 
 // Path limits.
 const (
-	MaxPathHops  = 6
-	MaxPaths     = 20
-	MaxDepth     = 4
-	MaxRoots     = 50
-	MaxSubgraph  = 2000
-	pathExpandCx = 1 << 16
+	MaxPathHops = 6
+	MaxPaths    = 20
+	MaxDepth    = 4
+	MaxRoots    = 50
+	MaxSubgraph = 2000
+	// MaxSubgraphEdges is the most relations a subgraph may be asked for.
+	MaxSubgraphEdges = 10000
+	pathExpandCx     = 1 << 16
 )
 
 // Paths finds up to limit shortest paths between two entities, following
@@ -521,18 +523,23 @@ func (g *Graph) steps(n string, preds map[string]bool) []Step {
 type Subgraph struct {
 	Nodes     []*Entity
 	Edges     []*Relation
-	Truncated bool // the node limit cut the walk short
+	Truncated bool // the node or edge limit cut it short
 }
 
 // SubgraphQuery selects a neighbourhood: the roots, every entity within depth
 // relations of them (either direction), only through the given predicates and
-// kinds when those are set, at most MaxNodes entities.
+// kinds when those are set, at most MaxNodes entities and, when MaxEdges is
+// set, at most MaxEdges relations (the first by id).
 type SubgraphQuery struct {
 	Roots      []string
 	Depth      int
 	Predicates []string
 	Kinds      []Kind
 	MaxNodes   int
+	// MaxEdges bounds the relations returned: a few hundred hubs of a large
+	// graph can have far more relations among them than there are nodes.
+	// 0: every relation among the nodes.
+	MaxEdges int
 }
 
 // Subgraph walks out from the roots breadth-first and returns the entities
@@ -544,6 +551,9 @@ func (g *Graph) Subgraph(ctx context.Context, q SubgraphQuery) (*Subgraph, error
 	}
 	if q.MaxNodes < 1 || q.MaxNodes > MaxSubgraph {
 		return nil, fmt.Errorf("maxNodes must be between 1 and %d: %w", MaxSubgraph, ErrInvalidArgument)
+	}
+	if q.MaxEdges < 0 || q.MaxEdges > MaxSubgraphEdges {
+		return nil, fmt.Errorf("maxEdges must be between 1 and %d: %w", MaxSubgraphEdges, ErrInvalidArgument)
 	}
 	if len(q.Roots) > MaxRoots {
 		return nil, fmt.Errorf("at most %d roots: %w", MaxRoots, ErrInvalidArgument)
@@ -619,6 +629,10 @@ func (g *Graph) Subgraph(ctx context.Context, q SubgraphQuery) (*Subgraph, error
 		}
 	}
 	sort.Slice(sg.Edges, func(i, j int) bool { return sg.Edges[i].ID < sg.Edges[j].ID })
+	if q.MaxEdges > 0 && len(sg.Edges) > q.MaxEdges {
+		sg.Edges = sg.Edges[:q.MaxEdges]
+		sg.Truncated = true
+	}
 	return sg, nil
 }
 
