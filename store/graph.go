@@ -417,15 +417,16 @@ type Path struct {
 
 // Path limits.
 const (
-	MaxPathHops = 6
-	MaxPaths    = 20
-	MaxDepth    = 4
-	MaxRoots    = 50
-	MaxSubgraph = 2000
-	// MaxSubgraphEdges is the most relations a subgraph may be asked for.
-	MaxSubgraphEdges = 10000
-	pathExpandCx     = 1 << 16
+	MaxPathHops  = 6
+	MaxPaths     = 20
+	MaxDepth     = 4
+	MaxRoots     = 50
+	MaxSubgraph  = 2000
+	pathExpandCx = 1 << 16
 )
+
+// MaxSubgraphEdges is the most relations a subgraph may be asked for.
+const MaxSubgraphEdges = 10000
 
 // Paths finds up to limit shortest paths between two entities, following
 // relations in either direction, at most maxHops long.
