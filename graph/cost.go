@@ -14,10 +14,11 @@ import (
 // a unit is one field or CostUnitBytes of text. Data fields are priced by
 // the executable schema's Complexity (see complexity.go), the lists of a
 // subgraph and a path by their parent's arguments, and introspection by
-// the schema's own sizes. Without a pinned graph (the server always pins
-// one) lists are priced by their arguments alone. gqlgen's complexity.Calculate prices __schema at
+// the schema's own sizes. gqlgen's complexity.Calculate prices __schema at
 // 0 and an introspection list as one object, so a few aliased
-// introspection queries answered megabytes for free.
+// introspection queries answered megabytes for free. Without a pinned
+// graph (the server always pins one) a subgraph's edges are priced by
+// maxEdges alone.
 func (l *Limits) cost(ctx context.Context, op *ast.OperationDefinition, vars map[string]any) int {
 	c := &coster{ctx: ctx, es: l.es, schema: l.es.Schema(), vars: vars, intro: l.intro, memo: map[memoKey]int{}}
 	if g := FromContext(ctx); g != nil {
