@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -304,6 +306,36 @@ func TestPriceCoversTheAnswer(t *testing.T) {
 		cost := r.resp.Extensions["cost"].(map[string]any)["requested"].(float64)
 		if units := float64(len(r.body)) / 256; cost < units {
 			t.Errorf("%s costs %v for %d bytes (%.0f units)", q, cost, len(r.body), units)
+		}
+	}
+}
+
+// The queries the pages send fit the limits at their largest: GraphiQL's
+// worked examples, and the explorer's (web/src/api.ts) with its own
+// maximums (300 nodes at depth 4, paths of 6 hops).
+func TestPagesQueriesFit(t *testing.T) {
+	st := openStore(t)
+	srv, _ := newServer(t, st, server.Config{})
+	queries := map[string]string{
+		"explorer: neighbourhood": `{ subgraph(roots: ["global-gateway"], depth: 4, maxNodes: 300) { nodes { id name kind degree } edges { id source target predicate evidenceCount } truncated } }`,
+		"explorer: paths":         `{ path(from: "d4d-hub", to: "european-commission", maxHops: 6, first: 5) { length nodes { id name kind degree } steps { relation { id predicate subject { id } object { id } evidence { id } } } } }`,
+		"explorer: a relation":    `{ node(id: "d4d-hub/instance-of/team-europe-approach") { __typename ... on Entity { id name kind degree description aliases commonNames } ... on Relation { id label verb implied subject { id name } object { id name } evidence { quote start end document { id title } paragraph { id number text } } } } }`,
+		"explorer: predicates":    `{ predicates { predicate id label definition } }`,
+	}
+	files, _ := filepath.Glob("../web/src/examples/*.graphql")
+	if len(files) == 0 {
+		t.Fatal("no GraphiQL examples under web/src/examples")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		queries["GraphiQL: "+filepath.Base(f)] = string(b)
+	}
+	for name, q := range queries {
+		if r := post(t, srv, q, nil); r.status != 200 || len(r.resp.Errors) > 0 {
+			t.Errorf("%s: %d %.300s", name, r.status, r.body)
 		}
 	}
 }
