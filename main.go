@@ -275,7 +275,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	timeout := fs.Duration("timeout", server.DefaultRequestTimeout, "deadline of each request; work stops when it passes")
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest request body in bytes; larger gets 413")
 	tokens := fs.Int("max-tokens", server.DefaultTokenLimit, "most tokens the parser reads from one query")
-	maxCost := fs.Int("max-cost", graph.DefaultMaxCost, "most a query may cost (objects it may return, lists counted by first)")
+	maxResponse := fs.Int64("max-response-bytes", server.DefaultMaxResponse, "response budget in bytes: a larger answer stops and gets RESPONSE_TOO_LARGE (0: the default)")
+	maxCost := fs.Int("max-cost", graph.DefaultMaxCost, "most a query may cost (fields it may return, lists counted by first, texts by 256-byte units)")
 	maxDepth := fs.Int("max-depth", graph.DefaultMaxDepth, "deepest selection nesting")
 	maxAliases := fs.Int("max-aliases", graph.DefaultMaxAliases, "most aliased fields in one operation")
 	var doc graph.Limits
@@ -350,11 +351,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"loaded", loaded, "entities", len(g.Entities("")), "data_hash", g.Hash())
 
 	h := server.New(st, server.Config{
-		CORSOrigins:     cors,
-		MaxBodyBytes:    *maxBody,
-		RequestTimeout:  *timeout,
-		TokenLimit:      *tokens,
-		NoIntrospection: *noIntro,
+		CORSOrigins:      cors,
+		MaxBodyBytes:     *maxBody,
+		MaxResponseBytes: *maxResponse,
+		RequestTimeout:   *timeout,
+		TokenLimit:       *tokens,
+		NoIntrospection:  *noIntro,
 		Limits: graph.Limits{MaxCost: *maxCost, MaxDepth: *maxDepth, MaxAliases: *maxAliases,
 			MaxFields: doc.MaxFields, MaxSelections: doc.MaxSelections, MaxRepeats: doc.MaxRepeats,
 			MaxSpreads: doc.MaxSpreads, MaxDirectives: doc.MaxDirectives},

@@ -1,24 +1,30 @@
 package graph
 
-import "github.com/digidip/digidip/graph/model"
+import (
+	"strings"
 
-// Fixed bounds for lists that take no `first`: the most such a list holds
-// in the data digidip serves, rounded up, so that the cost of a query
-// counts them.
-const (
-	boundEvidence   = 5
-	boundFacts      = 5
-	boundMentions   = 10
-	boundNeighbours = 10
-	boundParagraphs = 50
-	boundDocuments  = 5
-	boundPredicates = 30
-	boundNotes      = 3
-	boundPathSteps  = 7
-	boundCounts     = 20
-	boundTimeline   = 100
+	"github.com/digidip/digidip/graph/model"
+	"github.com/digidip/digidip/store"
 )
 
+// CostUnitBytes is how many bytes of text cost as much as one object: a
+// text field costs its longest value in the graph served, in units of this
+// many bytes (at least 1), so that a cheap-looking query over long texts is
+// priced by the size of its answer.
+const CostUnitBytes = 256
+
+// Page sizes of the lists that take `first` and default to their whole
+// length in the data digidip ships: one max for all of them but a
+// document's paragraphs, which a reader wants whole.
+const (
+	DefaultFirstAll   = 100
+	MaxFirstParagraph = 1000
+)
+
+// textCost prices a text of at most n bytes.
+func textCost(n int) int { return max(1, (n+CostUnitBytes-1)/CostUnitBytes) }
+
+// firstOr is the page size a list will have: `first`, or its default.
 func firstOr(first *int, def int) int {
 	if first == nil || *first < 1 {
 		return def
@@ -26,55 +32,107 @@ func firstOr(first *int, def int) int {
 	return *first
 }
 
-func list(n, child int) int { return 1 + capMul(n, child) }
+// list prices a list of at most n items, each costing child.
+func list(n, child int) int { return capAdd(1, capMul(n, child)) }
 
-// Complexity gives every list field its cost: `first` (or a fixed bound)
-// times the cost of what is under it. Without these gqlgen counts a list as
-// one object, and four nested `first: 100` lists pass as cheap.
-func Complexity() ComplexityRoot {
+// Complexity prices every field whose size depends on the data: a list
+// costs the most items it may return (its `first`, but no more than the
+// longest such list in the graph served) times the cost of one item, and a
+// text its longest value in cost units. Without these gqlgen counts a list
+// as one object and a 2 KB paragraph as one field. sizes gives the graph
+// being served; the server passes its store's current graph.
+func Complexity(sizes func() *store.Sizes) ComplexityRoot {
+	// upTo prices a list of `first` items, no longer than the longest the
+	// graph holds.
+	upTo := func(first *int, def int, longest func(*store.Sizes) int, child int) int {
+		return list(min(firstOr(first, def), longest(sizes())), child)
+	}
+	text := func(longest func(*store.Sizes) int) func(int) int {
+		return func(int) int { return textCost(longest(sizes())) }
+	}
+	var (
+		entities   = func(s *store.Sizes) int { return s.Entities }
+		relations  = func(s *store.Sizes) int { return s.Relations }
+		documents  = func(s *store.Sizes) int { return s.Documents }
+		predicates = func(s *store.Sizes) int { return s.Predicates }
+		moments    = func(s *store.Sizes) int { return s.Moments }
+	)
+
 	var c ComplexityRoot
 	c.Query.Entities = func(child int, _ *model.Kind, first *int, _ *string) int {
-		return list(firstOr(first, DefaultFirst), child)
+		return upTo(first, DefaultFirst, entities, child)
 	}
 	c.Query.Search = func(child int, _ string, _ []model.Kind, first *int) int {
-		return list(firstOr(first, 10), child)
+		return upTo(first, 10, entities, child)
 	}
 	c.Query.Relations = func(child int, _ *model.Predicate, _, _, _, _ *string, first *int, _ *string) int {
-		return list(firstOr(first, DefaultFirst), child)
+		return upTo(first, DefaultFirst, relations, child)
 	}
 	c.Query.Path = func(child int, _, _ string, _ *int, _ []model.Predicate, first *int) int {
 		return list(firstOr(first, 3), child)
 	}
-	c.Query.Subgraph = func(child int, _ []string, _ *int, _ []model.Predicate, _ []model.Kind, maxNodes *int) int {
-		return list(firstOr(maxNodes, 200), child)
+	c.Query.Documents = func(child int, first *int) int { return upTo(first, DefaultFirstAll, documents, child) }
+	c.Query.Predicates = func(child int, first *int) int { return upTo(first, DefaultFirstAll, predicates, child) }
+	c.Query.Timeline = func(child int, _, _ *string, _ []model.Kind, _ *bool, first *int) int {
+		return upTo(first, DefaultFirstAll, moments, child)
 	}
-	c.Query.Documents = func(child int) int { return list(boundDocuments, child) }
-	c.Query.Predicates = func(child int) int { return list(boundPredicates, child) }
-	c.Query.Timeline = func(child int, _, _ *string, _ []model.Kind, _ *bool) int { return list(boundTimeline, child) }
 
-	c.Entity.Relations = func(child int, _ *model.Predicate, _ *model.Direction, first *int, _ *string) int {
-		return list(firstOr(first, DefaultFirst), child)
+	// An entity's relations of one predicate: no more than any entity has.
+	byPredicate := func(p string) func(*store.Sizes) int {
+		return func(s *store.Sizes) int { return s.PredicateDegree(p) }
 	}
-	c.Entity.Neighbours = func(child int, _ model.Predicate, _ *model.Direction, first *int) int {
-		return list(firstOr(first, DefaultFirst), child)
+	c.Entity.Relations = func(child int, p *model.Predicate, _ *model.Direction, first *int, _ *string) int {
+		return upTo(first, DefaultFirst, byPredicate(strings.Join(optPredicate(p), "")), child)
 	}
-	c.Entity.Mentions = func(child int) int { return list(boundMentions, child) }
-	c.Entity.Facts = func(child int, _ *string) int { return list(boundFacts, child) }
-	c.Entity.CalledOn = func(child int) int { return list(boundNeighbours, child) }
-	c.Entity.Funders = func(child int) int { return list(boundNeighbours, child) }
-	c.Entity.Funds = func(child int) int { return list(boundNeighbours, child) }
-	c.Entity.Partners = func(child int) int { return list(boundNeighbours, child) }
+	c.Entity.Neighbours = func(child int, p model.Predicate, _ *model.Direction, first *int) int {
+		return upTo(first, DefaultFirst, byPredicate(PredicateID(p)), child)
+	}
+	c.Entity.Mentions = func(child int, first *int) int {
+		return upTo(first, DefaultFirstAll, func(s *store.Sizes) int { return s.EntityMentions }, child)
+	}
+	c.Entity.Facts = func(child int, _ *string, first *int) int {
+		return upTo(first, DefaultFirstAll, func(s *store.Sizes) int { return s.Facts }, child)
+	}
+	shortcut := func(p string) func(int, *int) int {
+		return func(child int, first *int) int { return upTo(first, DefaultFirstAll, byPredicate(p), child) }
+	}
+	c.Entity.CalledOn = shortcut("calls-on")
+	c.Entity.Funders = shortcut("funds")
+	c.Entity.Funds = shortcut("funds")
+	c.Entity.Partners = shortcut("partners-with")
+	c.Entity.Name = text(func(s *store.Sizes) int { return s.Name })
+	c.Entity.Description = text(func(s *store.Sizes) int { return s.Description })
+	c.Entity.Aliases = text(func(s *store.Sizes) int { return s.Aliases })
+	c.Entity.CommonNames = text(func(s *store.Sizes) int { return s.CommonNames })
 
-	c.Relation.Evidence = func(child int, _, _ *string) int { return list(boundEvidence, child) }
-	c.Document.Paragraphs = func(child int) int { return list(boundParagraphs, child) }
-	c.Paragraph.Mentions = func(child int) int { return list(boundMentions*2, child) }
-	c.Paragraph.Notes = func(child int) int { return list(boundNotes, child) }
+	c.Relation.Evidence = func(child int, _, _ *string, first *int) int {
+		return upTo(first, DefaultFirstAll, func(s *store.Sizes) int { return s.Evidence }, child)
+	}
+	c.Evidence.Quote = text(func(s *store.Sizes) int { return s.Quote })
+	c.Fact.Text = text(func(s *store.Sizes) int { return s.FactText })
+	c.Moment.Text = text(func(s *store.Sizes) int { return s.FactText })
+	c.Document.Title = text(func(s *store.Sizes) int { return s.Title })
+	c.Document.Paragraphs = func(child int, first *int) int {
+		return upTo(first, MaxFirstParagraph, func(s *store.Sizes) int { return s.Paragraphs }, child)
+	}
+	c.Paragraph.Text = text(func(s *store.Sizes) int { return s.ParagraphText })
+	c.Paragraph.Mentions = func(child int, first *int) int {
+		return upTo(first, DefaultFirstAll, func(s *store.Sizes) int { return s.ParagraphMentions }, child)
+	}
+	c.Paragraph.Notes = func(child int, first *int) int {
+		return upTo(first, DefaultFirstAll, func(s *store.Sizes) int { return s.ParagraphNotes }, child)
+	}
 	c.Paragraph.Relations = func(child int, _ *model.Predicate, first *int, _ *string) int {
-		return list(firstOr(first, DefaultFirst), child)
+		return upTo(first, DefaultFirst, func(s *store.Sizes) int { return s.ParagraphRels }, child)
 	}
-	c.Path.Steps = func(child int) int { return list(boundPathSteps, child) }
-	c.Path.Nodes = func(child int) int { return list(boundPathSteps+1, child) }
-	c.Stats.ByKind = func(child int) int { return list(boundCounts, child) }
-	c.Stats.ByPredicate = func(child int) int { return list(boundCounts, child) }
+	// Counts by kind and by predicate are bounded by the schema's enums.
+	c.Stats.ByKind = func(child int) int { return list(len(model.AllKind), child) }
+	c.Stats.ByPredicate = func(child int) int { return list(len(model.AllPredicate), child) }
+	c.PredicateInfo.Definition = text(func(s *store.Sizes) int { return s.Definition })
+	// The export's text is at most exportTextMaxBytes, whatever the data;
+	// a larger file is a download.
+	c.SubgraphExport.Text = func(int) int { return textCost(exportTextMaxBytes) }
+	// Path and Subgraph lists are sized by their parent's arguments
+	// (maxHops, maxNodes), which only the cost walk sees: see cost.go.
 	return c
 }

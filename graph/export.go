@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -17,6 +18,32 @@ import (
 // gives inline: a few hundred entities make a file of tens of kilobytes,
 // fine in a JSON response; anything larger is a download.
 const exportTextMaxNodes = 200
+
+// defaultMaxEdges is how many relations a subgraph gives by default: every
+// relation among a few hundred entities of the data digidip ships, and a
+// bound on a large graph whose hubs have thousands.
+const defaultMaxEdges = 2000
+
+// exportTextMaxBytes bounds the file Subgraph.export gives inline, so the
+// field has a price whatever the data: a larger file is a download, and
+// writing it stops at the bound.
+const exportTextMaxBytes = 1 << 20
+
+// errTextTooLong stops writing an inline export at exportTextMaxBytes.
+var errTextTooLong = errors.New("export text over its bound")
+
+// boundedBuffer is a buffer that refuses to grow past its bound.
+type boundedBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (b *boundedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > b.max {
+		return 0, errTextTooLong
+	}
+	return b.Buffer.Write(p)
+}
 
 // subgraphExport describes the file of a subgraph in a format. The URL
 // repeats the subgraph's own arguments, read from the enclosing `subgraph`
@@ -41,12 +68,16 @@ func (r *Resolver) subgraphExport(ctx context.Context, sg *store.Subgraph, forma
 		MediaType: f.MediaType(),
 	}
 	if f != export.CSV && len(sg.Nodes) <= exportTextMaxNodes && requested(ctx, "text") {
-		var b bytes.Buffer
-		if err := export.Write(ctx, &b, f, set, export.Options{}); err != nil {
+		b := &boundedBuffer{max: exportTextMaxBytes}
+		switch err := export.Write(ctx, b, f, set, export.Options{}); {
+		case errors.Is(err, errTextTooLong):
+			// null text: the schema says to download `url`
+		case err != nil:
 			return nil, fmt.Errorf("subgraph export text: %w", err)
+		default:
+			text := b.String()
+			out.Text = &text
 		}
-		text := b.String()
-		out.Text = &text
 	}
 	return out, nil
 }

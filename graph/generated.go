@@ -53,7 +53,7 @@ type ComplexityRoot struct {
 		AuthorEntity func(childComplexity int) int
 		Date         func(childComplexity int) int
 		ID           func(childComplexity int) int
-		Paragraphs   func(childComplexity int) int
+		Paragraphs   func(childComplexity int, first *int) int
 		Reference    func(childComplexity int) int
 		SHA256       func(childComplexity int) int
 		ShortTitle   func(childComplexity int) int
@@ -63,20 +63,20 @@ type ComplexityRoot struct {
 
 	Entity struct {
 		Aliases     func(childComplexity int) int
-		CalledOn    func(childComplexity int) int
+		CalledOn    func(childComplexity int, first *int) int
 		CommonNames func(childComplexity int) int
 		Deadline    func(childComplexity int) int
 		Degree      func(childComplexity int) int
 		Description func(childComplexity int) int
-		Facts       func(childComplexity int, key *string) int
-		Funders     func(childComplexity int) int
-		Funds       func(childComplexity int) int
+		Facts       func(childComplexity int, key *string, first *int) int
+		Funders     func(childComplexity int, first *int) int
+		Funds       func(childComplexity int, first *int) int
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
-		Mentions    func(childComplexity int) int
+		Mentions    func(childComplexity int, first *int) int
 		Name        func(childComplexity int) int
 		Neighbours  func(childComplexity int, predicate model.Predicate, direction *model.Direction, first *int) int
-		Partners    func(childComplexity int) int
+		Partners    func(childComplexity int, first *int) int
 		Relations   func(childComplexity int, predicate *model.Predicate, direction *model.Direction, first *int, after *string) int
 	}
 
@@ -135,8 +135,8 @@ type ComplexityRoot struct {
 	Paragraph struct {
 		Document  func(childComplexity int) int
 		ID        func(childComplexity int) int
-		Mentions  func(childComplexity int) int
-		Notes     func(childComplexity int) int
+		Mentions  func(childComplexity int, first *int) int
+		Notes     func(childComplexity int, first *int) int
 		Number    func(childComplexity int) int
 		Parent    func(childComplexity int) int
 		Relations func(childComplexity int, predicate *model.Predicate, first *int, after *string) int
@@ -174,22 +174,22 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Document   func(childComplexity int, id string) int
-		Documents  func(childComplexity int) int
+		Documents  func(childComplexity int, first *int) int
 		Entities   func(childComplexity int, kind *model.Kind, first *int, after *string) int
 		Entity     func(childComplexity int, id string) int
 		Node       func(childComplexity int, id string) int
 		Paragraph  func(childComplexity int, id string) int
 		Path       func(childComplexity int, from string, to string, maxHops *int, predicates []model.Predicate, first *int) int
-		Predicates func(childComplexity int) int
+		Predicates func(childComplexity int, first *int) int
 		Relations  func(childComplexity int, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, first *int, after *string) int
 		Search     func(childComplexity int, text string, kinds []model.Kind, first *int) int
 		Stats      func(childComplexity int) int
-		Subgraph   func(childComplexity int, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int) int
-		Timeline   func(childComplexity int, from *string, to *string, kinds []model.Kind, includeUndated *bool) int
+		Subgraph   func(childComplexity int, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) int
+		Timeline   func(childComplexity int, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) int
 	}
 
 	Relation struct {
-		Evidence    func(childComplexity int, document *string, paragraph *string) int
+		Evidence    func(childComplexity int, document *string, paragraph *string, first *int) int
 		ID          func(childComplexity int) int
 		Implied     func(childComplexity int) int
 		Label       func(childComplexity int) int
@@ -260,6 +260,8 @@ type DocumentResolver interface {
 	Author(ctx context.Context, obj *store.Document) (*string, error)
 	AuthorEntity(ctx context.Context, obj *store.Document) (*store.Entity, error)
 	URL(ctx context.Context, obj *store.Document) (*string, error)
+
+	Paragraphs(ctx context.Context, obj *store.Document, first *int) ([]*store.Paragraph, error)
 }
 type EntityResolver interface {
 	Kind(ctx context.Context, obj *store.Entity) (model.Kind, error)
@@ -269,13 +271,13 @@ type EntityResolver interface {
 	Degree(ctx context.Context, obj *store.Entity) (int, error)
 	Relations(ctx context.Context, obj *store.Entity, predicate *model.Predicate, direction *model.Direction, first *int, after *string) (*model.RelationConnection, error)
 	Neighbours(ctx context.Context, obj *store.Entity, predicate model.Predicate, direction *model.Direction, first *int) ([]*store.Entity, error)
-	Mentions(ctx context.Context, obj *store.Entity) ([]*store.Paragraph, error)
-	Facts(ctx context.Context, obj *store.Entity, key *string) ([]*store.Fact, error)
-	CalledOn(ctx context.Context, obj *store.Entity) ([]*store.Entity, error)
+	Mentions(ctx context.Context, obj *store.Entity, first *int) ([]*store.Paragraph, error)
+	Facts(ctx context.Context, obj *store.Entity, key *string, first *int) ([]*store.Fact, error)
+	CalledOn(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error)
 	Deadline(ctx context.Context, obj *store.Entity) (*store.Fact, error)
-	Funders(ctx context.Context, obj *store.Entity) ([]*store.Entity, error)
-	Funds(ctx context.Context, obj *store.Entity) ([]*store.Entity, error)
-	Partners(ctx context.Context, obj *store.Entity) ([]*store.Entity, error)
+	Funders(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error)
+	Funds(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error)
+	Partners(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error)
 }
 type EvidenceResolver interface {
 	Document(ctx context.Context, obj *store.Evidence) (*store.Document, error)
@@ -298,9 +300,9 @@ type ParagraphResolver interface {
 	Section(ctx context.Context, obj *store.Paragraph) (*string, error)
 	Document(ctx context.Context, obj *store.Paragraph) (*store.Document, error)
 	Parent(ctx context.Context, obj *store.Paragraph) (*store.Paragraph, error)
-	Notes(ctx context.Context, obj *store.Paragraph) ([]*store.Paragraph, error)
+	Notes(ctx context.Context, obj *store.Paragraph, first *int) ([]*store.Paragraph, error)
 
-	Mentions(ctx context.Context, obj *store.Paragraph) ([]*store.Entity, error)
+	Mentions(ctx context.Context, obj *store.Paragraph, first *int) ([]*store.Entity, error)
 	Relations(ctx context.Context, obj *store.Paragraph, predicate *model.Predicate, first *int, after *string) (*model.RelationConnection, error)
 }
 type PathResolver interface {
@@ -325,12 +327,12 @@ type QueryResolver interface {
 	Search(ctx context.Context, text string, kinds []model.Kind, first *int) ([]*store.Entity, error)
 	Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, first *int, after *string) (*model.RelationConnection, error)
 	Path(ctx context.Context, from string, to string, maxHops *int, predicates []model.Predicate, first *int) ([]*store.Path, error)
-	Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int) (*store.Subgraph, error)
-	Documents(ctx context.Context) ([]*store.Document, error)
+	Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) (*store.Subgraph, error)
+	Documents(ctx context.Context, first *int) ([]*store.Document, error)
 	Document(ctx context.Context, id string) (*store.Document, error)
 	Paragraph(ctx context.Context, id string) (*store.Paragraph, error)
-	Timeline(ctx context.Context, from *string, to *string, kinds []model.Kind, includeUndated *bool) ([]*store.Moment, error)
-	Predicates(ctx context.Context) ([]*store.Predicate, error)
+	Timeline(ctx context.Context, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) ([]*store.Moment, error)
+	Predicates(ctx context.Context, first *int) ([]*store.Predicate, error)
 	Stats(ctx context.Context) (*model.Stats, error)
 }
 type RelationResolver interface {
@@ -341,7 +343,7 @@ type RelationResolver interface {
 	Object(ctx context.Context, obj *store.Relation) (*store.Entity, error)
 	Verb(ctx context.Context, obj *store.Relation) (*string, error)
 
-	Evidence(ctx context.Context, obj *store.Relation, document *string, paragraph *string) ([]*store.Evidence, error)
+	Evidence(ctx context.Context, obj *store.Relation, document *string, paragraph *string, first *int) ([]*store.Evidence, error)
 }
 type SubgraphResolver interface {
 	Export(ctx context.Context, obj *store.Subgraph, format model.ExportFormat) (*model.SubgraphExport, error)
@@ -401,7 +403,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Document.Paragraphs(childComplexity), true
+		args, err := ec.field_Document_paragraphs_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Document.Paragraphs(childComplexity, args["first"].(*int)), true
 	case "Document.reference":
 		if e.ComplexityRoot.Document.Reference == nil {
 			break
@@ -444,7 +451,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Entity.CalledOn(childComplexity), true
+		args, err := ec.field_Entity_calledOn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.CalledOn(childComplexity, args["first"].(*int)), true
 	case "Entity.commonNames":
 		if e.ComplexityRoot.Entity.CommonNames == nil {
 			break
@@ -479,19 +491,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.Facts(childComplexity, args["key"].(*string)), true
+		return e.ComplexityRoot.Entity.Facts(childComplexity, args["key"].(*string), args["first"].(*int)), true
 	case "Entity.funders":
 		if e.ComplexityRoot.Entity.Funders == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Entity.Funders(childComplexity), true
+		args, err := ec.field_Entity_funders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.Funders(childComplexity, args["first"].(*int)), true
 	case "Entity.funds":
 		if e.ComplexityRoot.Entity.Funds == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Entity.Funds(childComplexity), true
+		args, err := ec.field_Entity_funds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.Funds(childComplexity, args["first"].(*int)), true
 	case "Entity.id":
 		if e.ComplexityRoot.Entity.ID == nil {
 			break
@@ -509,7 +531,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Entity.Mentions(childComplexity), true
+		args, err := ec.field_Entity_mentions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.Mentions(childComplexity, args["first"].(*int)), true
 	case "Entity.name":
 		if e.ComplexityRoot.Entity.Name == nil {
 			break
@@ -532,7 +559,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Entity.Partners(childComplexity), true
+		args, err := ec.field_Entity_partners_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.Partners(childComplexity, args["first"].(*int)), true
 	case "Entity.relations":
 		if e.ComplexityRoot.Entity.Relations == nil {
 			break
@@ -755,13 +787,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Paragraph.Mentions(childComplexity), true
+		args, err := ec.field_Paragraph_mentions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Paragraph.Mentions(childComplexity, args["first"].(*int)), true
 	case "Paragraph.notes":
 		if e.ComplexityRoot.Paragraph.Notes == nil {
 			break
 		}
 
-		return e.ComplexityRoot.Paragraph.Notes(childComplexity), true
+		args, err := ec.field_Paragraph_notes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Paragraph.Notes(childComplexity, args["first"].(*int)), true
 	case "Paragraph.number":
 		if e.ComplexityRoot.Paragraph.Number == nil {
 			break
@@ -914,7 +956,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.Documents(childComplexity), true
+		args, err := ec.field_Query_documents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Documents(childComplexity, args["first"].(*int)), true
 	case "Query.entities":
 		if e.ComplexityRoot.Query.Entities == nil {
 			break
@@ -976,7 +1023,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.Predicates(childComplexity), true
+		args, err := ec.field_Query_predicates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Predicates(childComplexity, args["first"].(*int)), true
 	case "Query.relations":
 		if e.ComplexityRoot.Query.Relations == nil {
 			break
@@ -1015,7 +1067,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Subgraph(childComplexity, args["roots"].([]string), args["depth"].(*int), args["predicates"].([]model.Predicate), args["kinds"].([]model.Kind), args["maxNodes"].(*int)), true
+		return e.ComplexityRoot.Query.Subgraph(childComplexity, args["roots"].([]string), args["depth"].(*int), args["predicates"].([]model.Predicate), args["kinds"].([]model.Kind), args["maxNodes"].(*int), args["maxEdges"].(*int)), true
 	case "Query.timeline":
 		if e.ComplexityRoot.Query.Timeline == nil {
 			break
@@ -1026,7 +1078,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Timeline(childComplexity, args["from"].(*string), args["to"].(*string), args["kinds"].([]model.Kind), args["includeUndated"].(*bool)), true
+		return e.ComplexityRoot.Query.Timeline(childComplexity, args["from"].(*string), args["to"].(*string), args["kinds"].([]model.Kind), args["includeUndated"].(*bool), args["first"].(*int)), true
 
 	case "Relation.evidence":
 		if e.ComplexityRoot.Relation.Evidence == nil {
@@ -1038,7 +1090,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Relation.Evidence(childComplexity, args["document"].(*string), args["paragraph"].(*string)), true
+		return e.ComplexityRoot.Relation.Evidence(childComplexity, args["document"].(*string), args["paragraph"].(*string), args["first"].(*int)), true
 	case "Relation.id":
 		if e.ComplexityRoot.Relation.ID == nil {
 			break
@@ -1423,12 +1475,19 @@ Conclusions on EU Digital Diplomacy (2023) and the EEAS page that presents
 the 2022 conclusions. Every relation carries its evidence: the document, the
 paragraph and the verbatim quote that state it.
 
-Limits: every list that takes ` + "`" + `first` + "`" + ` accepts 1 to 100 (default 20, unless
-the field says otherwise). A query's cost is the number of objects it may
-return, counting ` + "`" + `first` + "`" + ` times the cost of what is under it; a query over
-the cost limit is rejected before it runs, with code
+Limits: every list whose length depends on the data takes ` + "`" + `first` + "`" + `, from 1
+to 100 (default 20 for connections, 100 for the other lists, unless the
+field says otherwise). A query's cost is the number of fields its answer
+may hold, counting each list's ` + "`" + `first` + "`" + ` (but no more than the longest such
+list in the graph served) times the cost of what is under it, and each text
+its longest value in the graph in units of 256 bytes; introspection is
+priced the same way, by the schema's own sizes. A query over the cost limit
+(20,000 by default) is rejected before it runs, with code
 COMPLEXITY_LIMIT_EXCEEDED and its cost in ` + "`" + `extensions` + "`" + `. Every response
-carries its cost in ` + "`" + `extensions.cost` + "`" + `.
+carries its cost in ` + "`" + `extensions.cost` + "`" + `. An answer larger than the server's
+response budget (4 MiB by default) is not sent: the response is one error
+with code RESPONSE_TOO_LARGE; lower ` + "`" + `first` + "`" + ` and page with ` + "`" + `after` + "`" + `, or
+download the graph from /export.
 """
 schema {
   query: Query
@@ -1523,10 +1582,12 @@ type Query {
     kinds: [Kind!]
     "The most entities to return (1 to 2000, default 200); ` + "`" + `truncated` + "`" + ` tells when the limit cut the walk."
     maxNodes: Int = 200
+    "The most relations to return, the first by id (1 to 10000, default 2000); ` + "`" + `truncated` + "`" + ` tells when the limit cut them (the export's ` + "`" + `url` + "`" + ` still selects every relation among the entities)."
+    maxEdges: Int = 2000
   ): Subgraph!
 
   "The source documents."
-  documents: [Document!]!
+  documents("How many to return (1 to 100, default 100)." first: Int = 100): [Document!]!
 
   "The document with this id (` + "`" + `council-2023` + "`" + `, ` + "`" + `eeas-2022` + "`" + `), or null."
   document("The document's id." id: ID!): Document
@@ -1549,10 +1610,12 @@ type Query {
     kinds: [Kind!]
     "Also list deadlines and periods that have no calendar date, after the dated ones."
     includeUndated: Boolean = false
+    "How many moments to return, from the earliest (1 to 100, default 100); narrow ` + "`" + `from` + "`" + ` and ` + "`" + `to` + "`" + ` for the rest."
+    first: Int = 100
   ): [Moment!]!
 
   "The predicates, each with its one-line definition."
-  predicates: [PredicateInfo!]!
+  predicates("How many to return (1 to 100, default 100)." first: Int = 100): [PredicateInfo!]!
 
   "Counts of what the graph holds, by kind and by predicate."
   stats: Stats!
@@ -1637,19 +1700,24 @@ type Entity implements Node {
     first: Int = 20
   ): [Entity!]!
   "The paragraphs that name it (by its name or an alias), in document order."
-  mentions: [Paragraph!]!
+  mentions("How many to return (1 to 100, default 100)." first: Int = 100): [Paragraph!]!
   "Typed attributes stated in the sources: dates, deadlines, amounts, counts, references, status."
-  facts("Only facts with this key (date, deadline, amount, count, reference, status, period)." key: String): [Fact!]!
+  facts(
+    "Only facts with this key (date, deadline, amount, count, reference, status, period)."
+    key: String
+    "How many to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [Fact!]!
   "For a commitment: the actors it calls on, invites or commits to carry it out."
-  calledOn: [Entity!]!
+  calledOn("How many to return (1 to 100, default 100)." first: Int = 100): [Entity!]!
   "For a commitment: its deadline, if the text gives one."
   deadline: Fact
   "Who funds it."
-  funders: [Entity!]!
+  funders("How many to return (1 to 100, default 100)." first: Int = 100): [Entity!]!
   "What it funds."
-  funds: [Entity!]!
+  funds("How many to return (1 to 100, default 100)." first: Int = 100): [Entity!]!
   "Its partners, in either direction of ` + "`" + `partners-with` + "`" + `."
-  partners: [Entity!]!
+  partners("How many to return (1 to 100, default 100)." first: Int = 100): [Entity!]!
 }
 
 "A relation: subject, predicate, object, with every passage that states it."
@@ -1676,6 +1744,8 @@ type Relation implements Node {
     document: ID
     "Only evidence from this paragraph."
     paragraph: ID
+    "How many to return (1 to 100, default 100)."
+    first: Int = 100
   ): [Evidence!]!
 }
 
@@ -1750,7 +1820,10 @@ type Document implements Node {
   "SHA-256 of the source text digidip holds, so a citation names one exact version."
   sha256: String!
   "Its paragraphs in order."
-  paragraphs: [Paragraph!]!
+  paragraphs(
+    "How many to return (1 to 1000, default 1000)."
+    first: Int = 1000
+  ): [Paragraph!]!
 }
 
 "One addressable passage of a document: a numbered paragraph, a sub-point, a footnote or a section's paragraph."
@@ -1766,11 +1839,11 @@ type Paragraph implements Node {
   "The enclosing paragraph, for a sub-point."
   parent: Paragraph
   "The footnotes it calls."
-  notes: [Paragraph!]!
+  notes("How many to return (1 to 100, default 100)." first: Int = 100): [Paragraph!]!
   "The full text."
   text: String!
   "The entities it names, in order of first mention."
-  mentions: [Entity!]!
+  mentions("How many to return (1 to 100, default 100)." first: Int = 100): [Entity!]!
   "The relations it states, by id."
   relations(
     "Only relations of this predicate."
@@ -1810,7 +1883,7 @@ type Subgraph {
   nodes: [Entity!]!
   "The relations among them."
   edges: [SubgraphEdge!]!
-  "True when ` + "`" + `maxNodes` + "`" + ` cut the walk short."
+  "True when ` + "`" + `maxNodes` + "`" + ` cut the walk short, or ` + "`" + `maxEdges` + "`" + ` the relations."
   truncated: Boolean!
   """
   This subgraph as a file, for a download button: the URL that streams it
@@ -1849,7 +1922,7 @@ type SubgraphExport {
   filename: String!
   "The file's media type."
   mediaType: String!
-  "The file itself, when the subgraph has at most 200 entities and the format is text (not CSV, a zip); null otherwise: download ` + "`" + `url` + "`" + ` instead."
+  "The file itself, when the subgraph has at most 200 entities, the format is text (not CSV, a zip) and the file at most 1 MiB; null otherwise: download ` + "`" + `url` + "`" + ` instead."
   text: String
 }
 
@@ -2468,6 +2541,34 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Document_paragraphs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_calledOn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Entity_facts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2479,6 +2580,56 @@ func (ec *executionContext) field_Entity_facts_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["key"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_funders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_funds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_mentions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -2509,6 +2660,20 @@ func (ec *executionContext) field_Entity_neighbours_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["first"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_partners_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -2547,6 +2712,34 @@ func (ec *executionContext) field_Entity_relations_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Paragraph_mentions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Paragraph_notes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -2605,6 +2798,20 @@ func (ec *executionContext) field_Query_document_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_documents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -2723,6 +2930,20 @@ func (ec *executionContext) field_Query_path_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["first"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_predicates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -2861,6 +3082,14 @@ func (ec *executionContext) field_Query_subgraph_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["maxNodes"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "maxEdges",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxEdges"] = arg5
 	return args, nil
 }
 
@@ -2899,6 +3128,14 @@ func (ec *executionContext) field_Query_timeline_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["includeUndated"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
 	return args, nil
 }
 
@@ -2921,6 +3158,14 @@ func (ec *executionContext) field_Relation_evidence_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["paragraph"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
 	return args, nil
 }
 
@@ -3237,7 +3482,8 @@ func (ec *executionContext) _Document_paragraphs(ctx context.Context, field grap
 			return ec.fieldContext_Document_paragraphs(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Paragraphs, nil
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Document().Paragraphs(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Paragraph) graphql.Marshaler {
@@ -3247,15 +3493,26 @@ func (ec *executionContext) _Document_paragraphs(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Document_paragraphs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Document_paragraphs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Document",
 		Field:      field,
-		IsMethod:   false,
-		IsResolver: false,
+		IsMethod:   true,
+		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Paragraph(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Document_paragraphs_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -3518,7 +3775,8 @@ func (ec *executionContext) _Entity_mentions(ctx context.Context, field graphql.
 			return ec.fieldContext_Entity_mentions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Entity().Mentions(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().Mentions(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Paragraph) graphql.Marshaler {
@@ -3528,7 +3786,7 @@ func (ec *executionContext) _Entity_mentions(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_mentions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_mentions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
@@ -3537,6 +3795,17 @@ func (ec *executionContext) fieldContext_Entity_mentions(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Paragraph(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_mentions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -3551,7 +3820,7 @@ func (ec *executionContext) _Entity_facts(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().Facts(ctx, obj, fc.Args["key"].(*string))
+			return ec.Resolvers.Entity().Facts(ctx, obj, fc.Args["key"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Fact) graphql.Marshaler {
@@ -3594,7 +3863,8 @@ func (ec *executionContext) _Entity_calledOn(ctx context.Context, field graphql.
 			return ec.fieldContext_Entity_calledOn(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Entity().CalledOn(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().CalledOn(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
@@ -3604,7 +3874,7 @@ func (ec *executionContext) _Entity_calledOn(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_calledOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_calledOn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
@@ -3613,6 +3883,17 @@ func (ec *executionContext) fieldContext_Entity_calledOn(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Entity(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_calledOn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -3658,7 +3939,8 @@ func (ec *executionContext) _Entity_funders(ctx context.Context, field graphql.C
 			return ec.fieldContext_Entity_funders(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Entity().Funders(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().Funders(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
@@ -3668,7 +3950,7 @@ func (ec *executionContext) _Entity_funders(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_funders(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_funders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
@@ -3677,6 +3959,17 @@ func (ec *executionContext) fieldContext_Entity_funders(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Entity(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_funders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -3690,7 +3983,8 @@ func (ec *executionContext) _Entity_funds(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Entity_funds(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Entity().Funds(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().Funds(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
@@ -3700,7 +3994,7 @@ func (ec *executionContext) _Entity_funds(ctx context.Context, field graphql.Col
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_funds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_funds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
@@ -3709,6 +4003,17 @@ func (ec *executionContext) fieldContext_Entity_funds(_ context.Context, field g
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Entity(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_funds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -3722,7 +4027,8 @@ func (ec *executionContext) _Entity_partners(ctx context.Context, field graphql.
 			return ec.fieldContext_Entity_partners(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Entity().Partners(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().Partners(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
@@ -3732,7 +4038,7 @@ func (ec *executionContext) _Entity_partners(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_partners(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_partners(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
@@ -3741,6 +4047,17 @@ func (ec *executionContext) fieldContext_Entity_partners(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Entity(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_partners_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -4681,7 +4998,8 @@ func (ec *executionContext) _Paragraph_notes(ctx context.Context, field graphql.
 			return ec.fieldContext_Paragraph_notes(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Paragraph().Notes(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Paragraph().Notes(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Paragraph) graphql.Marshaler {
@@ -4691,7 +5009,7 @@ func (ec *executionContext) _Paragraph_notes(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Paragraph_notes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Paragraph_notes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Paragraph",
 		Field:      field,
@@ -4700,6 +5018,17 @@ func (ec *executionContext) fieldContext_Paragraph_notes(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Paragraph(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Paragraph_notes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -4736,7 +5065,8 @@ func (ec *executionContext) _Paragraph_mentions(ctx context.Context, field graph
 			return ec.fieldContext_Paragraph_mentions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Paragraph().Mentions(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Paragraph().Mentions(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
@@ -4746,7 +5076,7 @@ func (ec *executionContext) _Paragraph_mentions(ctx context.Context, field graph
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Paragraph_mentions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Paragraph_mentions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Paragraph",
 		Field:      field,
@@ -4755,6 +5085,17 @@ func (ec *executionContext) fieldContext_Paragraph_mentions(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Entity(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Paragraph_mentions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -5499,7 +5840,7 @@ func (ec *executionContext) _Query_subgraph(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Subgraph(ctx, fc.Args["roots"].([]string), fc.Args["depth"].(*int), fc.Args["predicates"].([]model.Predicate), fc.Args["kinds"].([]model.Kind), fc.Args["maxNodes"].(*int))
+			return ec.Resolvers.Query().Subgraph(ctx, fc.Args["roots"].([]string), fc.Args["depth"].(*int), fc.Args["predicates"].([]model.Predicate), fc.Args["kinds"].([]model.Kind), fc.Args["maxNodes"].(*int), fc.Args["maxEdges"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Subgraph) graphql.Marshaler {
@@ -5542,7 +5883,8 @@ func (ec *executionContext) _Query_documents(ctx context.Context, field graphql.
 			return ec.fieldContext_Query_documents(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Documents(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Documents(ctx, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Document) graphql.Marshaler {
@@ -5552,7 +5894,7 @@ func (ec *executionContext) _Query_documents(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_documents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_documents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -5561,6 +5903,17 @@ func (ec *executionContext) fieldContext_Query_documents(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Document(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_documents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -5663,7 +6016,7 @@ func (ec *executionContext) _Query_timeline(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Timeline(ctx, fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["kinds"].([]model.Kind), fc.Args["includeUndated"].(*bool))
+			return ec.Resolvers.Query().Timeline(ctx, fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["kinds"].([]model.Kind), fc.Args["includeUndated"].(*bool), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Moment) graphql.Marshaler {
@@ -5706,7 +6059,8 @@ func (ec *executionContext) _Query_predicates(ctx context.Context, field graphql
 			return ec.fieldContext_Query_predicates(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Predicates(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Predicates(ctx, fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Predicate) graphql.Marshaler {
@@ -5716,7 +6070,7 @@ func (ec *executionContext) _Query_predicates(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_predicates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_predicates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -5725,6 +6079,17 @@ func (ec *executionContext) fieldContext_Query_predicates(_ context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PredicateInfo(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_predicates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -6049,7 +6414,7 @@ func (ec *executionContext) _Relation_evidence(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Relation().Evidence(ctx, obj, fc.Args["document"].(*string), fc.Args["paragraph"].(*string))
+			return ec.Resolvers.Relation().Evidence(ctx, obj, fc.Args["document"].(*string), fc.Args["paragraph"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*store.Evidence) graphql.Marshaler {
@@ -8060,10 +8425,11 @@ func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "paragraphs":
-			out.Values[i] = ec._Document_paragraphs(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Document_paragraphs(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

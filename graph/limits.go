@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 
-	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -14,9 +13,11 @@ import (
 // Limits bounds what one operation may ask for, before it runs. Each limit
 // is an option of `digidip serve`; zero means the default, not "no limit".
 type Limits struct {
-	// MaxCost is the most a query may cost: the number of objects it may
-	// return, with each list counting `first` (or its fixed bound) times the
-	// cost of what is under it. Default 20000.
+	// MaxCost is the most a query may cost: the number of fields it may
+	// return, each list counting `first` (no more than the longest such
+	// list in the graph served) times the cost of what is under it, and
+	// each text its longest value in the graph in units of CostUnitBytes
+	// (see cost.go). Default 20000: about 5 MB of answer.
 	MaxCost int
 	// MaxDepth is the deepest selection nesting, fragments expanded.
 	// Default 15.
@@ -52,7 +53,8 @@ type Limits struct {
 	// these checks and validation before, and is not measured again.
 	Parsed graphql.Cache[*ast.QueryDocument]
 
-	es graphql.ExecutableSchema
+	es    graphql.ExecutableSchema
+	intro *schemaSizes
 }
 
 // Limit defaults.
@@ -96,7 +98,7 @@ func (l *Limits) withDefaults() {
 func init() {
 	// Limit errors are the client's protocol mistakes: 400 under
 	// application/graphql-response+json, like a validation error.
-	for _, c := range []string{CodeComplexity, CodeDepth, CodeAliases} {
+	for _, c := range []string{CodeComplexity, CodeDepth, CodeAliases, CodeResponseTooLarge} {
 		errcode.RegisterErrorType(c, errcode.KindProtocol)
 	}
 }
@@ -114,6 +116,7 @@ func (l *Limits) ExtensionName() string { return "DigidipLimits" }
 func (l *Limits) Validate(es graphql.ExecutableSchema) error {
 	l.withDefaults()
 	l.es = es
+	l.intro = measureSchema(es.Schema())
 	return nil
 }
 
@@ -242,7 +245,7 @@ func (l *Limits) MutateOperationContext(ctx context.Context, opCtx *graphql.Oper
 		return limitError(CodeAliases, "query has "+itoa(s.aliases)+" aliases; the limit is "+itoa(l.MaxAliases),
 			map[string]any{"aliases": s.aliases, "limit": l.MaxAliases})
 	}
-	cost := complexity.Calculate(ctx, l.es, op, opCtx.Variables)
+	cost := l.cost(ctx, op, opCtx.Variables)
 	c := Cost{Requested: cost, Limit: l.MaxCost}
 	opCtx.Stats.SetExtension(costStat, c)
 	if cost > l.MaxCost {

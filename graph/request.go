@@ -49,6 +49,8 @@ const (
 	CodeDepth      = "DEPTH_LIMIT_EXCEEDED"
 	CodeAliases    = "ALIAS_LIMIT_EXCEEDED"
 	CodeTimeout    = "TIMEOUT"
+	// CodeResponseTooLarge: the answer passed the server's response budget.
+	CodeResponseTooLarge = "RESPONSE_TOO_LARGE"
 )
 
 // CodePersistedQuery marks a malformed automatic-persisted-query request.
@@ -292,6 +294,20 @@ func neighbours(g *store.Graph, id string, dir store.Direction, preds []string, 
 		}
 	}
 	return out
+}
+
+// neighbourList is one of the shortcut lists of an entity (calledOn,
+// funders, funds, partners): its neighbours by one predicate, `first` of them.
+func neighbourList(g *store.Graph, id string, dir store.Direction, predicate string, first *int) ([]*store.Entity, error) {
+	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
+	out := neighbours(g, id, dir, []string{predicate}, n)
+	if out == nil {
+		out = []*store.Entity{}
+	}
+	return out, nil
 }
 
 var isoPrefix = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)

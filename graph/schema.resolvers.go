@@ -48,6 +48,15 @@ func (r *documentResolver) URL(ctx context.Context, obj *store.Document) (*strin
 	return optString(obj.URL), nil
 }
 
+// Paragraphs is the resolver for the paragraphs field.
+func (r *documentResolver) Paragraphs(ctx context.Context, obj *store.Document, first *int) ([]*store.Paragraph, error) {
+	n, err := firstArg(first, MaxFirstParagraph, MaxFirstParagraph)
+	if err != nil {
+		return nil, err
+	}
+	return obj.Paragraphs[:min(n, len(obj.Paragraphs))], nil
+}
+
 // Kind is the resolver for the kind field.
 func (r *entityResolver) Kind(ctx context.Context, obj *store.Entity) (model.Kind, error) {
 	return model.Kind(obj.Kind), nil
@@ -82,14 +91,26 @@ func (r *entityResolver) Neighbours(ctx context.Context, obj *store.Entity, pred
 }
 
 // Mentions is the resolver for the mentions field.
-func (r *entityResolver) Mentions(ctx context.Context, obj *store.Entity) ([]*store.Paragraph, error) {
-	return r.graph(ctx).Mentions(obj.ID), nil
+func (r *entityResolver) Mentions(ctx context.Context, obj *store.Entity, first *int) ([]*store.Paragraph, error) {
+	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
+	ps := r.graph(ctx).Mentions(obj.ID)
+	return ps[:min(n, len(ps))], nil
 }
 
 // Facts is the resolver for the facts field.
-func (r *entityResolver) Facts(ctx context.Context, obj *store.Entity, key *string) ([]*store.Fact, error) {
+func (r *entityResolver) Facts(ctx context.Context, obj *store.Entity, key *string, first *int) ([]*store.Fact, error) {
+	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
 	out := []*store.Fact{}
 	for i := range obj.Facts {
+		if len(out) == n {
+			break
+		}
 		if key == nil || obj.Facts[i].Key == *key {
 			out = append(out, &obj.Facts[i])
 		}
@@ -98,8 +119,8 @@ func (r *entityResolver) Facts(ctx context.Context, obj *store.Entity, key *stri
 }
 
 // CalledOn is the resolver for the calledOn field.
-func (r *entityResolver) CalledOn(ctx context.Context, obj *store.Entity) ([]*store.Entity, error) {
-	return neighbours(r.graph(ctx), obj.ID, store.Out, []string{"calls-on"}, 0), nil
+func (r *entityResolver) CalledOn(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error) {
+	return neighbourList(r.graph(ctx), obj.ID, store.Out, "calls-on", first)
 }
 
 // Deadline is the resolver for the deadline field.
@@ -113,18 +134,18 @@ func (r *entityResolver) Deadline(ctx context.Context, obj *store.Entity) (*stor
 }
 
 // Funders is the resolver for the funders field.
-func (r *entityResolver) Funders(ctx context.Context, obj *store.Entity) ([]*store.Entity, error) {
-	return neighbours(r.graph(ctx), obj.ID, store.In, []string{"funds"}, 0), nil
+func (r *entityResolver) Funders(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error) {
+	return neighbourList(r.graph(ctx), obj.ID, store.In, "funds", first)
 }
 
 // Funds is the resolver for the funds field.
-func (r *entityResolver) Funds(ctx context.Context, obj *store.Entity) ([]*store.Entity, error) {
-	return neighbours(r.graph(ctx), obj.ID, store.Out, []string{"funds"}, 0), nil
+func (r *entityResolver) Funds(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error) {
+	return neighbourList(r.graph(ctx), obj.ID, store.Out, "funds", first)
 }
 
 // Partners is the resolver for the partners field.
-func (r *entityResolver) Partners(ctx context.Context, obj *store.Entity) ([]*store.Entity, error) {
-	return neighbours(r.graph(ctx), obj.ID, store.Both, []string{"partners-with"}, 0), nil
+func (r *entityResolver) Partners(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error) {
+	return neighbourList(r.graph(ctx), obj.ID, store.Both, "partners-with", first)
 }
 
 // Document is the resolver for the document field.
@@ -196,10 +217,17 @@ func (r *paragraphResolver) Parent(ctx context.Context, obj *store.Paragraph) (*
 }
 
 // Notes is the resolver for the notes field.
-func (r *paragraphResolver) Notes(ctx context.Context, obj *store.Paragraph) ([]*store.Paragraph, error) {
+func (r *paragraphResolver) Notes(ctx context.Context, obj *store.Paragraph, first *int) ([]*store.Paragraph, error) {
+	limit, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
 	g := r.graph(ctx)
 	out := []*store.Paragraph{}
 	for _, n := range obj.Notes {
+		if len(out) == limit {
+			break
+		}
 		if p := g.Paragraph(n); p != nil {
 			out = append(out, p)
 		}
@@ -208,10 +236,17 @@ func (r *paragraphResolver) Notes(ctx context.Context, obj *store.Paragraph) ([]
 }
 
 // Mentions is the resolver for the mentions field.
-func (r *paragraphResolver) Mentions(ctx context.Context, obj *store.Paragraph) ([]*store.Entity, error) {
+func (r *paragraphResolver) Mentions(ctx context.Context, obj *store.Paragraph, first *int) ([]*store.Entity, error) {
+	limit, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
 	g := r.graph(ctx)
-	out := make([]*store.Entity, 0, len(obj.Mentions))
+	out := make([]*store.Entity, 0, min(limit, len(obj.Mentions)))
 	for _, id := range obj.Mentions {
+		if len(out) == limit {
+			break
+		}
 		if e := g.Entity(id); e != nil {
 			out = append(out, e)
 		}
@@ -351,7 +386,7 @@ func (r *queryResolver) Path(ctx context.Context, from string, to string, maxHop
 }
 
 // Subgraph is the resolver for the subgraph field.
-func (r *queryResolver) Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int) (*store.Subgraph, error) {
+func (r *queryResolver) Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) (*store.Subgraph, error) {
 	q := store.SubgraphQuery{Roots: roots, Depth: 1, Predicates: predicateIDs(predicates), Kinds: toKinds(kinds), MaxNodes: 200}
 	if depth != nil {
 		q.Depth = *depth
@@ -359,12 +394,24 @@ func (r *queryResolver) Subgraph(ctx context.Context, roots []string, depth *int
 	if maxNodes != nil {
 		q.MaxNodes = *maxNodes
 	}
+	q.MaxEdges = defaultMaxEdges
+	if maxEdges != nil {
+		q.MaxEdges = *maxEdges
+		if q.MaxEdges < 1 {
+			return nil, badInput("maxEdges must be between 1 and %d, not %d", store.MaxSubgraphEdges, q.MaxEdges)
+		}
+	}
 	return r.graph(ctx).Subgraph(ctx, q)
 }
 
 // Documents is the resolver for the documents field.
-func (r *queryResolver) Documents(ctx context.Context) ([]*store.Document, error) {
-	return r.graph(ctx).Documents(), nil
+func (r *queryResolver) Documents(ctx context.Context, first *int) ([]*store.Document, error) {
+	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
+	ds := r.graph(ctx).Documents()
+	return ds[:min(n, len(ds))], nil
 }
 
 // Document is the resolver for the document field.
@@ -378,7 +425,11 @@ func (r *queryResolver) Paragraph(ctx context.Context, id string) (*store.Paragr
 }
 
 // Timeline is the resolver for the timeline field.
-func (r *queryResolver) Timeline(ctx context.Context, from *string, to *string, kinds []model.Kind, includeUndated *bool) ([]*store.Moment, error) {
+func (r *queryResolver) Timeline(ctx context.Context, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) ([]*store.Moment, error) {
+	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
 	undated := includeUndated != nil && *includeUndated
 	for _, d := range []*string{from, to} {
 		if d != nil && !isoPrefix.MatchString(*d) {
@@ -386,6 +437,7 @@ func (r *queryResolver) Timeline(ctx context.Context, from *string, to *string, 
 		}
 	}
 	ms := r.graph(ctx).Timeline(optID(from), optID(to), toKinds(kinds), undated)
+	ms = ms[:min(n, len(ms))]
 	out := make([]*store.Moment, len(ms))
 	for i := range ms {
 		out[i] = &ms[i]
@@ -394,8 +446,13 @@ func (r *queryResolver) Timeline(ctx context.Context, from *string, to *string, 
 }
 
 // Predicates is the resolver for the predicates field.
-func (r *queryResolver) Predicates(ctx context.Context) ([]*store.Predicate, error) {
-	return r.graph(ctx).Predicates(), nil
+func (r *queryResolver) Predicates(ctx context.Context, first *int) ([]*store.Predicate, error) {
+	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
+	ps := r.graph(ctx).Predicates()
+	return ps[:min(n, len(ps))], nil
 }
 
 // Stats is the resolver for the stats field.
@@ -467,9 +524,16 @@ func (r *relationResolver) Verb(ctx context.Context, obj *store.Relation) (*stri
 }
 
 // Evidence is the resolver for the evidence field.
-func (r *relationResolver) Evidence(ctx context.Context, obj *store.Relation, document *string, paragraph *string) ([]*store.Evidence, error) {
-	out := make([]*store.Evidence, 0, len(obj.Evidence))
+func (r *relationResolver) Evidence(ctx context.Context, obj *store.Relation, document *string, paragraph *string, first *int) ([]*store.Evidence, error) {
+	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*store.Evidence, 0, min(n, len(obj.Evidence)))
 	for i := range obj.Evidence {
+		if len(out) == n {
+			break
+		}
 		e := &obj.Evidence[i]
 		if document != nil && e.Document != *document || paragraph != nil && e.Paragraph != *paragraph {
 			continue

@@ -17,7 +17,7 @@ import (
 // to be at least that for every shape of query: the parsed-query cache's
 // budget is only as good as this estimate.
 func TestDocCostBoundsTheAST(t *testing.T) {
-	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}, Complexity: graph.Complexity()}).Schema()
+	schema := graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}, Complexity: graph.Complexity(nil)}).Schema()
 	tests := []struct{ name, query string }{
 		{"a typical query", `query OneHop($id: ID!) { entity(id: $id) { neighbours(predicate: FUNDS, first: 20) { id name } } }`},
 		{"one field, dense", "{ " + strings.Repeat("__typename ", 2000) + "}"},

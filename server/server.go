@@ -43,6 +43,11 @@ type Config struct {
 	// NoIntrospection turns schema introspection off (on by default: the
 	// schema describes itself to GraphiQL and front-end tooling).
 	NoIntrospection bool
+	// MaxResponseBytes is the response budget: an answer that would be
+	// larger is not sent, and its execution stops once it passes the budget;
+	// the client gets one error, RESPONSE_TOO_LARGE, that says to page or
+	// use /export. Default 4 MiB; 0 means the default.
+	MaxResponseBytes int64
 	// Limits bound cost, depth and aliases.
 	Limits graph.Limits
 	// RateLimit is how many requests a second one client (by remote
@@ -83,6 +88,8 @@ const (
 	DefaultCacheBytes          = 16 << 20
 	DefaultQueryCacheBytes     = 8 << 20
 	DefaultPersistedCacheBytes = 8 << 20
+	// An answer larger than this is not sent (RESPONSE_TOO_LARGE).
+	DefaultMaxResponse = 4 << 20
 )
 
 func (c *Config) withDefaults() {
@@ -91,6 +98,9 @@ func (c *Config) withDefaults() {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.MaxResponseBytes <= 0 {
+		c.MaxResponseBytes = DefaultMaxResponse
 	}
 	if c.TokenLimit <= 0 {
 		c.TokenLimit = DefaultTokenLimit
@@ -120,7 +130,7 @@ func New(st *store.Store, cfg Config) http.Handler {
 
 	es := graph.NewExecutableSchema(graph.Config{
 		Resolvers:  &graph.Resolver{Store: st},
-		Complexity: graph.Complexity(),
+		Complexity: graph.Complexity(func() *store.Sizes { return st.Graph().Sizes() }),
 	})
 	responses := newResponseCache(cfg.CacheBytes, cfg.CacheEntries)
 	docs := newDocCache(cfg.QueryCacheBytes, responses != nil)
@@ -128,7 +138,8 @@ func New(st *store.Store, cfg Config) http.Handler {
 	// once the server has seen it, and can then use GET with short URLs.
 	persisted := newPersistedQueries(cfg.PersistedCacheBytes)
 	gql := handler.New(es)
-	gql.AddTransport(transport{maxBody: cfg.MaxBodyBytes, docs: docs, persisted: persisted})
+	gql.AddTransport(transport{maxBody: cfg.MaxBodyBytes, maxResponse: cfg.MaxResponseBytes, docs: docs, persisted: persisted})
+	gql.AroundFields(countFields)
 	gql.SetQueryCache(docs)
 	gql.SetParserTokenLimit(cfg.TokenLimit)
 	if !cfg.NoIntrospection {

@@ -29,7 +29,8 @@ const (
 // to a mutation over GET. Here the status codes are the specification's and
 // every error carries a code.
 type transport struct {
-	maxBody int64
+	maxBody     int64
+	maxResponse int64
 	// docs and persisted resolve a request to a document already parsed,
 	// for a response-cache lookup before anything runs.
 	docs      *docCache
@@ -113,14 +114,43 @@ func (t transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 			return
 		}
 	}
+	ctx, b := withBudget(ctx, t.maxResponse)
+	defer b.cancel(nil)
 	handler, ctx := exec.DispatchOperation(ctx, opCtx)
 	resp := handler(ctx)
+	if b.over() {
+		t.writeTooLarge(w, media, resp)
+		return
+	}
 	if resp == nil {
 		// gqlgen answers nothing once the request's context has ended
 		writeRequestError(w, media, &requestError{http.StatusServiceUnavailable, "TIMEOUT", "the request took longer than its deadline"})
 		return
 	}
-	writeResponse(w, media, http.StatusOK, resp)
+	body, status := encode(resp, http.StatusOK)
+	if int64(len(body)) > t.maxResponse {
+		// the tally leaves out quotes, escapes and punctuation: this is
+		// the exact check, before a byte is sent
+		t.writeTooLarge(w, media, resp)
+		return
+	}
+	send(w, media, status, body)
+}
+
+// writeTooLarge answers a request whose answer passed the response budget:
+// its one error, and none of its data. The status is that of the other
+// limits (COMPLEXITY_LIMIT_EXCEEDED...): 400 under
+// application/graphql-response+json, 200 under application/json.
+func (t transport) writeTooLarge(w http.ResponseWriter, media string, resp *graphql.Response) {
+	out := &graphql.Response{Errors: gqlerror.List{tooLargeError(t.maxResponse)}}
+	if resp != nil {
+		out.Extensions = resp.Extensions
+	}
+	status := http.StatusOK
+	if media == mediaGraphQLResponse {
+		status = http.StatusBadRequest
+	}
+	writeResponse(w, media, status, out)
 }
 
 // maxErrors is how many request errors an answer lists: a document can
@@ -333,15 +363,25 @@ type requestErrors struct {
 }
 
 func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
+	b, status := encode(resp, status)
+	send(w, media, status, b)
+}
+
+// encode marshals a whole response before anything is sent, so a failure
+// (or an answer over the budget) never leaves half an answer on the wire.
+func encode(resp *graphql.Response, status int) ([]byte, int) {
 	var body any = resp
 	if resp.Data == nil && len(resp.Errors) > 0 {
 		body = requestErrors{Errors: resp.Errors, Extensions: resp.Extensions}
 	}
 	b, err := json.Marshal(body)
 	if err != nil {
-		status = http.StatusInternalServerError
-		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+		return []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`), http.StatusInternalServerError
 	}
+	return b, status
+}
+
+func send(w http.ResponseWriter, media string, status int, b []byte) {
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(b)

@@ -38,6 +38,7 @@ type Graph struct {
 	predCounts map[string]int
 
 	search *searchIndex
+	sizes  *Sizes
 }
 
 // ErrNotFound is wrapped by errors about ids that name nothing.
@@ -162,6 +163,7 @@ func newGraph(ds *Dataset) *Graph {
 		}
 	}
 	g.search = newSearchIndex(g)
+	g.sizes = measureSizes(g)
 	return g
 }
 
@@ -423,6 +425,9 @@ const (
 	pathExpandCx = 1 << 16
 )
 
+// MaxSubgraphEdges is the most relations a subgraph may be asked for.
+const MaxSubgraphEdges = 10000
+
 // Paths finds up to limit shortest paths between two entities, following
 // relations in either direction, at most maxHops long.
 func (g *Graph) Paths(ctx context.Context, from, to string, maxHops int, predicates []string, limit int) ([]Path, error) {
@@ -519,18 +524,23 @@ func (g *Graph) steps(n string, preds map[string]bool) []Step {
 type Subgraph struct {
 	Nodes     []*Entity
 	Edges     []*Relation
-	Truncated bool // the node limit cut the walk short
+	Truncated bool // the node or edge limit cut it short
 }
 
 // SubgraphQuery selects a neighbourhood: the roots, every entity within depth
 // relations of them (either direction), only through the given predicates and
-// kinds when those are set, at most MaxNodes entities.
+// kinds when those are set, at most MaxNodes entities and, when MaxEdges is
+// set, at most MaxEdges relations (the first by id).
 type SubgraphQuery struct {
 	Roots      []string
 	Depth      int
 	Predicates []string
 	Kinds      []Kind
 	MaxNodes   int
+	// MaxEdges bounds the relations returned: a few hundred hubs of a large
+	// graph can have far more relations among them than there are nodes.
+	// 0: every relation among the nodes.
+	MaxEdges int
 }
 
 // Subgraph walks out from the roots breadth-first and returns the entities
@@ -542,6 +552,9 @@ func (g *Graph) Subgraph(ctx context.Context, q SubgraphQuery) (*Subgraph, error
 	}
 	if q.MaxNodes < 1 || q.MaxNodes > MaxSubgraph {
 		return nil, fmt.Errorf("maxNodes must be between 1 and %d: %w", MaxSubgraph, ErrInvalidArgument)
+	}
+	if q.MaxEdges < 0 || q.MaxEdges > MaxSubgraphEdges {
+		return nil, fmt.Errorf("maxEdges must be between 1 and %d: %w", MaxSubgraphEdges, ErrInvalidArgument)
 	}
 	if len(q.Roots) > MaxRoots {
 		return nil, fmt.Errorf("at most %d roots: %w", MaxRoots, ErrInvalidArgument)
@@ -617,6 +630,10 @@ func (g *Graph) Subgraph(ctx context.Context, q SubgraphQuery) (*Subgraph, error
 		}
 	}
 	sort.Slice(sg.Edges, func(i, j int) bool { return sg.Edges[i].ID < sg.Edges[j].ID })
+	if q.MaxEdges > 0 && len(sg.Edges) > q.MaxEdges {
+		sg.Edges = sg.Edges[:q.MaxEdges]
+		sg.Truncated = true
+	}
 	return sg, nil
 }
 

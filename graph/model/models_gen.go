@@ -115,7 +115,7 @@ type SubgraphExport struct {
 	Filename string `json:"filename"`
 	// The file's media type.
 	MediaType string `json:"mediaType"`
-	// The file itself, when the subgraph has at most 200 entities and the format is text (not CSV, a zip); null otherwise: download `url` instead.
+	// The file itself, when the subgraph has at most 200 entities, the format is text (not CSV, a zip) and the file at most 1 MiB; null otherwise: download `url` instead.
 	Text *string `json:"text,omitempty"`
 }
 

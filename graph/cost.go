@@ -1,0 +1,343 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/digidip/digidip/store"
+)
+
+// cost prices an operation: the most cost units its answer may hold, where
+// a unit is one field or CostUnitBytes of text. Data fields are priced by
+// the executable schema's Complexity (see complexity.go), the lists of a
+// subgraph and a path by their parent's arguments, and introspection by
+// the schema's own sizes. gqlgen's complexity.Calculate prices __schema at
+// 0 and an introspection list as one object, so a few aliased
+// introspection queries answered megabytes for free. Without a pinned
+// graph (the server always pins one) a subgraph's edges are priced by
+// maxEdges alone.
+func (l *Limits) cost(ctx context.Context, op *ast.OperationDefinition, vars map[string]any) int {
+	c := &coster{ctx: ctx, es: l.es, schema: l.es.Schema(), vars: vars, intro: l.intro, memo: map[memoKey]int{}}
+	if g := FromContext(ctx); g != nil {
+		c.sizes = g.Sizes()
+	}
+	return c.set(op.SelectionSet, nil)
+}
+
+type coster struct {
+	ctx    context.Context
+	es     graphql.ExecutableSchema
+	schema *ast.Schema
+	vars   map[string]any
+	sizes  *store.Sizes // nil without a pinned graph
+	intro  *schemaSizes
+	memo   map[memoKey]int
+}
+
+// memoKey names a fragment's selection under one parent field: its cost
+// depends on nothing else, so a fragment spread many times is walked once.
+type memoKey struct {
+	fragment string
+	parent   *ast.Field
+}
+
+// set prices a selection set under the field parent (nil at the root).
+func (c *coster) set(sel ast.SelectionSet, parent *ast.Field) int {
+	total := 0
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			total = capAdd(total, c.field(s, parent))
+		case *ast.InlineFragment:
+			total = capAdd(total, c.set(s.SelectionSet, parent))
+		case *ast.FragmentSpread:
+			if s.Definition == nil {
+				continue
+			}
+			k := memoKey{s.Name, parent}
+			v, ok := c.memo[k]
+			if !ok {
+				c.memo[k] = 0 // a cycle, if validation missed one, counts as nothing
+				v = c.set(s.Definition.SelectionSet, parent)
+				c.memo[k] = v
+			}
+			total = capAdd(total, v)
+		}
+	}
+	return total
+}
+
+func (c *coster) field(f *ast.Field, parent *ast.Field) int {
+	if f.Definition == nil || f.ObjectDefinition == nil {
+		return 1
+	}
+	if f.Name == "__schema" || f.Name == "__type" {
+		return c.introspection(f)
+	}
+	var child int
+	if t := c.schema.Types[f.Definition.Type.Name()]; t != nil && (t.Kind == ast.Object || t.Kind == ast.Interface || t.Kind == ast.Union) {
+		child = c.set(f.SelectionSet, f)
+	}
+	owner := f.ObjectDefinition.Name
+	switch owner + "." + f.Name {
+	case "Subgraph.nodes":
+		return list(c.subgraphNodes(parent), child)
+	case "Subgraph.edges":
+		n := c.subgraphNodes(parent)
+		edges := defaultMaxEdges
+		if parent != nil {
+			edges = intArg(parent.ArgumentMap(c.vars), "maxEdges", edges)
+		}
+		edges = max(1, min(edges, store.MaxSubgraphEdges))
+		if c.sizes != nil {
+			edges = min(edges, c.sizes.EdgesAmong(n))
+		}
+		return list(edges, child)
+	case "Path.steps":
+		return list(c.pathHops(parent), child)
+	case "Path.nodes":
+		return list(c.pathHops(parent)+1, child)
+	}
+	args := f.ArgumentMap(c.vars)
+	if f.ObjectDefinition.Kind == ast.Interface {
+		// the costliest implementation of the field
+		most := 0
+		for _, t := range c.schema.GetPossibleTypes(f.ObjectDefinition) {
+			most = max(most, c.priced(t.Name, f.Name, child, args))
+		}
+		return most
+	}
+	return c.priced(owner, f.Name, child, args)
+}
+
+func (c *coster) priced(typeName, field string, child int, args map[string]any) int {
+	if v, ok := c.es.Complexity(c.ctx, typeName, field, child, args); ok && v >= 1 {
+		return v
+	}
+	return capAdd(1, child)
+}
+
+// subgraphNodes is the most entities the enclosing subgraph field returns.
+func (c *coster) subgraphNodes(parent *ast.Field) int {
+	n := 200
+	if parent != nil {
+		n = intArg(parent.ArgumentMap(c.vars), "maxNodes", n)
+	}
+	return max(1, min(n, store.MaxSubgraph))
+}
+
+// pathHops is the most steps of one path of the enclosing path field.
+func (c *coster) pathHops(parent *ast.Field) int {
+	n := 4
+	if parent != nil {
+		n = intArg(parent.ArgumentMap(c.vars), "maxHops", n)
+	}
+	return max(1, min(n, store.MaxPathHops))
+}
+
+// intArg reads an Int argument as gqlparser gives it: a literal is an
+// int64, a variable whatever JSON decoding made of it.
+func intArg(args map[string]any, name string, def int) int {
+	switch v := args[name].(type) {
+	case int:
+		return v
+	case int64:
+		return int(min(max(v, -ceiling), ceiling))
+	case float64:
+		return int(min(max(v, -ceiling), ceiling))
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return int(min(max(n, -ceiling), ceiling))
+		}
+	}
+	return def
+}
+
+// schemaSizes are the largest lists and texts introspection can return,
+// read from the schema: an introspection query is priced by them as any
+// other query is by the data's.
+type schemaSizes struct {
+	types, directives                                  int
+	fields, args, inputFields, enumValues, interfaces  int // most of one type or field
+	allFields, allArgs, allInputFields, allEnumValues  int // of all types together
+	allInterfaces, allPossible, possible, directiveArg int
+	wrap                                               int // most List/NonNull wrappers of one type reference
+	typeDesc, fieldDesc, argDesc, enumDesc, dirDesc    int // longest descriptions, in bytes
+	schemaDesc                                         int
+}
+
+func measureSchema(s *ast.Schema) *schemaSizes {
+	z := &schemaSizes{types: len(s.Types), directives: len(s.Directives), schemaDesc: len(s.Description)}
+	wrap := func(t *ast.Type) {
+		n := 0
+		for ; t != nil; t = t.Elem {
+			if t.NonNull {
+				n++
+			}
+			if t.Elem != nil {
+				n++
+			}
+		}
+		z.wrap = max(z.wrap, n)
+	}
+	for _, t := range s.Types {
+		z.typeDesc = max(z.typeDesc, len(t.Description))
+		var fields, inputs int
+		for _, f := range t.Fields {
+			if t.Kind == ast.InputObject {
+				inputs++
+				z.argDesc = max(z.argDesc, len(f.Description))
+			} else {
+				fields++
+				z.fieldDesc = max(z.fieldDesc, len(f.Description))
+			}
+			wrap(f.Type)
+			z.args = max(z.args, len(f.Arguments))
+			z.allArgs += len(f.Arguments)
+			for _, a := range f.Arguments {
+				z.argDesc = max(z.argDesc, len(a.Description))
+				wrap(a.Type)
+			}
+		}
+		z.fields = max(z.fields, fields)
+		z.allFields += fields
+		z.inputFields = max(z.inputFields, inputs)
+		z.allInputFields += inputs
+		z.enumValues = max(z.enumValues, len(t.EnumValues))
+		z.allEnumValues += len(t.EnumValues)
+		for _, v := range t.EnumValues {
+			z.enumDesc = max(z.enumDesc, len(v.Description))
+		}
+		z.interfaces = max(z.interfaces, len(t.Interfaces))
+		z.allInterfaces += len(t.Interfaces)
+		if t.IsAbstractType() {
+			p := len(s.GetPossibleTypes(t))
+			z.possible = max(z.possible, p)
+			z.allPossible += p
+		}
+	}
+	for _, d := range s.Directives {
+		z.dirDesc = max(z.dirDesc, len(d.Description))
+		z.directiveArg = max(z.directiveArg, len(d.Arguments))
+		for _, a := range d.Arguments {
+			z.argDesc = max(z.argDesc, len(a.Description))
+			wrap(a.Type)
+		}
+	}
+	return z
+}
+
+// introScope is where an introspection selection stands: how many objects
+// it is asked of, and, when they are every type of the schema (or every
+// field of every type) `whole` times over, how many times, so that a list
+// under them is priced by the schema's total rather than by its longest
+// list times the number of types.
+type introScope struct {
+	n           int // objects
+	wholeTypes  int // the objects are every type, this many times
+	wholeFields int // the objects are every field of every type, this many times
+	wrap        int // type references: how many more ofType may be non-null
+}
+
+// introspection prices __schema or __type. Their lists are bounded by the
+// schema, which the server knows exactly, so the price is close to the
+// answer's real size: GraphiQL's introspection query costs a few thousand.
+func (c *coster) introspection(f *ast.Field) int {
+	if f.Name == "__schema" {
+		return capAdd(1, c.introSet(f.SelectionSet, "__Schema", introScope{n: 1}))
+	}
+	return capAdd(1, c.introSet(f.SelectionSet, "__Type", introScope{n: 1}))
+}
+
+func (c *coster) introSet(sel ast.SelectionSet, typeName string, s introScope) int {
+	total := 0
+	var walk func(ast.SelectionSet)
+	walk = func(sel ast.SelectionSet) {
+		for _, x := range sel {
+			switch x := x.(type) {
+			case *ast.Field:
+				total = capAdd(total, c.introField(x, typeName, s))
+			case *ast.InlineFragment:
+				walk(x.SelectionSet)
+			case *ast.FragmentSpread:
+				if x.Definition != nil {
+					walk(x.Definition.SelectionSet)
+				}
+			}
+		}
+	}
+	walk(sel)
+	return total
+}
+
+func (c *coster) introField(f *ast.Field, typeName string, s introScope) int {
+	z := c.intro
+	own := 1
+	var next *introScope
+	child := func(n int) *introScope { return &introScope{n: n} }
+	switch typeName + "." + f.Name {
+	case "__Schema.description":
+		own = textCost(z.schemaDesc)
+	case "__Schema.types":
+		next = &introScope{n: capMul(s.n, z.types), wholeTypes: s.n}
+	case "__Schema.queryType", "__Schema.mutationType", "__Schema.subscriptionType":
+		next = child(s.n)
+	case "__Schema.directives":
+		next = child(capMul(s.n, z.directives))
+	case "__Type.description":
+		own = textCost(z.typeDesc)
+	case "__Type.fields":
+		next = child(capMul(s.n, z.fields))
+		if s.wholeTypes > 0 {
+			next = &introScope{n: capMul(s.wholeTypes, z.allFields), wholeFields: s.wholeTypes}
+		}
+	case "__Type.inputFields":
+		next = child(pick(s, z.inputFields, z.allInputFields))
+	case "__Type.enumValues":
+		next = child(pick(s, z.enumValues, z.allEnumValues))
+	case "__Type.interfaces":
+		next = child(pick(s, z.interfaces, z.allInterfaces))
+	case "__Type.possibleTypes":
+		next = child(pick(s, z.possible, z.allPossible))
+	case "__Type.ofType":
+		if s.wrap == 0 {
+			return s.n // null: a named type wraps nothing
+		}
+		next = &introScope{n: s.n, wrap: s.wrap - 1}
+	case "__Field.description", "__EnumValue.description":
+		own = textCost(max(z.fieldDesc, z.enumDesc))
+	case "__InputValue.description":
+		own = textCost(z.argDesc)
+	case "__Directive.description":
+		own = textCost(z.dirDesc)
+	case "__Field.args":
+		next = child(capMul(s.n, z.args))
+		if s.wholeFields > 0 {
+			next = child(capMul(s.wholeFields, z.allArgs))
+		}
+	case "__Directive.args":
+		next = child(capMul(s.n, z.directiveArg))
+	case "__Field.type", "__InputValue.type":
+		next = &introScope{n: s.n, wrap: z.wrap}
+	case "__Directive.locations":
+		own = 2 // a list of short enum values
+	}
+	total := capMul(s.n, own)
+	if next != nil && f.Definition != nil {
+		total = capAdd(total, c.introSet(f.SelectionSet, f.Definition.Type.Name(), *next))
+	}
+	return total
+}
+
+// pick is how many items a list of a type gives across the scope's
+// objects: the schema's total when they are every type, else the longest
+// list times their number.
+func pick(s introScope, most, all int) int {
+	if s.wholeTypes > 0 {
+		return capMul(s.wholeTypes, all)
+	}
+	return capMul(s.n, most)
+}
