@@ -29,10 +29,10 @@ var (
 	// perAttack: answered, or refused with a code, within 2 s of wall time
 	// and 3 s of server CPU, an answer under 8 MB, RSS growing by less than
 	// 100 MB at its peak, and no work once answered.
-	perAttack = budget{Wall: 2, CPU: 3, After: 0.2, Bytes: 8 << 20, PeakGrowth: 100 << 20}
+	perAttack = budget{Wall: 2, CPU: 3, After: 0.2, Bytes: 8 * mB, PeakGrowth: 100 * mB}
 	// caches: many distinct large answers and persisted queries from one
 	// client leave RSS less than 150 MB above where it started.
-	caches = budget{Wall: 2, After: 0.2, Bytes: 8 << 20, KeptGrowth: 150 << 20}
+	caches = budget{Wall: 2, After: 0.2, Bytes: 8 * mB, KeptGrowth: 150 * mB}
 )
 
 func one(r result) []result { return []result{r} }
@@ -93,11 +93,14 @@ func attacks() []attack {
 		{
 			id: "caches", name: "one client: 1,200 distinct ~200 KB answers, then 300 distinct 500 KB persisted queries", budget: caches,
 			send: func(ctx context.Context, t *target) ([]result, string, []string) {
+				rss0 := t.rss()
 				rs := pool(1200, 4, func(i int) result {
-					return t.post(ctx, graphqlBody{Query: distinctLargeQuery, Variables: map[string]any{"n": 801 + i}})
+					return t.query(ctx, distinctLarge(i))
 				})
+				rss1 := t.rss()
 				rs = append(rs, pool(300, 4, func(i int) result { return t.persist(ctx, persistedQuery(i, 500_000)) })...)
-				return rs, "", nil
+				rss2 := t.rss()
+				return rs, fmt.Sprintf("RSS +%s after the answers, +%s more after the persisted queries", mb(rss1-rss0), mb(rss2-rss1)), nil
 			},
 		},
 		{
@@ -107,9 +110,9 @@ func attacks() []attack {
 			},
 		},
 		{
-			id: "export-bad-query", name: "`/export?roots=%zz` (must be 400)", budget: perAttack.want(http.StatusBadRequest),
+			id: "export-bad-query", name: "`/export?roots=%zz&format=nquads` (must be 400)", budget: perAttack.want(http.StatusBadRequest),
 			send: func(ctx context.Context, t *target) ([]result, string, []string) {
-				return one(t.get(ctx, "/export?roots=%zz")), "", nil
+				return one(t.get(ctx, "/export?roots=%zz&format=nquads")), "", nil
 			},
 		},
 		{

@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (failed b
 	only := fs.String("only", "", "run only the attacks whose id matches this regular expression")
 	wait := fs.Duration("wait", 6*time.Second, "how long a client waits for an answer; past it the request counts as unanswered")
 	settle := fs.Duration("settle", 2*time.Second, "how long after the answer the server's CPU is watched (it must stay near 0)")
-	rssCap := fs.Int64("rss-cap", 2048, "MB: a server whose RSS passes this is killed (the machine is shared) and its row fails")
+	rssCap := fs.Int64("rss-cap", 2000, "MB: a server whose RSS passes this is killed (the machine is shared) and its row fails")
 	list := fs.Bool("list", false, "list the attacks and exit")
 	if err := fs.Parse(args); err != nil {
 		return false, err
@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (failed b
 		}
 		return false, nil
 	}
-	o := options{bin: *bin, out: *out, wait: *wait, settle: *settle, rssCap: *rssCap << 20}
+	o := options{bin: *bin, out: *out, wait: *wait, settle: *settle, rssCap: *rssCap * mB}
 	if *only != "" {
 		re, err := regexp.Compile(*only)
 		if err != nil {

@@ -101,7 +101,7 @@ func measure(ctx context.Context, o options, store string, a attack) (*record, e
 		return nil, err
 	}
 	defer s.stop()
-	t := newTarget(s.base, o.wait)
+	t := newTarget(s.pid, s.base, o.wait)
 	defer t.close()
 	if r := t.query(ctx, warmQuery); r.Status != 200 || r.Errors {
 		return nil, fmt.Errorf("warm-up query: %s %s", r.label(), r.Err)
@@ -298,15 +298,21 @@ func cell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
 
-func mb(n int64) string { return fmt.Sprintf("%d MB", n>>20) }
+// Sizes are decimal, as the issue's are: 1 MB is a million bytes.
+const (
+	kB = 1000
+	mB = 1000 * kB
+)
+
+func mb(n int64) string { return fmt.Sprintf("%d MB", n/mB) }
 
 // size writes a byte count in the unit that reads best.
 func size(n int64) string {
 	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	case n >= mB:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/mB), ".0") + " MB"
+	case n >= kB:
+		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/kB), ".0") + " KB"
 	}
 	return fmt.Sprintf("%d B", n)
 }

@@ -5,6 +5,9 @@ package main
 import (
 	"fmt"
 	"strings"
+
+	"github.com/digidip/digidip/graph"
+	digidip "github.com/digidip/digidip/server"
 )
 
 // The payloads of issue 12's attacks, generated here so their shape is
@@ -14,12 +17,10 @@ import (
 // in most paragraphs, so lists under it are long.
 const entityID = "eu"
 
-// tokenLimit and the limits below are `digidip serve`'s defaults the
-// payloads are sized against (server.DefaultTokenLimit, graph.DefaultMax*),
-// copied rather than imported so the runner builds against any version.
+// The default limits of `digidip serve` the payloads are sized against.
 const (
-	tokenLimit = 15000
-	maxAliases = 30
+	tokenLimit = digidip.DefaultTokenLimit
+	maxAliases = graph.DefaultMaxAliases
 )
 
 // conflictingAliases is one alias given to two different fields, pairs
@@ -88,31 +89,41 @@ func nestedMentions(copies, levels int) string {
 	return b.String()
 }
 
-// introspectionAliases asks n times, under n aliases, for the whole schema
-// as GraphiQL's introspection query does.
+// introspectionAliases asks n times, under n aliases, for the schema's
+// types with their fields, and the types of those fields with theirs:
+// gqlparser's introspection-depth rule allows two such levels, and the
+// fragments keep the request under the token and expanded-field limits.
+// Introspection costs 0 under the cost limit, whatever it returns.
 func introspectionAliases(n int) string {
-	const typeRef = "kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } }"
-	const inputValue = "name description type { " + typeRef + " } defaultValue"
-	const fullType = "kind name description" +
-		" fields(includeDeprecated: true) { name description args { " + inputValue + " } type { " + typeRef + " } isDeprecated deprecationReason }" +
-		" inputFields { " + inputValue + " }" +
-		" interfaces { " + typeRef + " }" +
-		" enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }" +
-		" possibleTypes { " + typeRef + " }"
 	var b strings.Builder
 	b.WriteString("{")
 	for i := range n {
-		fmt.Fprintf(&b, " i%d: __schema { queryType { name } types { %s } directives { name description locations args { %s } } }", i, fullType, inputValue)
+		fmt.Fprintf(&b, " i%d: __schema { ...Schema }", i)
+	}
+	b.WriteString(` }
+fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }
+fragment Field on __Field { name description args { name description defaultValue type { ...Ref } } type { ...Ref } isDeprecated deprecationReason }
+fragment Type on __Type { kind name description fields(includeDeprecated: true) { ...Field } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } inputFields { name description defaultValue type { ...Ref } } }
+fragment Unwrap on __Type { ...Type ofType { ...Type ofType { ...Type ofType { ...Type } } } }
+fragment Schema on __Schema { types { name description fields { name description args { name description type { ...Unwrap } } type { ...Unwrap } } } }
+`)
+	return b.String()
+}
+
+// distinctLarge is the i-th of many different queries with answers of
+// about 200 KB (under the response cache's 256 KB bound for one entry):
+// the text of every paragraph, seven times, under aliases of its own, so
+// the answers are alike but every query is new to every cache, whatever
+// it keys on.
+func distinctLarge(i int) string {
+	var b strings.Builder
+	b.WriteString("{")
+	for k := range 7 {
+		fmt.Fprintf(&b, " q%d_%d: documents { paragraphs { text } }", i, k)
 	}
 	b.WriteString(" }")
 	return b.String()
 }
-
-// distinctLargeQuery is the i-th of many different queries with answers of
-// about 200 KB each (the whole graph's entities and edges): each asks for
-// a different maxNodes, above the graph's size, so the answers are alike
-// but every request is new to every cache.
-const distinctLargeQuery = `query Large($n: Int) { subgraph(maxNodes: $n) { nodes { id kind name aliases commonNames description degree } edges { id source target predicate evidenceCount } } }`
 
 // persistedQuery is the i-th of many different queries of size bytes: a
 // trivial query under a comment that makes it unique and large.

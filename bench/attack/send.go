@@ -59,13 +59,15 @@ func (r result) label() string {
 
 // target is the server an attack is sent to.
 type target struct {
+	pid    int // the server's
 	base   string
 	client *http.Client
 	wait   time.Duration
 }
 
-func newTarget(base string, wait time.Duration) *target {
+func newTarget(pid int, base string, wait time.Duration) *target {
 	return &target{
+		pid:  pid,
 		base: base,
 		wait: wait,
 		client: &http.Client{Transport: &http.Transport{
@@ -77,6 +79,12 @@ func newTarget(base string, wait time.Duration) *target {
 }
 
 func (t *target) close() { t.client.CloseIdleConnections() }
+
+// rss is the server's resident memory now, 0 if it cannot be read.
+func (t *target) rss() int64 {
+	p, _ := readProc(t.pid)
+	return p.rss
+}
 
 // graphqlBody is a POST body of the GraphQL-over-HTTP specification.
 type graphqlBody struct {
