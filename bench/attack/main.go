@@ -57,10 +57,19 @@ type options struct {
 	rssCap int64
 }
 
+// childEnv marks the processes the runner starts: a runner that finds it
+// was started by a runner (a -bin naming the runner, say) stops at once
+// rather than start runners without end.
+const childEnv = "DIGIDIP_ATTACK_CHILD"
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (failed bool, err error) {
+	if os.Getenv(childEnv) != "" {
+		return false, errors.New("started by the attack runner itself: -bin must name digidip, not the runner")
+	}
+	os.Setenv(childEnv, "1")
 	fs := flag.NewFlagSet("attack", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	bin := fs.String("bin", "", "the digidip binary to attack (default: go build one from the module in the working directory)")
+	bin := fs.String("bin", "", "the digidip binary to attack (default: go build one from the module the working directory is in)")
 	out := fs.String("out", "", "directory for records.jsonl, attacks.md and the servers' logs (default: a new temporary directory, kept)")
 	only := fs.String("only", "", "run only the attacks whose id matches this regular expression")
 	wait := fs.Duration("wait", 6*time.Second, "how long a client waits for an answer; past it the request counts as unanswered")
@@ -92,20 +101,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (failed b
 		return false, err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	// The binary and the store live in a scratch directory, removed at the
+	// end; what is kept goes to o.out.
+	work, err := os.MkdirTemp("", "digidip-attack-work-")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(work)
 	if o.bin == "" {
-		o.bin = filepath.Join(o.out, "digidip")
+		o.bin = filepath.Join(work, "digidip")
 		log.Info("building digidip", "bin", o.bin)
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", o.bin, ".")
+		// by import path: "." would be the runner itself when run from here
+		cmd := exec.CommandContext(ctx, "go", "build", "-o", o.bin, "github.com/digidip/digidip")
 		cmd.Stdout, cmd.Stderr = stderr, stderr
 		if err := cmd.Run(); err != nil {
 			return false, fmt.Errorf("go build: %w", err)
 		}
 	}
-	store, err := os.MkdirTemp("", "digidip-attack-store-")
-	if err != nil {
-		return false, err
+	store := filepath.Join(work, "db")
+	// Load the data once, so every server starts alike: opening a store
+	// that holds the data, not loading it.
+	if out, err := exec.CommandContext(ctx, o.bin, "load", "--store", store).CombinedOutput(); err != nil {
+		return false, fmt.Errorf("digidip load: %w: %s", err, out)
 	}
-	defer os.RemoveAll(store)
 
 	recf, err := os.Create(filepath.Join(o.out, "records.jsonl"))
 	if err != nil {
@@ -122,7 +140,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (failed b
 			return failed, ctx.Err()
 		}
 		log.Info("attack", "id", a.id, "name", a.name)
-		rec, err := measure(ctx, o, filepath.Join(store, "db"), a)
+		rec, err := measure(ctx, o, store, a)
 		if err != nil {
 			return failed, fmt.Errorf("%s: %w", a.id, err)
 		}

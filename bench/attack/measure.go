@@ -65,6 +65,7 @@ type record struct {
 	Name        string         `json:"name"`
 	Flags       []string       `json:"flags,omitempty"`
 	Started     time.Time      `json:"started"`
+	Load        string         `json:"loadavg"` // the machine's, at the start: other work shares its cores
 	Requests    int            `json:"requests"`
 	Answers     map[string]int `json:"answers"`     // by status and code
 	Elapsed     float64        `json:"elapsed_s"`   // first request to last answer
@@ -116,6 +117,9 @@ func measure(ctx context.Context, o options, store string, a attack) (*record, e
 	}
 	w := watch(s, o.rssCap)
 	rec.Started = time.Now().UTC()
+	if l, err := os.ReadFile("/proc/loadavg"); err == nil {
+		rec.Load = strings.Join(strings.Fields(string(l))[:3], " ")
+	}
 	start := time.Now()
 	rs, note, problems := a.send(ctx, t)
 	rec.Elapsed = time.Since(start).Seconds()
@@ -277,6 +281,9 @@ func (rec *record) row() string {
 // measurement.
 func writeTable(path string, recs []*record) error {
 	var b strings.Builder
+	if len(recs) > 0 {
+		fmt.Fprintf(&b, "Run at %s; the machine's load average then: %s.\n\n", recs[0].Started.Format(time.RFC3339), recs[0].Load)
+	}
 	b.WriteString("| attack | answers | time | server CPU (then after) | largest answer | RSS before → peak → after | budget | result |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	for _, r := range recs {
