@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -229,4 +230,57 @@ func TestJudge(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPoolAndTogether checks the two ways requests are sent: pool keeps at
+// most c in flight and together has all n in flight at once, each result
+// in its request's place.
+func TestPoolAndTogether(t *testing.T) {
+	var mu sync.Mutex
+	inFlight, most := 0, 0
+	send := func(arrived *sync.WaitGroup) func(i int) result {
+		return func(i int) result {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			mu.Unlock()
+			if arrived != nil {
+				// wait for every request to be in flight: a together that
+				// sent them one by one would never get past this
+				arrived.Done()
+				done := make(chan struct{})
+				go func() { arrived.Wait(); close(done) }()
+				select {
+				case <-done:
+				case <-time.After(5 * time.Second):
+					t.Error("the requests were not all in flight at once")
+				}
+			} else {
+				time.Sleep(time.Millisecond)
+			}
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+			return result{Status: i}
+		}
+	}
+	check := func(name string, rs []result, n, wantMost int, exact bool) {
+		t.Helper()
+		if len(rs) != n {
+			t.Fatalf("%s: %d results, want %d", name, len(rs), n)
+		}
+		for i, r := range rs {
+			if r.Status != i {
+				t.Errorf("%s: result %d is request %d's", name, i, r.Status)
+			}
+		}
+		if most > wantMost || exact && most != wantMost {
+			t.Errorf("%s: %d in flight at most, want %d", name, most, wantMost)
+		}
+	}
+	check("pool", pool(40, 4, send(nil)), 40, 4, false)
+	most = 0
+	var arrived sync.WaitGroup
+	arrived.Add(8)
+	check("together", together(8, send(&arrived)), 8, 8, true)
 }
