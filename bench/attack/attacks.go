@@ -128,7 +128,9 @@ func attacks() []attack {
 			},
 		},
 		{
-			id: "metrics-1000", name: "`/metrics` hammered: 1,000 requests, 16 at once", budget: perAttack.want(http.StatusOK),
+			// no status asked of /metrics: the fix may move it off the
+			// public listener, and a 404 there costs nothing either
+			id: "metrics-1000", name: "`/metrics` hammered: 1,000 requests, 16 at once", budget: perAttack,
 			send: func(ctx context.Context, t *target) ([]result, string, []string) {
 				return pool(1000, 16, func(int) result { return t.get(ctx, "/metrics") }), "", nil
 			},

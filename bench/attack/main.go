@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (failed b
 	os.Setenv(childEnv, "1")
 	fs := flag.NewFlagSet("attack", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	bin := fs.String("bin", "", "the digidip binary to attack (default: go build one from the module the working directory is in)")
+	bin := fs.String("bin", "", "the digidip binary to attack (default: go build github.com/digidip/digidip, from within the module)")
 	out := fs.String("out", "", "directory for records.jsonl, attacks.md and the servers' logs (default: a new temporary directory, kept)")
 	only := fs.String("only", "", "run only the attacks whose id matches this regular expression")
 	wait := fs.Duration("wait", 6*time.Second, "how long a client waits for an answer; past it the request counts as unanswered")
@@ -92,6 +92,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (failed b
 			return false, fmt.Errorf("-only: %w", err)
 		}
 		o.only = re
+	}
+	var chosen []attack
+	for _, a := range attacks() {
+		if o.only == nil || o.only.MatchString(a.id) {
+			chosen = append(chosen, a)
+		}
+	}
+	if len(chosen) == 0 {
+		return false, fmt.Errorf("no attack's id matches -only %s (see -list)", *only)
 	}
 	if o.out == "" {
 		if o.out, err = os.MkdirTemp("", "digidip-attack-"); err != nil {
@@ -132,10 +141,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (failed b
 	defer recf.Close()
 	enc := json.NewEncoder(recf)
 	var recs []*record
-	for _, a := range attacks() {
-		if o.only != nil && !o.only.MatchString(a.id) {
-			continue
-		}
+	for _, a := range chosen {
 		if ctx.Err() != nil {
 			return failed, ctx.Err()
 		}
@@ -156,9 +162,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (failed b
 	}
 	if err := recf.Close(); err != nil {
 		return failed, err
-	}
-	if len(recs) == 0 {
-		return false, errors.New("no attack matches -only")
 	}
 	if err := writeTable(filepath.Join(o.out, "attacks.md"), recs); err != nil {
 		return failed, err
