@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# The robustness suite in one command: hostile inputs, fuzzing, faults and
-# the GraphQL-over-HTTP audit, with a table of what held. (The soak, five
-# minutes at saturation, is bench/soak.sh, which bench/run.sh also runs.)
+# The robustness suite in one command: hostile inputs, fuzzing, faults,
+# the GraphQL-over-HTTP audit and the attacks of issue 12, with a table of
+# what held. (The soak, five minutes at saturation, is bench/soak.sh, which
+# bench/run.sh also runs.)
 #
 #   bench/robustness.sh            # FUZZTIME=20s per fuzz target
 #   FUZZTIME=2m bench/robustness.sh
+#   ATTACK_ONLY='aliases|export' bench/robustness.sh   # some attacks only
+#
+# The attacks (bench/attack) each start `digidip serve` with its default
+# flags and measure wall time, server CPU (also in the 2 s after the
+# answer), answer bytes and RSS against the attack's budget; a row over its
+# budget fails the suite. Their raw records (JSON lines), their own table
+# and the servers' logs stay in the logs directory, under attacks/.
 #
 # Suites that need a service run when it is there: the audit when Node and
 # server/testdata/audit/node_modules are (npm ci), the PostgreSQL faults when
@@ -94,6 +102,26 @@ if command -v node >/dev/null && [ -d server/testdata/audit/node_modules/graphql
 	fi
 else
 	row "graphql-http audit" "node or its npm packages missing (cd server/testdata/audit && npm ci)" "skipped"
+fi
+
+# The attacks of issue 12: a row each, with its budget. The runner exits 1
+# when a row is over its budget (the row says why), 2 when it could not run.
+attack_args=(-out "$log/attacks")
+[ -n "${ATTACK_ONLY:-}" ] && attack_args+=(-only "$ATTACK_ONLY")
+status=0
+if go build -o "$log/attack" ./bench/attack >"$log/attacks.log" 2>&1; then
+	"$log/attack" "${attack_args[@]}" >"$log/attacks.rows" 2>>"$log/attacks.log" || status=$?
+else
+	status=2
+fi
+if [ -f "$log/attacks.rows" ]; then
+	while IFS= read -r line; do rows+=("$line"); done < <(grep '^| attack: ' "$log/attacks.rows" || true)
+fi
+if [ "$status" -ne 0 ]; then
+	failed=1
+	if [ "$status" -ne 1 ]; then
+		row "attacks (bench/attack)" "the runner stopped: $(grep -v '^time=' "$log/attacks.log" | tail -1); see $log/attacks.log" "FAIL"
+	fi
 fi
 
 printf '\n| suite | result | |\n|---|---|---|\n'
