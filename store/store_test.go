@@ -70,11 +70,13 @@ func fixture() *store.Dataset {
 func backends(t *testing.T) map[string]func(t *testing.T) *store.Store {
 	return map[string]func(t *testing.T) *store.Store{
 		"bolt": func(t *testing.T) *store.Store {
-			st, err := store.Open(context.Background(), store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")})
+			dir := filepath.Join(t.TempDir(), "db")
+			st, err := store.Open(context.Background(), store.Options{Backend: "bolt", Address: dir})
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { st.Close() })
+			boltDirs.Store(st, dir)
+			t.Cleanup(func() { st.Close(); boltDirs.Delete(st) })
 			return st
 		},
 		"memory": func(t *testing.T) *store.Store {
