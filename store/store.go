@@ -167,6 +167,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	default:
 		return nil, fmt.Errorf("unknown backend %q (known: %v): %w", opts.Backend, Backends, ErrInvalidArgument)
 	}
+	return open(ctx, opts, b)
+}
+
+func open(ctx context.Context, opts Options, b backend) (*Store, error) {
 	s := &Store{opts: opts, b: b}
 	s.life, s.stop = context.WithCancel(context.Background())
 	s.cur.Store(&handle{g: newGraph(&Dataset{}), qs: emptyStore(), refs: 1})
