@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -353,24 +354,27 @@ func TestCloseWhileWatchingAndExporting(t *testing.T) {
 				exported <- err
 			}()
 			<-w.started
-			refreshes := make(chan struct{}, 100)
+			// The watch is busy telling of a switch when the store closes:
+			// Close must wait for it.
+			telling := make(chan struct{})
+			var told atomic.Bool
+			var once sync.Once
 			if err := st.Watch(ctx, time.Millisecond, func(switched bool, err error) {
 				if err != nil {
 					t.Errorf("watch: %v", err)
 				}
-				select {
-				case refreshes <- struct{}{}:
-				default:
-				}
+				once.Do(func() {
+					close(telling)
+					time.Sleep(200 * time.Millisecond)
+					told.Store(true)
+				})
 			}); err != nil {
 				t.Fatal(err)
 			}
-			// The watch has seen a load; the next is being written while
-			// the store closes.
 			if err := loader.Replace(ctx, store.Quads(fixture())); err != nil {
 				t.Fatal(err)
 			}
-			<-refreshes
+			<-telling
 			loads := make(chan struct{})
 			go func() {
 				defer close(loads)
@@ -384,6 +388,9 @@ func TestCloseWhileWatchingAndExporting(t *testing.T) {
 				}
 			})
 			// Close has joined the watch: its goroutine is gone already.
+			if !told.Load() {
+				t.Error("Close returned while the watch was still running")
+			}
 			var stacks strings.Builder
 			pprof.Lookup("goroutine").WriteTo(&stacks, 1)
 			if strings.Contains(stacks.String(), "(*Store).Watch") {
