@@ -376,3 +376,49 @@ func TestBoltFaults(t *testing.T) {
 		t.Errorf("Open(missing generation) = %v", err)
 	}
 }
+
+// The bolt store's folder is never written through a symbolic link: a link
+// planted as CURRENT.tmp or LOCK makes a load fail with an error naming it,
+// the file it points to is not touched, and the store keeps its generation.
+func TestBoltRefusesSymlinks(t *testing.T) {
+	for _, name := range []string{"CURRENT.tmp", "LOCK"} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := filepath.Join(t.TempDir(), "db")
+			st, err := store.Open(ctx, store.Options{Backend: "bolt", Address: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if err := st.Replace(ctx, store.Quads(fixture())); err != nil {
+				t.Fatal(err)
+			}
+			gen := st.Generation()
+			outside := filepath.Join(t.TempDir(), "outside")
+			if err := os.WriteFile(outside, []byte("precious\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			link := filepath.Join(dir, name)
+			os.Remove(link)
+			if err := os.Symlink(outside, link); err != nil {
+				t.Fatal(err)
+			}
+			err = st.Replace(ctx, store.Quads(fixture()))
+			if err == nil || !strings.Contains(err.Error(), link) || !strings.Contains(err.Error(), "symbolic link") {
+				t.Errorf("load with %s a link = %v, want an error naming it as a symbolic link", name, err)
+			}
+			if b, _ := os.ReadFile(outside); string(b) != "precious\n" {
+				t.Errorf("the file %s points to now holds %q", name, b)
+			}
+			if st.Generation() != gen {
+				t.Errorf("a refused load moved the store from %s to %s", gen, st.Generation())
+			}
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), "gen-") && e.Name() != gen {
+					t.Errorf("a refused load left %s behind", e.Name())
+				}
+			}
+		})
+	}
+}
