@@ -94,8 +94,8 @@ func New(st *store.Store, cfg Config) http.Handler {
 	log := cfg.Logger
 	m := newMetrics(st)
 
-	es := graph.NewExecutableSchema(graph.Config{
-		Resolvers:  &graph.Resolver{Store: st},
+	es := graph.NewSchema(graph.Config{
+		Resolvers:  &graph.Resolver{},
 		Complexity: graph.Complexity(),
 	})
 	gql := handler.New(es)
