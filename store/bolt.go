@@ -21,13 +21,16 @@ import (
 
 // A bolt store is a directory:
 //
-//	CURRENT          the name of the current generation
-//	LOCK             held while a load writes
-//	gen-<time>/      one complete Cayley bolt store (indexes.bolt)
-//	gen-<time>.part/ a generation being written; never read
+//	CURRENT        the name of the current generation
+//	CURRENT.tmp    the next CURRENT, while a load switches
+//	LOCK           held while a load writes
+//	gen-<n>/       one complete Cayley bolt store (indexes.bolt); n orders
+//	               generations (see genSeq)
+//	gen-<n>.part/  a generation being written; never read
 //
 // A generation is written once and then only ever opened read-only, so any
-// number of servers can read it while a load writes the next one.
+// number of servers can read it while a load writes the next one. Nothing
+// in the folder is written through a symbolic link.
 type boltBackend struct {
 	dir string
 }
