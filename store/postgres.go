@@ -18,8 +18,8 @@ import (
 )
 
 // A PostgreSQL store keeps each generation in a schema of its own,
-// <prefix>_g<n> (n orders generations, see genSeq), holding Cayley's tables; the table <prefix>_current names
-// the current one. A load writes a new schema, then switches the name in one
+// <prefix>_g<n> (n orders generations, see genSeq), holding Cayley's
+// tables; the table <prefix>_current names the current one. A load writes a new schema, then switches the name in one
 // transaction, so every server on the database sees the old graph or the
 // new one. The prefix (default "digidip", set with the address's
 // digidip_prefix parameter) lets several stores share one database.
