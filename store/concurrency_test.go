@@ -422,3 +422,61 @@ func TestCloseWhileWatchingAndExporting(t *testing.T) {
 		})
 	}
 }
+
+// A snapshot keeps its generation whole, read model and quads, across a
+// load, and Release lets it go once.
+func TestSnapshotKeepsItsGeneration(t *testing.T) {
+	for name, open := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			first := store.Quads(fixture())
+			if err := st.Replace(ctx, first); err != nil {
+				t.Fatal(err)
+			}
+			snap, err := st.Pin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			gen := snap.Generation()
+			ds := fixture()
+			ds.Hash = "h2"
+			ds.Relations = nil
+			if err := st.Replace(ctx, store.Quads(ds)); err != nil {
+				t.Fatal(err)
+			}
+			if snap.Generation() != gen || snap.Graph().Hash() != "h1" || st.Graph().Hash() != "h2" {
+				t.Errorf("snapshot at %s (hash %s), store at %s (hash %s); want the snapshot on %s, h1",
+					snap.Generation(), snap.Graph().Hash(), st.Generation(), st.Graph().Hash(), gen)
+			}
+			var got quadSlice
+			if _, err := snap.WriteQuads(ctx, &got); err != nil {
+				t.Fatal(err)
+			}
+			if d := diffQuads(first, got); d != "" {
+				t.Errorf("the snapshot's quads differ from its generation's:\n%s", d)
+			}
+			if err := snap.Release(); err != nil {
+				t.Fatal(err)
+			}
+			// A second release of a snapshot of the installed generation
+			// must not drop the store's own reference to it.
+			if snap, err = st.Pin(); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				if err := snap.Release(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got = nil
+			// A closed bolt handle reads as empty, without an error.
+			if _, err := st.WriteQuads(ctx, &got); err != nil {
+				t.Fatalf("export after a double release: %v", err)
+			}
+			if d := diffQuads(store.Quads(ds), got); d != "" {
+				t.Errorf("export after a double release:\n%s", d)
+			}
+		})
+	}
+}

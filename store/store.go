@@ -411,24 +411,50 @@ func (s *Store) build(ctx context.Context, qs graph.QuadStore) (*Graph, error) {
 	return b.finish()
 }
 
-// WriteQuads streams every quad of the current generation to w, in the
-// backend's order, without holding them in memory. It holds no lock: the
-// generation's handle stays open for it even if a load installs another
-// meanwhile. It stops when ctx ends or the store is closed.
-func (s *Store) WriteQuads(ctx context.Context, w quad.Writer) (n int, err error) {
+// Snapshot is one generation pinned: its read model and its quads, which
+// stay readable until Release even if a load installs another generation.
+type Snapshot struct {
+	s    *Store
+	h    *handle
+	once sync.Once
+}
+
+// Pin pins the current generation; release it when done. It holds no lock:
+// loads, refreshes and Generation go on meanwhile.
+func (s *Store) Pin() (*Snapshot, error) {
 	h, err := s.acquire()
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	defer func() { err = errors.Join(err, s.release(h)) }()
-	r := graph.NewQuadStoreReader(h.qs)
+	return &Snapshot{s: s, h: h}, nil
+}
+
+// Graph is the pinned generation's read model.
+func (p *Snapshot) Graph() *Graph { return p.h.g }
+
+// Generation names the pinned generation.
+func (p *Snapshot) Generation() string { return p.h.gen }
+
+// Release lets the generation go; its handle closes with its last holder.
+// Calls after the first do nothing.
+func (p *Snapshot) Release() error {
+	var err error
+	p.once.Do(func() { err = p.s.release(p.h) })
+	return err
+}
+
+// WriteQuads streams every quad of the pinned generation to w, in the
+// backend's order, without holding them in memory. It stops when ctx ends or
+// the store is closed.
+func (p *Snapshot) WriteQuads(ctx context.Context, w quad.Writer) (n int, err error) {
+	r := graph.NewQuadStoreReader(p.h.qs)
 	defer r.Close()
 	for {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return n, err
 			}
-			if s.life.Err() != nil {
+			if p.s.life.Err() != nil {
 				return n, ErrClosed
 			}
 		}
@@ -438,12 +464,24 @@ func (s *Store) WriteQuads(ctx context.Context, w quad.Writer) (n int, err error
 		} else if err != nil {
 			return n, err
 		}
-		s.reads.Add(1)
+		p.s.reads.Add(1)
 		if err := w.WriteQuad(q); err != nil {
 			return n, err
 		}
 		n++
 	}
+}
+
+// WriteQuads streams every quad of the current generation to w (see Pin and
+// Snapshot.WriteQuads). It holds no lock: the generation's handle stays open
+// for it even if a load installs another meanwhile.
+func (s *Store) WriteQuads(ctx context.Context, w quad.Writer) (n int, err error) {
+	p, err := s.Pin()
+	if err != nil {
+		return 0, err
+	}
+	defer func() { err = errors.Join(err, p.Release()) }()
+	return p.WriteQuads(ctx, w)
 }
 
 // Ping checks that the backend answers.
