@@ -356,7 +356,8 @@ func (s *Store) Refresh(ctx context.Context) (bool, error) {
 
 // Watch refreshes the store every interval (see Refresh) until ctx ends or
 // the store is closed; Close stops it and waits for it. notify, if not nil,
-// hears of each refresh that switched or failed, on the watch's goroutine.
+// hears of each refresh that switched or failed, on the watch's goroutine
+// (so it must not call Close, which waits for that goroutine).
 func (s *Store) Watch(ctx context.Context, every time.Duration, notify func(switched bool, err error)) error {
 	if every <= 0 {
 		return fmt.Errorf("watch every %v: the interval must be positive: %w", every, ErrInvalidArgument)
