@@ -370,7 +370,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	})
 	handler.Store(&h)
 	if *poll > 0 {
-		go watch(ctx, st, *poll, log)
+		// The store runs the poll, and its deferred Close joins it.
+		err := st.Watch(ctx, *poll, func(switched bool, err error) {
+			if err != nil {
+				log.Warn("refresh", "err", err)
+			} else if switched {
+				log.Info("switched to a new graph", "generation", st.Generation(), "data_hash", st.Graph().Hash())
+			}
+		})
+		if err != nil {
+			return err
+		}
 	}
 	if *pprofAddr != "" {
 		if err := servePprof(*pprofAddr, log); err != nil {
@@ -490,23 +500,4 @@ func servePprof(addr string, log *slog.Logger) error {
 	log.Info("pprof", "addr", ln.Addr().String())
 	go http.Serve(ln, mux)
 	return nil
-}
-
-// watch switches the server to a graph that another process loaded.
-func watch(ctx context.Context, st *store.Store, every time.Duration, log *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			switched, err := st.Refresh(ctx)
-			if err != nil {
-				log.Warn("refresh", "err", err)
-			} else if switched {
-				log.Info("switched to a new graph", "generation", st.Generation(), "data_hash", st.Graph().Hash())
-			}
-		}
-	}
 }

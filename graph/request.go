@@ -32,11 +32,39 @@ func FromContext(ctx context.Context) *store.Graph {
 	return g
 }
 
-func (r *Resolver) graph(ctx context.Context) *store.Graph {
-	if g, ok := ctx.Value(graphKey{}).(*store.Graph); ok {
-		return g
+// errNoGraph is the internal error of an operation run without a pinned read
+// model: a bug in the caller, which must pin one with WithGraph.
+var errNoGraph = errors.New("graph: operation run without a read model pinned by WithGraph")
+
+// NewSchema is the API's executable schema. An operation whose context has
+// no read model pinned (see WithGraph) fails with an internal error before
+// any resolver runs: resolvers read only the pinned version, never the live
+// store.
+func NewSchema(cfg Config) graphql.ExecutableSchema {
+	return pinned{NewExecutableSchema(cfg)}
+}
+
+type pinned struct{ graphql.ExecutableSchema }
+
+func (p pinned) Exec(ctx context.Context) graphql.ResponseHandler {
+	if FromContext(ctx) == nil {
+		// The executor answers with the errors added here, presented.
+		graphql.AddError(ctx, errNoGraph)
+		return graphql.OneShot(&graphql.Response{Errors: graphql.GetErrors(ctx)})
 	}
-	return r.Store.Graph()
+	return p.ExecutableSchema.Exec(ctx)
+}
+
+// graph is the read model pinned on the request. Without one (a schema built
+// with NewExecutableSchema rather than NewSchema, run without WithGraph) it
+// panics: the executor recovers and answers with an internal error rather
+// than let the resolver read anything else.
+func (r *Resolver) graph(ctx context.Context) *store.Graph {
+	g := FromContext(ctx)
+	if g == nil {
+		panic(errNoGraph)
+	}
+	return g
 }
 
 // Error codes in `extensions.code`.

@@ -37,7 +37,19 @@ func exportHandler(st *store.Store, log *slog.Logger) http.HandlerFunc {
 			exportError(w, r, log, err)
 			return
 		}
-		set, err := export.Select(ctx, st.Graph(), req.Selection)
+		// One generation for the selection and the quads streamed: a load
+		// meanwhile neither mixes two nor waits for this export.
+		snap, err := st.Pin()
+		if err != nil {
+			exportError(w, r, log, err)
+			return
+		}
+		defer func() {
+			if err := snap.Release(); err != nil {
+				log.WarnContext(ctx, "export: release the generation", "request_id", requestID(ctx), "err", err)
+			}
+		}()
+		set, err := export.Select(ctx, snap.Graph(), req.Selection)
 		if err != nil {
 			exportError(w, r, log, err)
 			return
@@ -46,7 +58,7 @@ func exportHandler(st *store.Store, log *slog.Logger) http.HandlerFunc {
 			NoEvidence: req.NoEvidence,
 			// the whole graph in RDF streams straight from the store
 			AllQuads: func(ctx context.Context, w quad.Writer) error {
-				_, err := st.WriteQuads(ctx, w)
+				_, err := snap.WriteQuads(ctx, w)
 				return err
 			},
 		}

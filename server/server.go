@@ -128,8 +128,8 @@ func New(st *store.Store, cfg Config) http.Handler {
 	log := cfg.Logger
 	m := newMetrics(st)
 
-	es := graph.NewExecutableSchema(graph.Config{
-		Resolvers:  &graph.Resolver{Store: st},
+	es := graph.NewSchema(graph.Config{
+		Resolvers:  &graph.Resolver{},
 		Complexity: graph.Complexity(func() *store.Sizes { return st.Graph().Sizes() }),
 	})
 	responses := newResponseCache(cfg.CacheBytes, cfg.CacheEntries)

@@ -21,13 +21,16 @@ import (
 
 // A bolt store is a directory:
 //
-//	CURRENT          the name of the current generation
-//	LOCK             held while a load writes
-//	gen-<time>/      one complete Cayley bolt store (indexes.bolt)
-//	gen-<time>.part/ a generation being written; never read
+//	CURRENT        the name of the current generation
+//	CURRENT.tmp    the next CURRENT, while a load switches
+//	LOCK           held while a load writes
+//	gen-<n>/       one complete Cayley bolt store (indexes.bolt); n orders
+//	               generations (see genSeq)
+//	gen-<n>.part/  a generation being written; never read
 //
 // A generation is written once and then only ever opened read-only, so any
-// number of servers can read it while a load writes the next one.
+// number of servers can read it while a load writes the next one. Nothing
+// in the folder is written through a symbolic link.
 type boltBackend struct {
 	dir string
 }
@@ -95,16 +98,29 @@ func (b *boltBackend) open(_ context.Context, gen string) (graph.QuadStore, erro
 	return qs, nil
 }
 
-func (b *boltBackend) write(ctx context.Context, quads []quad.Quad) (string, error) {
+func (b *boltBackend) write(ctx context.Context, quads []quad.Quad, floor uint64) (string, error) {
 	unlock, err := b.lock()
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
 	b.sweep("")
-
-	gen := fmt.Sprintf("gen-%d", time.Now().UnixNano())
+	// Refused before a generation is written rather than after.
+	tmp := filepath.Join(b.dir, "CURRENT.tmp")
+	if err := removeStale(tmp); err != nil {
+		return "", err
+	}
+	cur, err := b.current(ctx)
+	if err != nil {
+		return "", err
+	}
+	seq, err := nextSeq(cur, floor)
+	if err != nil {
+		return "", fmt.Errorf("store %s: %w", b.dir, err)
+	}
+	gen := fmt.Sprintf("gen-%d", seq)
 	part := filepath.Join(b.dir, gen+".part")
+	// Mkdir makes a new directory or fails: it never follows a link.
 	if err := os.Mkdir(part, 0o755); err != nil {
 		return "", fmt.Errorf("store %s: %w", b.dir, err)
 	}
@@ -112,19 +128,23 @@ func (b *boltBackend) write(ctx context.Context, quads []quad.Quad) (string, err
 		os.RemoveAll(part)
 		return "", err
 	}
-	if err := os.Rename(part, filepath.Join(b.dir, gen)); err != nil {
+	final := filepath.Join(b.dir, gen)
+	if err := os.Rename(part, final); err != nil {
 		os.RemoveAll(part)
 		return "", fmt.Errorf("store %s: %w", b.dir, err)
 	}
 	if err := syncDir(b.dir); err != nil {
+		os.RemoveAll(final)
 		return "", err
 	}
 	// The switch: CURRENT is replaced by rename, which is atomic.
-	tmp := filepath.Join(b.dir, "CURRENT.tmp")
-	if err := writeFileSync(tmp, []byte(gen+"\n")); err != nil {
+	if err := writeNewFile(tmp, []byte(gen+"\n")); err != nil {
+		os.RemoveAll(final)
 		return "", fmt.Errorf("store %s: %w", b.dir, err)
 	}
 	if err := os.Rename(tmp, filepath.Join(b.dir, "CURRENT")); err != nil {
+		os.Remove(tmp)
+		os.RemoveAll(final)
 		return "", fmt.Errorf("store %s: %w", b.dir, err)
 	}
 	if err := syncDir(b.dir); err != nil {
@@ -132,6 +152,24 @@ func (b *boltBackend) write(ctx context.Context, quads []quad.Quad) (string, err
 	}
 	b.sweep(gen)
 	return gen, nil
+}
+
+// removeStale removes a file a dead load left behind, and refuses a symbolic
+// link: the store's folder is never written through one, and a link there
+// was put by someone else.
+func removeStale(name string) error {
+	fi, err := os.Lstat(name)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case fi.Mode()&os.ModeSymlink != 0:
+		return fmt.Errorf("%s is a symbolic link: refusing to write through it (remove it)", name)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%s is not a regular file (remove it)", name)
+	}
+	return os.Remove(name)
 }
 
 // writeMmapSize is how much of a generation's file the writer maps at once:
@@ -196,8 +234,12 @@ func writeBolt(ctx context.Context, file string, quads []quad.Quad) error {
 // each make a generation, and the slower would silently win.
 func (b *boltBackend) lock() (func(), error) {
 	name := filepath.Join(b.dir, "LOCK")
-	f, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
+	// O_NOFOLLOW: a link in place of LOCK would have the load create or
+	// lock a file outside the store.
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o644)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("store %s: %s is a symbolic link: refusing to follow it (remove it)", b.dir, name)
+	} else if err != nil {
 		return nil, fmt.Errorf("store %s: %w", b.dir, err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
@@ -234,12 +276,22 @@ func (b *boltBackend) sweep(keep string) {
 	if keep == "" {
 		return
 	}
-	sort.Strings(gens)
+	sortGens(gens)
 	for i, g := range gens {
 		if g != keep && i < len(gens)-2 {
 			os.RemoveAll(filepath.Join(b.dir, g))
 		}
 	}
+}
+
+// sortGens sorts generation names oldest first (see genSeq); a name without
+// a number sorts first.
+func sortGens(gens []string) {
+	sort.SliceStable(gens, func(i, j int) bool {
+		a, _ := genSeq(gens[i])
+		b, _ := genSeq(gens[j])
+		return a < b
+	})
 }
 
 func (b *boltBackend) ping(ctx context.Context) error {
@@ -252,8 +304,10 @@ func (b *boltBackend) ping(ctx context.Context) error {
 
 func (b *boltBackend) close() error { return nil }
 
-func writeFileSync(name string, data []byte) error {
-	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+// writeNewFile creates name, which must not exist (not even as a link), and
+// writes data to it durably.
+func writeNewFile(name string, data []byte) error {
+	f, err := os.OpenFile(name, os.O_CREATE|os.O_EXCL|os.O_WRONLY|syscall.O_NOFOLLOW, 0o644)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 // the process.
 type memBackend struct {
 	mu   sync.Mutex
-	n    int
+	n    uint64 // the current generation's number
 	cur  *memstore.QuadStore
 	name string
 }
@@ -34,7 +34,7 @@ func (m *memBackend) open(_ context.Context, gen string) (graph.QuadStore, error
 	return noClose{m.cur}, nil
 }
 
-func (m *memBackend) write(ctx context.Context, quads []quad.Quad) (string, error) {
+func (m *memBackend) write(ctx context.Context, quads []quad.Quad, floor uint64) (string, error) {
 	qs := memstore.New()
 	w, err := qs.NewQuadWriter()
 	if err != nil {
@@ -48,7 +48,7 @@ func (m *memBackend) write(ctx context.Context, quads []quad.Quad) (string, erro
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.n++
+	m.n = max(m.n+1, floor+1)
 	m.cur, m.name = qs, fmt.Sprintf("mem-%d", m.n)
 	return m.name, nil
 }

@@ -8,9 +8,7 @@ import (
 	"hash/fnv"
 	"net/url"
 	"regexp"
-	"sort"
 	"strings"
-	"time"
 
 	"github.com/cayleygraph/cayley/graph"
 	csql "github.com/cayleygraph/cayley/graph/sql"
@@ -20,8 +18,8 @@ import (
 )
 
 // A PostgreSQL store keeps each generation in a schema of its own,
-// <prefix>_g<time>, holding Cayley's tables; the table <prefix>_current names
-// the current one. A load writes a new schema, then switches the name in one
+// <prefix>_g<n> (n orders generations, see genSeq), holding Cayley's
+// tables; the table <prefix>_current names the current one. A load writes a new schema, then switches the name in one
 // transaction, so every server on the database sees the old graph or the
 // new one. The prefix (default "digidip", set with the address's
 // digidip_prefix parameter) lets several stores share one database.
@@ -85,6 +83,12 @@ func (b *pgBackend) current(ctx context.Context) (string, error) {
 	} else if err != nil {
 		return "", fmt.Errorf("postgres store: %w", err)
 	}
+	if !strings.HasPrefix(gen, b.prefix+"_g") {
+		return "", fmt.Errorf("postgres store: %s names %q, which is not a generation of %s", b.table(), gen, b.prefix)
+	}
+	if _, err := genSeq(gen); err != nil {
+		return "", fmt.Errorf("postgres store: %s: %w", b.table(), err)
+	}
 	return gen, nil
 }
 
@@ -109,7 +113,7 @@ func (b *pgBackend) open(ctx context.Context, gen string) (graph.QuadStore, erro
 	return qs, nil
 }
 
-func (b *pgBackend) write(ctx context.Context, quads []quad.Quad) (string, error) {
+func (b *pgBackend) write(ctx context.Context, quads []quad.Quad, floor uint64) (string, error) {
 	// One load at a time: a session-level advisory lock on a connection of
 	// our own, released when the load ends (or its connection dies).
 	conn, err := b.db.Conn(ctx)
@@ -129,7 +133,17 @@ func (b *pgBackend) write(ctx context.Context, quads []quad.Quad) (string, error
 	}
 	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
 
-	gen := fmt.Sprintf("%s_g%d", b.prefix, time.Now().UnixNano())
+	// Under the lock, so the number comes after the current one even when
+	// this server's clock is behind the one that made it.
+	cur, err := b.current(ctx)
+	if err != nil {
+		return "", err
+	}
+	seq, err := nextSeq(cur, floor)
+	if err != nil {
+		return "", fmt.Errorf("postgres store: %w", err)
+	}
+	gen := fmt.Sprintf("%s_g%d", b.prefix, seq)
 	if _, err := b.db.ExecContext(ctx, `CREATE SCHEMA `+pq.QuoteIdentifier(gen)); err != nil {
 		return "", fmt.Errorf("postgres store: %w", err)
 	}
@@ -189,7 +203,7 @@ func (b *pgBackend) sweep(ctx context.Context, keep string) {
 		}
 	}
 	rows.Close()
-	sort.Strings(gens)
+	sortGens(gens)
 	for i, g := range gens {
 		if g != keep && i < len(gens)-2 {
 			b.db.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+pq.QuoteIdentifier(g)+` CASCADE`)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,28 +37,93 @@ type backend interface {
 	current(ctx context.Context) (string, error)
 	// open opens a generation for reading.
 	open(ctx context.Context, gen string) (graph.QuadStore, error)
-	// write stores quads as a new generation and makes it current.
-	write(ctx context.Context, quads []quad.Quad) (string, error)
+	// write stores quads as a new generation and makes it current. The new
+	// generation comes after the current one and after floor in genSeq's
+	// order.
+	write(ctx context.Context, quads []quad.Quad, floor uint64) (string, error)
 	// ping checks that the backend answers.
 	ping(ctx context.Context) error
 	close() error
 }
 
 // Store is a Cayley quad store with its current read model.
+//
+// Readers never wait: Graph and Generation read the installed generation
+// without a lock, and an export pins the generation's quad-store handle with
+// a reference, so a load or a refresh installs the next generation at once
+// and the old handle closes when its last export ends. Loads and refreshes
+// are serialised, and the installed generation only moves forward.
 type Store struct {
 	opts Options
 	b    backend
 
-	mu  sync.RWMutex // held for reading while quads stream out of qs
-	qs  graph.QuadStore
-	gen string
+	// wmu serialises Write, Refresh and Close: each reads the installed
+	// generation, makes or finds the next one and installs it.
+	wmu sync.Mutex
 
-	g     atomic.Pointer[Graph]
+	cur atomic.Pointer[handle] // the installed generation; never nil
+
+	mu      sync.Mutex // guards the handles' refs and closing
+	closing bool
+
+	life    context.Context // ends when Close begins: loads, refreshes, exports and watches stop
+	stop    context.CancelFunc
+	watches sync.WaitGroup
+
 	reads atomic.Int64
 
 	loads    atomic.Int64 // read models built (loads and refreshes)
 	loadNs   atomic.Int64 // time spent building them, in all
 	lastLoad atomic.Int64 // time the last one took
+}
+
+// handle is one generation as this process holds it: its name, its place in
+// the store's order, its read model and an open quad store, closed when the
+// last holder (the store while it is installed, and each export) lets go.
+type handle struct {
+	gen  string
+	seq  uint64
+	g    *Graph
+	qs   graph.QuadStore
+	refs int // guarded by Store.mu
+}
+
+// ErrClosed is returned by the store's methods after Close.
+var ErrClosed = errors.New("store is closed")
+
+// ErrBackwards is wrapped by the error of a refresh that finds the backend's
+// current generation older than the one installed (someone put an old
+// CURRENT back): the store keeps the newer one rather than go back in time.
+var ErrBackwards = errors.New("the backend's current generation is older than the installed one")
+
+// genSeq places a generation in its store's order: the number its name ends
+// with (bolt gen-<n>, postgres <prefix>_g<n>, memory mem-<n>); "" (nothing
+// loaded) comes first. Each backend names a new generation with a number
+// larger than its current one, whatever the clock says.
+func genSeq(gen string) (uint64, error) {
+	if gen == "" {
+		return 0, nil
+	}
+	i := len(gen)
+	for i > 0 && gen[i-1] >= '0' && gen[i-1] <= '9' {
+		i--
+	}
+	n, err := strconv.ParseUint(gen[i:], 10, 64)
+	if err != nil || i == 0 {
+		return 0, fmt.Errorf("generation %q does not end with its number", gen)
+	}
+	return n, nil
+}
+
+// nextSeq is the number of a generation made now after current (the
+// backend's) and floor (the store's installed one): nanoseconds since 1970
+// unless a clock behind another writer's would make it go backwards.
+func nextSeq(current string, floor uint64) (uint64, error) {
+	c, err := genSeq(current)
+	if err != nil {
+		return 0, err
+	}
+	return max(uint64(time.Now().UnixNano()), c+1, floor+1), nil
 }
 
 // LoadStats says how many read models the store built (at loads and
@@ -101,10 +167,15 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	default:
 		return nil, fmt.Errorf("unknown backend %q (known: %v): %w", opts.Backend, Backends, ErrInvalidArgument)
 	}
+	return open(ctx, opts, b)
+}
+
+func open(ctx context.Context, opts Options, b backend) (*Store, error) {
 	s := &Store{opts: opts, b: b}
-	s.g.Store(newGraph(&Dataset{}))
+	s.life, s.stop = context.WithCancel(context.Background())
+	s.cur.Store(&handle{g: newGraph(&Dataset{}), qs: emptyStore(), refs: 1})
 	if _, err := s.Refresh(ctx); err != nil {
-		b.close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -112,18 +183,67 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 
 // Graph is the read model of the store's current generation. It never
 // changes; after a load, Graph returns a new one.
-func (s *Store) Graph() *Graph { return s.g.Load() }
+func (s *Store) Graph() *Graph { return s.cur.Load().g }
 
-// Generation names the generation the read model was built from.
-func (s *Store) Generation() string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.gen
-}
+// Generation names the generation the read model was built from. It never
+// waits, whatever loads or exports are running.
+func (s *Store) Generation() string { return s.cur.Load().gen }
 
 // Reads counts the quads read from the backend since Open: the only store
 // round trips digidip makes, once per generation and per streaming export.
 func (s *Store) Reads() int64 { return s.reads.Load() }
+
+// acquire takes a reference to the installed generation's handle.
+func (s *Store) acquire() (*handle, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return nil, ErrClosed
+	}
+	h := s.cur.Load()
+	h.refs++
+	return h, nil
+}
+
+// release drops a reference to h, closing its quad store with the last one.
+func (s *Store) release(h *handle) error {
+	s.mu.Lock()
+	h.refs--
+	last := h.refs == 0
+	s.mu.Unlock()
+	if last {
+		return h.qs.Close()
+	}
+	return nil
+}
+
+// install makes h the store's generation; the store's reference to the old
+// one goes, and exports still reading it keep it open until they end.
+func (s *Store) install(h *handle) {
+	h.refs = 1
+	s.mu.Lock()
+	old := s.cur.Swap(h)
+	s.mu.Unlock()
+	// A read-only handle has nothing to flush: an error closing it loses no data.
+	_ = s.release(old)
+}
+
+// begin starts a load or a refresh: it waits for the one running, and gives
+// a context that also ends when Close begins.
+func (s *Store) begin(ctx context.Context) (context.Context, func(), error) {
+	s.wmu.Lock()
+	if s.life.Err() != nil {
+		s.wmu.Unlock()
+		return nil, nil, ErrClosed
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(s.life, cancel)
+	return ctx, func() {
+		stop()
+		cancel()
+		s.wmu.Unlock()
+	}, nil
+}
 
 // Prepared is a graph that passed validation, ready to be written: its
 // quads and the read model built from them, so that validating and loading
@@ -159,10 +279,21 @@ func (s *Store) Replace(ctx context.Context, quads []quad.Quad) error {
 
 // Write stores a prepared graph as a new generation and switches the read
 // model to it; on any error the store keeps what it had. The prepared read
-// model becomes the store's, so a load reads nothing back.
+// model becomes the store's, so a load reads nothing back. Writes and
+// refreshes run one at a time; exports running meanwhile finish on the
+// generation they started with.
 func (s *Store) Write(ctx context.Context, p *Prepared) error {
+	ctx, end, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer end()
 	defer s.timed(time.Now())
-	gen, err := s.b.write(ctx, p.quads)
+	gen, err := s.b.write(ctx, p.quads, s.cur.Load().seq)
+	if err != nil {
+		return err
+	}
+	seq, err := genSeq(gen)
 	if err != nil {
 		return err
 	}
@@ -170,33 +301,34 @@ func (s *Store) Write(ctx context.Context, p *Prepared) error {
 	if err != nil {
 		return err
 	}
-	s.swap(gen, qs, p.g)
+	s.install(&handle{gen: gen, seq: seq, g: p.g, qs: qs})
 	return nil
 }
 
-func (s *Store) swap(gen string, qs graph.QuadStore, g *Graph) {
-	s.mu.Lock()
-	old := s.qs
-	s.qs, s.gen = qs, gen
-	s.g.Store(g)
-	s.mu.Unlock()
-	if old != nil {
-		old.Close()
-	}
-}
-
 // Refresh switches to the backend's current generation if another process
-// (or Replace) made a new one current. It reports whether it switched.
+// (or Replace) made a newer one current. It reports whether it switched. A
+// current generation older than the installed one is refused with an error
+// wrapping ErrBackwards.
 func (s *Store) Refresh(ctx context.Context) (bool, error) {
+	ctx, end, err := s.begin(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer end()
 	gen, err := s.b.current(ctx)
 	if err != nil {
 		return false, err
 	}
-	s.mu.RLock()
-	same := gen == s.gen
-	s.mu.RUnlock()
-	if same {
+	cur := s.cur.Load()
+	if gen == cur.gen {
 		return false, nil
+	}
+	seq, err := genSeq(gen)
+	if err != nil {
+		return false, err
+	}
+	if seq <= cur.seq {
+		return false, fmt.Errorf("refresh: current generation %q, installed %q: %w", gen, cur.gen, ErrBackwards)
 	}
 	start := time.Now()
 	qs, err := s.b.open(ctx, gen)
@@ -217,9 +349,45 @@ func (s *Store) Refresh(ctx context.Context) (bool, error) {
 			qs = fresh
 		}
 	}
-	s.swap(gen, qs, g)
+	s.install(&handle{gen: gen, seq: seq, g: g, qs: qs})
 	s.timed(start)
 	return true, nil
+}
+
+// Watch refreshes the store every interval (see Refresh) until ctx ends or
+// the store is closed; Close stops it and waits for it. notify, if not nil,
+// hears of each refresh that switched or failed, on the watch's goroutine
+// (so it must not call Close, which waits for that goroutine).
+func (s *Store) Watch(ctx context.Context, every time.Duration, notify func(switched bool, err error)) error {
+	if every <= 0 {
+		return fmt.Errorf("watch every %v: the interval must be positive: %w", every, ErrInvalidArgument)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return ErrClosed
+	}
+	s.watches.Go(func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.life.Done():
+				return
+			case <-t.C:
+			}
+			switched, err := s.Refresh(ctx)
+			if ctx.Err() != nil || s.life.Err() != nil {
+				return // stopping, not failing
+			}
+			if notify != nil && (switched || err != nil) {
+				notify(switched, err)
+			}
+		}
+	})
+	return nil
 }
 
 func (s *Store) build(ctx context.Context, qs graph.QuadStore) (*Graph, error) {
@@ -244,21 +412,51 @@ func (s *Store) build(ctx context.Context, qs graph.QuadStore) (*Graph, error) {
 	return b.finish()
 }
 
-// WriteQuads streams every quad of the current generation to w, in the
-// backend's order, without holding them in memory.
-func (s *Store) WriteQuads(ctx context.Context, w quad.Writer) (int, error) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.qs == nil {
-		return 0, nil
+// Snapshot is one generation pinned: its read model and its quads, which
+// stay readable until Release even if a load installs another generation.
+type Snapshot struct {
+	s    *Store
+	h    *handle
+	once sync.Once
+}
+
+// Pin pins the current generation; release it when done. It holds no lock:
+// loads, refreshes and Generation go on meanwhile.
+func (s *Store) Pin() (*Snapshot, error) {
+	h, err := s.acquire()
+	if err != nil {
+		return nil, err
 	}
-	r := graph.NewQuadStoreReader(s.qs)
+	return &Snapshot{s: s, h: h}, nil
+}
+
+// Graph is the pinned generation's read model.
+func (p *Snapshot) Graph() *Graph { return p.h.g }
+
+// Generation names the pinned generation.
+func (p *Snapshot) Generation() string { return p.h.gen }
+
+// Release lets the generation go; its handle closes with its last holder.
+// Calls after the first do nothing.
+func (p *Snapshot) Release() error {
+	var err error
+	p.once.Do(func() { err = p.s.release(p.h) })
+	return err
+}
+
+// WriteQuads streams every quad of the pinned generation to w, in the
+// backend's order, without holding them in memory. It stops when ctx ends or
+// the store is closed.
+func (p *Snapshot) WriteQuads(ctx context.Context, w quad.Writer) (n int, err error) {
+	r := graph.NewQuadStoreReader(p.h.qs)
 	defer r.Close()
-	n := 0
 	for {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return n, err
+			}
+			if p.s.life.Err() != nil {
+				return n, ErrClosed
 			}
 		}
 		q, err := r.ReadQuad()
@@ -267,7 +465,7 @@ func (s *Store) WriteQuads(ctx context.Context, w quad.Writer) (int, error) {
 		} else if err != nil {
 			return n, err
 		}
-		s.reads.Add(1)
+		p.s.reads.Add(1)
 		if err := w.WriteQuad(q); err != nil {
 			return n, err
 		}
@@ -275,17 +473,36 @@ func (s *Store) WriteQuads(ctx context.Context, w quad.Writer) (int, error) {
 	}
 }
 
+// WriteQuads streams every quad of the current generation to w (see Pin and
+// Snapshot.WriteQuads). It holds no lock: the generation's handle stays open
+// for it even if a load installs another meanwhile.
+func (s *Store) WriteQuads(ctx context.Context, w quad.Writer) (n int, err error) {
+	p, err := s.Pin()
+	if err != nil {
+		return 0, err
+	}
+	defer func() { err = errors.Join(err, p.Release()) }()
+	return p.WriteQuads(ctx, w)
+}
+
 // Ping checks that the backend answers.
 func (s *Store) Ping(ctx context.Context) error { return s.b.ping(ctx) }
 
-// Close releases the backend.
+// Close stops the store's watches and waits for them, cancels a running load
+// or refresh and waits for it, and releases the backend. An export running
+// meanwhile stops at its next batch of quads, and its generation's handle is
+// closed when it returns. Calls after the first return nil.
 func (s *Store) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	var err error
-	if s.qs != nil {
-		err = s.qs.Close()
-		s.qs = nil
+	if s.closing {
+		s.mu.Unlock()
+		return nil
 	}
-	return errors.Join(err, s.b.close())
+	s.closing = true
+	s.mu.Unlock()
+	s.stop()
+	s.watches.Wait()
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	return errors.Join(s.release(s.cur.Load()), s.b.close())
 }

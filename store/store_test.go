@@ -70,11 +70,13 @@ func fixture() *store.Dataset {
 func backends(t *testing.T) map[string]func(t *testing.T) *store.Store {
 	return map[string]func(t *testing.T) *store.Store{
 		"bolt": func(t *testing.T) *store.Store {
-			st, err := store.Open(context.Background(), store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")})
+			dir := filepath.Join(t.TempDir(), "db")
+			st, err := store.Open(context.Background(), store.Options{Backend: "bolt", Address: dir})
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { st.Close() })
+			boltDirs.Store(st, dir)
+			t.Cleanup(func() { st.Close(); boltDirs.Delete(st) })
 			return st
 		},
 		"memory": func(t *testing.T) *store.Store {
@@ -115,46 +117,142 @@ func PostgresAddress(t *testing.T) string {
 	return addr
 }
 
+// A graph written through each backend reads back exactly: the quads, from
+// a new store on the same address (bolt, PostgreSQL) or through the memory
+// backend's own handle, and the read model built from those quads.
 func TestRoundTripThroughEveryBackend(t *testing.T) {
-	want := store.NewGraph(fixture())
-	for name, open := range backends(t) {
-		t.Run(name, func(t *testing.T) {
-			st := open(t)
-			if n := len(st.Graph().Entities("")); n != 0 {
-				t.Fatalf("a new store has %d entities", n)
-			}
-			if err := st.Replace(context.Background(), store.Quads(fixture())); err != nil {
+	reopen := map[string]func(t *testing.T) (*store.Store, func() *store.Store){
+		"bolt": func(t *testing.T) (*store.Store, func() *store.Store) {
+			return twoStores(t, store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")})
+		},
+		"postgres": func(t *testing.T) (*store.Store, func() *store.Store) {
+			return twoStores(t, store.Options{Backend: "postgres", Address: PostgresAddress(t)})
+		},
+		"memory": func(t *testing.T) (*store.Store, func() *store.Store) {
+			// Nothing outlives a memory store: read it back through its
+			// backend's handle, not the read model the load brought.
+			st, err := store.Open(context.Background(), store.Options{Backend: "memory"})
+			if err != nil {
 				t.Fatal(err)
 			}
-			got := st.Graph()
-			if got.Hash() != "h1" {
-				t.Errorf("hash = %q", got.Hash())
+			t.Cleanup(func() { st.Close() })
+			return st, func() *store.Store { return st }
+		},
+	}
+	want := store.NewGraph(fixture())
+	written := store.Quads(fixture())
+	for name, stores := range reopen {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			w, open := stores(t)
+			if err := w.Replace(ctx, written); err != nil {
+				t.Fatal(err)
 			}
-			for _, e := range want.Entities("") {
-				if g := got.Entity(e.ID); !reflect.DeepEqual(g, e) {
-					t.Errorf("entity %s:\n got %+v\nwant %+v", e.ID, g, e)
+			r := open()
+			if r.Generation() != w.Generation() {
+				t.Fatalf("the reader is at %q, the writer wrote %q", r.Generation(), w.Generation())
+			}
+			var read quadSlice
+			if _, err := r.WriteQuads(ctx, &read); err != nil {
+				t.Fatal(err)
+			}
+			if d := diffQuads(written, read); d != "" {
+				t.Fatalf("quads read back differ from those written:\n%s", d)
+			}
+			got, err := store.BuildQuads(read)
+			if err != nil {
+				t.Fatal(err)
+			}
+			graphs := map[string]*store.Graph{"built from the quads read": got}
+			if r != w {
+				graphs["the new store's (Refresh)"] = r.Graph()
+			}
+			for what, g := range graphs {
+				if d := diffGraphs(want, g); d != "" {
+					t.Errorf("read model %s:\n%s", what, d)
 				}
-			}
-			for _, r := range want.Relations(store.RelationFilter{}) {
-				if g := got.Relation(r.ID); !reflect.DeepEqual(g, r) {
-					t.Errorf("relation %s:\n got %+v\nwant %+v", r.ID, g, r)
-				}
-			}
-			for _, d := range want.Documents() {
-				if g := got.Document(d.ID); !reflect.DeepEqual(g, d) {
-					t.Errorf("document %s:\n got %+v\nwant %+v", d.ID, g, d)
-				}
-			}
-			for _, p := range want.Predicates() {
-				if g := got.Predicate(p.ID); !reflect.DeepEqual(g, p) {
-					t.Errorf("predicate %s:\n got %+v\nwant %+v", p.ID, g, p)
-				}
-			}
-			if !reflect.DeepEqual(got.Stats(), want.Stats()) {
-				t.Errorf("stats:\n got %+v\nwant %+v", got.Stats(), want.Stats())
 			}
 		})
 	}
+}
+
+// twoStores opens a store to write with; open then opens a new one on the
+// same address, which reads the backend afresh.
+func twoStores(t *testing.T, opts store.Options) (*store.Store, func() *store.Store) {
+	ctx := context.Background()
+	w, err := store.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	return w, func() *store.Store {
+		r, err := store.Open(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return r
+	}
+}
+
+// diffQuads compares two sets of quads exactly (as N-Quads, in any order).
+func diffQuads(want, got []quad.Quad) string {
+	lines := func(qs []quad.Quad) map[string]int {
+		m := map[string]int{}
+		for _, q := range qs {
+			m[q.NQuad()]++
+		}
+		return m
+	}
+	w, g := lines(want), lines(got)
+	var b strings.Builder
+	for l, n := range w {
+		if g[l] != n {
+			fmt.Fprintf(&b, "want %d, got %d: %s\n", n, g[l], l)
+		}
+	}
+	for l, n := range g {
+		if _, ok := w[l]; !ok {
+			fmt.Fprintf(&b, "want 0, got %d: %s\n", n, l)
+		}
+	}
+	if len(want) != len(got) {
+		fmt.Fprintf(&b, "want %d quads, got %d\n", len(want), len(got))
+	}
+	return b.String()
+}
+
+// diffGraphs compares every entity, relation, document and predicate of two
+// read models, and their hashes and stats.
+func diffGraphs(want, got *store.Graph) string {
+	var b strings.Builder
+	if got.Hash() != want.Hash() {
+		fmt.Fprintf(&b, "hash = %q, want %q\n", got.Hash(), want.Hash())
+	}
+	for _, e := range want.Entities("") {
+		if g := got.Entity(e.ID); !reflect.DeepEqual(g, e) {
+			fmt.Fprintf(&b, "entity %s:\n got %+v\nwant %+v\n", e.ID, g, e)
+		}
+	}
+	for _, r := range want.Relations(store.RelationFilter{}) {
+		if g := got.Relation(r.ID); !reflect.DeepEqual(g, r) {
+			fmt.Fprintf(&b, "relation %s:\n got %+v\nwant %+v\n", r.ID, g, r)
+		}
+	}
+	for _, d := range want.Documents() {
+		if g := got.Document(d.ID); !reflect.DeepEqual(g, d) {
+			fmt.Fprintf(&b, "document %s:\n got %+v\nwant %+v\n", d.ID, g, d)
+		}
+	}
+	for _, p := range want.Predicates() {
+		if g := got.Predicate(p.ID); !reflect.DeepEqual(g, p) {
+			fmt.Fprintf(&b, "predicate %s:\n got %+v\nwant %+v\n", p.ID, g, p)
+		}
+	}
+	if !reflect.DeepEqual(got.Stats(), want.Stats()) {
+		fmt.Fprintf(&b, "stats:\n got %+v\nwant %+v\n", got.Stats(), want.Stats())
+	}
+	return b.String()
 }
 
 func TestReplaceKeepsTheOldGraphOnError(t *testing.T) {
@@ -372,5 +470,51 @@ func TestBoltFaults(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "CURRENT"), []byte("gen-1\n"), 0o644)
 	if _, err := store.Open(ctx, store.Options{Backend: "bolt", Address: dir}); err == nil || !strings.Contains(err.Error(), "gen-1") {
 		t.Errorf("Open(missing generation) = %v", err)
+	}
+}
+
+// The bolt store's folder is never written through a symbolic link: a link
+// planted as CURRENT.tmp or LOCK makes a load fail with an error naming it,
+// the file it points to is not touched, and the store keeps its generation.
+func TestBoltRefusesSymlinks(t *testing.T) {
+	for _, name := range []string{"CURRENT.tmp", "LOCK"} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			dir := filepath.Join(t.TempDir(), "db")
+			st, err := store.Open(ctx, store.Options{Backend: "bolt", Address: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			if err := st.Replace(ctx, store.Quads(fixture())); err != nil {
+				t.Fatal(err)
+			}
+			gen := st.Generation()
+			outside := filepath.Join(t.TempDir(), "outside")
+			if err := os.WriteFile(outside, []byte("precious\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			link := filepath.Join(dir, name)
+			os.Remove(link)
+			if err := os.Symlink(outside, link); err != nil {
+				t.Fatal(err)
+			}
+			err = st.Replace(ctx, store.Quads(fixture()))
+			if err == nil || !strings.Contains(err.Error(), link) || !strings.Contains(err.Error(), "symbolic link") {
+				t.Errorf("load with %s a link = %v, want an error naming it as a symbolic link", name, err)
+			}
+			if b, _ := os.ReadFile(outside); string(b) != "precious\n" {
+				t.Errorf("the file %s points to now holds %q", name, b)
+			}
+			if st.Generation() != gen {
+				t.Errorf("a refused load moved the store from %s to %s", gen, st.Generation())
+			}
+			entries, _ := os.ReadDir(dir)
+			for _, e := range entries {
+				if strings.HasPrefix(e.Name(), "gen-") && e.Name() != gen {
+					t.Errorf("a refused load left %s behind", e.Name())
+				}
+			}
+		})
 	}
 }
