@@ -21,7 +21,16 @@ type Options struct {
 	Backend string
 	// Address is the bolt store's directory, or the PostgreSQL URL
 	// (postgres://user@host/db?sslmode=disable); unused for memory.
+	// Errors and logs never show a password it holds.
 	Address string
+	// PGMaxConns bounds each PostgreSQL connection pool: the store's own
+	// (current generation, loads) and the current generation's reads, so a
+	// server holds at most twice it (three times while it switches to a new
+	// generation); a whole-graph export streaming from it takes two, so half
+	// as many exports stream at once and the others wait. At least 2.
+	// Default DefaultPGMaxConns (6); 0 means the default. Unused by other
+	// backends.
+	PGMaxConns int
 }
 
 // Backends lists the backends Open accepts.
@@ -55,6 +64,10 @@ type Store struct {
 	g     atomic.Pointer[Graph]
 	reads atomic.Int64
 
+	// streams bounds the exports streaming from a PostgreSQL generation at
+	// once (nil: no bound); see acquireStream.
+	streams chan struct{}
+
 	loads    atomic.Int64 // read models built (loads and refreshes)
 	loadNs   atomic.Int64 // time spent building them, in all
 	lastLoad atomic.Int64 // time the last one took
@@ -80,6 +93,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		opts.Backend = "bolt"
 	}
 	var b backend
+	var streams chan struct{}
 	switch opts.Backend {
 	case "bolt":
 		if opts.Address == "" {
@@ -93,15 +107,16 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	case "memory":
 		b = &memBackend{}
 	case "postgres":
-		pb, err := openPostgres(ctx, opts.Address)
+		pb, err := openPostgres(ctx, opts.Address, opts.PGMaxConns)
 		if err != nil {
 			return nil, err
 		}
 		b = pb
+		streams = make(chan struct{}, max(1, pb.maxConns/2))
 	default:
 		return nil, fmt.Errorf("unknown backend %q (known: %v): %w", opts.Backend, Backends, ErrInvalidArgument)
 	}
-	s := &Store{opts: opts, b: b}
+	s := &Store{opts: opts, b: b, streams: streams}
 	s.g.Store(newGraph(&Dataset{}))
 	if _, err := s.Refresh(ctx); err != nil {
 		b.close()
@@ -247,6 +262,11 @@ func (s *Store) build(ctx context.Context, qs graph.QuadStore) (*Graph, error) {
 // WriteQuads streams every quad of the current generation to w, in the
 // backend's order, without holding them in memory.
 func (s *Store) WriteQuads(ctx context.Context, w quad.Writer) (int, error) {
+	release, err := s.acquireStream(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.qs == nil {
