@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -50,5 +52,43 @@ func TestMalformedQueryStrings(t *testing.T) {
 				t.Errorf("the answer is %d bytes: it quotes the input", len(r.body))
 			}
 		})
+	}
+}
+
+// The rate limit counts an IPv6 /64 as one client, and behind a trusted
+// proxy the client the proxy names.
+func TestRateLimitKeys(t *testing.T) {
+	st := openStore(t)
+	proxies, err := server.ParseTrustedProxies("192.0.2.10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := server.New(st, server.Config{RateLimit: 0.001, RateBurst: 1, TrustedProxies: proxies, Logger: slog.New(slog.DiscardHandler)})
+	for _, tc := range []struct {
+		name, remote, xff string
+		status            int
+	}{
+		{"first from a /64", "[2001:db8:1:2::1]:1000", "", 200},
+		{"another address of the same /64", "[2001:db8:1:2::ffff]:1000", "", 429},
+		{"another /64", "[2001:db8:1:3::1]:1000", "", 200},
+		{"an IPv4 client", "198.51.100.1:1000", "", 200},
+		{"its neighbour is another client", "198.51.100.2:1000", "", 200},
+		{"the IPv4 client again", "198.51.100.1:2000", "", 429},
+		{"a client through the proxy", "192.0.2.10:1000", "203.0.113.5", 200},
+		{"another client through the proxy", "192.0.2.10:1000", "203.0.113.6", 200},
+		{"the first again, through the proxy", "192.0.2.10:1000", "203.0.113.5", 429},
+		{"spoofing from an untrusted peer names itself", "198.51.100.3:1000", "203.0.113.7", 200},
+		{"and is limited as itself", "198.51.100.3:1000", "203.0.113.8", 429},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.RemoteAddr = tc.remote
+		if tc.xff != "" {
+			r.Header.Set("X-Forwarded-For", tc.xff)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.name, w.Code, tc.status)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -47,13 +48,19 @@ type Config struct {
 	NoIntrospection bool
 	// Limits bound cost, depth and aliases.
 	Limits graph.Limits
-	// RateLimit is how many requests a second one client (by remote
-	// address) may make, beyond RateBurst at once; over it, 429 with
+	// RateLimit is how many requests a second one client (by IPv4 address
+	// or IPv6 /64) may make, beyond RateBurst at once; over it, 429 with
 	// Retry-After. 0: no limit (the default).
 	RateLimit float64
 	// RateBurst is how many requests a client may make at once. Default: the
 	// rate, rounded up.
 	RateBurst int
+	// TrustedProxies are the addresses of the reverse proxies in front of
+	// the server. A request from one of them is the client's named in
+	// X-Forwarded-For (the right-most address that is not a trusted
+	// proxy's); from any other peer the header is ignored. Default none.
+	// The rate limit keys a client by its IPv4 address or IPv6 /64.
+	TrustedProxies []netip.Prefix
 	// CacheEntries is how many whole responses the server keeps, keyed by
 	// the data version and the exact request. 0: the default (4096);
 	// negative: no cache.
@@ -150,7 +157,7 @@ func New(st *store.Store, cfg Config) http.Handler {
 		// rs/cors allows every origin when given none: only mount it with a list
 		h = corsHandler(cfg.CORSOrigins).Handler(h)
 	}
-	h = newLimiter(cfg.RateLimit, cfg.RateBurst).wrap(h)
+	h = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.TrustedProxies).wrap(h)
 	h = secure(h)
 	h = m.instrument(h)
 	h = accessLog(log, h)
