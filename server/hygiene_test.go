@@ -1,13 +1,23 @@
 package server_test
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
+	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/server"
+	"github.com/digidip/digidip/store"
 )
 
 // A malformed query string is a bad request wherever a handler reads the
@@ -90,5 +100,110 @@ func TestRateLimitKeys(t *testing.T) {
 		if w.Code != tc.status {
 			t.Errorf("%s: status %d, want %d", tc.name, w.Code, tc.status)
 		}
+	}
+}
+
+// openBolt is a real bolt store loaded with the embedded data, in dir.
+func openBolt(t *testing.T, dir string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), store.Options{Backend: "bolt", Address: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := loaders.Load(context.Background(), st, data.FS(), "data"); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+type healthAnswer struct {
+	status int
+	body   map[string]any
+}
+
+// getHealth asks /healthz, giving up after 5 s (status 0).
+func getHealth(t *testing.T, srv *httptest.Server) healthAnswer {
+	t.Helper()
+	c := &http.Client{Timeout: 5 * time.Second}
+	res, err := c.Get(srv.URL + "/healthz")
+	if err != nil {
+		t.Errorf("/healthz did not answer: %v", err)
+		return healthAnswer{}
+	}
+	defer res.Body.Close()
+	var a healthAnswer
+	a.status = res.StatusCode
+	if err := json.NewDecoder(res.Body).Decode(&a.body); err != nil {
+		t.Error(err)
+	}
+	return a
+}
+
+// /healthz answers from the store's last check (made by each poll), never
+// by asking the backend itself: a backend that hangs does not hold it, and
+// a failed or stale check makes it 503.
+func TestHealthAnswersFromTheLastCheck(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "db")
+	st := openBolt(t, dir)
+	srv, _ := newServer(t, st, server.Config{HealthMaxAge: time.Hour})
+	if a := getHealth(t, srv); a.status != 200 || a.body["status"] != "ok" || a.body["generation"] != st.Generation() || a.body["checked"] == "" {
+		t.Fatalf("healthy store: %d %v", a.status, a.body)
+	}
+
+	// The backend hangs: CURRENT becomes a pipe nobody writes to, so
+	// reading it blocks, as a query to a database that stopped answering.
+	current := filepath.Join(dir, "CURRENT")
+	gen, err := os.ReadFile(current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(current)
+	if err := syscall.Mkfifo(current, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// a probe that reads the backend hangs with it: let it go, so that the
+	// test fails rather than waits for it
+	unblock := func() {
+		if f, err := os.OpenFile(current, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+	}
+	polled := make(chan error, 1)
+	go func() { _, err := st.Refresh(context.Background()); polled <- err }()
+	if a := getHealth(t, srv); a.status != 200 {
+		t.Errorf("while the backend hangs: %d %v, want the last check's 200", a.status, a.body)
+	}
+	// unblock the poll: it reads a bad generation name, a failed check
+	w, err := os.OpenFile(current, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.WriteString("not a generation\n")
+	w.Close()
+	if err := <-polled; err == nil {
+		t.Fatal("the poll read a bad CURRENT without an error")
+	}
+	if a := getHealth(t, srv); a.status != 503 || a.body["status"] != "unavailable" {
+		t.Errorf("after a failed check: %d %v", a.status, a.body)
+		unblock()
+	}
+
+	// repaired, the next poll makes it healthy again
+	os.Remove(current)
+	if err := os.WriteFile(current, gen, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if a := getHealth(t, srv); a.status != 200 {
+		t.Errorf("after a good check: %d %v", a.status, a.body)
+	}
+
+	// a check older than HealthMaxAge: the poll is stuck
+	stale, _ := newServer(t, st, server.Config{HealthMaxAge: time.Nanosecond})
+	if a := getHealth(t, stale); a.status != 503 || !strings.Contains(fmt.Sprint(a.body["error"]), "older than 1ns") {
+		t.Errorf("stale check: %d %v", a.status, a.body)
 	}
 }

@@ -65,6 +65,11 @@ type Config struct {
 	// the data version and the exact request. 0: the default (4096);
 	// negative: no cache.
 	CacheEntries int
+	// HealthMaxAge is how old the store's last good look at its backend
+	// (Store.Health, renewed at each poll) may be before /healthz answers
+	// 503: a poll stuck on a database that hangs stops renewing it. 0: no
+	// bound (the default, for a store that nothing polls).
+	HealthMaxAge time.Duration
 	// Logger receives access logs and internal errors. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -141,7 +146,7 @@ func New(st *store.Store, cfg Config) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", withGraph(st, newResponseCache(cfg.CacheEntries).wrap(cfg.MaxBodyBytes, gql)))
-	mux.HandleFunc("/healthz", health(st))
+	mux.HandleFunc("/healthz", health(st, cfg.HealthMaxAge))
 	mux.Handle("GET /export", exportHandler(st, log))
 	mux.Handle("GET /metrics", m.handler())
 	// The browser pages, self-hosted from assets embedded in the binary: the
@@ -193,19 +198,31 @@ func corsHandler(origins []string) *cors.Cors {
 	})
 }
 
-func health(st *store.Store) http.HandlerFunc {
+// health answers /healthz from what the server already knows: the read
+// model it serves and the outcome of the store's last look at its backend
+// (at each poll). It never touches the backend, so a slow database cannot
+// hold probes, and probes cannot load the database.
+func health(st *store.Store, maxAge time.Duration) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		g := st.Graph()
+		h := st.Health()
+		age := time.Since(h.Checked)
 		body := map[string]any{
 			"status":     "ok",
 			"generation": st.Generation(),
 			"dataHash":   g.Hash(),
 			"entities":   g.Stats().Entities,
+			"checked":    h.Checked.UTC().Format(time.RFC3339Nano),
+			"checkAge":   age.Round(time.Millisecond).String(),
 		}
 		status := http.StatusOK
-		if err := st.Ping(r.Context()); err != nil {
+		switch {
+		case h.Err != nil:
 			status = http.StatusServiceUnavailable
-			body = map[string]any{"status": "unavailable", "error": "the store does not answer"}
+			body["status"], body["error"] = "unavailable", "the store did not answer its last check"
+		case maxAge > 0 && age > maxAge:
+			status = http.StatusServiceUnavailable
+			body["status"], body["error"] = "unavailable", "the store's last check is older than "+maxAge.String()
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")

@@ -61,8 +61,11 @@ type Store struct {
 	qs  graph.QuadStore
 	gen string
 
-	g     atomic.Pointer[Graph]
-	reads atomic.Int64
+	g      atomic.Pointer[Graph]
+	served atomic.Pointer[string] // gen, for readers that must not wait on mu
+	reads  atomic.Int64
+
+	health atomic.Pointer[Health]
 
 	// streams bounds the exports streaming from a PostgreSQL generation at
 	// once (nil: no bound); see acquireStream.
@@ -129,11 +132,13 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // changes; after a load, Graph returns a new one.
 func (s *Store) Graph() *Graph { return s.g.Load() }
 
-// Generation names the generation the read model was built from.
+// Generation names the generation the read model was built from. It never
+// waits, not even for a streaming export or a switch.
 func (s *Store) Generation() string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.gen
+	if g := s.served.Load(); g != nil {
+		return *g
+	}
+	return ""
 }
 
 // Reads counts the quads read from the backend since Open: the only store
@@ -181,6 +186,7 @@ func (s *Store) Write(ctx context.Context, p *Prepared) error {
 	if err != nil {
 		return err
 	}
+	s.checked(gen, nil)
 	qs, err := s.b.open(ctx, gen)
 	if err != nil {
 		return err
@@ -194,6 +200,7 @@ func (s *Store) swap(gen string, qs graph.QuadStore, g *Graph) {
 	old := s.qs
 	s.qs, s.gen = qs, gen
 	s.g.Store(g)
+	s.served.Store(&gen)
 	s.mu.Unlock()
 	if old != nil {
 		old.Close()
@@ -202,8 +209,10 @@ func (s *Store) swap(gen string, qs graph.QuadStore, g *Graph) {
 
 // Refresh switches to the backend's current generation if another process
 // (or Replace) made a new one current. It reports whether it switched.
+// Its look at the backend is what Health reports.
 func (s *Store) Refresh(ctx context.Context) (bool, error) {
 	gen, err := s.b.current(ctx)
+	s.checked(gen, err)
 	if err != nil {
 		return false, err
 	}
@@ -294,6 +303,39 @@ func (s *Store) WriteQuads(ctx context.Context, w quad.Writer) (int, error) {
 		n++
 	}
 }
+
+// Health is the outcome of the store's last look at its backend (at Open,
+// at each Refresh, at each write), kept so that a health probe answers from
+// memory and never waits on the backend.
+type Health struct {
+	// Checked is when the backend last answered or failed to.
+	Checked time.Time
+	// Err is the failure of that look, nil when the backend answered.
+	Err error
+	// Current is the generation the backend named as current then.
+	Current string
+}
+
+// Health reports the store's last look at its backend; it never touches
+// the backend and never waits.
+func (s *Store) Health() Health {
+	if h := s.health.Load(); h != nil {
+		return *h
+	}
+	return Health{}
+}
+
+func (s *Store) checked(gen string, err error) {
+	if err != nil && ctxDone(err) {
+		// the caller gave up (a shutdown): that says nothing of the backend
+		return
+	}
+	s.health.Store(&Health{Checked: time.Now(), Err: err, Current: gen})
+}
+
+// ctxDone reports a look the caller cancelled; a deadline that passed is
+// kept, as it says the backend was slow.
+func ctxDone(err error) bool { return errors.Is(err, context.Canceled) }
 
 // Ping checks that the backend answers.
 func (s *Store) Ping(ctx context.Context) error { return s.b.ping(ctx) }
