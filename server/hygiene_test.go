@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -205,5 +207,78 @@ func TestHealthAnswersFromTheLastCheck(t *testing.T) {
 	stale, _ := newServer(t, st, server.Config{HealthMaxAge: time.Nanosecond})
 	if a := getHealth(t, stale); a.status != 503 || !strings.Contains(fmt.Sprint(a.body["error"]), "older than 1ns") {
 		t.Errorf("stale check: %d %v", a.status, a.body)
+	}
+}
+
+// /metrics answers clients on this machine only, not through a proxy, and
+// not at all with MetricsOff; NewWithMetrics gives it for a listener of its
+// own.
+func TestMetricsAccess(t *testing.T) {
+	st := openStore(t)
+	proxies, _ := server.ParseTrustedProxies("127.0.0.1")
+	quiet := slog.New(slog.DiscardHandler)
+	loopback := server.New(st, server.Config{Logger: quiet})
+	behindProxy := server.New(st, server.Config{Logger: quiet, TrustedProxies: proxies})
+	off, own := server.NewWithMetrics(st, server.Config{Logger: quiet, Metrics: server.MetricsOff})
+	for _, tc := range []struct {
+		name   string
+		h      http.Handler
+		remote string
+		header string
+		status int
+	}{
+		{"loopback IPv4", loopback, "127.0.0.1:5000", "", 200},
+		{"loopback IPv6", loopback, "[::1]:5000", "", 200},
+		{"a remote client", loopback, "203.0.113.9:5000", "", 404},
+		{"a private-network client", loopback, "10.0.0.2:5000", "", 404},
+		{"a local proxy's X-Forwarded-For", loopback, "127.0.0.1:5000", "X-Forwarded-For", 404},
+		{"a local proxy's Forwarded", loopback, "127.0.0.1:5000", "Forwarded", 404},
+		{"a local proxy's X-Real-IP", loopback, "127.0.0.1:5000", "X-Real-IP", 404},
+		{"a trusted proxy on loopback", behindProxy, "127.0.0.1:5000", "", 404},
+		{"off on the API", off, "127.0.0.1:5000", "", 404},
+		{"its own handler", own, "203.0.113.9:5000", "", 200},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		r.RemoteAddr = tc.remote
+		if tc.header != "" {
+			r.Header.Set(tc.header, "for=203.0.113.9")
+		}
+		w := httptest.NewRecorder()
+		tc.h.ServeHTTP(w, r)
+		if w.Code != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.name, w.Code, tc.status)
+		}
+		if tc.status == 200 && !strings.Contains(w.Body.String(), "go_goroutines") {
+			t.Errorf("%s: no metrics in %.200s", tc.name, w.Body.String())
+		}
+	}
+}
+
+// The operator's listener closes a connection that stalls in its headers,
+// and lets a CPU profile of pprof's default length (30 s) run.
+func TestAdminServerTimeouts(t *testing.T) {
+	s := server.NewAdminServer(http.NotFoundHandler(), nil)
+	if s.ReadHeaderTimeout <= 0 || s.ReadTimeout <= 0 || s.IdleTimeout <= 0 || s.MaxHeaderBytes <= 0 {
+		t.Errorf("unbounded: %+v", s)
+	}
+	if s.WriteTimeout <= 30*time.Second {
+		t.Errorf("WriteTimeout %s is shorter than a default profile", s.WriteTimeout)
+	}
+	s.ReadHeaderTimeout = 200 * time.Millisecond // the test's, not the default
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(ln)
+	t.Cleanup(func() { s.Close() })
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /debug/pprof/ HTTP/1.1\r\nHost: x\r\n") // and never the end
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(c); err != nil {
+		t.Errorf("the stalled connection was not closed: %v", err)
 	}
 }

@@ -70,6 +70,9 @@ type Config struct {
 	// 503: a poll stuck on a database that hangs stops renewing it. 0: no
 	// bound (the default, for a store that nothing polls).
 	HealthMaxAge time.Duration
+	// Metrics says who may read /metrics on the API: MetricsLoopback (the
+	// default) or MetricsOff.
+	Metrics MetricsAccess
 	// Logger receives access logs and internal errors. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -102,6 +105,13 @@ func (c *Config) withDefaults() {
 
 // New builds the HTTP handler of the API over a store.
 func New(st *store.Store, cfg Config) http.Handler {
+	h, _ := NewWithMetrics(st, cfg)
+	return h
+}
+
+// NewWithMetrics is New, and also returns the handler of the API's
+// Prometheus metrics, for a listener of their own (with MetricsOff).
+func NewWithMetrics(st *store.Store, cfg Config) (api, metrics http.Handler) {
 	cfg.withDefaults()
 	log := cfg.Logger
 	m := newMetrics(st)
@@ -148,7 +158,9 @@ func New(st *store.Store, cfg Config) http.Handler {
 	mux.Handle("/graphql", withGraph(st, newResponseCache(cfg.CacheEntries).wrap(cfg.MaxBodyBytes, gql)))
 	mux.HandleFunc("/healthz", health(st, cfg.HealthMaxAge))
 	mux.Handle("GET /export", exportHandler(st, log))
-	mux.Handle("GET /metrics", m.handler())
+	if cfg.Metrics == MetricsLoopback {
+		mux.Handle("GET /metrics", loopbackOnly(cfg.TrustedProxies, m.handler()))
+	}
 	// The browser pages, self-hosted from assets embedded in the binary: the
 	// explorer, GraphiQL and a landing page linking both (package web).
 	ui := web.Handler()
@@ -167,7 +179,35 @@ func New(st *store.Store, cfg Config) http.Handler {
 	h = m.instrument(h)
 	h = accessLog(log, h)
 	h = withRequestID(h)
-	return recoverer(log, h)
+	return recoverer(log, h), m.handler()
+}
+
+// MetricsAccess says who may read /metrics on the API's handler.
+type MetricsAccess int
+
+const (
+	// MetricsLoopback serves /metrics to clients on this machine only: the
+	// connection comes from a loopback address, not from a trusted proxy,
+	// and carries no forwarding header (a proxy on the same machine relays
+	// the internet). Others get 404.
+	MetricsLoopback MetricsAccess = iota
+	// MetricsOff serves no /metrics on the API (NewWithMetrics gives the
+	// handler for a listener of its own).
+	MetricsOff
+)
+
+// loopbackOnly answers 404, as if there were nothing, to any client that
+// is not on this machine or comes through a proxy.
+func loopbackOnly(trusted []netip.Prefix, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		peer, ok := peerAddr(r)
+		forwarded := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-Ip") != ""
+		if !ok || !peer.IsLoopback() || forwarded || trustedProxy(peer, trusted) {
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // withGraph pins the store's current read model on the request, so one
@@ -343,6 +383,33 @@ const (
 	// an answer cut by the deadline can still be sent.
 	writeGrace = 5 * time.Second
 )
+
+// Limits of the operator's listeners (pprof, metrics): a CPU profile or a
+// trace runs for up to AdminWriteTimeout less a margin (pprof refuses a
+// longer one).
+const (
+	AdminReadTimeout  = 10 * time.Second
+	AdminWriteTimeout = 2 * time.Minute
+	adminHeaderBytes  = 16 << 10
+)
+
+// NewAdminServer wraps an operator's handler (pprof, metrics) in an
+// http.Server with timeouts, so that a client that connects and stalls
+// holds no connection for long.
+func NewAdminServer(h http.Handler, log *slog.Logger) *http.Server {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       AdminReadTimeout,
+		WriteTimeout:      AdminWriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    adminHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
 
 // NewHTTPServer wraps the API's handler in an http.Server with the limits
 // above; the write timeout follows the request deadline, so a client that
