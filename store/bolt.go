@@ -242,14 +242,6 @@ func (b *boltBackend) sweep(keep string) {
 	}
 }
 
-func (b *boltBackend) ping(ctx context.Context) error {
-	if _, err := os.Stat(b.dir); err != nil {
-		return fmt.Errorf("store %s: %w", b.dir, err)
-	}
-	_, err := b.current(ctx)
-	return err
-}
-
 func (b *boltBackend) close() error { return nil }
 
 func writeFileSync(name string, data []byte) error {

@@ -260,13 +260,6 @@ func (b *pgBackend) sweep(ctx context.Context, keep string) {
 	}
 }
 
-func (b *pgBackend) ping(ctx context.Context) error {
-	if err := b.db.PingContext(ctx); err != nil {
-		return redact.Error(fmt.Errorf("postgres store: %w", err))
-	}
-	return nil
-}
-
 func (b *pgBackend) close() error { return b.db.Close() }
 
 // DropPostgres removes a PostgreSQL store: every generation of its prefix and

@@ -47,8 +47,6 @@ type backend interface {
 	open(ctx context.Context, gen string) (graph.QuadStore, error)
 	// write stores quads as a new generation and makes it current.
 	write(ctx context.Context, quads []quad.Quad) (string, error)
-	// ping checks that the backend answers.
-	ping(ctx context.Context) error
 	close() error
 }
 
@@ -336,9 +334,6 @@ func (s *Store) checked(gen string, err error) {
 // ctxDone reports a look the caller cancelled; a deadline that passed is
 // kept, as it says the backend was slow.
 func ctxDone(err error) bool { return errors.Is(err, context.Canceled) }
-
-// Ping checks that the backend answers.
-func (s *Store) Ping(ctx context.Context) error { return s.b.ping(ctx) }
 
 // Close releases the backend.
 func (s *Store) Close() error {
