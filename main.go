@@ -287,7 +287,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	maxDepth := fs.Int("max-depth", graph.DefaultMaxDepth, "deepest selection nesting")
 	maxAliases := fs.Int("max-aliases", graph.DefaultMaxAliases, "most aliased fields in one operation")
 	noIntro := fs.Bool("no-introspection", false, "turn schema introspection off")
-	poll := fs.Duration("poll", 2*time.Second, "how often to look for a graph loaded by another process (0: never)")
+	poll := fs.Duration("poll", 2*time.Second, "how often to look for a graph loaded by another process (0: never); /healthz is 503 when no look succeeded for three polls plus 30 s")
 	cacheEntries := fs.Int("cache-entries", server.DefaultCacheEntries, "whole responses kept, keyed by data version and request (0 or less: no cache)")
 	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this loopback address, e.g. 127.0.0.1:6060 (default: off)")
 	metricsAddr := fs.String("metrics-addr", env("DIGIDIP_METRICS_ADDR", ""), "serve /metrics on a listener of its own at this address, e.g. 10.0.0.5:9464 for a Prometheus on the private network, and not on --addr; off: nowhere (default: on --addr, to loopback clients only, not through a proxy) (env DIGIDIP_METRICS_ADDR)")

@@ -48,6 +48,18 @@ func TestDirRefusesWhatIsNotData(t *testing.T) {
 		})
 	}
 
+	t.Run("device inside", func(t *testing.T) {
+		dir := t.TempDir()
+		// a character device like /dev/null (1, 3), made here
+		if err := syscall.Mknod(filepath.Join(dir, "null.yaml"), syscall.S_IFCHR|0o644, 1<<8|3); err != nil {
+			t.Skipf("cannot make a device here (%v): needs CAP_MKNOD", err)
+		}
+		_, err := loaders.Dir(dir, "data")
+		if err == nil || !strings.Contains(err.Error(), "data/null.yaml: a device, not a regular file") {
+			t.Errorf("Dir: %v", err)
+		}
+	})
+
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "f.yaml"), []byte("data"), 0o644)
 	os.Symlink("f.yaml", filepath.Join(dir, "link.yaml"))

@@ -282,3 +282,18 @@ func TestAdminServerTimeouts(t *testing.T) {
 		t.Errorf("the stalled connection was not closed: %v", err)
 	}
 }
+
+// Behind a trusted proxy, the access log names the client as well.
+func TestAccessLogNamesTheClient(t *testing.T) {
+	st := openStore(t)
+	proxies, _ := server.ParseTrustedProxies("192.0.2.10")
+	logs := &logBuffer{}
+	h := server.New(st, server.Config{TrustedProxies: proxies, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	r := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+	r.RemoteAddr = "192.0.2.10:4000"
+	r.Header.Set("X-Forwarded-For", "203.0.113.5")
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if out := logs.String(); !strings.Contains(out, "remote=192.0.2.10:4000 client=203.0.113.5") {
+		t.Errorf("access log: %s", out)
+	}
+}

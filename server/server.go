@@ -177,7 +177,7 @@ func NewWithMetrics(st *store.Store, cfg Config) (api, metrics http.Handler) {
 	h = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.TrustedProxies).wrap(h)
 	h = secure(h)
 	h = m.instrument(h)
-	h = accessLog(log, h)
+	h = accessLog(log, cfg.TrustedProxies, h)
 	h = withRequestID(h)
 	return recoverer(log, h), m.handler()
 }
@@ -317,7 +317,9 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+// accessLog logs each request; behind trusted proxies, with the client
+// they name as well as the proxy.
+func accessLog(log *slog.Logger, trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -325,7 +327,7 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		attrs := []slog.Attr{
 			slog.String("request_id", requestID(r.Context())),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
@@ -333,7 +335,11 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 			slog.Int("bytes", sw.bytes),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("remote", r.RemoteAddr),
-		)
+		}
+		if len(trusted) > 0 {
+			attrs = append(attrs, slog.String("client", clientAddr(r, trusted).String()))
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
 }
 
