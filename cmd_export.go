@@ -147,7 +147,7 @@ func exportSource(ctx context.Context, sf *storeFlags, d *dataFlag, given map[st
 	if !useStore {
 		fsys, root, err := d.fs()
 		if err != nil {
-			return nil, export.Options{}, nil, err
+			return nil, export.Options{}, nil, printProblems(err, stderr, root, "")
 		}
 		ds, err := loaders.Read(fsys, root)
 		if err != nil {
@@ -170,7 +170,7 @@ func exportSource(ctx context.Context, sf *storeFlags, d *dataFlag, given map[st
 	}
 	if st.Generation() == "" {
 		st.Close()
-		return nil, export.Options{}, nil, fmt.Errorf("store %s holds no graph yet: run digidip load --store %s first", sf.address, sf.address)
+		return nil, export.Options{}, nil, fmt.Errorf("store %s holds no graph yet: run digidip load --store %s first", sf.shown(), sf.shown())
 	}
 	opt := export.Options{AllQuads: func(ctx context.Context, w quad.Writer) error {
 		_, err := st.WriteQuads(ctx, w)
@@ -262,7 +262,7 @@ func loadNQuads(ctx context.Context, sf storeFlags, name string, stdout io.Write
 	}
 	s := p.Graph().Stats()
 	fmt.Fprintf(stdout, "loaded %s into %s (%s): %d entities, %d relations, %d quads in %s\n",
-		name, sf.address, st.Generation(), s.Entities, s.Relations, len(qs), time.Since(start).Round(time.Millisecond))
+		name, sf.shown(), st.Generation(), s.Entities, s.Relations, len(qs), time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/loaders"
+	"github.com/digidip/digidip/redact"
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/synth"
@@ -80,7 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errUsage):
 		return 2
 	}
-	fmt.Fprintf(stderr, "digidip %s: %v\n", args[0], err)
+	// an error may quote the store's address: never its password
+	fmt.Fprintf(stderr, "digidip %s: %s\n", args[0], redact.String(err.Error()))
 	return 1
 }
 
@@ -121,16 +123,21 @@ func env(key, def string) string {
 // storeFlags are the flags that say where the store is.
 type storeFlags struct {
 	backend, address string
+	pgMaxConns       int
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.backend, "backend", env("DIGIDIP_BACKEND", "bolt"), "store backend: "+strings.Join(store.Backends, " or ")+" (env DIGIDIP_BACKEND)")
-	fs.StringVar(&s.address, "store", env("DIGIDIP_STORE", "./digidip.db"), "the bolt store's directory (env DIGIDIP_STORE)")
+	fs.StringVar(&s.address, "store", env("DIGIDIP_STORE", "./digidip.db"), "the bolt store's directory, or the postgres:// URL (env DIGIDIP_STORE; a password is never printed, but PGPASSWORD keeps it off the command line)")
+	fs.IntVar(&s.pgMaxConns, "pg-max-conns", store.DefaultPGMaxConns, "postgres: most connections in each of the store's two pools (at least 2); a whole-graph export streams on two, so half as many stream at once")
 }
 
 func (s *storeFlags) open(ctx context.Context) (*store.Store, error) {
-	return store.Open(ctx, store.Options{Backend: s.backend, Address: s.address})
+	return store.Open(ctx, store.Options{Backend: s.backend, Address: s.address, PGMaxConns: s.pgMaxConns})
 }
+
+// shown is the store's address as output and logs show it: no password.
+func (s *storeFlags) shown() string { return redact.String(s.address) }
 
 // dataFlag is --data: a directory, or the data embedded in the binary.
 type dataFlag struct{ dir string }
@@ -139,18 +146,19 @@ func (d *dataFlag) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.dir, "data", "", "data directory with sources/ and graph/ (default: the data embedded in the binary)")
 }
 
+// fs is the data to read and how its files are named. A directory holding
+// anything but data (a pipe, a device, a link leading outside it) is
+// refused with loaders.Problems naming each such file.
 func (d *dataFlag) fs() (fs.FS, string, error) {
 	if d.dir == "" {
 		return data.FS(), "data", nil
 	}
-	fi, err := os.Stat(d.dir)
+	root := filepath.Clean(d.dir)
+	fsys, err := loaders.Dir(d.dir, root)
 	if err != nil {
-		return nil, "", fmt.Errorf("data directory: %w", err)
+		return nil, root, err
 	}
-	if !fi.IsDir() {
-		return nil, "", fmt.Errorf("data directory %s is not a directory", d.dir)
-	}
-	return os.DirFS(d.dir), filepath.Clean(d.dir), nil
+	return fsys, root, nil
 }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -163,7 +171,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fsys, root, err := d.fs()
 	if err != nil {
-		return err
+		return printProblems(err, stderr, root, "")
 	}
 	if *cov {
 		c, err := loaders.CheckCoverage(fsys, root)
@@ -217,7 +225,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	fsys, root, err := d.fs()
 	if err != nil {
-		return err
+		return printProblems(err, stderr, root, "; the store was not changed")
 	}
 	// Validate before touching the store, so bad data never opens it.
 	if _, err := loaders.Read(fsys, root); err != nil {
@@ -235,7 +243,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	n := len(store.Quads(ds))
 	fmt.Fprintf(stdout, "loaded %s into %s (%s): %d entities, %d relations, %d quads in %s\n",
-		root, sf.address, st.Generation(), len(ds.Entities), len(ds.Relations), n, time.Since(start).Round(time.Millisecond))
+		root, sf.shown(), st.Generation(), len(ds.Entities), len(ds.Relations), n, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -265,7 +273,7 @@ func writeOutput(name string, stdout io.Writer, write func(io.Writer) error) err
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "Serve the GraphQL API (/graphql), the explorer (/explore), GraphiQL (/graphiql),\nexports (/export), /healthz and /metrics.\nThe data is loaded first when the store is empty or holds other data.", stderr)
+	fs := newFlags("serve", "Serve the GraphQL API (/graphql), the explorer (/explore), GraphiQL (/graphiql),\nexports (/export), /healthz and /metrics (to loopback clients; see --metrics-addr).\nThe data is loaded first when the store is empty or holds other data.", stderr)
 	var sf storeFlags
 	var d dataFlag
 	sf.register(fs)
@@ -286,13 +294,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&doc.MaxSpreads, "max-spreads", graph.DefaultMaxSpreads, "most fragment spreads in a document, expanded")
 	fs.IntVar(&doc.MaxDirectives, "max-directives", graph.DefaultMaxDirectives, "most directives in a document, fragments expanded")
 	noIntro := fs.Bool("no-introspection", false, "turn schema introspection off")
-	poll := fs.Duration("poll", 2*time.Second, "how often to look for a graph loaded by another process (0: never)")
+	poll := fs.Duration("poll", 2*time.Second, "how often to look for a graph loaded by another process (0: never); /healthz is 503 when no look succeeded for three polls plus 30 s")
 	cacheEntries := fs.Int("cache-entries", server.DefaultCacheEntries, "most whole responses the response cache keeps (0 or less: no response cache)")
 	cacheBytes := fs.Int64("cache-bytes", server.DefaultCacheBytes, "bytes of whole responses kept, keyed by data version, query document, operation, variables and media type (0 or less: no response cache)")
 	queryCacheBytes := fs.Int64("query-cache-bytes", server.DefaultQueryCacheBytes, "bytes of parsed and validated queries kept, text and syntax tree (0 or less: none, every query parsed anew)")
 	persistedCacheBytes := fs.Int64("persisted-cache-bytes", server.DefaultPersistedCacheBytes, "bytes of automatic persisted queries kept by their SHA-256 (0 or less: none, a hash alone is always PersistedQueryNotFound)")
 	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this loopback address, e.g. 127.0.0.1:6060 (default: off)")
-	rateLimit := fs.Float64("rate-limit", 0, "requests a second one client (by address) may make; over it, 429 with Retry-After (0: no limit)")
+	metricsAddr := fs.String("metrics-addr", env("DIGIDIP_METRICS_ADDR", ""), "serve /metrics on a listener of its own at this address, e.g. 10.0.0.5:9464 for a Prometheus on the private network, and not on --addr; off: nowhere (default: on --addr, to loopback clients only, not through a proxy) (env DIGIDIP_METRICS_ADDR)")
+	rateLimit := fs.Float64("rate-limit", 0, "requests a second one client (IPv4 address or IPv6 /64) may make; over it, 429 with Retry-After (0: no limit)")
+	trustProxy := fs.String("trust-proxy", env("DIGIDIP_TRUST_PROXY", ""), "comma-separated addresses or CIDR ranges of the reverse proxies in front of the server: from them, the client is the right-most untrusted address of X-Forwarded-For (default: none; the header is ignored) (env DIGIDIP_TRUST_PROXY)")
 	rateBurst := fs.Int("rate-burst", 0, "requests a client may make at once (default: the rate, rounded up)")
 	logFormat := fs.String("log", env("DIGIDIP_LOG", "text"), "log format: text or json (env DIGIDIP_LOG)")
 	if err := parse(fs, args); err != nil {
@@ -301,20 +311,30 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var log *slog.Logger
 	switch *logFormat {
 	case "json":
-		log = slog.New(slog.NewJSONHandler(stderr, nil))
+		log = slog.New(redact.Handler(slog.NewJSONHandler(stderr, nil)))
 	case "text":
-		log = slog.New(slog.NewTextHandler(stderr, nil))
+		log = slog.New(redact.Handler(slog.NewTextHandler(stderr, nil)))
 	default:
 		return fmt.Errorf("unknown log format %q (known: text, json)", *logFormat)
 	}
+	proxies, err := server.ParseTrustedProxies(*trustProxy)
+	if err != nil {
+		return fmt.Errorf("--trust-proxy: %w", err)
+	}
 	fsys, root, err := d.fs()
 	if err != nil {
-		return err
+		return printProblems(err, stderr, root, "")
 	}
 	var cors []string
 	for _, o := range strings.Split(*origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			cors = append(cors, o)
+		}
+	}
+	// the profiler first: a start that hangs can be profiled too
+	if *pprofAddr != "" {
+		if err := servePprof(*pprofAddr, log); err != nil {
+			return err
 		}
 	}
 	ln, err := net.Listen("tcp", *addr)
@@ -347,10 +367,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer st.Close()
 	g := st.Graph()
-	log.Info("store ready", "backend", sf.backend, "store", sf.address, "generation", st.Generation(),
+	log.Info("store ready", "backend", sf.backend, "store", sf.shown(), "generation", st.Generation(),
 		"loaded", loaded, "entities", len(g.Entities("")), "data_hash", g.Hash())
 
-	h := server.New(st, server.Config{
+	cfg := server.Config{
 		CORSOrigins:      cors,
 		MaxBodyBytes:     *maxBody,
 		MaxResponseBytes: *maxResponse,
@@ -366,9 +386,26 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		PersistedCacheBytes: noneIsNegative(*persistedCacheBytes),
 		RateLimit:           *rateLimit,
 		RateBurst:           *rateBurst,
+		TrustedProxies:      proxies,
 		Logger:              log,
-	})
+	}
+	if *poll > 0 {
+		// three polls missed, plus the time one may take to build a new
+		// read model, before /healthz says the store is not being checked
+		cfg.HealthMaxAge = 3**poll + 30*time.Second
+	}
+	if *metricsAddr != "" {
+		cfg.Metrics = server.MetricsOff
+	}
+	h, metrics := server.NewWithMetrics(st, cfg)
 	handler.Store(&h)
+	if *metricsAddr != "" && *metricsAddr != "off" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics)
+		if err := serveAdmin("--metrics-addr", *metricsAddr, mux, log); err != nil {
+			return err
+		}
+	}
 	if *poll > 0 {
 		// The store runs the poll, and its deferred Close joins it.
 		err := st.Watch(ctx, *poll, func(switched bool, err error) {
@@ -379,11 +416,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 		})
 		if err != nil {
-			return err
-		}
-	}
-	if *pprofAddr != "" {
-		if err := servePprof(*pprofAddr, log); err != nil {
 			return err
 		}
 	}
@@ -487,17 +519,31 @@ func servePprof(addr string, log *slog.Logger) error {
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return fmt.Errorf("--pprof %s: only a loopback address is allowed", addr)
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("--pprof: %w", err)
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/cmdline", cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	log.Info("pprof", "addr", ln.Addr().String())
-	go http.Serve(ln, mux)
+	return serveAdmin("--pprof", addr, mux, log)
+}
+
+// cmdline is pprof's, without the password a --store URL may hold.
+func cmdline(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, redact.String(strings.Join(os.Args, "\x00")))
+}
+
+// serveAdmin serves an operator's handler (pprof, metrics) on a listener of
+// its own, with timeouts; it lives as long as the process.
+func serveAdmin(flagName, addr string, h http.Handler, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("%s: %w", flagName, err)
+	}
+	log.Info("listening", "for", strings.TrimPrefix(flagName, "--"), "addr", ln.Addr().String())
+	srv := server.NewAdminServer(h, log)
+	go srv.Serve(ln)
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/agnivade/levenshtein"
 	"github.com/cayleygraph/quad"
@@ -184,7 +185,7 @@ func (s *Set) Filename(f Format) string { return s.name + f.Ext() }
 // errors that name the offending value and unwrap to store.ErrNotFound or
 // store.ErrInvalidArgument.
 func Select(ctx context.Context, g *store.Graph, sel Selection) (*Set, error) {
-	if err := validate(g, sel); err != nil {
+	if err := validate(ctx, g, sel); err != nil {
 		return nil, err
 	}
 	switch {
@@ -210,7 +211,21 @@ func orDefault(v, def int) int {
 	return v
 }
 
-func validate(g *store.Graph, sel Selection) error {
+// MaxIDBytes bounds an entity id a selection names: a longer one is refused
+// before it is looked up or compared with the graph's ids.
+const MaxIDBytes = 256
+
+func validate(ctx context.Context, g *store.Graph, sel Selection) error {
+	for _, e := range []struct{ role, id string }{{"from", sel.From}, {"to", sel.To}} {
+		if len(e.id) > MaxIDBytes {
+			return invalid("%s entity id is %d bytes, longer than the longest an id may be, %d", e.role, len(e.id), MaxIDBytes)
+		}
+	}
+	for i, r := range sel.Roots {
+		if len(r) > MaxIDBytes {
+			return invalid("root %d is %d bytes, longer than the longest an id may be, %d", i+1, len(r), MaxIDBytes)
+		}
+	}
 	paths := sel.From != "" || sel.To != ""
 	switch {
 	case paths && len(sel.Roots) > 0:
@@ -242,12 +257,12 @@ func validate(g *store.Graph, sel Selection) error {
 	}
 	for _, r := range sel.Roots {
 		if g.Entity(r) == nil {
-			return notFound("unknown root %q: no entity has this id%s", r, suggest(g, r))
+			return notFound("unknown root %q: no entity has this id%s", r, suggest(ctx, g, r))
 		}
 	}
 	for _, e := range []struct{ role, id string }{{"from", sel.From}, {"to", sel.To}} {
 		if e.id != "" && g.Entity(e.id) == nil {
-			return notFound("unknown %s entity %q: no entity has this id%s", e.role, e.id, suggest(g, e.id))
+			return notFound("unknown %s entity %q: no entity has this id%s", e.role, e.id, suggest(ctx, g, e.id))
 		}
 	}
 	for _, p := range sel.Predicates {
@@ -272,9 +287,20 @@ func validate(g *store.Graph, sel Selection) error {
 }
 
 // suggest names the closest entity id to a misspelt one, when one is close.
-func suggest(g *store.Graph, id string) string {
-	best, bestD := "", len(id)/3+1
-	for _, e := range g.Entities("") {
+// The search stops, suggesting nothing, when ctx ends: it compares the id
+// with every entity's.
+func suggest(ctx context.Context, g *store.Graph, id string) string {
+	n := utf8.RuneCountInString(id)
+	best, bestD := "", n/3+1
+	for i, e := range g.Entities("") {
+		if i%256 == 0 && ctx.Err() != nil {
+			return ""
+		}
+		// the length difference is a lower bound of the distance: skip the
+		// quadratic comparison when it cannot win
+		if abs(utf8.RuneCountInString(e.ID)-n) >= bestD {
+			continue
+		}
 		if d := levenshtein.ComputeDistance(id, e.ID); d < bestD {
 			best, bestD = e.ID, d
 		}
@@ -283,6 +309,13 @@ func suggest(g *store.Graph, id string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 // selectWhole streams the graph's own sorted lists, filtered on the fly: the

@@ -91,6 +91,17 @@ func ParseQuery(q url.Values) (Request, error) {
 	return r, nil
 }
 
+// ParseRawQuery is ParseQuery of a URL's raw query. A malformed one (a bad
+// %-escape, a semicolon) is refused: dropping the pairs it spoils would
+// turn a selection into the whole graph.
+func ParseRawQuery(raw string) (Request, error) {
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return Request{}, invalid("the query string is malformed: %v", err)
+	}
+	return ParseQuery(q)
+}
+
 // list splits comma-separated values and drops empty ones.
 func list(vs []string) []string {
 	var out []string

@@ -27,12 +27,13 @@ import (
 //
 // export.ParseQuery lists the parameters. A bad request is answered before
 // anything is written, in the API's error shape: 400 for an unknown format
-// (listing the formats) or a value out of range (naming the maximum), 404
-// for an id that names no entity.
+// (listing the formats), a malformed query string, an id longer than
+// export.MaxIDBytes or a value out of range (naming the maximum), 404 for an
+// id that names no entity.
 func exportHandler(st *store.Store, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		req, err := export.ParseQuery(r.URL.Query())
+		req, err := export.ParseRawQuery(r.URL.RawQuery)
 		if err != nil {
 			exportError(w, r, log, err)
 			return

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"time"
@@ -50,8 +51,8 @@ type Config struct {
 	MaxResponseBytes int64
 	// Limits bound cost, depth and aliases.
 	Limits graph.Limits
-	// RateLimit is how many requests a second one client (by remote
-	// address) may make, beyond RateBurst at once; over it, 429 with
+	// RateLimit is how many requests a second one client (by IPv4 address
+	// or IPv6 /64) may make, beyond RateBurst at once; over it, 429 with
 	// Retry-After. 0: no limit (the default).
 	RateLimit float64
 	// RateBurst is how many requests a client may make at once. Default: the
@@ -74,6 +75,20 @@ type Config struct {
 	// default (8 MiB); negative: none, so a hash sent alone is always
 	// answered PersistedQueryNotFound and clients send the query itself.
 	PersistedCacheBytes int64
+	// TrustedProxies are the addresses of the reverse proxies in front of
+	// the server. A request from one of them is the client's named in
+	// X-Forwarded-For (the right-most address that is not a trusted
+	// proxy's); from any other peer the header is ignored. Default none.
+	// The rate limit keys a client by its IPv4 address or IPv6 /64.
+	TrustedProxies []netip.Prefix
+	// HealthMaxAge is how old the store's last good look at its backend
+	// (Store.Health, renewed at each poll) may be before /healthz answers
+	// 503: a poll stuck on a database that hangs stops renewing it. 0: no
+	// bound (the default, for a store that nothing polls).
+	HealthMaxAge time.Duration
+	// Metrics says who may read /metrics on the API: MetricsLoopback (the
+	// default) or MetricsOff.
+	Metrics MetricsAccess
 	// Logger receives access logs and internal errors. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -124,6 +139,13 @@ func (c *Config) withDefaults() {
 
 // New builds the HTTP handler of the API over a store.
 func New(st *store.Store, cfg Config) http.Handler {
+	h, _ := NewWithMetrics(st, cfg)
+	return h
+}
+
+// NewWithMetrics is New, and also returns the handler of the API's
+// Prometheus metrics, for a listener of their own (with MetricsOff).
+func NewWithMetrics(st *store.Store, cfg Config) (api, metrics http.Handler) {
 	cfg.withDefaults()
 	log := cfg.Logger
 	m := newMetrics(st)
@@ -177,9 +199,11 @@ func New(st *store.Store, cfg Config) http.Handler {
 
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", withGraph(st, responses.wrap(cfg.MaxBodyBytes, gql)))
-	mux.HandleFunc("/healthz", health(st))
+	mux.HandleFunc("/healthz", health(st, cfg.HealthMaxAge))
 	mux.Handle("GET /export", exportHandler(st, log))
-	mux.Handle("GET /metrics", m.handler())
+	if cfg.Metrics == MetricsLoopback {
+		mux.Handle("GET /metrics", loopbackOnly(cfg.TrustedProxies, m.handler()))
+	}
 	// The browser pages, self-hosted from assets embedded in the binary: the
 	// explorer, GraphiQL and a landing page linking both (package web).
 	ui := web.Handler()
@@ -193,12 +217,40 @@ func New(st *store.Store, cfg Config) http.Handler {
 		// rs/cors allows every origin when given none: only mount it with a list
 		h = corsHandler(cfg.CORSOrigins).Handler(h)
 	}
-	h = newLimiter(cfg.RateLimit, cfg.RateBurst).wrap(h)
+	h = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.TrustedProxies).wrap(h)
 	h = secure(h)
 	h = m.instrument(h)
-	h = accessLog(log, h)
+	h = accessLog(log, cfg.TrustedProxies, h)
 	h = withRequestID(h)
-	return recoverer(log, h)
+	return recoverer(log, h), m.handler()
+}
+
+// MetricsAccess says who may read /metrics on the API's handler.
+type MetricsAccess int
+
+const (
+	// MetricsLoopback serves /metrics to clients on this machine only: the
+	// connection comes from a loopback address, not from a trusted proxy,
+	// and carries no forwarding header (a proxy on the same machine relays
+	// the internet). Others get 404.
+	MetricsLoopback MetricsAccess = iota
+	// MetricsOff serves no /metrics on the API (NewWithMetrics gives the
+	// handler for a listener of its own).
+	MetricsOff
+)
+
+// loopbackOnly answers 404, as if there were nothing, to any client that
+// is not on this machine or comes through a proxy.
+func loopbackOnly(trusted []netip.Prefix, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		peer, ok := peerAddr(r)
+		forwarded := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-Ip") != ""
+		if !ok || !peer.IsLoopback() || forwarded || trustedProxy(peer, trusted) {
+			http.NotFound(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // withGraph pins the store's current read model on the request, so one
@@ -229,19 +281,31 @@ func corsHandler(origins []string) *cors.Cors {
 	})
 }
 
-func health(st *store.Store) http.HandlerFunc {
+// health answers /healthz from what the server already knows: the read
+// model it serves and the outcome of the store's last look at its backend
+// (at each poll). It never touches the backend, so a slow database cannot
+// hold probes, and probes cannot load the database.
+func health(st *store.Store, maxAge time.Duration) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		g := st.Graph()
+		h := st.Health()
+		age := time.Since(h.Checked)
 		body := map[string]any{
 			"status":     "ok",
 			"generation": st.Generation(),
 			"dataHash":   g.Hash(),
 			"entities":   g.Stats().Entities,
+			"checked":    h.Checked.UTC().Format(time.RFC3339Nano),
+			"checkAge":   age.Round(time.Millisecond).String(),
 		}
 		status := http.StatusOK
-		if err := st.Ping(r.Context()); err != nil {
+		switch {
+		case h.Err != nil:
 			status = http.StatusServiceUnavailable
-			body = map[string]any{"status": "unavailable", "error": "the store does not answer"}
+			body["status"], body["error"] = "unavailable", "the store did not answer its last check"
+		case maxAge > 0 && age > maxAge:
+			status = http.StatusServiceUnavailable
+			body["status"], body["error"] = "unavailable", "the store's last check is older than "+maxAge.String()
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
@@ -296,7 +360,9 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+// accessLog logs each request; behind trusted proxies, with the client
+// they name as well as the proxy.
+func accessLog(log *slog.Logger, trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -304,7 +370,7 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		attrs := []slog.Attr{
 			slog.String("request_id", requestID(r.Context())),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
@@ -312,7 +378,11 @@ func accessLog(log *slog.Logger, next http.Handler) http.Handler {
 			slog.Int("bytes", sw.bytes),
 			slog.Duration("duration", time.Since(start)),
 			slog.String("remote", r.RemoteAddr),
-		)
+		}
+		if len(trusted) > 0 {
+			attrs = append(attrs, slog.String("client", clientAddr(r, trusted).String()))
+		}
+		log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	})
 }
 
@@ -362,6 +432,33 @@ const (
 	// an answer cut by the deadline can still be sent.
 	writeGrace = 5 * time.Second
 )
+
+// Limits of the operator's listeners (pprof, metrics): a CPU profile or a
+// trace runs for up to AdminWriteTimeout less a margin (pprof refuses a
+// longer one).
+const (
+	AdminReadTimeout  = 10 * time.Second
+	AdminWriteTimeout = 2 * time.Minute
+	adminHeaderBytes  = 16 << 10
+)
+
+// NewAdminServer wraps an operator's handler (pprof, metrics) in an
+// http.Server with timeouts, so that a client that connects and stalls
+// holds no connection for long.
+func NewAdminServer(h http.Handler, log *slog.Logger) *http.Server {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       AdminReadTimeout,
+		WriteTimeout:      AdminWriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    adminHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
 
 // NewHTTPServer wraps the API's handler in an http.Server with the limits
 // above; the write timeout follows the request deadline, so a client that

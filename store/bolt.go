@@ -294,14 +294,6 @@ func sortGens(gens []string) {
 	})
 }
 
-func (b *boltBackend) ping(ctx context.Context) error {
-	if _, err := os.Stat(b.dir); err != nil {
-		return fmt.Errorf("store %s: %w", b.dir, err)
-	}
-	_, err := b.current(ctx)
-	return err
-}
-
 func (b *boltBackend) close() error { return nil }
 
 // writeNewFile creates name, which must not exist (not even as a link), and

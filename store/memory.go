@@ -53,8 +53,7 @@ func (m *memBackend) write(ctx context.Context, quads []quad.Quad, floor uint64)
 	return m.name, nil
 }
 
-func (m *memBackend) ping(context.Context) error { return nil }
-func (m *memBackend) close() error               { return nil }
+func (m *memBackend) close() error { return nil }
 
 // noClose lets the store close its handle on a memory generation without
 // dropping the generation itself.

@@ -39,7 +39,7 @@ func TestRefreshDoesNotUndoALoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := &heldOpen{boltBackend: bb, armed: make(chan struct{}), waiting: make(chan string), release: make(chan struct{})}
-	st, err := open(ctx, Options{Backend: "bolt"}, b)
+	st, err := open(ctx, Options{Backend: "bolt"}, b, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

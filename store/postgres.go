@@ -6,15 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"log/slog"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 
+	"github.com/cayleygraph/cayley/clog"
 	"github.com/cayleygraph/cayley/graph"
 	csql "github.com/cayleygraph/cayley/graph/sql"
 	_ "github.com/cayleygraph/cayley/graph/sql/postgres" // registers Cayley's PostgreSQL backend
 	"github.com/cayleygraph/quad"
 	"github.com/lib/pq"
+
+	"github.com/digidip/digidip/redact"
 )
 
 // A PostgreSQL store keeps each generation in a schema of its own,
@@ -24,14 +29,56 @@ import (
 // new one. The prefix (default "digidip", set with the address's
 // digidip_prefix parameter) lets several stores share one database.
 type pgBackend struct {
-	dsn    string // without digidip_prefix
-	prefix string
-	db     *sql.DB
+	dsn      string // without digidip_prefix
+	prefix   string
+	maxConns int
+	db       *sql.DB
 }
+
+// DefaultPGMaxConns is the default of Options.PGMaxConns.
+const DefaultPGMaxConns = 6
+
+// Cayley's SQL backend logs through clog, and logs the whole address
+// (password included) when it cannot connect: send its lines to slog,
+// without credentials.
+func init() { clog.SetLogger(clogLogger{}) }
+
+type clogLogger struct{}
+
+func (clogLogger) Infof(format string, args ...any) {
+	slog.Info(redact.String(fmt.Sprintf(format, args...)), "from", "cayley")
+}
+func (clogLogger) Warningf(format string, args ...any) {
+	slog.Warn(redact.String(fmt.Sprintf(format, args...)), "from", "cayley")
+}
+func (clogLogger) Errorf(format string, args ...any) {
+	slog.Error(redact.String(fmt.Sprintf(format, args...)), "from", "cayley")
+}
+func (clogLogger) Fatalf(format string, args ...any) {
+	slog.Error(redact.String(fmt.Sprintf(format, args...)), "from", "cayley")
+	os.Exit(1)
+}
+func (clogLogger) V(int) bool { return false }
+func (clogLogger) SetV(int)   {}
 
 var pgPrefix = regexp.MustCompile(`^[a-z][a-z0-9_]{0,30}$`)
 
-func openPostgres(ctx context.Context, addr string) (*pgBackend, error) {
+// openPostgres connects to the database at addr. maxConns bounds each of
+// the store's connection pools (0: DefaultPGMaxConns); errors never show the
+// address's password.
+func openPostgres(ctx context.Context, addr string, maxConns int) (*pgBackend, error) {
+	b, err := connectPostgres(ctx, addr, maxConns)
+	return b, redact.Error(err)
+}
+
+func connectPostgres(ctx context.Context, addr string, maxConns int) (*pgBackend, error) {
+	if maxConns == 0 {
+		maxConns = DefaultPGMaxConns
+	}
+	if maxConns < 2 {
+		// a load holds one connection for its lock and writes on another
+		return nil, fmt.Errorf("postgres store: at least 2 connections are needed, not %d: %w", maxConns, ErrInvalidArgument)
+	}
 	u, err := url.Parse(addr)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		return nil, fmt.Errorf("postgres store: the address must be a postgres:// URL")
@@ -46,31 +93,47 @@ func openPostgres(ctx context.Context, addr string) (*pgBackend, error) {
 	}
 	q.Del("digidip_prefix")
 	u.RawQuery = q.Encode()
-	b := &pgBackend{dsn: u.String(), prefix: prefix}
+	b := &pgBackend{dsn: u.String(), prefix: prefix, maxConns: maxConns}
 	b.db, err = sql.Open("postgres", b.dsn)
+	if err == nil {
+		b.db.SetMaxOpenConns(maxConns)
+		b.db.SetMaxIdleConns(maxConns)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("postgres store %s: %w", redact(u), err)
+		return nil, fmt.Errorf("postgres store %s: %w", redact.String(u.String()), err)
 	}
 	if err := b.db.PingContext(ctx); err != nil {
 		b.db.Close()
-		return nil, fmt.Errorf("postgres store %s: %w", redact(u), err)
+		return nil, fmt.Errorf("postgres store %s: %w", redact.String(u.String()), err)
 	}
 	_, err = b.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+b.table()+` (id int PRIMARY KEY CHECK (id = 1), generation text NOT NULL)`)
 	if err != nil {
 		b.db.Close()
-		return nil, fmt.Errorf("postgres store %s: %w", redact(u), err)
+		return nil, fmt.Errorf("postgres store %s: %w", redact.String(u.String()), err)
 	}
 	return b, nil
 }
 
-// redact hides a password in an address shown in errors and logs.
-func redact(u *url.URL) string {
-	if _, ok := u.User.Password(); ok {
-		c := *u
-		c.User = url.UserPassword(u.User.Username(), "xxxxx")
-		return c.String()
+// acquireStream waits, until ctx ends, for a PostgreSQL store to have
+// connections free for one more export: Cayley's reader holds one for its
+// rows and takes a second for each quad's values, so more streams than half
+// the pool would each hold one and wait forever for another.
+func (s *Store) acquireStream(ctx context.Context) (release func(), err error) {
+	if s.streams == nil {
+		return func() {}, nil
 	}
-	return u.String()
+	select {
+	case s.streams <- struct{}{}:
+		return func() { <-s.streams }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// cayleyOptions make each generation's own pool (Cayley's SQL backend
+// opens one per quad store) as bounded as the store's.
+func (b *pgBackend) cayleyOptions() graph.Options {
+	return graph.Options{"maxopenconnections": b.maxConns, "maxidleconnections": b.maxConns}
 }
 
 func (b *pgBackend) table() string { return pq.QuoteIdentifier(b.prefix + "_current") }
@@ -81,7 +144,7 @@ func (b *pgBackend) current(ctx context.Context) (string, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	} else if err != nil {
-		return "", fmt.Errorf("postgres store: %w", err)
+		return "", redact.Error(fmt.Errorf("postgres store: %w", err))
 	}
 	if !strings.HasPrefix(gen, b.prefix+"_g") {
 		return "", fmt.Errorf("postgres store: %s names %q, which is not a generation of %s", b.table(), gen, b.prefix)
@@ -106,9 +169,9 @@ func (b *pgBackend) open(ctx context.Context, gen string) (graph.QuadStore, erro
 	if gen == "" {
 		return emptyStore(), nil
 	}
-	qs, err := csql.New("postgres", b.schemaDSN(gen), nil)
+	qs, err := csql.New("postgres", b.schemaDSN(gen), b.cayleyOptions())
 	if err != nil {
-		return nil, fmt.Errorf("postgres store: generation %s: %w", gen, err)
+		return nil, redact.Error(fmt.Errorf("postgres store: generation %s: %w", gen, err))
 	}
 	return qs, nil
 }
@@ -118,7 +181,7 @@ func (b *pgBackend) write(ctx context.Context, quads []quad.Quad, floor uint64) 
 	// our own, released when the load ends (or its connection dies).
 	conn, err := b.db.Conn(ctx)
 	if err != nil {
-		return "", fmt.Errorf("postgres store: %w", err)
+		return "", redact.Error(fmt.Errorf("postgres store: %w", err))
 	}
 	defer conn.Close()
 	h := fnv.New64a()
@@ -126,10 +189,10 @@ func (b *pgBackend) write(ctx context.Context, quads []quad.Quad, floor uint64) 
 	key := int64(h.Sum64())
 	var got bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil {
-		return "", fmt.Errorf("postgres store: %w", err)
+		return "", redact.Error(fmt.Errorf("postgres store: %w", err))
 	}
 	if !got {
-		return "", fmt.Errorf("postgres store: %w (a load is running)", ErrLocked)
+		return "", redact.Error(fmt.Errorf("postgres store: %w (a load is running)", ErrLocked))
 	}
 	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
 
@@ -145,7 +208,7 @@ func (b *pgBackend) write(ctx context.Context, quads []quad.Quad, floor uint64) 
 	}
 	gen := fmt.Sprintf("%s_g%d", b.prefix, seq)
 	if _, err := b.db.ExecContext(ctx, `CREATE SCHEMA `+pq.QuoteIdentifier(gen)); err != nil {
-		return "", fmt.Errorf("postgres store: %w", err)
+		return "", redact.Error(fmt.Errorf("postgres store: %w", err))
 	}
 	drop := func() {
 		b.db.ExecContext(context.Background(), `DROP SCHEMA IF EXISTS `+pq.QuoteIdentifier(gen)+` CASCADE`)
@@ -158,7 +221,7 @@ func (b *pgBackend) write(ctx context.Context, quads []quad.Quad, floor uint64) 
 		ON CONFLICT (id) DO UPDATE SET generation = EXCLUDED.generation`, gen)
 	if err != nil {
 		drop()
-		return "", fmt.Errorf("postgres store: %w", err)
+		return "", redact.Error(fmt.Errorf("postgres store: %w", err))
 	}
 	b.sweep(ctx, gen)
 	return gen, nil
@@ -166,12 +229,12 @@ func (b *pgBackend) write(ctx context.Context, quads []quad.Quad, floor uint64) 
 
 func (b *pgBackend) fill(ctx context.Context, gen string, quads []quad.Quad) error {
 	dsn := b.schemaDSN(gen)
-	if err := csql.Init("postgres", dsn, nil); err != nil {
-		return fmt.Errorf("postgres store: create generation %s: %w", gen, err)
+	if err := csql.Init("postgres", dsn, b.cayleyOptions()); err != nil {
+		return redact.Error(fmt.Errorf("postgres store: create generation %s: %w", gen, err))
 	}
-	qs, err := csql.New("postgres", dsn, nil)
+	qs, err := csql.New("postgres", dsn, b.cayleyOptions())
 	if err != nil {
-		return fmt.Errorf("postgres store: generation %s: %w", gen, err)
+		return redact.Error(fmt.Errorf("postgres store: generation %s: %w", gen, err))
 	}
 	defer qs.Close()
 	// One transaction for the whole generation: Cayley's SQL writer commits
@@ -184,7 +247,7 @@ func (b *pgBackend) fill(ctx context.Context, gen string, quads []quad.Quad) err
 		return err
 	}
 	if err := qs.ApplyDeltas(deltas, graph.IgnoreOpts{IgnoreDup: true}); err != nil {
-		return fmt.Errorf("postgres store: write generation %s: %w", gen, err)
+		return redact.Error(fmt.Errorf("postgres store: write generation %s: %w", gen, err))
 	}
 	return nil
 }
@@ -211,19 +274,12 @@ func (b *pgBackend) sweep(ctx context.Context, keep string) {
 	}
 }
 
-func (b *pgBackend) ping(ctx context.Context) error {
-	if err := b.db.PingContext(ctx); err != nil {
-		return fmt.Errorf("postgres store: %w", err)
-	}
-	return nil
-}
-
 func (b *pgBackend) close() error { return b.db.Close() }
 
 // DropPostgres removes a PostgreSQL store: every generation of its prefix and
 // its table of the current one. Tests use it to clean up after themselves.
 func DropPostgres(ctx context.Context, address string) error {
-	b, err := openPostgres(ctx, address)
+	b, err := openPostgres(ctx, address, 0)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,16 @@ type Options struct {
 	Backend string
 	// Address is the bolt store's directory, or the PostgreSQL URL
 	// (postgres://user@host/db?sslmode=disable); unused for memory.
+	// Errors and logs never show a password it holds.
 	Address string
+	// PGMaxConns bounds each PostgreSQL connection pool: the store's own
+	// (current generation, loads) and the current generation's reads, so a
+	// server holds at most twice it (three times while it switches to a new
+	// generation); a whole-graph export streaming from it takes two, so half
+	// as many exports stream at once and the others wait. At least 2.
+	// Default DefaultPGMaxConns (6); 0 means the default. Unused by other
+	// backends.
+	PGMaxConns int
 }
 
 // Backends lists the backends Open accepts.
@@ -41,8 +50,6 @@ type backend interface {
 	// generation comes after the current one and after floor in genSeq's
 	// order.
 	write(ctx context.Context, quads []quad.Quad, floor uint64) (string, error)
-	// ping checks that the backend answers.
-	ping(ctx context.Context) error
 	close() error
 }
 
@@ -71,6 +78,12 @@ type Store struct {
 	watches sync.WaitGroup
 
 	reads atomic.Int64
+
+	health atomic.Pointer[Health]
+
+	// streams bounds the exports streaming from a PostgreSQL generation at
+	// once (nil: no bound); see acquireStream.
+	streams chan struct{}
 
 	loads    atomic.Int64 // read models built (loads and refreshes)
 	loadNs   atomic.Int64 // time spent building them, in all
@@ -146,6 +159,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		opts.Backend = "bolt"
 	}
 	var b backend
+	var streams chan struct{}
 	switch opts.Backend {
 	case "bolt":
 		if opts.Address == "" {
@@ -159,19 +173,20 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	case "memory":
 		b = &memBackend{}
 	case "postgres":
-		pb, err := openPostgres(ctx, opts.Address)
+		pb, err := openPostgres(ctx, opts.Address, opts.PGMaxConns)
 		if err != nil {
 			return nil, err
 		}
 		b = pb
+		streams = make(chan struct{}, max(1, pb.maxConns/2))
 	default:
 		return nil, fmt.Errorf("unknown backend %q (known: %v): %w", opts.Backend, Backends, ErrInvalidArgument)
 	}
-	return open(ctx, opts, b)
+	return open(ctx, opts, b, streams)
 }
 
-func open(ctx context.Context, opts Options, b backend) (*Store, error) {
-	s := &Store{opts: opts, b: b}
+func open(ctx context.Context, opts Options, b backend, streams chan struct{}) (*Store, error) {
+	s := &Store{opts: opts, b: b, streams: streams}
 	s.life, s.stop = context.WithCancel(context.Background())
 	s.cur.Store(&handle{g: newGraph(&Dataset{}), qs: emptyStore(), refs: 1})
 	if _, err := s.Refresh(ctx); err != nil {
@@ -297,6 +312,7 @@ func (s *Store) Write(ctx context.Context, p *Prepared) error {
 	if err != nil {
 		return err
 	}
+	s.checked(gen, nil)
 	qs, err := s.b.open(ctx, gen)
 	if err != nil {
 		return err
@@ -308,7 +324,7 @@ func (s *Store) Write(ctx context.Context, p *Prepared) error {
 // Refresh switches to the backend's current generation if another process
 // (or Replace) made a newer one current. It reports whether it switched. A
 // current generation older than the installed one is refused with an error
-// wrapping ErrBackwards.
+// wrapping ErrBackwards. Its look at the backend is what Health reports.
 func (s *Store) Refresh(ctx context.Context) (bool, error) {
 	ctx, end, err := s.begin(ctx)
 	if err != nil {
@@ -316,6 +332,7 @@ func (s *Store) Refresh(ctx context.Context) (bool, error) {
 	}
 	defer end()
 	gen, err := s.b.current(ctx)
+	s.checked(gen, err)
 	if err != nil {
 		return false, err
 	}
@@ -448,6 +465,11 @@ func (p *Snapshot) Release() error {
 // backend's order, without holding them in memory. It stops when ctx ends or
 // the store is closed.
 func (p *Snapshot) WriteQuads(ctx context.Context, w quad.Writer) (n int, err error) {
+	release, err := p.s.acquireStream(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
 	r := graph.NewQuadStoreReader(p.h.qs)
 	defer r.Close()
 	for {
@@ -485,8 +507,38 @@ func (s *Store) WriteQuads(ctx context.Context, w quad.Writer) (n int, err error
 	return p.WriteQuads(ctx, w)
 }
 
-// Ping checks that the backend answers.
-func (s *Store) Ping(ctx context.Context) error { return s.b.ping(ctx) }
+// Health is the outcome of the store's last look at its backend (at Open,
+// at each Refresh, at each write), kept so that a health probe answers from
+// memory and never waits on the backend.
+type Health struct {
+	// Checked is when the backend last answered or failed to.
+	Checked time.Time
+	// Err is the failure of that look, nil when the backend answered.
+	Err error
+	// Current is the generation the backend named as current then.
+	Current string
+}
+
+// Health reports the store's last look at its backend; it never touches
+// the backend and never waits.
+func (s *Store) Health() Health {
+	if h := s.health.Load(); h != nil {
+		return *h
+	}
+	return Health{}
+}
+
+func (s *Store) checked(gen string, err error) {
+	if err != nil && ctxDone(err) {
+		// the caller gave up (a shutdown): that says nothing of the backend
+		return
+	}
+	s.health.Store(&Health{Checked: time.Now(), Err: err, Current: gen})
+}
+
+// ctxDone reports a look the caller cancelled; a deadline that passed is
+// kept, as it says the backend was slow.
+func ctxDone(err error) bool { return errors.Is(err, context.Canceled) }
 
 // Close stops the store's watches and waits for them, cancels a running load
 // or refresh and waits for it, and releases the backend. An export running
