@@ -124,6 +124,7 @@ func New(st *store.Store, cfg Config) http.Handler {
 		log.ErrorContext(ctx, "panic", "request_id", requestID(ctx), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return errors.New("internal error")
 	})
+	gql.AroundFields(m.countResolver)
 	gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		if opCtx := graphql.GetOperationContext(ctx); opCtx != nil {
