@@ -358,8 +358,8 @@ func metric(t testing.TB, srv *httptest.Server, name string) float64 {
 // soon after it, and nothing runs for the request once it is answered.
 func TestDeadlineStopsWork(t *testing.T) {
 	st := synthStore(t, 200_000)
-	// Three levels of a hundred relations through the hubs: about a
-	// million resolvers, far more work than fits in the deadline.
+	// Three levels of up to a hundred relations through the hubs: about
+	// 150,000 resolvers, far more work than fits in the deadline.
 	const query = `{ relations(first: 100) { nodes { subject { relations(first: 100) { nodes { object {
 		relations(first: 100) { nodes { subject { name } object { name } } } } } } } } } }`
 	const calls = "digidip_graphql_resolver_calls_total"
