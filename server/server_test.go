@@ -357,7 +357,7 @@ func metric(t testing.TB, srv *httptest.Server, name string) float64 {
 // resolvers of a big query, and the quads a streaming export reads, stop
 // soon after it, and nothing runs for the request once it is answered.
 func TestDeadlineStopsWork(t *testing.T) {
-	st := synthStore(t, 200_000)
+	st := synthStore(t, 100_000)
 	// Three levels of up to a hundred relations through the hubs: about
 	// 150,000 resolvers, far more work than fits in the deadline.
 	const query = `{ relations(first: 100) { nodes { subject { relations(first: 100) { nodes { object {
