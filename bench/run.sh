@@ -318,7 +318,7 @@ if [ -n "${BENCH_SOAK-5m}" ]; then
   log "soak (${BENCH_SOAK:-5m})"
   soak_status=0
   SOAK_DURATION=${BENCH_SOAK:-5m} SOAK_PORT=$((PORT + 9)) SOAK_OUT="$WORK/soak.md" "$ROOT/bench/soak.sh" >"$WORK/logs/soak.log" 2>&1 || soak_status=$?
-  { printf '\n## Soak (issue 8)\n\n`bench/soak.sh`: the analyst queries of `server/testdata/queries` (known answers: search, subgraph, path, relations, timeline…) and exports, at saturation from core 1 against digidip on core 0, with clients reading slowly; every answer compared with its reference.\n\n'
+  { printf '\n## Soak (issue 8)\n\n`bench/soak.sh`: the analyst queries of `server/testdata/queries` (search, subgraph, path, relations, timeline…), a query of each entity and exports, at saturation from core 1 against digidip on core 0 with its response cache off, with clients reading slowly; every answer compared with a reference the load generator computes from the embedded data in a memory store of its own.\n\n'
     cat "$WORK/soak.md" 2>/dev/null || tail -5 "$WORK/logs/soak.log"
     [ "$soak_status" = 0 ] && printf '\n**passed**\n' || printf '\n**FAILED** (exit %s)\n' "$soak_status"
   } >>"$OUT"

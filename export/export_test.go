@@ -8,8 +8,8 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
-	"io"
 	"net/url"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -20,6 +20,7 @@ import (
 
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/synth"
 )
 
 func TestParseFormat(t *testing.T) {
@@ -480,17 +481,93 @@ func TestExportsAreStable(t *testing.T) {
 	}
 }
 
+// cancelAfter passes writes through to a count and cancels the export's
+// context once the export has written limit bytes, as a client that goes
+// away mid-download does; it records how far the export got by then.
+type cancelAfter struct {
+	limit, n int
+	cancel   context.CancelFunc
+	atCancel int // bytes written when it cancelled
+	reads    func() int64
+	readsAt  int64 // quads read from the store when it cancelled
+}
+
+func (c *cancelAfter) Write(p []byte) (int, error) {
+	c.n += len(p)
+	if c.atCancel == 0 && c.n >= c.limit {
+		c.atCancel = c.n
+		c.readsAt = c.reads()
+		c.cancel()
+	}
+	return len(p), nil
+}
+
+// An export whose context ends while it writes stops soon after: it returns
+// context.Canceled, and what it writes after the cancel (bytes, and quads
+// read from the store) is a small bounded part of the whole, whatever the
+// size of the graph. A context already over writes nothing.
 func TestCancelledExportStops(t *testing.T) {
-	g, _ := embedded(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Replace(ctx, store.Quads(synth.Dataset(60_000, 1))); err != nil {
+		t.Fatal(err)
+	}
+	set := sel(t, st.Graph(), export.Selection{})
+	// Each writer looks at the context every few hundred elements and
+	// buffers 64 KiB: that is all it may add once cancelled, a small part of
+	// an export of this graph (the smallest, CSV's zip, is about 230 KB).
+	const maxReadsAfterCancel = 1024 // store.WriteQuads looks every 1024 quads
 	for _, f := range export.Formats {
-		err := export.Write(ctx, io.Discard, f, sel(t, g, export.Selection{}), export.Options{})
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("%s: %v, want context.Canceled", f, err)
+		opts := map[string]export.Options{"read model": {}}
+		if f.RDF() {
+			opts["store stream"] = allQuads(st)
+		}
+		// the store holds the quads the read model makes: one size for both
+		var whole countingWriter
+		if err := export.Write(ctx, &whole, f, set, export.Options{}); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		cancelAt, afterCancel := whole.n/8, whole.n/3
+		for name, opt := range opts {
+
+			cctx, cancel := context.WithCancel(ctx)
+			w := &cancelAfter{limit: cancelAt, cancel: cancel, reads: st.Reads}
+			reads := st.Reads()
+			err := export.Write(cctx, w, f, set, opt)
+			cancel()
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("%s from the %s: %v, want context.Canceled", f, name, err)
+			}
+			if w.atCancel == 0 {
+				t.Fatalf("%s from the %s: never reached %d bytes", f, name, cancelAt)
+			}
+			if after := w.n - w.atCancel; after > afterCancel {
+				t.Errorf("%s from the %s: %d bytes written after the cancel (at %d of %d), want at most %d", f, name, after, w.atCancel, whole.n, afterCancel)
+			}
+			if name == "store stream" {
+				if after := st.Reads() - w.readsAt; after > maxReadsAfterCancel {
+					t.Errorf("%s from the %s: %d quads read after the cancel (%d before it)", f, name, after, w.readsAt-reads)
+				}
+			}
+			t.Logf("%s from the %s: cancelled at %d bytes of %d, then %d more", f, name, w.atCancel, whole.n, w.n-w.atCancel)
+
+			dead, cancel := context.WithCancel(ctx)
+			cancel()
+			var none countingWriter
+			if err := export.Write(dead, &none, f, set, opt); !errors.Is(err, context.Canceled) || none.n != 0 {
+				t.Errorf("%s from the %s with a context already over: %v after %d bytes", f, name, err, none.n)
+			}
 		}
 	}
 }
+
+type countingWriter struct{ n int }
+
+func (c *countingWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
 
 func TestFilenames(t *testing.T) {
 	g, _ := embedded(t)

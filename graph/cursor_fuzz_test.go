@@ -1,6 +1,8 @@
 package graph
 
 import (
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -10,13 +12,22 @@ import (
 
 // FuzzCursor: any `after` string is either a cursor this API gave out, whose
 // key comes back whole, or refused as BAD_CURSOR; never a panic, never a page
-// that starts somewhere arbitrary.
+// that starts somewhere arbitrary. The fuzzed string is also tried as a key:
+// the cursor made for it must decode back to it.
 func FuzzCursor(f *testing.F) {
-	for _, s := range []string{encodeCursor("global-gateway"), encodeCursor("a/b/c"), "", "not-a-cursor", "dGFtcGVyZWQ", "djE6", "====", strings.Repeat("A", 2000)} {
+	for _, s := range []string{encodeCursor("global-gateway"), encodeCursor("a/b/c"), encodeCursor(""), encodeCursor("c"),
+		"", "not-a-cursor", "dGFtcGVyZWQ", "djE6", "====", strings.Repeat("A", 2000), encodeCursor("b") + "=", "djE6Yw\n"} {
 		f.Add(s)
 	}
 	items := []string{"a", "b", "c", "d"}
 	f.Fuzz(func(t *testing.T, after string) {
+		if len(cursorPrefix)+len(after) <= 1024 {
+			c := encodeCursor(after)
+			if key, err := decodeCursor(&c); err != nil || key != after {
+				t.Fatalf("the cursor of key %q decodes to %q, %v", after, key, err)
+			}
+		}
+
 		key, err := decodeCursor(&after)
 		if err != nil {
 			if ue, ok := err.(*userError); !ok || ue.code != CodeBadCursor {
@@ -24,29 +35,33 @@ func FuzzCursor(f *testing.F) {
 			}
 			return
 		}
-		if encodeCursor(key) != strings.TrimRight(after, "=") && decodeRoundTrip(key) != key {
-			t.Fatalf("cursor %q decodes to %q, which does not encode back", after, key)
+		if encodeCursor(key) != after {
+			t.Fatalf("%q is accepted as the cursor of %q, which is %q", after, key, encodeCursor(key))
 		}
 		two := 2
-		got, _, info, err := page(items, func(s string) string { return s }, &two, &after)
+		got, cursors, info, err := page(items, func(s string) string { return s }, &two, &after)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, g := range got {
-			if g <= key {
-				t.Fatalf("page after %q holds %q", key, g)
+		// the page is exactly the next items after the key, in order
+		var want []string
+		for _, it := range items {
+			if it > key && len(want) < two {
+				want = append(want, it)
 			}
 		}
-		if info.HasNextPage && len(got) != 2 {
-			t.Fatalf("a short page claims a next page")
+		if !slices.Equal(got, want) {
+			t.Fatalf("page after %q is %q, want %q", key, got, want)
+		}
+		for i, c := range cursors {
+			if k, err := decodeCursor(&c); err != nil || k != got[i] {
+				t.Fatalf("cursor of %q decodes to %q, %v", got[i], k, err)
+			}
+		}
+		if rest := len(items) - sort.SearchStrings(items, key+"\x00"); info.HasNextPage != (rest > len(got)) {
+			t.Fatalf("after %q: hasNextPage %v with %d items left and a page of %d", key, info.HasNextPage, rest, len(got))
 		}
 	})
-}
-
-func decodeRoundTrip(key string) string {
-	c := encodeCursor(key)
-	k, _ := decodeCursor(&c)
-	return k
 }
 
 // The four-deep first:100 query must cost more than the limit, whatever

@@ -172,7 +172,10 @@ func decodeCursor(after *string) (string, error) {
 		return "", nil
 	}
 	raw, err := base64.RawURLEncoding.DecodeString(*after)
-	if err != nil || !strings.HasPrefix(string(raw), cursorPrefix) || len(raw) > 1024 {
+	// The decoder skips newlines and ignores stray low bits, so several
+	// strings decode alike: only the one encodeCursor makes is a cursor.
+	if err != nil || !strings.HasPrefix(string(raw), cursorPrefix) || len(raw) > 1024 ||
+		base64.RawURLEncoding.EncodeToString(raw) != *after {
 		return "", &userError{code: CodeBadCursor, msg: "after is not a cursor this API gave out"}
 	}
 	return string(raw[len(cursorPrefix):]), nil

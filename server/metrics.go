@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	cost     prometheus.Histogram
 	ops      *prometheus.CounterVec
+	resolved prometheus.Counter
 }
 
 func newMetrics(st *store.Store) *metrics {
@@ -43,8 +45,12 @@ func newMetrics(st *store.Store) *metrics {
 		ops: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "digidip_graphql_operations_total", Help: "GraphQL operations by name and outcome.",
 		}, []string{"operation", "outcome"}),
+		resolved: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "digidip_graphql_resolver_calls_total",
+			Help: "Field resolvers run: the work GraphQL operations did, which stops when a request ends.",
+		}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.cost, m.ops,
+	m.reg.MustRegister(m.requests, m.latency, m.cost, m.ops, m.resolved,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "digidip_store_quads_read_total",
@@ -117,4 +123,13 @@ func (m *metrics) observeOperation(opCtx *graphql.OperationContext, resp *graphq
 			m.cost.Observe(float64(c.Requested))
 		}
 	}
+}
+
+// countResolver counts the fields resolved by a function rather than read
+// off a struct: those are where a request's work is.
+func (m *metrics) countResolver(ctx context.Context, next graphql.Resolver) (any, error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.IsResolver {
+		m.resolved.Inc()
+	}
+	return next(ctx)
 }

@@ -189,6 +189,7 @@ func NewWithMetrics(st *store.Store, cfg Config) (api, metrics http.Handler) {
 		log.ErrorContext(ctx, "panic", "request_id", requestID(ctx), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		return errors.New("internal error")
 	})
+	gql.AroundFields(m.countResolver)
 	gql.AroundResponses(func(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 		resp := next(ctx)
 		if opCtx := graphql.GetOperationContext(ctx); opCtx != nil {

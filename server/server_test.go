@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,13 +15,18 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/cayleygraph/quad"
+
 	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/synth"
 )
 
 // logBuffer collects the server's log lines for assertions.
@@ -313,14 +320,147 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 	}
 }
 
-func TestDeadlineStopsWork(t *testing.T) {
-	st := openStore(t)
-	srv, _ := newServer(t, st, server.Config{RequestTimeout: time.Nanosecond})
-	r := post(t, srv, `{ path(from: "d4d-hub", to: "european-commission", maxHops: 6) { length } }`, nil)
-	if r.resp.code() != "TIMEOUT" || r.status != 503 {
-		t.Errorf("code %q: %s", r.resp.code(), r.body)
+// synthStore is a bolt store holding a synthetic graph of about quads quads.
+func synthStore(t testing.TB, quads int) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")})
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Replace(ctx, store.Quads(synth.Dataset(quads, 1))); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
+
+// metric reads one unlabelled counter from the server's /metrics.
+func metric(t testing.TB, srv *httptest.Server, name string) float64 {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+	r := do(t, req)
+	for _, line := range strings.Split(string(r.body), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("/metrics has no %s", name)
+	return 0
+}
+
+// A deadline that passes while a request works stops the work: the
+// resolvers of a big query, and the quads a streaming export reads, stop
+// soon after it, and nothing runs for the request once it is answered.
+func TestDeadlineStopsWork(t *testing.T) {
+	st := synthStore(t, 100_000)
+	// Three levels of up to a hundred relations through the hubs: about
+	// 150,000 resolvers, far more work than fits in the deadline.
+	const query = `{ relations(first: 100) { nodes { subject { relations(first: 100) { nodes { object {
+		relations(first: 100) { nodes { subject { name } object { name } } } } } } } } } }`
+	const calls = "digidip_graphql_resolver_calls_total"
+	limits := graph.Limits{MaxCost: 1 << 40}
+
+	t.Run("graphql", func(t *testing.T) {
+		full, _ := newServer(t, st, server.Config{RequestTimeout: time.Hour, CacheEntries: -1, Limits: limits})
+		r := post(t, full, query, nil)
+		if r.status != 200 || r.resp.code() != "" {
+			t.Fatalf("without a deadline: %d %.300s", r.status, r.body)
+		}
+		whole := metric(t, full, calls)
+		if whole < 100_000 {
+			t.Fatalf("the query runs only %.0f resolvers, too few to tell", whole)
+		}
+
+		// The deadline must pass while resolvers run, not before the first:
+		// a machine too busy to start within it gets a longer one.
+		for timeout := 50 * time.Millisecond; ; timeout *= 2 {
+			if timeout > time.Minute {
+				t.Fatal("no deadline up to a minute passed while the query ran")
+			}
+			// One handler behind two listeners: the query's, closed once it
+			// is answered (Close waits for its handlers), and one for /metrics.
+			h := server.New(st, server.Config{RequestTimeout: timeout, CacheEntries: -1, Limits: limits,
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			srv, mon := httptest.NewServer(h), httptest.NewServer(h)
+			defer mon.Close()
+			before := metric(t, mon, calls)
+			r = post(t, srv, query, nil)
+			if r.resp.code() != "TIMEOUT" {
+				t.Errorf("past the deadline: %d, code %q: %.300s", r.status, r.resp.code(), r.body)
+			}
+			answered := metric(t, mon, calls) - before
+			srv.Close()
+			if later := metric(t, mon, calls) - before; later != answered {
+				t.Errorf("%.0f resolvers ran after the answer", later-answered)
+			}
+			if answered == 0 {
+				continue
+			}
+			if answered > whole/2 {
+				t.Errorf("%.0f of the query's %.0f resolvers ran although its deadline (%s) passed", answered, whole, timeout)
+			}
+			t.Logf("deadline %s: %.0f of %.0f resolvers ran; answer: %d %.200s", timeout, answered, whole, r.status, r.body)
+			break
+		}
+	})
+
+	t.Run("export", func(t *testing.T) {
+		const timeout = 300 * time.Millisecond
+		srv, logs := newServer(t, st, server.Config{RequestTimeout: timeout, CacheEntries: -1})
+		total := st.Reads()
+		if _, err := st.WriteQuads(context.Background(), &discardQuads{}); err != nil {
+			t.Fatal(err)
+		}
+		total = st.Reads() - total
+		// A small receive buffer and a pause in reading hold the server in
+		// the middle of the file, well before its end, when the deadline passes.
+		client := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{
+			Control: func(_, _ string, c syscall.RawConn) error {
+				var serr error
+				err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 16<<10) })
+				return errors.Join(err, serr)
+			},
+		}).DialContext}}
+		before := st.Reads()
+		res, err := client.Get(srv.URL + "/export?format=nquads")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if _, err := io.ReadFull(res.Body, make([]byte, 64<<10)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * timeout) // the first bytes came after the deadline was set
+		atDeadline := st.Reads()
+		n, err := io.Copy(io.Discard, res.Body)
+		if err == nil {
+			t.Errorf("the export past its deadline ended as a whole file (%d bytes)", n)
+		}
+		srv.Close()
+		read := st.Reads() - before
+		if after := st.Reads() - atDeadline; after > 1024+1 {
+			t.Errorf("%d quads read after the deadline (%d before it, of %d)", after, atDeadline-before, total)
+		}
+		if read >= total {
+			t.Errorf("the export read all %d quads", read)
+		}
+		if !strings.Contains(logs.String(), "export failed after it started") || !strings.Contains(logs.String(), "deadline exceeded") {
+			t.Errorf("the log does not say the export stopped at its deadline:\n%s", logs.String())
+		}
+		t.Logf("the export read %d of %d quads, %d after the deadline", read, total, st.Reads()-atDeadline)
+	})
+}
+
+// discardQuads counts nothing and keeps nothing: a quad.Writer sink.
+type discardQuads struct{}
+
+func (discardQuads) WriteQuad(quad.Quad) error              { return nil }
+func (discardQuads) WriteQuads(qs []quad.Quad) (int, error) { return len(qs), nil }
 
 func TestHealthAndMetrics(t *testing.T) {
 	st := openStore(t)

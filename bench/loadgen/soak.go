@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -31,10 +32,13 @@ type soakRequest struct {
 }
 
 // soakMain runs the soak of issue 8: the analyst queries (the golden files
-// of server/testdata/queries, whose answers are known), search, subgraph and
-// path among them, and exports, at saturation for a while, with some clients
-// reading slowly; every answer is compared with its reference; the server's
-// goroutines and RSS (from its /metrics) must come back to their baseline.
+// of server/testdata/queries), search, subgraph and path among them, a query
+// of each entity's relations, and exports, at saturation for a while, with
+// some clients reading slowly; every answer is compared with its reference,
+// computed in this process from the embedded data (see reference), not asked
+// of the server under test; the server's goroutines and RSS (from its
+// /metrics) must come back to their baseline. Run the server with its
+// response cache off, or the soak measures the cache, not the resolvers.
 func soakMain(args []string) error {
 	fs := flag.NewFlagSet("loadgen soak", flag.ContinueOnError)
 	target := fs.String("target", "", "base URL of a digidip serving the embedded data")
@@ -51,7 +55,15 @@ func soakMain(args []string) error {
 	if *target == "" {
 		return fmt.Errorf("--target is needed")
 	}
-	reqs, err := soakRequests(*target, *queries)
+	ref, err := newReference(context.Background())
+	if err != nil {
+		return err
+	}
+	defer ref.Close()
+	if err := sameData(*target, ref); err != nil {
+		return err
+	}
+	reqs, err := soakRequests(ref, *queries)
 	if err != nil {
 		return err
 	}
@@ -60,7 +72,7 @@ func soakMain(args []string) error {
 		Transport: &http.Transport{MaxIdleConnsPerHost: *conns + 4, MaxConnsPerHost: *conns + 4},
 	}
 	var st soakStats
-	st.byKind = map[string]*atomic.Int64{"query": {}, "export": {}}
+	st.byKind = map[string]*atomic.Int64{"query": {}, "entity": {}, "export": {}}
 
 	// Warm up, then take the baseline with the server idle.
 	stop := make(chan struct{})
@@ -120,10 +132,12 @@ func soakMain(args []string) error {
 
 	rows := [][2]string{
 		{"duration", fmt.Sprintf("%s at saturation: %d clients, %d reading slowly (%d B every %s)", elapsed.Round(time.Second), *conns, *slow, slowChunk, slowPause)},
-		{"requests", fmt.Sprintf("%d (%.0f/s): %d analyst queries (%d distinct: search, subgraph, path, relations, timeline…), %d exports", st.requests.Load(), float64(st.requests.Load())/elapsed.Seconds(), st.byKind["query"].Load(), countKind(reqs, "query"), st.byKind["export"].Load())},
+		{"requests", fmt.Sprintf("%d (%.0f/s): %d analyst queries (%d distinct: search, subgraph, path, relations, timeline…), %d entity queries (%d distinct), %d exports", st.requests.Load(), float64(st.requests.Load())/elapsed.Seconds(), st.byKind["query"].Load(), countKind(reqs, "query"), st.byKind["entity"].Load(), countKind(reqs, "entity"), st.byKind["export"].Load())},
+		{"references", "computed in the load generator from the embedded data in a memory store, no cache; the server under test serves bolt"},
 		{"5xx answers", strconv.FormatInt(st.server5xx.Load(), 10)},
 		{"wrong answers (differ from the reference)", strconv.FormatInt(st.wrong.Load(), 10)},
 		{"other failures (transport, other statuses)", strconv.FormatInt(st.other.Load(), 10)},
+		{"answers from the response cache (must be 0: the soak is of the resolvers)", strconv.FormatInt(st.cached.Load(), 10)},
 		{"slow readers", fmt.Sprintf("%.0f KB read at a crawl: %d answers read whole, %d cut by the server, the rest still reading at the end", float64(st.slowBytes.Load())/1024, st.slowDone.Load(), st.slowCut.Load())},
 		{"goroutines", fmt.Sprintf("%d before, %d after", before.goroutines, after.goroutines)},
 		{"RSS", fmt.Sprintf("%.1f MB before, %.1f MB after (heap in use %.1f MB → %.1f MB)", mib(before.rss), mib(after.rss), mib(before.heap), mib(after.heap))},
@@ -145,6 +159,8 @@ func soakMain(args []string) error {
 	switch {
 	case st.server5xx.Load() > 0 || st.wrong.Load() > 0 || st.other.Load() > 0:
 		return fmt.Errorf("the soak saw failures")
+	case st.cached.Load() > 0:
+		return fmt.Errorf("%d answers came from the response cache: serve with --cache-entries 0", st.cached.Load())
 	case !after.back(before):
 		return fmt.Errorf("goroutines or RSS did not come back to the baseline")
 	}
@@ -163,25 +179,54 @@ func countKind(reqs []soakRequest, kind string) int {
 
 func mib(b float64) float64 { return b / (1 << 20) }
 
-// soakRequests reads the golden queries with their answers, and fetches one
-// answer of each export to compare the others with.
-func soakRequests(target, dir string) ([]soakRequest, error) {
+// soakRequests is the mix: the golden queries, a query of each entity, and
+// exports, each with its answer from the reference. The golden files check
+// the reference itself.
+func soakRequests(ref *reference, dir string) ([]soakRequest, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.graphql"))
 	if err != nil || len(files) == 0 {
 		return nil, fmt.Errorf("no *.graphql in %s", dir)
 	}
 	var reqs []soakRequest
+	add := func(kind, name, method, path string, body []byte) error {
+		want, err := ref.answer(method, path, body)
+		if err != nil {
+			return err
+		}
+		if kind != "export" {
+			var r struct{ Errors []any }
+			if err := json.Unmarshal(want, &r); err != nil || len(r.Errors) > 0 {
+				return fmt.Errorf("reference %s: %.300s", name, want)
+			}
+			want = compact(want)
+		}
+		reqs = append(reqs, soakRequest{kind: kind, name: name, method: method, path: path, body: body, want: want})
+		return nil
+	}
 	for _, f := range files {
 		q, err := os.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
-		want, err := os.ReadFile(strings.TrimSuffix(f, ".graphql") + ".json")
+		golden, err := os.ReadFile(strings.TrimSuffix(f, ".graphql") + ".json")
 		if err != nil {
 			return nil, err
 		}
 		body, _ := json.Marshal(map[string]string{"query": string(q)})
-		reqs = append(reqs, soakRequest{kind: "query", name: filepath.Base(f), method: "POST", path: "/graphql", body: body, want: compact(want)})
+		if err := add("query", filepath.Base(f), "POST", "/graphql", body); err != nil {
+			return nil, err
+		}
+		if got := reqs[len(reqs)-1].want; !bytes.Equal(got, compact(golden)) {
+			return nil, fmt.Errorf("the reference answers %s otherwise than its golden file: %.200s", f, got)
+		}
+	}
+	const entityQuery = `query ($id: ID!) { entity(id: $id) { id name kind degree facts { key text date number unit }
+  relations(first: 20) { totalCount nodes { id predicate subject { id name } object { id name } evidence { paragraph { id } quote } } } } }`
+	for _, e := range ref.st.Graph().Entities("") {
+		body, _ := json.Marshal(map[string]any{"query": entityQuery, "variables": map[string]string{"id": e.ID}})
+		if err := add("entity", "entity "+e.ID, "POST", "/graphql", body); err != nil {
+			return nil, err
+		}
 	}
 	for _, e := range []string{
 		"/export?format=graphml&roots=global-gateway&depth=2",
@@ -190,18 +235,31 @@ func soakRequests(target, dir string) ([]soakRequest, error) {
 		"/export?format=cytoscape&roots=council-of-the-eu&depth=1",
 		"/export?format=jsonld&roots=european-investment-bank&depth=1",
 	} {
-		res, err := http.Get(target + e)
-		if err != nil {
+		if err := add("export", e, "GET", e, nil); err != nil {
 			return nil, err
 		}
-		want, err := io.ReadAll(res.Body)
-		res.Body.Close()
-		if err != nil || res.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("reference %s: %d %v", e, res.StatusCode, err)
-		}
-		reqs = append(reqs, soakRequest{kind: "export", name: e, method: "GET", path: e, want: want})
 	}
 	return reqs, nil
+}
+
+// sameData checks that the server under test serves the data the
+// reference loaded, so that a difference is a wrong answer, not other data.
+func sameData(target string, ref *reference) error {
+	res, err := http.Get(target + "/healthz")
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	var h struct {
+		DataHash string `json:"dataHash"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&h); err != nil {
+		return fmt.Errorf("%s/healthz: %w", target, err)
+	}
+	if want := ref.st.Graph().Hash(); h.DataHash != want {
+		return fmt.Errorf("%s serves data %q, not the embedded data (%q) the references are computed from", target, h.DataHash, want)
+	}
+	return nil
 }
 
 func compact(b []byte) []byte {
@@ -214,6 +272,7 @@ func compact(b []byte) []byte {
 
 type soakStats struct {
 	requests, server5xx, wrong, other atomic.Int64
+	cached                            atomic.Int64 // answers the response cache gave (X-Cache: hit)
 	slowDone, slowCut, slowBytes      atomic.Int64
 	byKind                            map[string]*atomic.Int64
 	mu                                sync.Mutex
@@ -225,6 +284,7 @@ func (s *soakStats) reset() {
 	s.server5xx.Store(0)
 	s.wrong.Store(0)
 	s.other.Store(0)
+	s.cached.Store(0)
 	for _, c := range s.byKind {
 		c.Store(0)
 	}
@@ -248,15 +308,49 @@ func (s *soakStats) firstError() string {
 	return s.first
 }
 
+// mixWeights share the load between the kinds of request: the few analyst
+// queries (search, subgraph, path) as much as the hundreds of entity ones.
+var mixWeights = []struct {
+	kind   string
+	weight int
+}{{"query", 2}, {"entity", 2}, {"export", 1}}
+
+// pick draws a kind by its weight, then a request of that kind; byKind
+// holds the requests by kind.
+func pick(byKind map[string][]soakRequest, rng *rand.Rand) soakRequest {
+	total := 0
+	for _, w := range mixWeights {
+		if len(byKind[w.kind]) > 0 {
+			total += w.weight
+		}
+	}
+	n := rng.IntN(total)
+	for _, w := range mixWeights {
+		of := byKind[w.kind]
+		if len(of) == 0 {
+			continue
+		}
+		if n < w.weight {
+			return of[rng.IntN(len(of))]
+		}
+		n -= w.weight
+	}
+	panic("unreachable: n < total")
+}
+
 // fast sends requests of the mix, in a random order, as fast as answers come.
 func (s *soakStats) fast(c *http.Client, target string, reqs []soakRequest, rng *rand.Rand, stop chan struct{}) {
+	byKind := map[string][]soakRequest{}
+	for _, r := range reqs {
+		byKind[r.kind] = append(byKind[r.kind], r)
+	}
 	for {
 		select {
 		case <-stop:
 			return
 		default:
 		}
-		r := reqs[rng.IntN(len(reqs))]
+		r := pick(byKind, rng)
 		req, _ := http.NewRequest(r.method, target+r.path, bytes.NewReader(r.body))
 		if r.method == "POST" {
 			req.Header.Set("Content-Type", "application/json")
@@ -270,6 +364,9 @@ func (s *soakStats) fast(c *http.Client, target string, reqs []soakRequest, rng 
 		res.Body.Close()
 		s.requests.Add(1)
 		s.byKind[r.kind].Add(1)
+		if strings.EqualFold(res.Header.Get("X-Cache"), "hit") {
+			s.cached.Add(1)
+		}
 		switch {
 		case err != nil:
 			s.fail(&s.other, "%s: reading: %v", r.name, err)
@@ -277,7 +374,7 @@ func (s *soakStats) fast(c *http.Client, target string, reqs []soakRequest, rng 
 			s.fail(&s.server5xx, "%s: status %d: %.200s", r.name, res.StatusCode, body)
 		case res.StatusCode != http.StatusOK:
 			s.fail(&s.other, "%s: status %d: %.200s", r.name, res.StatusCode, body)
-		case r.kind == "query" && !bytes.Equal(compact(body), r.want), r.kind == "export" && !bytes.Equal(body, r.want):
+		case r.kind != "export" && !bytes.Equal(compact(body), r.want), r.kind == "export" && !bytes.Equal(body, r.want):
 			s.fail(&s.wrong, "%s: the answer differs from the reference: %.200s", r.name, body)
 		}
 	}
