@@ -366,7 +366,7 @@ func TestDeadlineStopsWork(t *testing.T) {
 	limits := graph.Limits{MaxCost: 1 << 40}
 
 	t.Run("graphql", func(t *testing.T) {
-		full, _ := newServer(t, st, server.Config{RequestTimeout: time.Hour, CacheEntries: -1, Limits: limits})
+		full, _ := newServer(t, st, server.Config{RequestTimeout: time.Hour, CacheEntries: -1, Limits: limits, MaxResponseBytes: 1 << 30})
 		r := post(t, full, query, nil)
 		if r.status != 200 || r.resp.code() != "" {
 			t.Fatalf("without a deadline: %d %.300s", r.status, r.body)
@@ -384,7 +384,7 @@ func TestDeadlineStopsWork(t *testing.T) {
 			}
 			// One handler behind two listeners: the query's, closed once it
 			// is answered (Close waits for its handlers), and one for /metrics.
-			h := server.New(st, server.Config{RequestTimeout: timeout, CacheEntries: -1, Limits: limits,
+			h := server.New(st, server.Config{RequestTimeout: timeout, CacheEntries: -1, Limits: limits, MaxResponseBytes: 1 << 30,
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 			srv, mon := httptest.NewServer(h), httptest.NewServer(h)
 			defer mon.Close()
