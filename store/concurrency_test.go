@@ -321,15 +321,7 @@ func TestRefreshRefusesAnOlderGeneration(t *testing.T) {
 // watch is gone when it does, and nothing the store started is left once the
 // export ends.
 func TestCloseWhileWatchingAndExporting(t *testing.T) {
-	shared := map[string]func(t *testing.T) store.Options{
-		"bolt": func(t *testing.T) store.Options {
-			return store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")}
-		},
-		"postgres": func(t *testing.T) store.Options {
-			return store.Options{Backend: "postgres", Address: PostgresAddress(t)}
-		},
-	}
-	for name, options := range shared {
+	for name, options := range sharedBackends() {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			opts := options(t)

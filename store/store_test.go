@@ -280,10 +280,10 @@ func TestReplaceKeepsTheOldGraphOnError(t *testing.T) {
 	}
 }
 
-// Two servers share one store (a bolt directory, or a PostgreSQL database):
-// a load through either is seen by the other on refresh, whole.
-func TestSharedStore(t *testing.T) {
-	shared := map[string]func(t *testing.T) store.Options{
+// sharedBackends are the backends two processes can share, each giving the
+// options of a fresh store (PostgreSQL's test skips without a database).
+func sharedBackends() map[string]func(t *testing.T) store.Options {
+	return map[string]func(t *testing.T) store.Options{
 		"bolt": func(t *testing.T) store.Options {
 			return store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")}
 		},
@@ -291,7 +291,12 @@ func TestSharedStore(t *testing.T) {
 			return store.Options{Backend: "postgres", Address: PostgresAddress(t)}
 		},
 	}
-	for name, options := range shared {
+}
+
+// Two servers share one store (a bolt directory, or a PostgreSQL database):
+// a load through either is seen by the other on refresh, whole.
+func TestSharedStore(t *testing.T) {
+	for name, options := range sharedBackends() {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			opts := options(t)
