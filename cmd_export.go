@@ -15,9 +15,12 @@ import (
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/nquads"
 
+	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/vocab"
 )
 
 const exportSynopsis = `Write the graph, or a part of it, in a format researchers' tools open as it is:
@@ -68,13 +71,13 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	format := fs.String("format", string(export.NQuads), "file format: "+strings.Join(names, ", "))
 	var roots, preds, kinds listFlag
 	fs.Var(&roots, "root", "an entity to start from; repeat or comma-separate for several (default: the whole graph)")
-	depth := fs.Int("depth", export.DefaultDepth, fmt.Sprintf("with --root: how many relations away to go, 0 to %d", store.MaxDepth))
+	depth := fs.Int("depth", export.DefaultDepth, fmt.Sprintf("with --root: how many relations away to go, 0 to %d", engine.MaxDepth))
 	fs.Var(&preds, "predicate", "only relations of this predicate (calls-on or CALLS_ON); repeat or comma-separate")
 	fs.Var(&kinds, "kind", "only entities of this kind (ACTOR, FORUM, ...); repeat or comma-separate")
-	maxNodes := fs.Int("max-nodes", 0, fmt.Sprintf("the most entities to export, 1 to %d (default: %d with --root, all for the whole graph)", store.MaxSubgraph, store.MaxSubgraph))
+	maxNodes := fs.Int("max-nodes", 0, fmt.Sprintf("the most entities to export, 1 to %d (default: %d with --root, all for the whole graph)", engine.MaxSubgraph, engine.MaxSubgraph))
 	from := fs.String("from", "", "with --to: export the shortest paths between these two entities")
 	to := fs.String("to", "", "with --from: the entity the paths reach")
-	maxHops := fs.Int("max-hops", export.DefaultMaxHops, fmt.Sprintf("with --from and --to: the longest path, 1 to %d", store.MaxPathHops))
+	maxHops := fs.Int("max-hops", export.DefaultMaxHops, fmt.Sprintf("with --from and --to: the longest path, 1 to %d", engine.MaxPathHops))
 	evidence := fs.Bool("evidence", true, "csv: also write evidence.csv, one row per evidence item")
 	out := fs.String("o", "", "output file (default: standard output), written whole or not at all; for csv FILE.zip or DIR/")
 	if err := parse(fs, args); err != nil {
@@ -95,7 +98,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		sel.Predicates = append(sel.Predicates, export.NormalizePredicate(p))
 	}
 	for _, k := range kinds {
-		sel.Kinds = append(sel.Kinds, store.Kind(strings.ToUpper(k)))
+		sel.Kinds = append(sel.Kinds, domain.Kind(strings.ToUpper(k)))
 	}
 	// Defaults apply where they mean something; given where they do not,
 	// they reach Select, which says why they do not apply.
@@ -122,7 +125,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if set.Truncated {
 		limit := sel.MaxNodes
 		if limit == 0 {
-			limit = store.MaxSubgraph
+			limit = engine.MaxSubgraph
 		}
 		fmt.Fprintf(stderr, "digidip export: the selection reached --max-nodes %d; the export holds those %d entities\n", limit, limit)
 	}
@@ -138,7 +141,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // --backend (or DIGIDIP_STORE) names one, otherwise the data (--data DIR or
 // the embedded data), so that `digidip export` works on a fresh checkout and
 // never reads a stale ./digidip.db by surprise.
-func exportSource(ctx context.Context, sf *storeFlags, d *dataFlag, given map[string]bool, stderr io.Writer) (*store.Graph, export.Options, func(), error) {
+func exportSource(ctx context.Context, sf *storeFlags, d *dataFlag, given map[string]bool, stderr io.Writer) (*engine.Graph, export.Options, func(), error) {
 	useStore := given["store"] || given["backend"] || (os.Getenv("DIGIDIP_STORE") != "" && !given["data"])
 	if useStore && given["data"] {
 		fmt.Fprintln(stderr, "--data and --store/--backend are two sources: give one")
@@ -154,7 +157,7 @@ func exportSource(ctx context.Context, sf *storeFlags, d *dataFlag, given map[st
 			return nil, export.Options{}, nil, printProblems(err, stderr, root, "")
 		}
 		// Quads come from store.Quads, exactly as a load would write them.
-		return store.NewGraph(ds), export.Options{}, func() {}, nil
+		return engine.NewGraph(ds), export.Options{}, func() {}, nil
 	}
 	switch sf.backend {
 	case "memory":
@@ -247,7 +250,7 @@ func loadNQuads(ctx context.Context, sf storeFlags, name string, stdout io.Write
 	}
 	// The graph remembers where it came from, so that `serve` does not
 	// replace it with the data embedded in the binary.
-	qs = store.WithDefaultSource(qs, "nquads:"+name)
+	qs = vocab.WithDefaultSource(qs, "nquads:"+name)
 	p, err := store.Prepare(qs)
 	if err != nil {
 		return fmt.Errorf("%s: %w; the store was not changed", name, err)

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/store"
 )
@@ -46,22 +48,22 @@ type shape struct {
 	Name                string
 }
 
-func shapeOf(t *testing.T, fsys func() (*store.Dataset, error)) shape {
+func shapeOf(t *testing.T, fsys func() (*domain.Dataset, error)) shape {
 	t.Helper()
 	ds, err := fsys()
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := store.NewGraph(ds)
-	return shape{len(g.Entities("")), len(g.Relations(store.RelationFilter{})), g.Entity("global-gateway").Name}
+	g := engine.NewGraph(ds)
+	return shape{len(g.Entities("")), len(g.Relations(engine.RelationFilter{})), g.Entity("global-gateway").Name}
 }
 
 // kill -9 of a load at random moments: every time, the store opens on the
 // last complete graph, A or B, never something in between.
 func TestKillDuringLoad(t *testing.T) {
 	b := dataB(t)
-	a := shapeOf(t, func() (*store.Dataset, error) { return loaders.Read(data.FS(), "data") })
-	bb := shapeOf(t, func() (*store.Dataset, error) { return loaders.Read(os.DirFS(b), "b") })
+	a := shapeOf(t, func() (*domain.Dataset, error) { return loaders.Read(data.FS(), "data") })
+	bb := shapeOf(t, func() (*domain.Dataset, error) { return loaders.Read(os.DirFS(b), "b") })
 	db := filepath.Join(t.TempDir(), "db")
 	if _, stderr, code := digidip(t, "load", "--store", db); code != 0 {
 		t.Fatal(stderr)
@@ -95,7 +97,7 @@ func TestKillDuringLoad(t *testing.T) {
 			t.Fatalf("try %d: the store does not open after kill -9: %v", i, err)
 		}
 		g := st.Graph()
-		got := shape{len(g.Entities("")), len(g.Relations(store.RelationFilter{})), g.Entity("global-gateway").Name}
+		got := shape{len(g.Entities("")), len(g.Relations(engine.RelationFilter{})), g.Entity("global-gateway").Name}
 		st.Close()
 		if got != a && got != bb {
 			t.Fatalf("try %d: the store holds %+v, neither A %+v nor B %+v", i, got, a, bb)
@@ -121,8 +123,8 @@ func TestKillDuringLoad(t *testing.T) {
 // whole, never a mix, and the server switches without a restart.
 func TestLoadWhileServing(t *testing.T) {
 	b := dataB(t)
-	a := shapeOf(t, func() (*store.Dataset, error) { return loaders.Read(data.FS(), "data") })
-	bb := shapeOf(t, func() (*store.Dataset, error) { return loaders.Read(os.DirFS(b), "b") })
+	a := shapeOf(t, func() (*domain.Dataset, error) { return loaders.Read(data.FS(), "data") })
+	bb := shapeOf(t, func() (*domain.Dataset, error) { return loaders.Read(os.DirFS(b), "b") })
 	db := filepath.Join(t.TempDir(), "db")
 	base, _, logs := serve(t, "--store", db, "--poll", "50ms", "--cache-entries", "0")
 	q := `{ stats { entities relations } entity(id: "global-gateway") { name } }`

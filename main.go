@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/loaders"
@@ -30,6 +31,7 @@ import (
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/synth"
+	"github.com/digidip/digidip/vocab"
 )
 
 const usage = `digidip: a knowledge-graph API of EU digital diplomacy.
@@ -188,7 +190,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return printProblems(err, stderr, root, "")
 	}
-	s := store.NewGraph(ds).Stats()
+	s := engine.NewGraph(ds).Stats()
 	fmt.Fprintf(stdout, "%s: ok: %d documents, %d paragraphs, %d entities, %d relations, %d evidence items, %d mentions\n",
 		root, s.Documents, s.Paragraphs, s.Entities, s.Relations, s.Evidence, s.Mentions)
 	return nil
@@ -241,7 +243,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	n := len(store.Quads(ds))
+	n := len(vocab.Quads(ds))
 	fmt.Fprintf(stdout, "loaded %s into %s (%s): %d entities, %d relations, %d quads in %s\n",
 		root, sf.shown(), st.Generation(), len(ds.Entities), len(ds.Relations), n, time.Since(start).Round(time.Millisecond))
 	return nil
@@ -490,7 +492,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return writeOutput(*out, stdout, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<16)
 		qw := export.NQuadsWriter(bw)
-		if _, err := qw.WriteQuads(store.Quads(synth.Dataset(*n, *seed))); err != nil {
+		if _, err := qw.WriteQuads(vocab.Quads(synth.Dataset(*n, *seed))); err != nil {
 			return err
 		}
 		if err := qw.Close(); err != nil {

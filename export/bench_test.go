@@ -7,23 +7,26 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/digidip/digidip/domain"
+
 	"github.com/digidip/digidip/data"
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/vocab"
 )
 
 // scaled is the real dataset copied k times: every entity, fact and
 // relation again under new ids (copy 0 keeps the real ids), each relation
 // with its evidence. The documents are the real ones, so every quote still
 // points at its passage.
-func scaled(b testing.TB, k int) *store.Dataset {
+func scaled(b testing.TB, k int) *domain.Dataset {
 	b.Helper()
 	real, err := loaders.Read(data.FS(), "data")
 	if err != nil {
 		b.Fatal(err)
 	}
-	ds := &store.Dataset{Documents: real.Documents, Predicates: real.Predicates}
+	ds := &domain.Dataset{Documents: real.Documents, Predicates: real.Predicates}
 	id := func(s string, i int) string {
 		if i == 0 {
 			return s
@@ -39,7 +42,7 @@ func scaled(b testing.TB, k int) *store.Dataset {
 		for _, r := range real.Relations {
 			c := *r
 			c.Subject, c.Object = id(r.Subject, i), id(r.Object, i)
-			c.ID = store.RelationID(c.Subject, c.Predicate, c.Object)
+			c.ID = domain.RelationID(c.Subject, c.Predicate, c.Object)
 			ds.Relations = append(ds.Relations, &c)
 		}
 	}
@@ -56,7 +59,7 @@ func benchStore(b *testing.B, k int) *store.Store {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := st.Replace(ctx, store.Quads(scaled(b, k))); err != nil {
+	if err := st.Replace(ctx, vocab.Quads(scaled(b, k))); err != nil {
 		b.Fatal(err)
 	}
 	return st

@@ -14,10 +14,11 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/digidip/digidip/domain"
+
 	"github.com/agnivade/levenshtein"
 	"github.com/cayleygraph/quad"
-
-	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/engine"
 )
 
 // Format is a file format an export can be written in.
@@ -118,11 +119,11 @@ func (e *requestError) Error() string { return e.msg }
 func (e *requestError) Unwrap() error { return e.kind }
 
 func invalid(format string, args ...any) error {
-	return &requestError{kind: store.ErrInvalidArgument, msg: fmt.Sprintf(format, args...)}
+	return &requestError{kind: domain.ErrInvalidArgument, msg: fmt.Sprintf(format, args...)}
 }
 
 func notFound(format string, args ...any) error {
-	return &requestError{kind: store.ErrNotFound, msg: fmt.Sprintf(format, args...)}
+	return &requestError{kind: domain.ErrNotFound, msg: fmt.Sprintf(format, args...)}
 }
 
 // Defaults and bounds of a selection.
@@ -145,7 +146,7 @@ type Selection struct {
 	From, To   string
 	MaxHops    int // 0: DefaultMaxHops
 	Predicates []string
-	Kinds      []store.Kind
+	Kinds      []domain.Kind
 	MaxNodes   int // 0: no limit for the whole graph, store.MaxSubgraph for Roots
 }
 
@@ -156,9 +157,9 @@ func (s Selection) Whole() bool { return len(s.Roots) == 0 && s.From == "" && s.
 // relations an export writes, as sequences, so that exporting the whole graph
 // never copies it.
 type Set struct {
-	g     *store.Graph
-	nodes iter.Seq[*store.Entity]
-	edges iter.Seq[*store.Relation]
+	g     *engine.Graph
+	nodes iter.Seq[*domain.Entity]
+	edges iter.Seq[*domain.Relation]
 	// every says the set is every entity and relation of the graph: RDF
 	// formats then carry every quad the store holds (documents, paragraph
 	// texts, mentions, the data hash), so an N-Quads export reloads as is.
@@ -169,10 +170,10 @@ type Set struct {
 }
 
 // Nodes are the set's entities, by id.
-func (s *Set) Nodes() iter.Seq[*store.Entity] { return s.nodes }
+func (s *Set) Nodes() iter.Seq[*domain.Entity] { return s.nodes }
 
 // Edges are the set's relations, by subject and then by id.
-func (s *Set) Edges() iter.Seq[*store.Relation] { return s.edges }
+func (s *Set) Edges() iter.Seq[*domain.Relation] { return s.edges }
 
 // Name is a short, file-name-safe name of the selection: "digidip",
 // "digidip-global-gateway-d2", "digidip-path-d4d-hub-european-commission".
@@ -184,7 +185,7 @@ func (s *Set) Filename(f Format) string { return s.name + f.Ext() }
 // Select resolves a selection against a read model. Bad selections are
 // errors that name the offending value and unwrap to store.ErrNotFound or
 // store.ErrInvalidArgument.
-func Select(ctx context.Context, g *store.Graph, sel Selection) (*Set, error) {
+func Select(ctx context.Context, g *engine.Graph, sel Selection) (*Set, error) {
 	if err := validate(ctx, g, sel); err != nil {
 		return nil, err
 	}
@@ -192,9 +193,9 @@ func Select(ctx context.Context, g *store.Graph, sel Selection) (*Set, error) {
 	case sel.From != "":
 		return selectPaths(ctx, g, sel)
 	case len(sel.Roots) > 0 || sel.MaxNodes > 0:
-		sg, err := g.Subgraph(ctx, store.SubgraphQuery{
+		sg, err := g.Subgraph(ctx, engine.SubgraphQuery{
 			Roots: sel.Roots, Depth: sel.Depth, Predicates: sel.Predicates, Kinds: sel.Kinds,
-			MaxNodes: orDefault(sel.MaxNodes, store.MaxSubgraph),
+			MaxNodes: orDefault(sel.MaxNodes, engine.MaxSubgraph),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("select: %w", err)
@@ -215,7 +216,7 @@ func orDefault(v, def int) int {
 // before it is looked up or compared with the graph's ids.
 const MaxIDBytes = 256
 
-func validate(ctx context.Context, g *store.Graph, sel Selection) error {
+func validate(ctx context.Context, g *engine.Graph, sel Selection) error {
 	for _, e := range []struct{ role, id string }{{"from", sel.From}, {"to", sel.To}} {
 		if len(e.id) > MaxIDBytes {
 			return invalid("%s entity id is %d bytes, longer than the longest an id may be, %d", e.role, len(e.id), MaxIDBytes)
@@ -241,13 +242,13 @@ func validate(ctx context.Context, g *store.Graph, sel Selection) error {
 	case len(sel.Roots) == 0 && sel.Depth != 0:
 		return invalid("depth applies to roots: give roots, or leave depth out to export the whole graph")
 	}
-	if len(sel.Roots) > store.MaxRoots {
-		return invalid("%d roots is above the maximum, %d", len(sel.Roots), store.MaxRoots)
+	if len(sel.Roots) > engine.MaxRoots {
+		return invalid("%d roots is above the maximum, %d", len(sel.Roots), engine.MaxRoots)
 	}
 	for _, b := range []struct {
 		name   string
 		v, max int
-	}{{"depth", sel.Depth, store.MaxDepth}, {"maxNodes", sel.MaxNodes, store.MaxSubgraph}, {"maxHops", sel.MaxHops, store.MaxPathHops}} {
+	}{{"depth", sel.Depth, engine.MaxDepth}, {"maxNodes", sel.MaxNodes, engine.MaxSubgraph}, {"maxHops", sel.MaxHops, engine.MaxPathHops}} {
 		if b.v > b.max {
 			return invalid("%s %d is above the maximum, %d", b.name, b.v, b.max)
 		}
@@ -276,8 +277,8 @@ func validate(ctx context.Context, g *store.Graph, sel Selection) error {
 	}
 	for _, k := range sel.Kinds {
 		if !k.Valid() {
-			ks := make([]string, len(store.Kinds))
-			for i, k := range store.Kinds {
+			ks := make([]string, len(domain.Kinds))
+			for i, k := range domain.Kinds {
 				ks[i] = string(k)
 			}
 			return invalid("unknown kind %q; the kinds are %s", k, strings.Join(ks, ", "))
@@ -289,7 +290,7 @@ func validate(ctx context.Context, g *store.Graph, sel Selection) error {
 // suggest names the closest entity id to a misspelt one, when one is close.
 // The search stops, suggesting nothing, when ctx ends: it compares the id
 // with every entity's.
-func suggest(ctx context.Context, g *store.Graph, id string) string {
+func suggest(ctx context.Context, g *engine.Graph, id string) string {
 	n := utf8.RuneCountInString(id)
 	best, bestD := "", n/3+1
 	for i, e := range g.Entities("") {
@@ -320,8 +321,8 @@ func abs(n int) int {
 
 // selectWhole streams the graph's own sorted lists, filtered on the fly: the
 // export holds no copy of them, however large the graph.
-func selectWhole(g *store.Graph, sel Selection) *Set {
-	kinds := map[store.Kind]bool{}
+func selectWhole(g *engine.Graph, sel Selection) *Set {
+	kinds := map[domain.Kind]bool{}
 	for _, k := range sel.Kinds {
 		kinds[k] = true
 	}
@@ -333,7 +334,7 @@ func selectWhole(g *store.Graph, sel Selection) *Set {
 		return e != nil && kinds[e.Kind]
 	}
 	set := &Set{g: g, every: len(sel.Kinds) == 0 && len(sel.Predicates) == 0, name: selectionName(sel)}
-	set.nodes = func(yield func(*store.Entity) bool) {
+	set.nodes = func(yield func(*domain.Entity) bool) {
 		for _, e := range g.Entities("") {
 			if keep(e.ID) && !yield(e) {
 				return
@@ -343,12 +344,12 @@ func selectWhole(g *store.Graph, sel Selection) *Set {
 	// Subject by subject: g.Relations over the whole graph would copy every
 	// relation into a new slice, memory that grows with the store; one
 	// subject's relations are a handful.
-	set.edges = func(yield func(*store.Relation) bool) {
+	set.edges = func(yield func(*domain.Relation) bool) {
 		for _, e := range g.Entities("") {
 			if !keep(e.ID) {
 				continue
 			}
-			for _, r := range g.Neighbours(e.ID, store.Out, sel.Predicates) {
+			for _, r := range g.Neighbours(e.ID, engine.Out, sel.Predicates) {
 				if keep(r.Object) && !yield(r) {
 					return
 				}
@@ -360,13 +361,13 @@ func selectWhole(g *store.Graph, sel Selection) *Set {
 
 // selectPaths takes every entity and relation on the shortest paths (up to
 // store.MaxPaths of them) between two entities.
-func selectPaths(ctx context.Context, g *store.Graph, sel Selection) (*Set, error) {
-	paths, err := g.Paths(ctx, sel.From, sel.To, orDefault(sel.MaxHops, DefaultMaxHops), sel.Predicates, store.MaxPaths)
+func selectPaths(ctx context.Context, g *engine.Graph, sel Selection) (*Set, error) {
+	paths, err := g.Paths(ctx, sel.From, sel.To, orDefault(sel.MaxHops, DefaultMaxHops), sel.Predicates, engine.MaxPaths)
 	if err != nil {
 		return nil, fmt.Errorf("select paths: %w", err)
 	}
-	nodes := map[string]*store.Entity{}
-	edges := map[string]*store.Relation{}
+	nodes := map[string]*domain.Entity{}
+	edges := map[string]*domain.Relation{}
 	for _, p := range paths {
 		for _, n := range p.Nodes {
 			nodes[n] = g.Entity(n)
@@ -375,7 +376,7 @@ func selectPaths(ctx context.Context, g *store.Graph, sel Selection) (*Set, erro
 			edges[st.Relation.ID] = st.Relation
 		}
 	}
-	sg := &store.Subgraph{}
+	sg := &engine.Subgraph{}
 	for _, id := range sortedKeys(nodes) {
 		sg.Nodes = append(sg.Nodes, nodes[id])
 	}
@@ -398,9 +399,9 @@ func sortedKeys[V any](m map[string]V) []string {
 // subgraph field); sel is the selection that made it, which names the file.
 // Nodes keep the subgraph's order; edges are written in the order of the
 // whole graph's export, by subject and then by id.
-func FromSubgraph(g *store.Graph, sg *store.Subgraph, sel Selection) *Set {
+func FromSubgraph(g *engine.Graph, sg *engine.Subgraph, sel Selection) *Set {
 	edges := slices.Clone(sg.Edges)
-	slices.SortStableFunc(edges, func(a, b *store.Relation) int {
+	slices.SortStableFunc(edges, func(a, b *domain.Relation) int {
 		return strings.Compare(a.Subject, b.Subject)
 	})
 	return &Set{
@@ -524,11 +525,11 @@ type edgeRow struct {
 	Document, Paragraph, Quote string // the first evidence item
 }
 
-func row(e *store.Entity) nodeRow {
+func row(e *domain.Entity) nodeRow {
 	return nodeRow{ID: e.ID, Name: e.Name, Kind: string(e.Kind), Description: e.Description}
 }
 
-func (s *Set) edgeRow(r *store.Relation) edgeRow {
+func (s *Set) edgeRow(r *domain.Relation) edgeRow {
 	er := edgeRow{
 		ID: r.ID, Source: r.Subject, Target: r.Object,
 		Predicate: r.Predicate, Label: r.Predicate, Verb: r.Verb, Implied: r.Implied,

@@ -16,11 +16,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digidip/digidip/domain"
+
 	"github.com/cayleygraph/quad/jsonld"
 
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/synth"
+	"github.com/digidip/digidip/vocab"
 )
 
 func TestParseFormat(t *testing.T) {
@@ -34,7 +38,7 @@ func TestParseFormat(t *testing.T) {
 		}
 	}
 	_, err := export.ParseFormat("xls")
-	if !errors.Is(err, store.ErrInvalidArgument) || !strings.Contains(err.Error(), `"xls"`) ||
+	if !errors.Is(err, domain.ErrInvalidArgument) || !strings.Contains(err.Error(), `"xls"`) ||
 		!strings.Contains(err.Error(), "nquads, jsonld, trig, graphml, gexf, csv, cytoscape") {
 		t.Errorf("unknown format: %v", err)
 	}
@@ -48,18 +52,18 @@ func TestSelectRefusesBadSelections(t *testing.T) {
 		is   error
 		msg  string
 	}{
-		{"unknown root", export.Selection{Roots: []string{"global-gatway"}, Depth: 1}, store.ErrNotFound, `unknown root "global-gatway": no entity has this id (did you mean "global-gateway"?)`},
-		{"unknown from", export.Selection{From: "nosuch-entity-at-all", To: "d4d-hub"}, store.ErrNotFound, `unknown from entity "nosuch-entity-at-all"`},
-		{"depth above max", export.Selection{Roots: []string{"d4d-hub"}, Depth: store.MaxDepth + 1}, store.ErrInvalidArgument, "depth 5 is above the maximum, 4"},
-		{"negative depth", export.Selection{Roots: []string{"d4d-hub"}, Depth: -1}, store.ErrInvalidArgument, "depth -1 is negative"},
-		{"maxNodes above max", export.Selection{MaxNodes: store.MaxSubgraph + 1}, store.ErrInvalidArgument, "maxNodes 2001 is above the maximum, 2000"},
-		{"maxHops above max", export.Selection{From: "d4d-hub", To: "european-commission", MaxHops: 7}, store.ErrInvalidArgument, "maxHops 7 is above the maximum, 6"},
-		{"depth without roots", export.Selection{Depth: 2}, store.ErrInvalidArgument, "depth applies to roots"},
-		{"roots and paths", export.Selection{Roots: []string{"d4d-hub"}, From: "d4d-hub", To: "european-commission"}, store.ErrInvalidArgument, "two different selections"},
-		{"from without to", export.Selection{From: "d4d-hub"}, store.ErrInvalidArgument, "from and to go together"},
-		{"kinds on paths", export.Selection{From: "d4d-hub", To: "european-commission", Kinds: []store.Kind{store.Actor}}, store.ErrInvalidArgument, "kinds filters roots"},
-		{"unknown predicate", export.Selection{Predicates: []string{"likes"}}, store.ErrInvalidArgument, `unknown predicate "likes"; the predicates are `},
-		{"unknown kind", export.Selection{Kinds: []store.Kind{"PLANET"}}, store.ErrInvalidArgument, `unknown kind "PLANET"; the kinds are ACTOR, COUNTRY`},
+		{"unknown root", export.Selection{Roots: []string{"global-gatway"}, Depth: 1}, domain.ErrNotFound, `unknown root "global-gatway": no entity has this id (did you mean "global-gateway"?)`},
+		{"unknown from", export.Selection{From: "nosuch-entity-at-all", To: "d4d-hub"}, domain.ErrNotFound, `unknown from entity "nosuch-entity-at-all"`},
+		{"depth above max", export.Selection{Roots: []string{"d4d-hub"}, Depth: engine.MaxDepth + 1}, domain.ErrInvalidArgument, "depth 5 is above the maximum, 4"},
+		{"negative depth", export.Selection{Roots: []string{"d4d-hub"}, Depth: -1}, domain.ErrInvalidArgument, "depth -1 is negative"},
+		{"maxNodes above max", export.Selection{MaxNodes: engine.MaxSubgraph + 1}, domain.ErrInvalidArgument, "maxNodes 2001 is above the maximum, 2000"},
+		{"maxHops above max", export.Selection{From: "d4d-hub", To: "european-commission", MaxHops: 7}, domain.ErrInvalidArgument, "maxHops 7 is above the maximum, 6"},
+		{"depth without roots", export.Selection{Depth: 2}, domain.ErrInvalidArgument, "depth applies to roots"},
+		{"roots and paths", export.Selection{Roots: []string{"d4d-hub"}, From: "d4d-hub", To: "european-commission"}, domain.ErrInvalidArgument, "two different selections"},
+		{"from without to", export.Selection{From: "d4d-hub"}, domain.ErrInvalidArgument, "from and to go together"},
+		{"kinds on paths", export.Selection{From: "d4d-hub", To: "european-commission", Kinds: []domain.Kind{domain.Actor}}, domain.ErrInvalidArgument, "kinds filters roots"},
+		{"unknown predicate", export.Selection{Predicates: []string{"likes"}}, domain.ErrInvalidArgument, `unknown predicate "likes"; the predicates are `},
+		{"unknown kind", export.Selection{Kinds: []domain.Kind{"PLANET"}}, domain.ErrInvalidArgument, `unknown kind "PLANET"; the kinds are ACTOR, COUNTRY`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,7 +83,7 @@ func TestParseQuery(t *testing.T) {
 	}{
 		{"format=graphml&roots=global-gateway&depth=2", export.Request{Format: export.GraphML, Selection: export.Selection{Roots: []string{"global-gateway"}, Depth: 2}}, ""},
 		{"format=gexf&roots=global-gateway,d4d-hub&roots=eib", export.Request{Format: export.GEXF, Selection: export.Selection{Roots: []string{"global-gateway", "d4d-hub", "eib"}, Depth: export.DefaultDepth}}, ""},
-		{"format=nquads&predicates=CALLS_ON,funds&kinds=actor", export.Request{Format: export.NQuads, Selection: export.Selection{Predicates: []string{"calls-on", "funds"}, Kinds: []store.Kind{store.Actor}}}, ""},
+		{"format=nquads&predicates=CALLS_ON,funds&kinds=actor", export.Request{Format: export.NQuads, Selection: export.Selection{Predicates: []string{"calls-on", "funds"}, Kinds: []domain.Kind{domain.Actor}}}, ""},
 		{"format=csv&from=a&to=b&maxHops=3&evidence=false", export.Request{Format: export.CSV, NoEvidence: true, Selection: export.Selection{From: "a", To: "b", MaxHops: 3}}, ""},
 		{"format=cytoscape&maxNodes=200", export.Request{Format: export.Cytoscape, Selection: export.Selection{MaxNodes: 200}}, ""},
 		{"", export.Request{}, "no format given; the formats are nquads, jsonld"},
@@ -94,7 +98,7 @@ func TestParseQuery(t *testing.T) {
 			q, _ := url.ParseQuery(tt.query)
 			got, err := export.ParseQuery(q)
 			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.Is(err, store.ErrInvalidArgument) {
+				if err == nil || !strings.Contains(err.Error(), tt.err) || !errors.Is(err, domain.ErrInvalidArgument) {
 					t.Fatalf("got %v, want an error containing %q", err, tt.err)
 				}
 				return
@@ -130,7 +134,7 @@ func TestWholeNQuadsIsTheStore(t *testing.T) {
 	fromStore := nquadSet(t, write(t, export.NQuads, sel(t, st.Graph(), export.Selection{}), allQuads(st)))
 	fromData := nquadSet(t, write(t, export.NQuads, sel(t, g, export.Selection{}), export.Options{}))
 	want := map[string]bool{}
-	for _, q := range store.Quads(ds) {
+	for _, q := range vocab.Quads(ds) {
 		want[q.NQuad()] = true
 	}
 	if len(want) < 1000 {
@@ -181,16 +185,17 @@ func TestRDFFormatsHoldTheSameQuads(t *testing.T) {
 			if len(lines) != len(want) {
 				t.Errorf("%d lines for %d distinct quads: the export repeats quads", len(lines), len(want))
 			}
-			sg, err := store.BuildQuads(parseNQuads(t, nq))
+			ds, err := vocab.DecodeQuads(parseNQuads(t, nq))
 			if err != nil {
 				t.Fatalf("the selection's quads do not load as a graph: %v", err)
 			}
+			sg := engine.FromDataset(ds)
 			exp := expect(set)
 			var ents, rels []string
 			for _, e := range sg.Entities("") {
 				ents = append(ents, e.ID)
 			}
-			for _, r := range sg.Relations(store.RelationFilter{}) {
+			for _, r := range sg.Relations(engine.RelationFilter{}) {
 				rels = append(rels, r.ID)
 				if want := g.Relation(r.ID); len(r.Evidence) != len(want.Evidence) {
 					t.Errorf("%s: %d evidence items, the store has %d", r.ID, len(r.Evidence), len(want.Evidence))
@@ -250,7 +255,7 @@ type edgeRead struct {
 	evidence                                    int
 }
 
-func checkGraph(t *testing.T, g *store.Graph, exp expected, got graphRead) {
+func checkGraph(t *testing.T, g *engine.Graph, exp expected, got graphRead) {
 	t.Helper()
 	if len(got.nodes) != len(exp.nodes) || len(got.edges) != len(exp.edges) {
 		t.Fatalf("%d nodes and %d edges, want %d and %d", len(got.nodes), len(got.edges), len(exp.nodes), len(exp.edges))
@@ -453,11 +458,11 @@ func TestCSVWithoutEvidence(t *testing.T) {
 // uncapped whole graph: the GraphQL subgraph and /export agree.
 func TestCappedWholeGraphIsTheWholeGraph(t *testing.T) {
 	g, _ := embedded(t)
-	if n := len(g.Entities("")); n > store.MaxSubgraph {
+	if n := len(g.Entities("")); n > engine.MaxSubgraph {
 		t.Skipf("%d entities: the cap cuts", n)
 	}
 	whole := write(t, export.Cytoscape, sel(t, g, export.Selection{}), export.Options{})
-	capped := write(t, export.Cytoscape, sel(t, g, export.Selection{MaxNodes: store.MaxSubgraph}), export.Options{})
+	capped := write(t, export.Cytoscape, sel(t, g, export.Selection{MaxNodes: engine.MaxSubgraph}), export.Options{})
 	if !bytes.Equal(whole, capped) {
 		t.Error("the capped whole graph differs from the whole graph")
 	}
@@ -513,7 +518,7 @@ func TestCancelledExportStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.Replace(ctx, store.Quads(synth.Dataset(60_000, 1))); err != nil {
+	if err := st.Replace(ctx, vocab.Quads(synth.Dataset(60_000, 1))); err != nil {
 		t.Fatal(err)
 	}
 	set := sel(t, st.Graph(), export.Selection{})

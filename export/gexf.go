@@ -7,9 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine"
 	"gonum.org/v1/gonum/graph/formats/gexf12"
-
-	"github.com/digidip/digidip/store"
 )
 
 // GEXF 1.3 (https://gexf.net), the format Gephi reads best. The elements a
@@ -26,8 +26,8 @@ const (
 )
 
 func gexfNodeAttributes() gexf12.Attributes {
-	kinds := make([]string, len(store.Kinds))
-	for i, k := range store.Kinds {
+	kinds := make([]string, len(domain.Kinds))
+	for i, k := range domain.Kinds {
 		kinds[i] = string(k)
 	}
 	return gexf12.Attributes{Class: "node", Attributes: []gexf12.Attribute{
@@ -39,7 +39,7 @@ func gexfNodeAttributes() gexf12.Attributes {
 	}}
 }
 
-func gexfEdgeAttributes(g *store.Graph) gexf12.Attributes {
+func gexfEdgeAttributes(g *engine.Graph) gexf12.Attributes {
 	var preds []string
 	for _, p := range g.Predicates() {
 		preds = append(preds, p.ID)

@@ -14,6 +14,8 @@ import (
 	"github.com/cayleygraph/quad/nquads"
 
 	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/store"
@@ -36,13 +38,13 @@ func openStore(t testing.TB) *store.Store {
 }
 
 // embedded is the read model of the embedded data, with no store.
-func embedded(t testing.TB) (*store.Graph, *store.Dataset) {
+func embedded(t testing.TB) (*engine.Graph, *domain.Dataset) {
 	t.Helper()
 	ds, err := loaders.Read(data.FS(), "data")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return store.NewGraph(ds), ds
+	return engine.NewGraph(ds), ds
 }
 
 // allQuads streams a store's quads, as the server and the CLI pass them.
@@ -61,12 +63,12 @@ var selections = []struct {
 	{"whole", export.Selection{}},
 	{"roots", export.Selection{Roots: []string{"global-gateway"}, Depth: 2}},
 	{"roots filtered", export.Selection{Roots: []string{"global-gateway", "d4d-hub"}, Depth: 2,
-		Predicates: []string{"calls-on", "implemented-through", "instance-of", "funds"}, Kinds: []store.Kind{store.Actor, store.Commitment, store.Instrument, store.Partnership}}},
+		Predicates: []string{"calls-on", "implemented-through", "instance-of", "funds"}, Kinds: []domain.Kind{domain.Actor, domain.Commitment, domain.Instrument, domain.Partnership}}},
 	{"paths", export.Selection{From: "d4d-hub", To: "european-commission", MaxHops: 4}},
-	{"whole filtered", export.Selection{Kinds: []store.Kind{store.Actor, store.Forum}}},
+	{"whole filtered", export.Selection{Kinds: []domain.Kind{domain.Actor, domain.Forum}}},
 }
 
-func sel(t testing.TB, g *store.Graph, s export.Selection) *export.Set {
+func sel(t testing.TB, g *engine.Graph, s export.Selection) *export.Set {
 	t.Helper()
 	set, err := export.Select(context.Background(), g, s)
 	if err != nil {
@@ -87,8 +89,8 @@ func write(t testing.TB, f export.Format, set *export.Set, opt export.Options) [
 // expected is what a set holds, read straight from the read model: what
 // every format must carry.
 type expected struct {
-	nodes []*store.Entity
-	edges []*store.Relation
+	nodes []*domain.Entity
+	edges []*domain.Relation
 }
 
 func expect(set *export.Set) expected {

@@ -8,8 +8,9 @@ import (
 	"strings"
 
 	"github.com/cayleygraph/quad"
-
-	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine"
+	"github.com/digidip/digidip/vocab"
 )
 
 // term is a name the JSON-LD @context gives an IRI. id says its values are
@@ -22,48 +23,48 @@ type term struct {
 
 // vocabTerms are the readable names of the vocabulary the store uses.
 var vocabTerms = []term{
-	{"label", store.RDFSLabel, false},
-	{"alias", store.SKOSAltLabel, false},
-	{"commonName", store.SKOSHidden, false},
-	{"definition", store.SKOSDefinition, false},
-	{"description", store.DCDescription, false},
-	{"title", store.DCTitle, false},
-	{"shortTitle", store.DCAlternative, false},
-	{"reference", store.DCIdentifier, false},
-	{"date", store.DCDate, false},
-	{"author", store.DCCreator, false},
-	{"url", store.DCSource, true},
-	{"partOf", store.DCIsPartOf, true},
-	{"source", store.OAHasSource, true},
-	{"quote", store.OAExact, false},
-	{"start", store.OAStart, false},
-	{"end", store.OAEnd, false},
-	{"subject", store.RDFSubject, true},
-	{"predicate", store.RDFPredicate, true},
-	{"object", store.RDFObject, true},
-	{"sha256", store.PropSHA256, false},
-	{"authorEntity", store.PropAuthorEntity, true},
-	{"number", store.PropNumber, false},
-	{"section", store.PropSection, false},
-	{"order", store.PropOrder, false},
-	{"text", store.PropText, false},
-	{"parent", store.PropParent, true},
-	{"note", store.PropNote, true},
-	{"mentions", store.PropMentions, true},
-	{"verb", store.PropVerb, false},
-	{"implied", store.PropImplied, false},
-	{"inverseLabel", store.PropInverse, false},
-	{"example", store.PropExample, true},
-	{"fact", store.PropFact, true},
-	{"key", store.PropKey, false},
-	{"factText", store.PropFactText, false},
-	{"factDate", store.PropFactDate, false},
-	{"precision", store.PropPrecision, false},
-	{"quantity", store.PropQuantity, false},
-	{"unit", store.PropUnit, false},
-	{"evidence", store.PropEvidence, true},
-	{"dataHash", store.PropDataHash, false},
-	{"loadedAt", store.PropLoadedAt, false},
+	{"label", vocab.RDFSLabel, false},
+	{"alias", vocab.SKOSAltLabel, false},
+	{"commonName", vocab.SKOSHidden, false},
+	{"definition", vocab.SKOSDefinition, false},
+	{"description", vocab.DCDescription, false},
+	{"title", vocab.DCTitle, false},
+	{"shortTitle", vocab.DCAlternative, false},
+	{"reference", vocab.DCIdentifier, false},
+	{"date", vocab.DCDate, false},
+	{"author", vocab.DCCreator, false},
+	{"url", vocab.DCSource, true},
+	{"partOf", vocab.DCIsPartOf, true},
+	{"source", vocab.OAHasSource, true},
+	{"quote", vocab.OAExact, false},
+	{"start", vocab.OAStart, false},
+	{"end", vocab.OAEnd, false},
+	{"subject", vocab.RDFSubject, true},
+	{"predicate", vocab.RDFPredicate, true},
+	{"object", vocab.RDFObject, true},
+	{"sha256", vocab.PropSHA256, false},
+	{"authorEntity", vocab.PropAuthorEntity, true},
+	{"number", vocab.PropNumber, false},
+	{"section", vocab.PropSection, false},
+	{"order", vocab.PropOrder, false},
+	{"text", vocab.PropText, false},
+	{"parent", vocab.PropParent, true},
+	{"note", vocab.PropNote, true},
+	{"mentions", vocab.PropMentions, true},
+	{"verb", vocab.PropVerb, false},
+	{"implied", vocab.PropImplied, false},
+	{"inverseLabel", vocab.PropInverse, false},
+	{"example", vocab.PropExample, true},
+	{"fact", vocab.PropFact, true},
+	{"key", vocab.PropKey, false},
+	{"factText", vocab.PropFactText, false},
+	{"factDate", vocab.PropFactDate, false},
+	{"precision", vocab.PropPrecision, false},
+	{"quantity", vocab.PropQuantity, false},
+	{"unit", vocab.PropUnit, false},
+	{"evidence", vocab.PropEvidence, true},
+	{"dataHash", vocab.PropDataHash, false},
+	{"loadedAt", vocab.PropLoadedAt, false},
 }
 
 // jsonldContext is the @context of an export: the prefixes, the classes (the
@@ -76,7 +77,7 @@ type jsonldContext struct {
 	classes map[quad.IRI]string
 }
 
-func newJSONLDContext(g *store.Graph) *jsonldContext {
+func newJSONLDContext(g *engine.Graph) *jsonldContext {
 	c := &jsonldContext{byIRI: map[quad.IRI]*term{}, classes: map[quad.IRI]string{}}
 	names := map[string]bool{}
 	for _, p := range prefixes {
@@ -88,16 +89,16 @@ func newJSONLDContext(g *store.Graph) *jsonldContext {
 		c.classes[iri] = name
 		names[name] = true
 	}
-	for _, k := range store.Kinds {
-		iri := store.KindIRI(k)
-		class(strings.TrimPrefix(string(iri), store.NSVocab), iri)
+	for _, k := range domain.Kinds {
+		iri := vocab.KindIRI(k)
+		class(strings.TrimPrefix(string(iri), vocab.NSVocab), iri)
 	}
-	class("Document", store.ClassDocument)
-	class("Paragraph", store.ClassParagraph)
-	class("Evidence", store.ClassEvidence)
-	class("Fact", store.ClassFact)
-	class("Statement", store.RDFStatement)
-	class("Property", store.RDFProperty)
+	class("Document", vocab.ClassDocument)
+	class("Paragraph", vocab.ClassParagraph)
+	class("Evidence", vocab.ClassEvidence)
+	class("Fact", vocab.ClassFact)
+	class("Statement", vocab.RDFStatement)
+	class("Property", vocab.RDFProperty)
 	add := func(t term) {
 		if names[t.name] || c.byIRI[t.iri] != nil {
 			return // taken: the IRI is written as vocab:name instead
@@ -116,7 +117,7 @@ func newJSONLDContext(g *store.Graph) *jsonldContext {
 	}
 	if g != nil {
 		for _, p := range g.Predicates() {
-			add(term{name: p.ID, iri: store.PredicateIRI(p.ID), id: true})
+			add(term{name: p.ID, iri: vocab.PredicateIRI(p.ID), id: true})
 		}
 	}
 	return c
@@ -211,7 +212,7 @@ type jsonldProp struct {
 	vals []any
 }
 
-func newJSONLDWriter(w io.Writer, g *store.Graph) *jsonldWriter {
+func newJSONLDWriter(w io.Writer, g *engine.Graph) *jsonldWriter {
 	return &jsonldWriter{w: bufio.NewWriter(w), ctx: newJSONLDContext(g), first: true}
 }
 
@@ -251,7 +252,7 @@ func (j *jsonldWriter) WriteQuad(q quad.Quad) error {
 		}
 		j.label, j.subj = q.Label, q.Subject
 	}
-	if q.Predicate == store.RDFType {
+	if q.Predicate == vocab.RDFType {
 		if iri, ok := q.Object.(quad.IRI); ok {
 			name, ok := j.ctx.classes[iri]
 			if !ok {

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/domain"
 )
 
 // Request is an export as a URL asks for it: the format, the selection and
@@ -57,7 +57,7 @@ func ParseQuery(q url.Values) (Request, error) {
 		sel.Predicates = append(sel.Predicates, NormalizePredicate(p))
 	}
 	for _, k := range list(q["kinds"]) {
-		sel.Kinds = append(sel.Kinds, store.Kind(strings.ToUpper(k)))
+		sel.Kinds = append(sel.Kinds, domain.Kind(strings.ToUpper(k)))
 	}
 	sel.From, sel.To = q.Get("from"), q.Get("to")
 	ints := []struct {

@@ -9,15 +9,17 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/digidip/digidip/domain"
+
 	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/loaders"
-	"github.com/digidip/digidip/store"
 )
 
 var (
 	fuzzGraphOnce sync.Once
-	fuzzGraph     *store.Graph
+	fuzzGraph     *engine.Graph
 )
 
 // FuzzExportParams: any query string is either refused with an invalid
@@ -41,7 +43,7 @@ func FuzzExportParams(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		fuzzGraph = store.NewGraph(ds)
+		fuzzGraph = engine.NewGraph(ds)
 	})
 	f.Fuzz(func(t *testing.T, raw string) {
 		q, err := url.ParseQuery(raw)
@@ -50,14 +52,14 @@ func FuzzExportParams(f *testing.F) {
 		}
 		req, err := export.ParseQuery(q)
 		if err != nil {
-			if !errors.Is(err, store.ErrInvalidArgument) {
+			if !errors.Is(err, domain.ErrInvalidArgument) {
 				t.Fatalf("ParseQuery(%q) = %v, not an invalid argument", raw, err)
 			}
 			return
 		}
 		set, err := export.Select(context.Background(), fuzzGraph, req.Selection)
 		if err != nil {
-			if !errors.Is(err, store.ErrInvalidArgument) && !errors.Is(err, store.ErrNotFound) {
+			if !errors.Is(err, domain.ErrInvalidArgument) && !errors.Is(err, domain.ErrNotFound) {
 				t.Fatalf("Select: %v", err)
 			}
 			return

@@ -9,8 +9,9 @@ import (
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/nquads"
 	"github.com/cayleygraph/quad/voc/xsd"
-
-	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine"
+	"github.com/digidip/digidip/vocab"
 )
 
 // writeRDF streams the set's quads into the format's writer.
@@ -44,7 +45,7 @@ func (s *Set) quads(ctx context.Context, opt Options, w quad.Writer) error {
 		return opt.AllQuads(ctx, w)
 	}
 	t := &ticker{ctx: ctx}
-	for _, q := range store.Quads(s.dataset()) {
+	for _, q := range vocab.Quads(s.dataset()) {
 		if err := t.tick(); err != nil {
 			return err
 		}
@@ -59,18 +60,18 @@ func (s *Set) quads(ctx context.Context, opt Options, w quad.Writer) error {
 // into quads. Entities and relations are shared with the read model, which
 // store.Quads only reads; paragraphs are copied because their mentions are
 // cut to the selected entities.
-func (s *Set) dataset() *store.Dataset {
+func (s *Set) dataset() *domain.Dataset {
 	if s.every {
-		return &store.Dataset{
+		return &domain.Dataset{
 			Documents:  s.g.Documents(),
 			Predicates: s.g.Predicates(),
 			Entities:   s.g.Entities(""),
-			Relations:  s.g.Relations(store.RelationFilter{}),
+			Relations:  s.g.Relations(engine.RelationFilter{}),
 			Hash:       s.g.Hash(),
 			Source:     s.g.Source(),
 		}
 	}
-	ds := &store.Dataset{}
+	ds := &domain.Dataset{}
 	in := map[string]bool{}
 	paras := map[string]bool{}
 	preds := map[string]bool{}
@@ -97,7 +98,7 @@ func (s *Set) dataset() *store.Dataset {
 		}
 	}
 	for _, d := range s.g.Documents() {
-		var ps []*store.Paragraph
+		var ps []*domain.Paragraph
 		for _, p := range d.Paragraphs {
 			if !paras[p.ID] {
 				continue

@@ -8,19 +8,21 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/digidip/digidip/domain"
+
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/export"
-	"github.com/digidip/digidip/store"
 )
 
 // manyEntities is a graph of n entities and one more, "zz-target", which
 // sorts last: a search that stops early never reaches it.
-func manyEntities(n int) *store.Graph {
-	ds := &store.Dataset{}
+func manyEntities(n int) *engine.Graph {
+	ds := &domain.Dataset{}
 	for i := range n {
-		ds.Entities = append(ds.Entities, &store.Entity{ID: fmt.Sprintf("e-%05d", i), Name: "E", Kind: store.Actor})
+		ds.Entities = append(ds.Entities, &domain.Entity{ID: fmt.Sprintf("e-%05d", i), Name: "E", Kind: domain.Actor})
 	}
-	ds.Entities = append(ds.Entities, &store.Entity{ID: "zz-target", Name: "Z", Kind: store.Actor})
-	return store.NewGraph(ds)
+	ds.Entities = append(ds.Entities, &domain.Entity{ID: "zz-target", Name: "Z", Kind: domain.Actor})
+	return engine.NewGraph(ds)
 }
 
 // endsAfter is a context that is live for its first n looks and then
@@ -57,7 +59,7 @@ func TestSuggestionStopsAtTheDeadline(t *testing.T) {
 				{From: "zz-targt", To: "e-00001"},
 			} {
 				_, err := export.Select(tc.ctx(), g, sel)
-				if !errors.Is(err, store.ErrNotFound) {
+				if !errors.Is(err, domain.ErrNotFound) {
 					t.Fatalf("%+v: %v", sel, err)
 				}
 				if got := strings.Contains(err.Error(), `did you mean "zz-target"?`); got != tc.suggest {
@@ -83,13 +85,13 @@ func TestLongIDIsRefused(t *testing.T) {
 		if len(msg) > 200 {
 			msg = msg[:200] + "..."
 		}
-		if !errors.Is(err, store.ErrInvalidArgument) || !strings.Contains(msg, "longer than the longest an id may be, 256") {
+		if !errors.Is(err, domain.ErrInvalidArgument) || !strings.Contains(msg, "longer than the longest an id may be, 256") {
 			t.Errorf("a %d-byte id: %s", len(long), msg)
 		}
 	}
 	// at the limit, an unknown id still gets its 404
 	_, err := export.Select(context.Background(), g, export.Selection{Roots: []string{strings.Repeat("a", export.MaxIDBytes)}, Depth: 1})
-	if !errors.Is(err, store.ErrNotFound) {
+	if !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("an id of %d bytes: %v", export.MaxIDBytes, err)
 	}
 }

@@ -7,24 +7,23 @@ import (
 	"strings"
 
 	"github.com/cayleygraph/quad"
-
-	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/vocab"
 )
 
 // prefixes are the namespaces TriG and JSON-LD abbreviate, longest first so
 // that an IRI takes its most specific prefix.
 var prefixes = []struct{ name, ns string }{
-	{"entity", store.Base + "entity/"},
-	{"relation", store.Base + "relation/"},
-	{"vocab", store.NSVocab},
-	{"doc", store.Base + "doc/"},
-	{"dd", store.Base},
-	{"rdf", store.NSRDF},
-	{"rdfs", store.NSRDFS},
-	{"skos", store.NSSKOS},
-	{"dcterms", store.NSDCTerms},
-	{"oa", store.NSOA},
-	{"xsd", store.NSXSD},
+	{"entity", vocab.Base + "entity/"},
+	{"relation", vocab.Base + "relation/"},
+	{"vocab", vocab.NSVocab},
+	{"doc", vocab.Base + "doc/"},
+	{"dd", vocab.Base},
+	{"rdf", vocab.NSRDF},
+	{"rdfs", vocab.NSRDFS},
+	{"skos", vocab.NSSKOS},
+	{"dcterms", vocab.NSDCTerms},
+	{"oa", vocab.NSOA},
+	{"xsd", vocab.NSXSD},
 }
 
 // prefixed abbreviates an IRI as prefix:local when the local part is a plain
@@ -156,7 +155,7 @@ func sameValue(a, b quad.Value) bool {
 }
 
 func turtlePredicate(v quad.Value) string {
-	if v == store.RDFType {
+	if v == vocab.RDFType {
 		return "a"
 	}
 	return turtleTerm(v)

@@ -3,8 +3,8 @@ package graph
 import (
 	"strings"
 
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/graph/model"
-	"github.com/digidip/digidip/store"
 )
 
 // CostUnitBytes is how many bytes of text cost as much as one object: a
@@ -41,21 +41,21 @@ func list(n, child int) int { return capAdd(1, capMul(n, child)) }
 // text its longest value in cost units. Without these gqlgen counts a list
 // as one object and a 2 KB paragraph as one field. sizes gives the graph
 // being served; the server passes its store's current graph.
-func Complexity(sizes func() *store.Sizes) ComplexityRoot {
+func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	// upTo prices a list of `first` items, no longer than the longest the
 	// graph holds.
-	upTo := func(first *int, def int, longest func(*store.Sizes) int, child int) int {
+	upTo := func(first *int, def int, longest func(*engine.Sizes) int, child int) int {
 		return list(min(firstOr(first, def), longest(sizes())), child)
 	}
-	text := func(longest func(*store.Sizes) int) func(int) int {
+	text := func(longest func(*engine.Sizes) int) func(int) int {
 		return func(int) int { return textCost(longest(sizes())) }
 	}
 	var (
-		entities   = func(s *store.Sizes) int { return s.Entities }
-		relations  = func(s *store.Sizes) int { return s.Relations }
-		documents  = func(s *store.Sizes) int { return s.Documents }
-		predicates = func(s *store.Sizes) int { return s.Predicates }
-		moments    = func(s *store.Sizes) int { return s.Moments }
+		entities   = func(s *engine.Sizes) int { return s.Entities }
+		relations  = func(s *engine.Sizes) int { return s.Relations }
+		documents  = func(s *engine.Sizes) int { return s.Documents }
+		predicates = func(s *engine.Sizes) int { return s.Predicates }
+		moments    = func(s *engine.Sizes) int { return s.Moments }
 	)
 
 	var c ComplexityRoot
@@ -78,8 +78,8 @@ func Complexity(sizes func() *store.Sizes) ComplexityRoot {
 	}
 
 	// An entity's relations of one predicate: no more than any entity has.
-	byPredicate := func(p string) func(*store.Sizes) int {
-		return func(s *store.Sizes) int { return s.PredicateDegree(p) }
+	byPredicate := func(p string) func(*engine.Sizes) int {
+		return func(s *engine.Sizes) int { return s.PredicateDegree(p) }
 	}
 	c.Entity.Relations = func(child int, p *model.Predicate, _ *model.Direction, first *int, _ *string) int {
 		return upTo(first, DefaultFirst, byPredicate(strings.Join(optPredicate(p), "")), child)
@@ -88,10 +88,10 @@ func Complexity(sizes func() *store.Sizes) ComplexityRoot {
 		return upTo(first, DefaultFirst, byPredicate(PredicateID(p)), child)
 	}
 	c.Entity.Mentions = func(child int, first *int) int {
-		return upTo(first, DefaultFirstAll, func(s *store.Sizes) int { return s.EntityMentions }, child)
+		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.EntityMentions }, child)
 	}
 	c.Entity.Facts = func(child int, _ *string, first *int) int {
-		return upTo(first, DefaultFirstAll, func(s *store.Sizes) int { return s.Facts }, child)
+		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.Facts }, child)
 	}
 	shortcut := func(p string) func(int, *int) int {
 		return func(child int, first *int) int { return upTo(first, DefaultFirstAll, byPredicate(p), child) }
@@ -100,35 +100,35 @@ func Complexity(sizes func() *store.Sizes) ComplexityRoot {
 	c.Entity.Funders = shortcut("funds")
 	c.Entity.Funds = shortcut("funds")
 	c.Entity.Partners = shortcut("partners-with")
-	c.Entity.Name = text(func(s *store.Sizes) int { return s.Name })
-	c.Entity.Description = text(func(s *store.Sizes) int { return s.Description })
-	c.Entity.Aliases = text(func(s *store.Sizes) int { return s.Aliases })
-	c.Entity.CommonNames = text(func(s *store.Sizes) int { return s.CommonNames })
+	c.Entity.Name = text(func(s *engine.Sizes) int { return s.Name })
+	c.Entity.Description = text(func(s *engine.Sizes) int { return s.Description })
+	c.Entity.Aliases = text(func(s *engine.Sizes) int { return s.Aliases })
+	c.Entity.CommonNames = text(func(s *engine.Sizes) int { return s.CommonNames })
 
 	c.Relation.Evidence = func(child int, _, _ *string, first *int) int {
-		return upTo(first, DefaultFirstAll, func(s *store.Sizes) int { return s.Evidence }, child)
+		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.Evidence }, child)
 	}
-	c.Evidence.Quote = text(func(s *store.Sizes) int { return s.Quote })
-	c.Fact.Text = text(func(s *store.Sizes) int { return s.FactText })
-	c.Moment.Text = text(func(s *store.Sizes) int { return s.FactText })
-	c.Document.Title = text(func(s *store.Sizes) int { return s.Title })
+	c.Evidence.Quote = text(func(s *engine.Sizes) int { return s.Quote })
+	c.Fact.Text = text(func(s *engine.Sizes) int { return s.FactText })
+	c.Moment.Text = text(func(s *engine.Sizes) int { return s.FactText })
+	c.Document.Title = text(func(s *engine.Sizes) int { return s.Title })
 	c.Document.Paragraphs = func(child int, first *int) int {
-		return upTo(first, MaxFirstParagraph, func(s *store.Sizes) int { return s.Paragraphs }, child)
+		return upTo(first, MaxFirstParagraph, func(s *engine.Sizes) int { return s.Paragraphs }, child)
 	}
-	c.Paragraph.Text = text(func(s *store.Sizes) int { return s.ParagraphText })
+	c.Paragraph.Text = text(func(s *engine.Sizes) int { return s.ParagraphText })
 	c.Paragraph.Mentions = func(child int, first *int) int {
-		return upTo(first, DefaultFirstAll, func(s *store.Sizes) int { return s.ParagraphMentions }, child)
+		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.ParagraphMentions }, child)
 	}
 	c.Paragraph.Notes = func(child int, first *int) int {
-		return upTo(first, DefaultFirstAll, func(s *store.Sizes) int { return s.ParagraphNotes }, child)
+		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.ParagraphNotes }, child)
 	}
 	c.Paragraph.Relations = func(child int, _ *model.Predicate, first *int, _ *string) int {
-		return upTo(first, DefaultFirst, func(s *store.Sizes) int { return s.ParagraphRels }, child)
+		return upTo(first, DefaultFirst, func(s *engine.Sizes) int { return s.ParagraphRels }, child)
 	}
 	// Counts by kind and by predicate are bounded by the schema's enums.
 	c.Stats.ByKind = func(child int) int { return list(len(model.AllKind), child) }
 	c.Stats.ByPredicate = func(child int) int { return list(len(model.AllPredicate), child) }
-	c.PredicateInfo.Definition = text(func(s *store.Sizes) int { return s.Definition })
+	c.PredicateInfo.Definition = text(func(s *engine.Sizes) int { return s.Definition })
 	// The export's text is at most exportTextMaxBytes, whatever the data;
 	// a larger file is a download.
 	c.SubgraphExport.Text = func(int) int { return textCost(exportTextMaxBytes) }

@@ -5,9 +5,8 @@ import (
 	"encoding/json"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/digidip/digidip/engine"
 	"github.com/vektah/gqlparser/v2/ast"
-
-	"github.com/digidip/digidip/store"
 )
 
 // cost prices an operation: the most cost units its answer may hold, where
@@ -32,7 +31,7 @@ type coster struct {
 	es     graphql.ExecutableSchema
 	schema *ast.Schema
 	vars   map[string]any
-	sizes  *store.Sizes // nil without a pinned graph
+	sizes  *engine.Sizes // nil without a pinned graph
 	intro  *schemaSizes
 	memo   map[memoKey]int
 }
@@ -91,7 +90,7 @@ func (c *coster) field(f *ast.Field, parent *ast.Field) int {
 		if parent != nil {
 			edges = intArg(parent.ArgumentMap(c.vars), "maxEdges", edges)
 		}
-		edges = max(1, min(edges, store.MaxSubgraphEdges))
+		edges = max(1, min(edges, engine.MaxSubgraphEdges))
 		if c.sizes != nil {
 			edges = min(edges, c.sizes.EdgesAmong(n))
 		}
@@ -126,7 +125,7 @@ func (c *coster) subgraphNodes(parent *ast.Field) int {
 	if parent != nil {
 		n = intArg(parent.ArgumentMap(c.vars), "maxNodes", n)
 	}
-	return max(1, min(n, store.MaxSubgraph))
+	return max(1, min(n, engine.MaxSubgraph))
 }
 
 // pathHops is the most steps of one path of the enclosing path field.
@@ -135,7 +134,7 @@ func (c *coster) pathHops(parent *ast.Field) int {
 	if parent != nil {
 		n = intArg(parent.ArgumentMap(c.vars), "maxHops", n)
 	}
-	return max(1, min(n, store.MaxPathHops))
+	return max(1, min(n, engine.MaxPathHops))
 }
 
 // intArg reads an Int argument as gqlparser gives it: a literal is an

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/graph/model"
-	"github.com/digidip/digidip/store"
 )
 
 // FuzzCursor: any `after` string is either a cursor this API gave out, whose
@@ -67,8 +67,8 @@ func FuzzCursor(f *testing.F) {
 // The four-deep first:100 query must cost more than the limit, whatever
 // the schema grows into, over a graph where every list is that long.
 func TestNestedListsCostMoreThanTheLimit(t *testing.T) {
-	big := &store.Sizes{Entities: 1 << 20, Relations: 1 << 20, Degree: 1 << 20}
-	c := Complexity(func() *store.Sizes { return big })
+	big := &engine.Sizes{Entities: 1 << 20, Relations: 1 << 20, Degree: 1 << 20}
+	c := Complexity(func() *engine.Sizes { return big })
 	hundred := 100
 	leaf := 1
 	inner := c.Entity.Relations(leaf, nil, nil, &hundred, nil)

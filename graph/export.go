@@ -9,9 +9,9 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/graph/model"
-	"github.com/digidip/digidip/store"
 )
 
 // exportTextMaxNodes is the largest subgraph whose file Subgraph.export
@@ -49,7 +49,7 @@ func (b *boundedBuffer) Write(p []byte) (int, error) {
 // repeats the subgraph's own arguments, read from the enclosing `subgraph`
 // field, so /export selects exactly the nodes and edges of the response; the
 // text is written from the subgraph in hand, and only when asked for.
-func (r *Resolver) subgraphExport(ctx context.Context, sg *store.Subgraph, format model.ExportFormat) (*model.SubgraphExport, error) {
+func (r *Resolver) subgraphExport(ctx context.Context, sg *engine.Subgraph, format model.ExportFormat) (*model.SubgraphExport, error) {
 	f, err := export.ParseFormat(string(format))
 	if err != nil {
 		return nil, err

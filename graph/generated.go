@@ -13,8 +13,9 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/graph/model"
-	"github.com/digidip/digidip/store"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -254,106 +255,106 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type DocumentResolver interface {
-	ShortTitle(ctx context.Context, obj *store.Document) (*string, error)
-	Reference(ctx context.Context, obj *store.Document) (*string, error)
-	Date(ctx context.Context, obj *store.Document) (*string, error)
-	Author(ctx context.Context, obj *store.Document) (*string, error)
-	AuthorEntity(ctx context.Context, obj *store.Document) (*store.Entity, error)
-	URL(ctx context.Context, obj *store.Document) (*string, error)
+	ShortTitle(ctx context.Context, obj *domain.Document) (*string, error)
+	Reference(ctx context.Context, obj *domain.Document) (*string, error)
+	Date(ctx context.Context, obj *domain.Document) (*string, error)
+	Author(ctx context.Context, obj *domain.Document) (*string, error)
+	AuthorEntity(ctx context.Context, obj *domain.Document) (*domain.Entity, error)
+	URL(ctx context.Context, obj *domain.Document) (*string, error)
 
-	Paragraphs(ctx context.Context, obj *store.Document, first *int) ([]*store.Paragraph, error)
+	Paragraphs(ctx context.Context, obj *domain.Document, first *int) ([]*domain.Paragraph, error)
 }
 type EntityResolver interface {
-	Kind(ctx context.Context, obj *store.Entity) (model.Kind, error)
+	Kind(ctx context.Context, obj *domain.Entity) (model.Kind, error)
 
-	CommonNames(ctx context.Context, obj *store.Entity) ([]string, error)
+	CommonNames(ctx context.Context, obj *domain.Entity) ([]string, error)
 
-	Degree(ctx context.Context, obj *store.Entity) (int, error)
-	Relations(ctx context.Context, obj *store.Entity, predicate *model.Predicate, direction *model.Direction, first *int, after *string) (*model.RelationConnection, error)
-	Neighbours(ctx context.Context, obj *store.Entity, predicate model.Predicate, direction *model.Direction, first *int) ([]*store.Entity, error)
-	Mentions(ctx context.Context, obj *store.Entity, first *int) ([]*store.Paragraph, error)
-	Facts(ctx context.Context, obj *store.Entity, key *string, first *int) ([]*store.Fact, error)
-	CalledOn(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error)
-	Deadline(ctx context.Context, obj *store.Entity) (*store.Fact, error)
-	Funders(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error)
-	Funds(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error)
-	Partners(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error)
+	Degree(ctx context.Context, obj *domain.Entity) (int, error)
+	Relations(ctx context.Context, obj *domain.Entity, predicate *model.Predicate, direction *model.Direction, first *int, after *string) (*model.RelationConnection, error)
+	Neighbours(ctx context.Context, obj *domain.Entity, predicate model.Predicate, direction *model.Direction, first *int) ([]*domain.Entity, error)
+	Mentions(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Paragraph, error)
+	Facts(ctx context.Context, obj *domain.Entity, key *string, first *int) ([]*domain.Fact, error)
+	CalledOn(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error)
+	Deadline(ctx context.Context, obj *domain.Entity) (*domain.Fact, error)
+	Funders(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error)
+	Funds(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error)
+	Partners(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error)
 }
 type EvidenceResolver interface {
-	Document(ctx context.Context, obj *store.Evidence) (*store.Document, error)
-	Paragraph(ctx context.Context, obj *store.Evidence) (*store.Paragraph, error)
+	Document(ctx context.Context, obj *domain.Evidence) (*domain.Document, error)
+	Paragraph(ctx context.Context, obj *domain.Evidence) (*domain.Paragraph, error)
 }
 type FactResolver interface {
-	Date(ctx context.Context, obj *store.Fact) (*string, error)
-	Precision(ctx context.Context, obj *store.Fact) (*string, error)
+	Date(ctx context.Context, obj *domain.Fact) (*string, error)
+	Precision(ctx context.Context, obj *domain.Fact) (*string, error)
 
-	Unit(ctx context.Context, obj *store.Fact) (*string, error)
+	Unit(ctx context.Context, obj *domain.Fact) (*string, error)
 }
 type MomentResolver interface {
-	Key(ctx context.Context, obj *store.Moment) (string, error)
-	Text(ctx context.Context, obj *store.Moment) (string, error)
-	Date(ctx context.Context, obj *store.Moment) (*string, error)
-	Precision(ctx context.Context, obj *store.Moment) (*string, error)
-	Evidence(ctx context.Context, obj *store.Moment) (*store.Evidence, error)
+	Key(ctx context.Context, obj *engine.Moment) (string, error)
+	Text(ctx context.Context, obj *engine.Moment) (string, error)
+	Date(ctx context.Context, obj *engine.Moment) (*string, error)
+	Precision(ctx context.Context, obj *engine.Moment) (*string, error)
+	Evidence(ctx context.Context, obj *engine.Moment) (*domain.Evidence, error)
 }
 type ParagraphResolver interface {
-	Section(ctx context.Context, obj *store.Paragraph) (*string, error)
-	Document(ctx context.Context, obj *store.Paragraph) (*store.Document, error)
-	Parent(ctx context.Context, obj *store.Paragraph) (*store.Paragraph, error)
-	Notes(ctx context.Context, obj *store.Paragraph, first *int) ([]*store.Paragraph, error)
+	Section(ctx context.Context, obj *domain.Paragraph) (*string, error)
+	Document(ctx context.Context, obj *domain.Paragraph) (*domain.Document, error)
+	Parent(ctx context.Context, obj *domain.Paragraph) (*domain.Paragraph, error)
+	Notes(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error)
 
-	Mentions(ctx context.Context, obj *store.Paragraph, first *int) ([]*store.Entity, error)
-	Relations(ctx context.Context, obj *store.Paragraph, predicate *model.Predicate, first *int, after *string) (*model.RelationConnection, error)
+	Mentions(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Entity, error)
+	Relations(ctx context.Context, obj *domain.Paragraph, predicate *model.Predicate, first *int, after *string) (*model.RelationConnection, error)
 }
 type PathResolver interface {
-	Length(ctx context.Context, obj *store.Path) (int, error)
-	Nodes(ctx context.Context, obj *store.Path) ([]*store.Entity, error)
+	Length(ctx context.Context, obj *engine.Path) (int, error)
+	Nodes(ctx context.Context, obj *engine.Path) ([]*domain.Entity, error)
 }
 type PathStepResolver interface {
-	From(ctx context.Context, obj *store.Step) (*store.Entity, error)
-	To(ctx context.Context, obj *store.Step) (*store.Entity, error)
+	From(ctx context.Context, obj *engine.Step) (*domain.Entity, error)
+	To(ctx context.Context, obj *engine.Step) (*domain.Entity, error)
 }
 type PredicateInfoResolver interface {
-	Predicate(ctx context.Context, obj *store.Predicate) (model.Predicate, error)
+	Predicate(ctx context.Context, obj *domain.Predicate) (model.Predicate, error)
 
-	Inverse(ctx context.Context, obj *store.Predicate) (*string, error)
+	Inverse(ctx context.Context, obj *domain.Predicate) (*string, error)
 
-	Count(ctx context.Context, obj *store.Predicate) (int, error)
+	Count(ctx context.Context, obj *domain.Predicate) (int, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
-	Entity(ctx context.Context, id string) (*store.Entity, error)
+	Entity(ctx context.Context, id string) (*domain.Entity, error)
 	Entities(ctx context.Context, kind *model.Kind, first *int, after *string) (*model.EntityConnection, error)
-	Search(ctx context.Context, text string, kinds []model.Kind, first *int) ([]*store.Entity, error)
+	Search(ctx context.Context, text string, kinds []model.Kind, first *int) ([]*domain.Entity, error)
 	Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, first *int, after *string) (*model.RelationConnection, error)
-	Path(ctx context.Context, from string, to string, maxHops *int, predicates []model.Predicate, first *int) ([]*store.Path, error)
-	Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) (*store.Subgraph, error)
-	Documents(ctx context.Context, first *int) ([]*store.Document, error)
-	Document(ctx context.Context, id string) (*store.Document, error)
-	Paragraph(ctx context.Context, id string) (*store.Paragraph, error)
-	Timeline(ctx context.Context, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) ([]*store.Moment, error)
-	Predicates(ctx context.Context, first *int) ([]*store.Predicate, error)
+	Path(ctx context.Context, from string, to string, maxHops *int, predicates []model.Predicate, first *int) ([]*engine.Path, error)
+	Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) (*engine.Subgraph, error)
+	Documents(ctx context.Context, first *int) ([]*domain.Document, error)
+	Document(ctx context.Context, id string) (*domain.Document, error)
+	Paragraph(ctx context.Context, id string) (*domain.Paragraph, error)
+	Timeline(ctx context.Context, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) ([]*engine.Moment, error)
+	Predicates(ctx context.Context, first *int) ([]*domain.Predicate, error)
 	Stats(ctx context.Context) (*model.Stats, error)
 }
 type RelationResolver interface {
-	Predicate(ctx context.Context, obj *store.Relation) (model.Predicate, error)
-	PredicateID(ctx context.Context, obj *store.Relation) (string, error)
-	Label(ctx context.Context, obj *store.Relation) (string, error)
-	Subject(ctx context.Context, obj *store.Relation) (*store.Entity, error)
-	Object(ctx context.Context, obj *store.Relation) (*store.Entity, error)
-	Verb(ctx context.Context, obj *store.Relation) (*string, error)
+	Predicate(ctx context.Context, obj *domain.Relation) (model.Predicate, error)
+	PredicateID(ctx context.Context, obj *domain.Relation) (string, error)
+	Label(ctx context.Context, obj *domain.Relation) (string, error)
+	Subject(ctx context.Context, obj *domain.Relation) (*domain.Entity, error)
+	Object(ctx context.Context, obj *domain.Relation) (*domain.Entity, error)
+	Verb(ctx context.Context, obj *domain.Relation) (*string, error)
 
-	Evidence(ctx context.Context, obj *store.Relation, document *string, paragraph *string, first *int) ([]*store.Evidence, error)
+	Evidence(ctx context.Context, obj *domain.Relation, document *string, paragraph *string, first *int) ([]*domain.Evidence, error)
 }
 type SubgraphResolver interface {
-	Export(ctx context.Context, obj *store.Subgraph, format model.ExportFormat) (*model.SubgraphExport, error)
+	Export(ctx context.Context, obj *engine.Subgraph, format model.ExportFormat) (*model.SubgraphExport, error)
 }
 type SubgraphEdgeResolver interface {
-	Source(ctx context.Context, obj *store.Relation) (string, error)
-	Target(ctx context.Context, obj *store.Relation) (string, error)
-	Predicate(ctx context.Context, obj *store.Relation) (model.Predicate, error)
-	EvidenceCount(ctx context.Context, obj *store.Relation) (int, error)
-	Relation(ctx context.Context, obj *store.Relation) (*store.Relation, error)
+	Source(ctx context.Context, obj *domain.Relation) (string, error)
+	Target(ctx context.Context, obj *domain.Relation) (string, error)
+	Predicate(ctx context.Context, obj *domain.Relation) (model.Predicate, error)
+	EvidenceCount(ctx context.Context, obj *domain.Relation) (int, error)
+	Relation(ctx context.Context, obj *domain.Relation) (*domain.Relation, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -3257,7 +3258,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _Document_id(ctx context.Context, field graphql.CollectedField, obj *store.Document) (ret graphql.Marshaler) {
+func (ec *executionContext) _Document_id(ctx context.Context, field graphql.CollectedField, obj *domain.Document) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3280,7 +3281,7 @@ func (ec *executionContext) fieldContext_Document_id(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Document", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Document_title(ctx context.Context, field graphql.CollectedField, obj *store.Document) (ret graphql.Marshaler) {
+func (ec *executionContext) _Document_title(ctx context.Context, field graphql.CollectedField, obj *domain.Document) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3303,7 +3304,7 @@ func (ec *executionContext) fieldContext_Document_title(_ context.Context, field
 	return graphql.NewScalarFieldContext("Document", field, false, false, "String")
 }
 
-func (ec *executionContext) _Document_shortTitle(ctx context.Context, field graphql.CollectedField, obj *store.Document) (ret graphql.Marshaler) {
+func (ec *executionContext) _Document_shortTitle(ctx context.Context, field graphql.CollectedField, obj *domain.Document) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3326,7 +3327,7 @@ func (ec *executionContext) fieldContext_Document_shortTitle(_ context.Context, 
 	return graphql.NewScalarFieldContext("Document", field, true, true, "String")
 }
 
-func (ec *executionContext) _Document_reference(ctx context.Context, field graphql.CollectedField, obj *store.Document) (ret graphql.Marshaler) {
+func (ec *executionContext) _Document_reference(ctx context.Context, field graphql.CollectedField, obj *domain.Document) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3349,7 +3350,7 @@ func (ec *executionContext) fieldContext_Document_reference(_ context.Context, f
 	return graphql.NewScalarFieldContext("Document", field, true, true, "String")
 }
 
-func (ec *executionContext) _Document_date(ctx context.Context, field graphql.CollectedField, obj *store.Document) (ret graphql.Marshaler) {
+func (ec *executionContext) _Document_date(ctx context.Context, field graphql.CollectedField, obj *domain.Document) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3372,7 +3373,7 @@ func (ec *executionContext) fieldContext_Document_date(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Document", field, true, true, "String")
 }
 
-func (ec *executionContext) _Document_author(ctx context.Context, field graphql.CollectedField, obj *store.Document) (ret graphql.Marshaler) {
+func (ec *executionContext) _Document_author(ctx context.Context, field graphql.CollectedField, obj *domain.Document) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3395,7 +3396,7 @@ func (ec *executionContext) fieldContext_Document_author(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Document", field, true, true, "String")
 }
 
-func (ec *executionContext) _Document_authorEntity(ctx context.Context, field graphql.CollectedField, obj *store.Document) (ret graphql.Marshaler) {
+func (ec *executionContext) _Document_authorEntity(ctx context.Context, field graphql.CollectedField, obj *domain.Document) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3407,8 +3408,8 @@ func (ec *executionContext) _Document_authorEntity(ctx context.Context, field gr
 			return ec.Resolvers.Document().AuthorEntity(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Entity) graphql.Marshaler {
-			return ec.marshalOEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Entity) graphql.Marshaler {
+			return ec.marshalOEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntity(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3427,7 +3428,7 @@ func (ec *executionContext) fieldContext_Document_authorEntity(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Document_url(ctx context.Context, field graphql.CollectedField, obj *store.Document) (ret graphql.Marshaler) {
+func (ec *executionContext) _Document_url(ctx context.Context, field graphql.CollectedField, obj *domain.Document) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3450,7 +3451,7 @@ func (ec *executionContext) fieldContext_Document_url(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Document", field, true, true, "String")
 }
 
-func (ec *executionContext) _Document_sha256(ctx context.Context, field graphql.CollectedField, obj *store.Document) (ret graphql.Marshaler) {
+func (ec *executionContext) _Document_sha256(ctx context.Context, field graphql.CollectedField, obj *domain.Document) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3473,7 +3474,7 @@ func (ec *executionContext) fieldContext_Document_sha256(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Document", field, false, false, "String")
 }
 
-func (ec *executionContext) _Document_paragraphs(ctx context.Context, field graphql.CollectedField, obj *store.Document) (ret graphql.Marshaler) {
+func (ec *executionContext) _Document_paragraphs(ctx context.Context, field graphql.CollectedField, obj *domain.Document) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3486,8 +3487,8 @@ func (ec *executionContext) _Document_paragraphs(ctx context.Context, field grap
 			return ec.Resolvers.Document().Paragraphs(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Paragraph) graphql.Marshaler {
-			return ec.marshalNParagraph2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐParagraphᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Paragraph) graphql.Marshaler {
+			return ec.marshalNParagraph2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐParagraphᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3517,7 +3518,7 @@ func (ec *executionContext) fieldContext_Document_paragraphs(ctx context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_id(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_id(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3540,7 +3541,7 @@ func (ec *executionContext) fieldContext_Entity_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Entity", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Entity_kind(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_kind(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3563,7 +3564,7 @@ func (ec *executionContext) fieldContext_Entity_kind(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Entity", field, true, true, "Kind")
 }
 
-func (ec *executionContext) _Entity_name(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_name(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3586,7 +3587,7 @@ func (ec *executionContext) fieldContext_Entity_name(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Entity", field, false, false, "String")
 }
 
-func (ec *executionContext) _Entity_aliases(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_aliases(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3609,7 +3610,7 @@ func (ec *executionContext) fieldContext_Entity_aliases(_ context.Context, field
 	return graphql.NewScalarFieldContext("Entity", field, false, false, "String")
 }
 
-func (ec *executionContext) _Entity_commonNames(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_commonNames(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3632,7 +3633,7 @@ func (ec *executionContext) fieldContext_Entity_commonNames(_ context.Context, f
 	return graphql.NewScalarFieldContext("Entity", field, true, true, "String")
 }
 
-func (ec *executionContext) _Entity_description(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_description(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3655,7 +3656,7 @@ func (ec *executionContext) fieldContext_Entity_description(_ context.Context, f
 	return graphql.NewScalarFieldContext("Entity", field, false, false, "String")
 }
 
-func (ec *executionContext) _Entity_degree(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_degree(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3678,7 +3679,7 @@ func (ec *executionContext) fieldContext_Entity_degree(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Entity", field, true, true, "Int")
 }
 
-func (ec *executionContext) _Entity_relations(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_relations(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3722,7 +3723,7 @@ func (ec *executionContext) fieldContext_Entity_relations(ctx context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_neighbours(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_neighbours(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3735,8 +3736,8 @@ func (ec *executionContext) _Entity_neighbours(ctx context.Context, field graphq
 			return ec.Resolvers.Entity().Neighbours(ctx, obj, fc.Args["predicate"].(model.Predicate), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3766,7 +3767,7 @@ func (ec *executionContext) fieldContext_Entity_neighbours(ctx context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_mentions(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_mentions(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3779,8 +3780,8 @@ func (ec *executionContext) _Entity_mentions(ctx context.Context, field graphql.
 			return ec.Resolvers.Entity().Mentions(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Paragraph) graphql.Marshaler {
-			return ec.marshalNParagraph2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐParagraphᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Paragraph) graphql.Marshaler {
+			return ec.marshalNParagraph2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐParagraphᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3810,7 +3811,7 @@ func (ec *executionContext) fieldContext_Entity_mentions(ctx context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_facts(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_facts(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3823,8 +3824,8 @@ func (ec *executionContext) _Entity_facts(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Entity().Facts(ctx, obj, fc.Args["key"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Fact) graphql.Marshaler {
-			return ec.marshalNFact2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐFactᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Fact) graphql.Marshaler {
+			return ec.marshalNFact2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐFactᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3854,7 +3855,7 @@ func (ec *executionContext) fieldContext_Entity_facts(ctx context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_calledOn(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_calledOn(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3867,8 +3868,8 @@ func (ec *executionContext) _Entity_calledOn(ctx context.Context, field graphql.
 			return ec.Resolvers.Entity().CalledOn(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3898,7 +3899,7 @@ func (ec *executionContext) fieldContext_Entity_calledOn(ctx context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_deadline(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_deadline(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3910,8 +3911,8 @@ func (ec *executionContext) _Entity_deadline(ctx context.Context, field graphql.
 			return ec.Resolvers.Entity().Deadline(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Fact) graphql.Marshaler {
-			return ec.marshalOFact2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐFact(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Fact) graphql.Marshaler {
+			return ec.marshalOFact2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐFact(ctx, selections, v)
 		},
 		true,
 		false,
@@ -3930,7 +3931,7 @@ func (ec *executionContext) fieldContext_Entity_deadline(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_funders(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_funders(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3943,8 +3944,8 @@ func (ec *executionContext) _Entity_funders(ctx context.Context, field graphql.C
 			return ec.Resolvers.Entity().Funders(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -3974,7 +3975,7 @@ func (ec *executionContext) fieldContext_Entity_funders(ctx context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_funds(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_funds(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -3987,8 +3988,8 @@ func (ec *executionContext) _Entity_funds(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Entity().Funds(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4018,7 +4019,7 @@ func (ec *executionContext) fieldContext_Entity_funds(ctx context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Entity_partners(ctx context.Context, field graphql.CollectedField, obj *store.Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_partners(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4031,8 +4032,8 @@ func (ec *executionContext) _Entity_partners(ctx context.Context, field graphql.
 			return ec.Resolvers.Entity().Partners(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4106,8 +4107,8 @@ func (ec *executionContext) _EntityConnection_nodes(ctx context.Context, field g
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4216,8 +4217,8 @@ func (ec *executionContext) _EntityEdge_node(ctx context.Context, field graphql.
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4236,7 +4237,7 @@ func (ec *executionContext) fieldContext_EntityEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Evidence_id(ctx context.Context, field graphql.CollectedField, obj *store.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _Evidence_id(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4259,7 +4260,7 @@ func (ec *executionContext) fieldContext_Evidence_id(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Evidence", field, true, false, "ID")
 }
 
-func (ec *executionContext) _Evidence_document(ctx context.Context, field graphql.CollectedField, obj *store.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _Evidence_document(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4271,8 +4272,8 @@ func (ec *executionContext) _Evidence_document(ctx context.Context, field graphq
 			return ec.Resolvers.Evidence().Document(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Document) graphql.Marshaler {
-			return ec.marshalNDocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐDocument(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Document) graphql.Marshaler {
+			return ec.marshalNDocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐDocument(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4291,7 +4292,7 @@ func (ec *executionContext) fieldContext_Evidence_document(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Evidence_paragraph(ctx context.Context, field graphql.CollectedField, obj *store.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _Evidence_paragraph(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4303,8 +4304,8 @@ func (ec *executionContext) _Evidence_paragraph(ctx context.Context, field graph
 			return ec.Resolvers.Evidence().Paragraph(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Paragraph) graphql.Marshaler {
-			return ec.marshalNParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐParagraph(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Paragraph) graphql.Marshaler {
+			return ec.marshalNParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐParagraph(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4323,7 +4324,7 @@ func (ec *executionContext) fieldContext_Evidence_paragraph(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Evidence_quote(ctx context.Context, field graphql.CollectedField, obj *store.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _Evidence_quote(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4346,7 +4347,7 @@ func (ec *executionContext) fieldContext_Evidence_quote(_ context.Context, field
 	return graphql.NewScalarFieldContext("Evidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _Evidence_start(ctx context.Context, field graphql.CollectedField, obj *store.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _Evidence_start(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4369,7 +4370,7 @@ func (ec *executionContext) fieldContext_Evidence_start(_ context.Context, field
 	return graphql.NewScalarFieldContext("Evidence", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Evidence_end(ctx context.Context, field graphql.CollectedField, obj *store.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _Evidence_end(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4392,7 +4393,7 @@ func (ec *executionContext) fieldContext_Evidence_end(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Evidence", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Fact_key(ctx context.Context, field graphql.CollectedField, obj *store.Fact) (ret graphql.Marshaler) {
+func (ec *executionContext) _Fact_key(ctx context.Context, field graphql.CollectedField, obj *domain.Fact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4415,7 +4416,7 @@ func (ec *executionContext) fieldContext_Fact_key(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Fact", field, false, false, "String")
 }
 
-func (ec *executionContext) _Fact_text(ctx context.Context, field graphql.CollectedField, obj *store.Fact) (ret graphql.Marshaler) {
+func (ec *executionContext) _Fact_text(ctx context.Context, field graphql.CollectedField, obj *domain.Fact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4438,7 +4439,7 @@ func (ec *executionContext) fieldContext_Fact_text(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Fact", field, false, false, "String")
 }
 
-func (ec *executionContext) _Fact_date(ctx context.Context, field graphql.CollectedField, obj *store.Fact) (ret graphql.Marshaler) {
+func (ec *executionContext) _Fact_date(ctx context.Context, field graphql.CollectedField, obj *domain.Fact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4461,7 +4462,7 @@ func (ec *executionContext) fieldContext_Fact_date(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Fact", field, true, true, "String")
 }
 
-func (ec *executionContext) _Fact_precision(ctx context.Context, field graphql.CollectedField, obj *store.Fact) (ret graphql.Marshaler) {
+func (ec *executionContext) _Fact_precision(ctx context.Context, field graphql.CollectedField, obj *domain.Fact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4484,7 +4485,7 @@ func (ec *executionContext) fieldContext_Fact_precision(_ context.Context, field
 	return graphql.NewScalarFieldContext("Fact", field, true, true, "String")
 }
 
-func (ec *executionContext) _Fact_number(ctx context.Context, field graphql.CollectedField, obj *store.Fact) (ret graphql.Marshaler) {
+func (ec *executionContext) _Fact_number(ctx context.Context, field graphql.CollectedField, obj *domain.Fact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4507,7 +4508,7 @@ func (ec *executionContext) fieldContext_Fact_number(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Fact", field, false, false, "Float")
 }
 
-func (ec *executionContext) _Fact_unit(ctx context.Context, field graphql.CollectedField, obj *store.Fact) (ret graphql.Marshaler) {
+func (ec *executionContext) _Fact_unit(ctx context.Context, field graphql.CollectedField, obj *domain.Fact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4530,7 +4531,7 @@ func (ec *executionContext) fieldContext_Fact_unit(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Fact", field, true, true, "String")
 }
 
-func (ec *executionContext) _Fact_evidence(ctx context.Context, field graphql.CollectedField, obj *store.Fact) (ret graphql.Marshaler) {
+func (ec *executionContext) _Fact_evidence(ctx context.Context, field graphql.CollectedField, obj *domain.Fact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4542,8 +4543,8 @@ func (ec *executionContext) _Fact_evidence(ctx context.Context, field graphql.Co
 			return obj.Evidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Evidence) graphql.Marshaler {
-			return ec.marshalNEvidence2githubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEvidence(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Evidence) graphql.Marshaler {
+			return ec.marshalNEvidence2githubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEvidence(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4608,7 +4609,7 @@ func (ec *executionContext) fieldContext_KindCount_count(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("KindCount", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Moment_entity(ctx context.Context, field graphql.CollectedField, obj *store.Moment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Moment_entity(ctx context.Context, field graphql.CollectedField, obj *engine.Moment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4620,8 +4621,8 @@ func (ec *executionContext) _Moment_entity(ctx context.Context, field graphql.Co
 			return obj.Entity, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4640,7 +4641,7 @@ func (ec *executionContext) fieldContext_Moment_entity(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Moment_key(ctx context.Context, field graphql.CollectedField, obj *store.Moment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Moment_key(ctx context.Context, field graphql.CollectedField, obj *engine.Moment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4663,7 +4664,7 @@ func (ec *executionContext) fieldContext_Moment_key(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Moment", field, true, true, "String")
 }
 
-func (ec *executionContext) _Moment_text(ctx context.Context, field graphql.CollectedField, obj *store.Moment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Moment_text(ctx context.Context, field graphql.CollectedField, obj *engine.Moment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4686,7 +4687,7 @@ func (ec *executionContext) fieldContext_Moment_text(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Moment", field, true, true, "String")
 }
 
-func (ec *executionContext) _Moment_date(ctx context.Context, field graphql.CollectedField, obj *store.Moment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Moment_date(ctx context.Context, field graphql.CollectedField, obj *engine.Moment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4709,7 +4710,7 @@ func (ec *executionContext) fieldContext_Moment_date(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Moment", field, true, true, "String")
 }
 
-func (ec *executionContext) _Moment_precision(ctx context.Context, field graphql.CollectedField, obj *store.Moment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Moment_precision(ctx context.Context, field graphql.CollectedField, obj *engine.Moment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4732,7 +4733,7 @@ func (ec *executionContext) fieldContext_Moment_precision(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Moment", field, true, true, "String")
 }
 
-func (ec *executionContext) _Moment_evidence(ctx context.Context, field graphql.CollectedField, obj *store.Moment) (ret graphql.Marshaler) {
+func (ec *executionContext) _Moment_evidence(ctx context.Context, field graphql.CollectedField, obj *engine.Moment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4744,8 +4745,8 @@ func (ec *executionContext) _Moment_evidence(ctx context.Context, field graphql.
 			return ec.Resolvers.Moment().Evidence(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Evidence) graphql.Marshaler {
-			return ec.marshalNEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEvidence(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Evidence) graphql.Marshaler {
+			return ec.marshalNEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEvidence(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4856,7 +4857,7 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _Paragraph_id(ctx context.Context, field graphql.CollectedField, obj *store.Paragraph) (ret graphql.Marshaler) {
+func (ec *executionContext) _Paragraph_id(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4879,7 +4880,7 @@ func (ec *executionContext) fieldContext_Paragraph_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Paragraph", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Paragraph_number(ctx context.Context, field graphql.CollectedField, obj *store.Paragraph) (ret graphql.Marshaler) {
+func (ec *executionContext) _Paragraph_number(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4902,7 +4903,7 @@ func (ec *executionContext) fieldContext_Paragraph_number(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Paragraph", field, false, false, "String")
 }
 
-func (ec *executionContext) _Paragraph_section(ctx context.Context, field graphql.CollectedField, obj *store.Paragraph) (ret graphql.Marshaler) {
+func (ec *executionContext) _Paragraph_section(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4925,7 +4926,7 @@ func (ec *executionContext) fieldContext_Paragraph_section(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Paragraph", field, true, true, "String")
 }
 
-func (ec *executionContext) _Paragraph_document(ctx context.Context, field graphql.CollectedField, obj *store.Paragraph) (ret graphql.Marshaler) {
+func (ec *executionContext) _Paragraph_document(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4937,8 +4938,8 @@ func (ec *executionContext) _Paragraph_document(ctx context.Context, field graph
 			return ec.Resolvers.Paragraph().Document(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Document) graphql.Marshaler {
-			return ec.marshalNDocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐDocument(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Document) graphql.Marshaler {
+			return ec.marshalNDocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐDocument(ctx, selections, v)
 		},
 		true,
 		true,
@@ -4957,7 +4958,7 @@ func (ec *executionContext) fieldContext_Paragraph_document(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _Paragraph_parent(ctx context.Context, field graphql.CollectedField, obj *store.Paragraph) (ret graphql.Marshaler) {
+func (ec *executionContext) _Paragraph_parent(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4969,8 +4970,8 @@ func (ec *executionContext) _Paragraph_parent(ctx context.Context, field graphql
 			return ec.Resolvers.Paragraph().Parent(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Paragraph) graphql.Marshaler {
-			return ec.marshalOParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐParagraph(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Paragraph) graphql.Marshaler {
+			return ec.marshalOParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐParagraph(ctx, selections, v)
 		},
 		true,
 		false,
@@ -4989,7 +4990,7 @@ func (ec *executionContext) fieldContext_Paragraph_parent(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Paragraph_notes(ctx context.Context, field graphql.CollectedField, obj *store.Paragraph) (ret graphql.Marshaler) {
+func (ec *executionContext) _Paragraph_notes(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5002,8 +5003,8 @@ func (ec *executionContext) _Paragraph_notes(ctx context.Context, field graphql.
 			return ec.Resolvers.Paragraph().Notes(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Paragraph) graphql.Marshaler {
-			return ec.marshalNParagraph2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐParagraphᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Paragraph) graphql.Marshaler {
+			return ec.marshalNParagraph2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐParagraphᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5033,7 +5034,7 @@ func (ec *executionContext) fieldContext_Paragraph_notes(ctx context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Paragraph_text(ctx context.Context, field graphql.CollectedField, obj *store.Paragraph) (ret graphql.Marshaler) {
+func (ec *executionContext) _Paragraph_text(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5056,7 +5057,7 @@ func (ec *executionContext) fieldContext_Paragraph_text(_ context.Context, field
 	return graphql.NewScalarFieldContext("Paragraph", field, false, false, "String")
 }
 
-func (ec *executionContext) _Paragraph_mentions(ctx context.Context, field graphql.CollectedField, obj *store.Paragraph) (ret graphql.Marshaler) {
+func (ec *executionContext) _Paragraph_mentions(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5069,8 +5070,8 @@ func (ec *executionContext) _Paragraph_mentions(ctx context.Context, field graph
 			return ec.Resolvers.Paragraph().Mentions(ctx, obj, fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5100,7 +5101,7 @@ func (ec *executionContext) fieldContext_Paragraph_mentions(ctx context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Paragraph_relations(ctx context.Context, field graphql.CollectedField, obj *store.Paragraph) (ret graphql.Marshaler) {
+func (ec *executionContext) _Paragraph_relations(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5144,7 +5145,7 @@ func (ec *executionContext) fieldContext_Paragraph_relations(ctx context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Path_length(ctx context.Context, field graphql.CollectedField, obj *store.Path) (ret graphql.Marshaler) {
+func (ec *executionContext) _Path_length(ctx context.Context, field graphql.CollectedField, obj *engine.Path) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5167,7 +5168,7 @@ func (ec *executionContext) fieldContext_Path_length(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Path", field, true, true, "Int")
 }
 
-func (ec *executionContext) _Path_nodes(ctx context.Context, field graphql.CollectedField, obj *store.Path) (ret graphql.Marshaler) {
+func (ec *executionContext) _Path_nodes(ctx context.Context, field graphql.CollectedField, obj *engine.Path) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5179,8 +5180,8 @@ func (ec *executionContext) _Path_nodes(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.Path().Nodes(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5199,7 +5200,7 @@ func (ec *executionContext) fieldContext_Path_nodes(_ context.Context, field gra
 	return fc, nil
 }
 
-func (ec *executionContext) _Path_steps(ctx context.Context, field graphql.CollectedField, obj *store.Path) (ret graphql.Marshaler) {
+func (ec *executionContext) _Path_steps(ctx context.Context, field graphql.CollectedField, obj *engine.Path) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5211,8 +5212,8 @@ func (ec *executionContext) _Path_steps(ctx context.Context, field graphql.Colle
 			return obj.Steps, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Step) graphql.Marshaler {
-			return ec.marshalNPathStep2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []engine.Step) graphql.Marshaler {
+			return ec.marshalNPathStep2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5231,7 +5232,7 @@ func (ec *executionContext) fieldContext_Path_steps(_ context.Context, field gra
 	return fc, nil
 }
 
-func (ec *executionContext) _PathStep_from(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathStep_from(ctx context.Context, field graphql.CollectedField, obj *engine.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5243,8 +5244,8 @@ func (ec *executionContext) _PathStep_from(ctx context.Context, field graphql.Co
 			return ec.Resolvers.PathStep().From(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5263,7 +5264,7 @@ func (ec *executionContext) fieldContext_PathStep_from(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _PathStep_to(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathStep_to(ctx context.Context, field graphql.CollectedField, obj *engine.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5275,8 +5276,8 @@ func (ec *executionContext) _PathStep_to(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.PathStep().To(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5295,7 +5296,7 @@ func (ec *executionContext) fieldContext_PathStep_to(_ context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _PathStep_relation(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathStep_relation(ctx context.Context, field graphql.CollectedField, obj *engine.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5307,8 +5308,8 @@ func (ec *executionContext) _PathStep_relation(ctx context.Context, field graphq
 			return obj.Relation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Relation) graphql.Marshaler {
-			return ec.marshalNRelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐRelation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Relation) graphql.Marshaler {
+			return ec.marshalNRelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5327,7 +5328,7 @@ func (ec *executionContext) fieldContext_PathStep_relation(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _PathStep_forward(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathStep_forward(ctx context.Context, field graphql.CollectedField, obj *engine.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5396,7 +5397,7 @@ func (ec *executionContext) fieldContext_PredicateCount_count(_ context.Context,
 	return graphql.NewScalarFieldContext("PredicateCount", field, false, false, "Int")
 }
 
-func (ec *executionContext) _PredicateInfo_predicate(ctx context.Context, field graphql.CollectedField, obj *store.Predicate) (ret graphql.Marshaler) {
+func (ec *executionContext) _PredicateInfo_predicate(ctx context.Context, field graphql.CollectedField, obj *domain.Predicate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5419,7 +5420,7 @@ func (ec *executionContext) fieldContext_PredicateInfo_predicate(_ context.Conte
 	return graphql.NewScalarFieldContext("PredicateInfo", field, true, true, "Predicate")
 }
 
-func (ec *executionContext) _PredicateInfo_id(ctx context.Context, field graphql.CollectedField, obj *store.Predicate) (ret graphql.Marshaler) {
+func (ec *executionContext) _PredicateInfo_id(ctx context.Context, field graphql.CollectedField, obj *domain.Predicate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5442,7 +5443,7 @@ func (ec *executionContext) fieldContext_PredicateInfo_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("PredicateInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _PredicateInfo_label(ctx context.Context, field graphql.CollectedField, obj *store.Predicate) (ret graphql.Marshaler) {
+func (ec *executionContext) _PredicateInfo_label(ctx context.Context, field graphql.CollectedField, obj *domain.Predicate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5465,7 +5466,7 @@ func (ec *executionContext) fieldContext_PredicateInfo_label(_ context.Context, 
 	return graphql.NewScalarFieldContext("PredicateInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _PredicateInfo_inverse(ctx context.Context, field graphql.CollectedField, obj *store.Predicate) (ret graphql.Marshaler) {
+func (ec *executionContext) _PredicateInfo_inverse(ctx context.Context, field graphql.CollectedField, obj *domain.Predicate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5488,7 +5489,7 @@ func (ec *executionContext) fieldContext_PredicateInfo_inverse(_ context.Context
 	return graphql.NewScalarFieldContext("PredicateInfo", field, true, true, "String")
 }
 
-func (ec *executionContext) _PredicateInfo_definition(ctx context.Context, field graphql.CollectedField, obj *store.Predicate) (ret graphql.Marshaler) {
+func (ec *executionContext) _PredicateInfo_definition(ctx context.Context, field graphql.CollectedField, obj *domain.Predicate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5511,7 +5512,7 @@ func (ec *executionContext) fieldContext_PredicateInfo_definition(_ context.Cont
 	return graphql.NewScalarFieldContext("PredicateInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _PredicateInfo_example(ctx context.Context, field graphql.CollectedField, obj *store.Predicate) (ret graphql.Marshaler) {
+func (ec *executionContext) _PredicateInfo_example(ctx context.Context, field graphql.CollectedField, obj *domain.Predicate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5523,8 +5524,8 @@ func (ec *executionContext) _PredicateInfo_example(ctx context.Context, field gr
 			return obj.Example, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Evidence) graphql.Marshaler {
-			return ec.marshalOEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEvidence(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Evidence) graphql.Marshaler {
+			return ec.marshalOEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEvidence(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5543,7 +5544,7 @@ func (ec *executionContext) fieldContext_PredicateInfo_example(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _PredicateInfo_count(ctx context.Context, field graphql.CollectedField, obj *store.Predicate) (ret graphql.Marshaler) {
+func (ec *executionContext) _PredicateInfo_count(ctx context.Context, field graphql.CollectedField, obj *domain.Predicate) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5623,8 +5624,8 @@ func (ec *executionContext) _Query_entity(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Entity(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Entity) graphql.Marshaler {
-			return ec.marshalOEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Entity) graphql.Marshaler {
+			return ec.marshalOEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntity(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5711,8 +5712,8 @@ func (ec *executionContext) _Query_search(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Search(ctx, fc.Args["text"].(string), fc.Args["kinds"].([]model.Kind), fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5799,8 +5800,8 @@ func (ec *executionContext) _Query_path(ctx context.Context, field graphql.Colle
 			return ec.Resolvers.Query().Path(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxHops"].(*int), fc.Args["predicates"].([]model.Predicate), fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Path) graphql.Marshaler {
-			return ec.marshalNPath2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐPathᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*engine.Path) graphql.Marshaler {
+			return ec.marshalNPath2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐPathᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5843,8 +5844,8 @@ func (ec *executionContext) _Query_subgraph(ctx context.Context, field graphql.C
 			return ec.Resolvers.Query().Subgraph(ctx, fc.Args["roots"].([]string), fc.Args["depth"].(*int), fc.Args["predicates"].([]model.Predicate), fc.Args["kinds"].([]model.Kind), fc.Args["maxNodes"].(*int), fc.Args["maxEdges"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Subgraph) graphql.Marshaler {
-			return ec.marshalNSubgraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐSubgraph(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *engine.Subgraph) graphql.Marshaler {
+			return ec.marshalNSubgraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐSubgraph(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5887,8 +5888,8 @@ func (ec *executionContext) _Query_documents(ctx context.Context, field graphql.
 			return ec.Resolvers.Query().Documents(ctx, fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Document) graphql.Marshaler {
-			return ec.marshalNDocument2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐDocumentᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Document) graphql.Marshaler {
+			return ec.marshalNDocument2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐDocumentᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -5931,8 +5932,8 @@ func (ec *executionContext) _Query_document(ctx context.Context, field graphql.C
 			return ec.Resolvers.Query().Document(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Document) graphql.Marshaler {
-			return ec.marshalODocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐDocument(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Document) graphql.Marshaler {
+			return ec.marshalODocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐDocument(ctx, selections, v)
 		},
 		true,
 		false,
@@ -5975,8 +5976,8 @@ func (ec *executionContext) _Query_paragraph(ctx context.Context, field graphql.
 			return ec.Resolvers.Query().Paragraph(ctx, fc.Args["id"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Paragraph) graphql.Marshaler {
-			return ec.marshalOParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐParagraph(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Paragraph) graphql.Marshaler {
+			return ec.marshalOParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐParagraph(ctx, selections, v)
 		},
 		true,
 		false,
@@ -6019,8 +6020,8 @@ func (ec *executionContext) _Query_timeline(ctx context.Context, field graphql.C
 			return ec.Resolvers.Query().Timeline(ctx, fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["kinds"].([]model.Kind), fc.Args["includeUndated"].(*bool), fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Moment) graphql.Marshaler {
-			return ec.marshalNMoment2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐMomentᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*engine.Moment) graphql.Marshaler {
+			return ec.marshalNMoment2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐMomentᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6063,8 +6064,8 @@ func (ec *executionContext) _Query_predicates(ctx context.Context, field graphql
 			return ec.Resolvers.Query().Predicates(ctx, fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Predicate) graphql.Marshaler {
-			return ec.marshalNPredicateInfo2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐPredicateᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Predicate) graphql.Marshaler {
+			return ec.marshalNPredicateInfo2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐPredicateᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6202,7 +6203,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Relation_id(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Relation_id(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6225,7 +6226,7 @@ func (ec *executionContext) fieldContext_Relation_id(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Relation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Relation_predicate(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Relation_predicate(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6248,7 +6249,7 @@ func (ec *executionContext) fieldContext_Relation_predicate(_ context.Context, f
 	return graphql.NewScalarFieldContext("Relation", field, true, true, "Predicate")
 }
 
-func (ec *executionContext) _Relation_predicateId(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Relation_predicateId(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6271,7 +6272,7 @@ func (ec *executionContext) fieldContext_Relation_predicateId(_ context.Context,
 	return graphql.NewScalarFieldContext("Relation", field, true, true, "String")
 }
 
-func (ec *executionContext) _Relation_label(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Relation_label(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6294,7 +6295,7 @@ func (ec *executionContext) fieldContext_Relation_label(_ context.Context, field
 	return graphql.NewScalarFieldContext("Relation", field, true, true, "String")
 }
 
-func (ec *executionContext) _Relation_subject(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Relation_subject(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6306,8 +6307,8 @@ func (ec *executionContext) _Relation_subject(ctx context.Context, field graphql
 			return ec.Resolvers.Relation().Subject(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6326,7 +6327,7 @@ func (ec *executionContext) fieldContext_Relation_subject(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Relation_object(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Relation_object(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6338,8 +6339,8 @@ func (ec *executionContext) _Relation_object(ctx context.Context, field graphql.
 			return ec.Resolvers.Relation().Object(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntity(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntity(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6358,7 +6359,7 @@ func (ec *executionContext) fieldContext_Relation_object(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _Relation_verb(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Relation_verb(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6381,7 +6382,7 @@ func (ec *executionContext) fieldContext_Relation_verb(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Relation", field, true, true, "String")
 }
 
-func (ec *executionContext) _Relation_implied(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Relation_implied(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6404,7 +6405,7 @@ func (ec *executionContext) fieldContext_Relation_implied(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Relation", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Relation_evidence(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Relation_evidence(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6417,8 +6418,8 @@ func (ec *executionContext) _Relation_evidence(ctx context.Context, field graphq
 			return ec.Resolvers.Relation().Evidence(ctx, obj, fc.Args["document"].(*string), fc.Args["paragraph"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Evidence) graphql.Marshaler {
-			return ec.marshalNEvidence2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Evidence) graphql.Marshaler {
+			return ec.marshalNEvidence2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6492,8 +6493,8 @@ func (ec *executionContext) _RelationConnection_nodes(ctx context.Context, field
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Relation) graphql.Marshaler {
-			return ec.marshalNRelation2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐRelationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Relation) graphql.Marshaler {
+			return ec.marshalNRelation2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6602,8 +6603,8 @@ func (ec *executionContext) _RelationEdge_node(ctx context.Context, field graphq
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Relation) graphql.Marshaler {
-			return ec.marshalNRelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐRelation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Relation) graphql.Marshaler {
+			return ec.marshalNRelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6847,7 +6848,7 @@ func (ec *executionContext) fieldContext_Stats_dataHash(_ context.Context, field
 	return graphql.NewScalarFieldContext("Stats", field, false, false, "String")
 }
 
-func (ec *executionContext) _Subgraph_nodes(ctx context.Context, field graphql.CollectedField, obj *store.Subgraph) (ret graphql.Marshaler) {
+func (ec *executionContext) _Subgraph_nodes(ctx context.Context, field graphql.CollectedField, obj *engine.Subgraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6859,8 +6860,8 @@ func (ec *executionContext) _Subgraph_nodes(ctx context.Context, field graphql.C
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntityᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6879,7 +6880,7 @@ func (ec *executionContext) fieldContext_Subgraph_nodes(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Subgraph_edges(ctx context.Context, field graphql.CollectedField, obj *store.Subgraph) (ret graphql.Marshaler) {
+func (ec *executionContext) _Subgraph_edges(ctx context.Context, field graphql.CollectedField, obj *engine.Subgraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6891,8 +6892,8 @@ func (ec *executionContext) _Subgraph_edges(ctx context.Context, field graphql.C
 			return obj.Edges, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*store.Relation) graphql.Marshaler {
-			return ec.marshalNSubgraphEdge2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐRelationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Relation) graphql.Marshaler {
+			return ec.marshalNSubgraphEdge2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -6911,7 +6912,7 @@ func (ec *executionContext) fieldContext_Subgraph_edges(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Subgraph_truncated(ctx context.Context, field graphql.CollectedField, obj *store.Subgraph) (ret graphql.Marshaler) {
+func (ec *executionContext) _Subgraph_truncated(ctx context.Context, field graphql.CollectedField, obj *engine.Subgraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6934,7 +6935,7 @@ func (ec *executionContext) fieldContext_Subgraph_truncated(_ context.Context, f
 	return graphql.NewScalarFieldContext("Subgraph", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Subgraph_export(ctx context.Context, field graphql.CollectedField, obj *store.Subgraph) (ret graphql.Marshaler) {
+func (ec *executionContext) _Subgraph_export(ctx context.Context, field graphql.CollectedField, obj *engine.Subgraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6978,7 +6979,7 @@ func (ec *executionContext) fieldContext_Subgraph_export(ctx context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _SubgraphEdge_id(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _SubgraphEdge_id(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7001,7 +7002,7 @@ func (ec *executionContext) fieldContext_SubgraphEdge_id(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("SubgraphEdge", field, false, false, "ID")
 }
 
-func (ec *executionContext) _SubgraphEdge_source(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _SubgraphEdge_source(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7024,7 +7025,7 @@ func (ec *executionContext) fieldContext_SubgraphEdge_source(_ context.Context, 
 	return graphql.NewScalarFieldContext("SubgraphEdge", field, true, true, "ID")
 }
 
-func (ec *executionContext) _SubgraphEdge_target(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _SubgraphEdge_target(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7047,7 +7048,7 @@ func (ec *executionContext) fieldContext_SubgraphEdge_target(_ context.Context, 
 	return graphql.NewScalarFieldContext("SubgraphEdge", field, true, true, "ID")
 }
 
-func (ec *executionContext) _SubgraphEdge_predicate(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _SubgraphEdge_predicate(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7070,7 +7071,7 @@ func (ec *executionContext) fieldContext_SubgraphEdge_predicate(_ context.Contex
 	return graphql.NewScalarFieldContext("SubgraphEdge", field, true, true, "Predicate")
 }
 
-func (ec *executionContext) _SubgraphEdge_evidenceCount(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _SubgraphEdge_evidenceCount(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7093,7 +7094,7 @@ func (ec *executionContext) fieldContext_SubgraphEdge_evidenceCount(_ context.Co
 	return graphql.NewScalarFieldContext("SubgraphEdge", field, true, true, "Int")
 }
 
-func (ec *executionContext) _SubgraphEdge_relation(ctx context.Context, field graphql.CollectedField, obj *store.Relation) (ret graphql.Marshaler) {
+func (ec *executionContext) _SubgraphEdge_relation(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7105,8 +7106,8 @@ func (ec *executionContext) _SubgraphEdge_relation(ctx context.Context, field gr
 			return ec.Resolvers.SubgraphEdge().Relation(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Relation) graphql.Marshaler {
-			return ec.marshalNRelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐRelation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Relation) graphql.Marshaler {
+			return ec.marshalNRelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -8321,30 +8322,30 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
-	case store.Relation:
+	case domain.Relation:
 		return ec._Relation(ctx, sel, &obj)
-	case *store.Relation:
+	case *domain.Relation:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Relation(ctx, sel, obj)
-	case store.Paragraph:
+	case domain.Paragraph:
 		return ec._Paragraph(ctx, sel, &obj)
-	case *store.Paragraph:
+	case *domain.Paragraph:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Paragraph(ctx, sel, obj)
-	case store.Entity:
+	case domain.Entity:
 		return ec._Entity(ctx, sel, &obj)
-	case *store.Entity:
+	case *domain.Entity:
 		if obj == nil {
 			return graphql.Null
 		}
 		return ec._Entity(ctx, sel, obj)
-	case store.Document:
+	case domain.Document:
 		return ec._Document(ctx, sel, &obj)
-	case *store.Document:
+	case *domain.Document:
 		if obj == nil {
 			return graphql.Null
 		}
@@ -8364,7 +8365,7 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 var documentImplementors = []string{"Document", "Node"}
 
-func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet, obj *store.Document) graphql.Marshaler {
+func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet, obj *domain.Document) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, documentImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8449,7 +8450,7 @@ func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet,
 
 var entityImplementors = []string{"Entity", "Node"}
 
-func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, obj *store.Entity) graphql.Marshaler {
+func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, obj *domain.Entity) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, entityImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8655,7 +8656,7 @@ func (ec *executionContext) _EntityEdge(ctx context.Context, sel ast.SelectionSe
 
 var evidenceImplementors = []string{"Evidence"}
 
-func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet, obj *store.Evidence) graphql.Marshaler {
+func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet, obj *domain.Evidence) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, evidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8715,7 +8716,7 @@ func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet,
 
 var factImplementors = []string{"Fact"}
 
-func (ec *executionContext) _Fact(ctx context.Context, sel ast.SelectionSet, obj *store.Fact) graphql.Marshaler {
+func (ec *executionContext) _Fact(ctx context.Context, sel ast.SelectionSet, obj *domain.Fact) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, factImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8819,7 +8820,7 @@ func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet
 
 var momentImplementors = []string{"Moment"}
 
-func (ec *executionContext) _Moment(ctx context.Context, sel ast.SelectionSet, obj *store.Moment) graphql.Marshaler {
+func (ec *executionContext) _Moment(ctx context.Context, sel ast.SelectionSet, obj *engine.Moment) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, momentImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -8930,7 +8931,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 var paragraphImplementors = []string{"Paragraph", "Node"}
 
-func (ec *executionContext) _Paragraph(ctx context.Context, sel ast.SelectionSet, obj *store.Paragraph) graphql.Marshaler {
+func (ec *executionContext) _Paragraph(ctx context.Context, sel ast.SelectionSet, obj *domain.Paragraph) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, paragraphImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9009,7 +9010,7 @@ func (ec *executionContext) _Paragraph(ctx context.Context, sel ast.SelectionSet
 
 var pathImplementors = []string{"Path"}
 
-func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj *store.Path) graphql.Marshaler {
+func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj *engine.Path) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pathImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9054,7 +9055,7 @@ func (ec *executionContext) _Path(ctx context.Context, sel ast.SelectionSet, obj
 
 var pathStepImplementors = []string{"PathStep"}
 
-func (ec *executionContext) _PathStep(ctx context.Context, sel ast.SelectionSet, obj *store.Step) graphql.Marshaler {
+func (ec *executionContext) _PathStep(ctx context.Context, sel ast.SelectionSet, obj *engine.Step) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pathStepImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9142,7 +9143,7 @@ func (ec *executionContext) _PredicateCount(ctx context.Context, sel ast.Selecti
 
 var predicateInfoImplementors = []string{"PredicateInfo"}
 
-func (ec *executionContext) _PredicateInfo(ctx context.Context, sel ast.SelectionSet, obj *store.Predicate) graphql.Marshaler {
+func (ec *executionContext) _PredicateInfo(ctx context.Context, sel ast.SelectionSet, obj *domain.Predicate) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, predicateInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9336,7 +9337,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 var relationImplementors = []string{"Relation", "Node"}
 
-func (ec *executionContext) _Relation(ctx context.Context, sel ast.SelectionSet, obj *store.Relation) graphql.Marshaler {
+func (ec *executionContext) _Relation(ctx context.Context, sel ast.SelectionSet, obj *domain.Relation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, relationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9575,7 +9576,7 @@ func (ec *executionContext) _Stats(ctx context.Context, sel ast.SelectionSet, ob
 
 var subgraphImplementors = []string{"Subgraph"}
 
-func (ec *executionContext) _Subgraph(ctx context.Context, sel ast.SelectionSet, obj *store.Subgraph) graphql.Marshaler {
+func (ec *executionContext) _Subgraph(ctx context.Context, sel ast.SelectionSet, obj *engine.Subgraph) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, subgraphImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -9624,7 +9625,7 @@ func (ec *executionContext) _Subgraph(ctx context.Context, sel ast.SelectionSet,
 
 var subgraphEdgeImplementors = []string{"SubgraphEdge"}
 
-func (ec *executionContext) _SubgraphEdge(ctx context.Context, sel ast.SelectionSet, obj *store.Relation) graphql.Marshaler {
+func (ec *executionContext) _SubgraphEdge(ctx context.Context, sel ast.SelectionSet, obj *domain.Relation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, subgraphEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -10114,11 +10115,11 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) marshalNDocument2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Document) graphql.Marshaler {
+func (ec *executionContext) marshalNDocument2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Document) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐDocument(ctx, sel, v[i])
+		return ec.marshalNDocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐDocument(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10130,7 +10131,7 @@ func (ec *executionContext) marshalNDocument2ᚕᚖgithubᚗcomᚋdigidipᚋdigi
 	return ret
 }
 
-func (ec *executionContext) marshalNDocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐDocument(ctx context.Context, sel ast.SelectionSet, v *store.Document) graphql.Marshaler {
+func (ec *executionContext) marshalNDocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐDocument(ctx context.Context, sel ast.SelectionSet, v *domain.Document) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Document!")
 		return graphql.Null
@@ -10138,11 +10139,11 @@ func (ec *executionContext) marshalNDocument2ᚖgithubᚗcomᚋdigidipᚋdigidip
 	return ec._Document(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntityᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Entity) graphql.Marshaler {
+func (ec *executionContext) marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntityᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntity(ctx, sel, v[i])
+		return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntity(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10154,7 +10155,7 @@ func (ec *executionContext) marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidi
 	return ret
 }
 
-func (ec *executionContext) marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntity(ctx context.Context, sel ast.SelectionSet, v *store.Entity) graphql.Marshaler {
+func (ec *executionContext) marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntity(ctx context.Context, sel ast.SelectionSet, v *domain.Entity) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Entity!")
 		return graphql.Null
@@ -10194,15 +10195,15 @@ func (ec *executionContext) marshalNEntityEdge2ᚖgithubᚗcomᚋdigidipᚋdigid
 	return ec._EntityEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNEvidence2githubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEvidence(ctx context.Context, sel ast.SelectionSet, v store.Evidence) graphql.Marshaler {
+func (ec *executionContext) marshalNEvidence2githubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEvidence(ctx context.Context, sel ast.SelectionSet, v domain.Evidence) graphql.Marshaler {
 	return ec._Evidence(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNEvidence2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Evidence) graphql.Marshaler {
+func (ec *executionContext) marshalNEvidence2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Evidence) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEvidence(ctx, sel, v[i])
+		return ec.marshalNEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEvidence(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10214,7 +10215,7 @@ func (ec *executionContext) marshalNEvidence2ᚕᚖgithubᚗcomᚋdigidipᚋdigi
 	return ret
 }
 
-func (ec *executionContext) marshalNEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEvidence(ctx context.Context, sel ast.SelectionSet, v *store.Evidence) graphql.Marshaler {
+func (ec *executionContext) marshalNEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEvidence(ctx context.Context, sel ast.SelectionSet, v *domain.Evidence) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Evidence!")
 		return graphql.Null
@@ -10232,11 +10233,11 @@ func (ec *executionContext) marshalNExportFormat2githubᚗcomᚋdigidipᚋdigidi
 	return v
 }
 
-func (ec *executionContext) marshalNFact2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐFactᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Fact) graphql.Marshaler {
+func (ec *executionContext) marshalNFact2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐFactᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Fact) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNFact2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐFact(ctx, sel, v[i])
+		return ec.marshalNFact2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐFact(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10248,7 +10249,7 @@ func (ec *executionContext) marshalNFact2ᚕᚖgithubᚗcomᚋdigidipᚋdigidip�
 	return ret
 }
 
-func (ec *executionContext) marshalNFact2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐFact(ctx context.Context, sel ast.SelectionSet, v *store.Fact) graphql.Marshaler {
+func (ec *executionContext) marshalNFact2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐFact(ctx context.Context, sel ast.SelectionSet, v *domain.Fact) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Fact!")
 		return graphql.Null
@@ -10318,11 +10319,11 @@ func (ec *executionContext) marshalNKindCount2ᚖgithubᚗcomᚋdigidipᚋdigidi
 	return ec._KindCount(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMoment2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐMomentᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Moment) graphql.Marshaler {
+func (ec *executionContext) marshalNMoment2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐMomentᚄ(ctx context.Context, sel ast.SelectionSet, v []*engine.Moment) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMoment2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐMoment(ctx, sel, v[i])
+		return ec.marshalNMoment2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐMoment(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10334,7 +10335,7 @@ func (ec *executionContext) marshalNMoment2ᚕᚖgithubᚗcomᚋdigidipᚋdigidi
 	return ret
 }
 
-func (ec *executionContext) marshalNMoment2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐMoment(ctx context.Context, sel ast.SelectionSet, v *store.Moment) graphql.Marshaler {
+func (ec *executionContext) marshalNMoment2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐMoment(ctx context.Context, sel ast.SelectionSet, v *engine.Moment) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Moment!")
 		return graphql.Null
@@ -10350,11 +10351,11 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋdigidipᚋdigidip
 	return ec._PageInfo(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNParagraph2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐParagraphᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Paragraph) graphql.Marshaler {
+func (ec *executionContext) marshalNParagraph2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐParagraphᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Paragraph) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐParagraph(ctx, sel, v[i])
+		return ec.marshalNParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐParagraph(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10366,7 +10367,7 @@ func (ec *executionContext) marshalNParagraph2ᚕᚖgithubᚗcomᚋdigidipᚋdig
 	return ret
 }
 
-func (ec *executionContext) marshalNParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐParagraph(ctx context.Context, sel ast.SelectionSet, v *store.Paragraph) graphql.Marshaler {
+func (ec *executionContext) marshalNParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐParagraph(ctx context.Context, sel ast.SelectionSet, v *domain.Paragraph) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Paragraph!")
 		return graphql.Null
@@ -10374,11 +10375,11 @@ func (ec *executionContext) marshalNParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidi
 	return ec._Paragraph(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Path) graphql.Marshaler {
+func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*engine.Path) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPath2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐPath(ctx, sel, v[i])
+		return ec.marshalNPath2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐPath(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10390,7 +10391,7 @@ func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋdigidipᚋdigidip�
 	return ret
 }
 
-func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐPath(ctx context.Context, sel ast.SelectionSet, v *store.Path) graphql.Marshaler {
+func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐPath(ctx context.Context, sel ast.SelectionSet, v *engine.Path) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Path!")
 		return graphql.Null
@@ -10398,15 +10399,15 @@ func (ec *executionContext) marshalNPath2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋs
 	return ec._Path(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPathStep2githubᚗcomᚋdigidipᚋdigidipᚋstoreᚐStep(ctx context.Context, sel ast.SelectionSet, v store.Step) graphql.Marshaler {
+func (ec *executionContext) marshalNPathStep2githubᚗcomᚋdigidipᚋdigidipᚋengineᚐStep(ctx context.Context, sel ast.SelectionSet, v engine.Step) graphql.Marshaler {
 	return ec._PathStep(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNPathStep2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Step) graphql.Marshaler {
+func (ec *executionContext) marshalNPathStep2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []engine.Step) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPathStep2githubᚗcomᚋdigidipᚋdigidipᚋstoreᚐStep(ctx, sel, v[i])
+		return ec.marshalNPathStep2githubᚗcomᚋdigidipᚋdigidipᚋengineᚐStep(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10452,11 +10453,11 @@ func (ec *executionContext) marshalNPredicateCount2ᚖgithubᚗcomᚋdigidipᚋd
 	return ec._PredicateCount(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPredicateInfo2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐPredicateᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Predicate) graphql.Marshaler {
+func (ec *executionContext) marshalNPredicateInfo2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐPredicateᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Predicate) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPredicateInfo2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐPredicate(ctx, sel, v[i])
+		return ec.marshalNPredicateInfo2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐPredicate(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10468,7 +10469,7 @@ func (ec *executionContext) marshalNPredicateInfo2ᚕᚖgithubᚗcomᚋdigidip�
 	return ret
 }
 
-func (ec *executionContext) marshalNPredicateInfo2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐPredicate(ctx context.Context, sel ast.SelectionSet, v *store.Predicate) graphql.Marshaler {
+func (ec *executionContext) marshalNPredicateInfo2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐPredicate(ctx context.Context, sel ast.SelectionSet, v *domain.Predicate) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PredicateInfo!")
 		return graphql.Null
@@ -10476,11 +10477,11 @@ func (ec *executionContext) marshalNPredicateInfo2ᚖgithubᚗcomᚋdigidipᚋdi
 	return ec._PredicateInfo(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNRelation2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐRelationᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Relation) graphql.Marshaler {
+func (ec *executionContext) marshalNRelation2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelationᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Relation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐRelation(ctx, sel, v[i])
+		return ec.marshalNRelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10492,7 +10493,7 @@ func (ec *executionContext) marshalNRelation2ᚕᚖgithubᚗcomᚋdigidipᚋdigi
 	return ret
 }
 
-func (ec *executionContext) marshalNRelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐRelation(ctx context.Context, sel ast.SelectionSet, v *store.Relation) graphql.Marshaler {
+func (ec *executionContext) marshalNRelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelation(ctx context.Context, sel ast.SelectionSet, v *domain.Relation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Relation!")
 		return graphql.Null
@@ -10583,7 +10584,7 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
-func (ec *executionContext) marshalNSubgraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐSubgraph(ctx context.Context, sel ast.SelectionSet, v *store.Subgraph) graphql.Marshaler {
+func (ec *executionContext) marshalNSubgraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐSubgraph(ctx context.Context, sel ast.SelectionSet, v *engine.Subgraph) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Subgraph!")
 		return graphql.Null
@@ -10591,11 +10592,11 @@ func (ec *executionContext) marshalNSubgraph2ᚖgithubᚗcomᚋdigidipᚋdigidip
 	return ec._Subgraph(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNSubgraphEdge2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐRelationᚄ(ctx context.Context, sel ast.SelectionSet, v []*store.Relation) graphql.Marshaler {
+func (ec *executionContext) marshalNSubgraphEdge2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelationᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Relation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSubgraphEdge2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐRelation(ctx, sel, v[i])
+		return ec.marshalNSubgraphEdge2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -10607,7 +10608,7 @@ func (ec *executionContext) marshalNSubgraphEdge2ᚕᚖgithubᚗcomᚋdigidipᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNSubgraphEdge2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐRelation(ctx context.Context, sel ast.SelectionSet, v *store.Relation) graphql.Marshaler {
+func (ec *executionContext) marshalNSubgraphEdge2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelation(ctx context.Context, sel ast.SelectionSet, v *domain.Relation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SubgraphEdge!")
 		return graphql.Null
@@ -10811,28 +10812,28 @@ func (ec *executionContext) marshalODirection2ᚖgithubᚗcomᚋdigidipᚋdigidi
 	return v
 }
 
-func (ec *executionContext) marshalODocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐDocument(ctx context.Context, sel ast.SelectionSet, v *store.Document) graphql.Marshaler {
+func (ec *executionContext) marshalODocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐDocument(ctx context.Context, sel ast.SelectionSet, v *domain.Document) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Document(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEntity(ctx context.Context, sel ast.SelectionSet, v *store.Entity) graphql.Marshaler {
+func (ec *executionContext) marshalOEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntity(ctx context.Context, sel ast.SelectionSet, v *domain.Entity) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Entity(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐEvidence(ctx context.Context, sel ast.SelectionSet, v *store.Evidence) graphql.Marshaler {
+func (ec *executionContext) marshalOEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEvidence(ctx context.Context, sel ast.SelectionSet, v *domain.Evidence) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Evidence(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOFact2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐFact(ctx context.Context, sel ast.SelectionSet, v *store.Fact) graphql.Marshaler {
+func (ec *executionContext) marshalOFact2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐFact(ctx context.Context, sel ast.SelectionSet, v *domain.Fact) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -10986,7 +10987,7 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋdigidipᚋdigidipᚋgrap
 	return ec._Node(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋstoreᚐParagraph(ctx context.Context, sel ast.SelectionSet, v *store.Paragraph) graphql.Marshaler {
+func (ec *executionContext) marshalOParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐParagraph(ctx context.Context, sel ast.SelectionSet, v *domain.Paragraph) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -14,9 +14,9 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/loaders"
-	"github.com/digidip/digidip/store"
 )
 
 // A schema run without a pinned read model answers with an internal error
@@ -27,7 +27,7 @@ func TestOperationsNeedAPinnedGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := store.NewGraph(ds)
+	g := engine.NewGraph(ds)
 	id := ds.Entities[0].ID
 	pin := func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(graph.WithGraph(ctx, g))

@@ -9,26 +9,28 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/digidip/digidip/domain"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/graph/model"
-	"github.com/digidip/digidip/store"
 )
 
 type graphKey struct{}
 
 // WithGraph pins the read model a request works on; the server calls it once
 // per request, so every resolver of one response reads the same version.
-func WithGraph(ctx context.Context, g *store.Graph) context.Context {
+func WithGraph(ctx context.Context, g *engine.Graph) context.Context {
 	return context.WithValue(ctx, graphKey{}, g)
 }
 
 // FromContext returns the read model WithGraph pinned, or nil.
-func FromContext(ctx context.Context) *store.Graph {
-	g, _ := ctx.Value(graphKey{}).(*store.Graph)
+func FromContext(ctx context.Context) *engine.Graph {
+	g, _ := ctx.Value(graphKey{}).(*engine.Graph)
 	return g
 }
 
@@ -59,7 +61,7 @@ func (p pinned) Exec(ctx context.Context) graphql.ResponseHandler {
 // with NewExecutableSchema rather than NewSchema, run without WithGraph) it
 // panics: the executor recovers and answers with an internal error rather
 // than let the resolver read anything else.
-func (r *Resolver) graph(ctx context.Context) *store.Graph {
+func (r *Resolver) graph(ctx context.Context) *engine.Graph {
 	g := FromContext(ctx)
 	if g == nil {
 		panic(errNoGraph)
@@ -117,10 +119,10 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 	switch {
 	case errors.As(err, &ue):
 		return coded(path, ue.code, ue.msg)
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, domain.ErrNotFound):
 		return coded(path, CodeNotFound, err.Error())
-	case errors.Is(err, store.ErrInvalidArgument):
-		return coded(path, CodeBadInput, strings.TrimSuffix(err.Error(), ": "+store.ErrInvalidArgument.Error()))
+	case errors.Is(err, domain.ErrInvalidArgument):
+		return coded(path, CodeBadInput, strings.TrimSuffix(err.Error(), ": "+domain.ErrInvalidArgument.Error()))
 	case errors.Is(err, context.DeadlineExceeded):
 		return coded(path, CodeTimeout, "the request took longer than its deadline")
 	case errors.Is(err, context.Canceled):
@@ -211,8 +213,8 @@ func page[T any](items []T, key func(T) string, first *int, after *string) (out 
 	return out, cursors, info, nil
 }
 
-func relationConnection(rels []*store.Relation, first *int, after *string) (*model.RelationConnection, error) {
-	items, cursors, info, err := page(rels, func(r *store.Relation) string { return r.ID }, first, after)
+func relationConnection(rels []*domain.Relation, first *int, after *string) (*model.RelationConnection, error) {
+	items, cursors, info, err := page(rels, func(r *domain.Relation) string { return r.ID }, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -224,8 +226,8 @@ func relationConnection(rels []*store.Relation, first *int, after *string) (*mod
 	return c, nil
 }
 
-func entityConnection(ents []*store.Entity, first *int, after *string) (*model.EntityConnection, error) {
-	items, cursors, info, err := page(ents, func(e *store.Entity) string { return e.ID }, first, after)
+func entityConnection(ents []*domain.Entity, first *int, after *string) (*model.EntityConnection, error) {
+	items, cursors, info, err := page(ents, func(e *domain.Entity) string { return e.ID }, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -268,25 +270,25 @@ func optPredicate(p *model.Predicate) []string {
 	return []string{PredicateID(*p)}
 }
 
-func toKinds(ks []model.Kind) []store.Kind {
-	out := make([]store.Kind, len(ks))
+func toKinds(ks []model.Kind) []domain.Kind {
+	out := make([]domain.Kind, len(ks))
 	for i, k := range ks {
-		out[i] = store.Kind(k)
+		out[i] = domain.Kind(k)
 	}
 	return out
 }
 
-func toDirection(d *model.Direction, def store.Direction) store.Direction {
+func toDirection(d *model.Direction, def engine.Direction) engine.Direction {
 	if d == nil {
 		return def
 	}
 	switch *d {
 	case model.DirectionOut:
-		return store.Out
+		return engine.Out
 	case model.DirectionIn:
-		return store.In
+		return engine.In
 	}
-	return store.Both
+	return engine.Both
 }
 
 func optString(s string) *string {
@@ -305,8 +307,8 @@ func optID(s *string) string {
 
 // neighbours lists the distinct entities at the far end of an entity's
 // relations, in relation order.
-func neighbours(g *store.Graph, id string, dir store.Direction, preds []string, limit int) []*store.Entity {
-	var out []*store.Entity
+func neighbours(g *engine.Graph, id string, dir engine.Direction, preds []string, limit int) []*domain.Entity {
+	var out []*domain.Entity
 	seen := map[string]bool{}
 	for _, r := range g.Neighbours(id, dir, preds) {
 		other := r.Object
@@ -329,14 +331,14 @@ func neighbours(g *store.Graph, id string, dir store.Direction, preds []string, 
 
 // neighbourList is one of the shortcut lists of an entity (calledOn,
 // funders, funds, partners): its neighbours by one predicate, `first` of them.
-func neighbourList(g *store.Graph, id string, dir store.Direction, predicate string, first *int) ([]*store.Entity, error) {
+func neighbourList(g *engine.Graph, id string, dir engine.Direction, predicate string, first *int) ([]*domain.Entity, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
 	out := neighbours(g, id, dir, []string{predicate}, n)
 	if out == nil {
-		out = []*store.Entity{}
+		out = []*domain.Entity{}
 	}
 	return out, nil
 }

@@ -11,32 +11,33 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/graph/model"
-	"github.com/digidip/digidip/store"
 )
 
 // ShortTitle is the resolver for the shortTitle field.
-func (r *documentResolver) ShortTitle(ctx context.Context, obj *store.Document) (*string, error) {
+func (r *documentResolver) ShortTitle(ctx context.Context, obj *domain.Document) (*string, error) {
 	return optString(obj.Short), nil
 }
 
 // Reference is the resolver for the reference field.
-func (r *documentResolver) Reference(ctx context.Context, obj *store.Document) (*string, error) {
+func (r *documentResolver) Reference(ctx context.Context, obj *domain.Document) (*string, error) {
 	return optString(obj.Reference), nil
 }
 
 // Date is the resolver for the date field.
-func (r *documentResolver) Date(ctx context.Context, obj *store.Document) (*string, error) {
+func (r *documentResolver) Date(ctx context.Context, obj *domain.Document) (*string, error) {
 	return optString(obj.Date), nil
 }
 
 // Author is the resolver for the author field.
-func (r *documentResolver) Author(ctx context.Context, obj *store.Document) (*string, error) {
+func (r *documentResolver) Author(ctx context.Context, obj *domain.Document) (*string, error) {
 	return optString(obj.Author), nil
 }
 
 // AuthorEntity is the resolver for the authorEntity field.
-func (r *documentResolver) AuthorEntity(ctx context.Context, obj *store.Document) (*store.Entity, error) {
+func (r *documentResolver) AuthorEntity(ctx context.Context, obj *domain.Document) (*domain.Entity, error) {
 	if obj.AuthorEntity == "" {
 		return nil, nil
 	}
@@ -44,12 +45,12 @@ func (r *documentResolver) AuthorEntity(ctx context.Context, obj *store.Document
 }
 
 // URL is the resolver for the url field.
-func (r *documentResolver) URL(ctx context.Context, obj *store.Document) (*string, error) {
+func (r *documentResolver) URL(ctx context.Context, obj *domain.Document) (*string, error) {
 	return optString(obj.URL), nil
 }
 
 // Paragraphs is the resolver for the paragraphs field.
-func (r *documentResolver) Paragraphs(ctx context.Context, obj *store.Document, first *int) ([]*store.Paragraph, error) {
+func (r *documentResolver) Paragraphs(ctx context.Context, obj *domain.Document, first *int) ([]*domain.Paragraph, error) {
 	n, err := firstArg(first, MaxFirstParagraph, MaxFirstParagraph)
 	if err != nil {
 		return nil, err
@@ -58,12 +59,12 @@ func (r *documentResolver) Paragraphs(ctx context.Context, obj *store.Document, 
 }
 
 // Kind is the resolver for the kind field.
-func (r *entityResolver) Kind(ctx context.Context, obj *store.Entity) (model.Kind, error) {
+func (r *entityResolver) Kind(ctx context.Context, obj *domain.Entity) (model.Kind, error) {
 	return model.Kind(obj.Kind), nil
 }
 
 // CommonNames is the resolver for the commonNames field.
-func (r *entityResolver) CommonNames(ctx context.Context, obj *store.Entity) ([]string, error) {
+func (r *entityResolver) CommonNames(ctx context.Context, obj *domain.Entity) ([]string, error) {
 	if obj.Common == nil {
 		return []string{}, nil
 	}
@@ -71,27 +72,27 @@ func (r *entityResolver) CommonNames(ctx context.Context, obj *store.Entity) ([]
 }
 
 // Degree is the resolver for the degree field.
-func (r *entityResolver) Degree(ctx context.Context, obj *store.Entity) (int, error) {
+func (r *entityResolver) Degree(ctx context.Context, obj *domain.Entity) (int, error) {
 	return r.graph(ctx).Degree(obj.ID), nil
 }
 
 // Relations is the resolver for the relations field.
-func (r *entityResolver) Relations(ctx context.Context, obj *store.Entity, predicate *model.Predicate, direction *model.Direction, first *int, after *string) (*model.RelationConnection, error) {
-	rels := r.graph(ctx).Neighbours(obj.ID, toDirection(direction, store.Both), optPredicate(predicate))
+func (r *entityResolver) Relations(ctx context.Context, obj *domain.Entity, predicate *model.Predicate, direction *model.Direction, first *int, after *string) (*model.RelationConnection, error) {
+	rels := r.graph(ctx).Neighbours(obj.ID, toDirection(direction, engine.Both), optPredicate(predicate))
 	return relationConnection(rels, first, after)
 }
 
 // Neighbours is the resolver for the neighbours field.
-func (r *entityResolver) Neighbours(ctx context.Context, obj *store.Entity, predicate model.Predicate, direction *model.Direction, first *int) ([]*store.Entity, error) {
+func (r *entityResolver) Neighbours(ctx context.Context, obj *domain.Entity, predicate model.Predicate, direction *model.Direction, first *int) ([]*domain.Entity, error) {
 	n, err := firstArg(first, DefaultFirst, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
-	return neighbours(r.graph(ctx), obj.ID, toDirection(direction, store.Out), []string{PredicateID(predicate)}, n), nil
+	return neighbours(r.graph(ctx), obj.ID, toDirection(direction, engine.Out), []string{PredicateID(predicate)}, n), nil
 }
 
 // Mentions is the resolver for the mentions field.
-func (r *entityResolver) Mentions(ctx context.Context, obj *store.Entity, first *int) ([]*store.Paragraph, error) {
+func (r *entityResolver) Mentions(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Paragraph, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
@@ -101,12 +102,12 @@ func (r *entityResolver) Mentions(ctx context.Context, obj *store.Entity, first 
 }
 
 // Facts is the resolver for the facts field.
-func (r *entityResolver) Facts(ctx context.Context, obj *store.Entity, key *string, first *int) ([]*store.Fact, error) {
+func (r *entityResolver) Facts(ctx context.Context, obj *domain.Entity, key *string, first *int) ([]*domain.Fact, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
-	out := []*store.Fact{}
+	out := []*domain.Fact{}
 	for i := range obj.Facts {
 		if len(out) == n {
 			break
@@ -119,12 +120,12 @@ func (r *entityResolver) Facts(ctx context.Context, obj *store.Entity, key *stri
 }
 
 // CalledOn is the resolver for the calledOn field.
-func (r *entityResolver) CalledOn(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error) {
-	return neighbourList(r.graph(ctx), obj.ID, store.Out, "calls-on", first)
+func (r *entityResolver) CalledOn(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error) {
+	return neighbourList(r.graph(ctx), obj.ID, engine.Out, "calls-on", first)
 }
 
 // Deadline is the resolver for the deadline field.
-func (r *entityResolver) Deadline(ctx context.Context, obj *store.Entity) (*store.Fact, error) {
+func (r *entityResolver) Deadline(ctx context.Context, obj *domain.Entity) (*domain.Fact, error) {
 	for i := range obj.Facts {
 		if obj.Facts[i].Key == "deadline" {
 			return &obj.Facts[i], nil
@@ -134,82 +135,82 @@ func (r *entityResolver) Deadline(ctx context.Context, obj *store.Entity) (*stor
 }
 
 // Funders is the resolver for the funders field.
-func (r *entityResolver) Funders(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error) {
-	return neighbourList(r.graph(ctx), obj.ID, store.In, "funds", first)
+func (r *entityResolver) Funders(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error) {
+	return neighbourList(r.graph(ctx), obj.ID, engine.In, "funds", first)
 }
 
 // Funds is the resolver for the funds field.
-func (r *entityResolver) Funds(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error) {
-	return neighbourList(r.graph(ctx), obj.ID, store.Out, "funds", first)
+func (r *entityResolver) Funds(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error) {
+	return neighbourList(r.graph(ctx), obj.ID, engine.Out, "funds", first)
 }
 
 // Partners is the resolver for the partners field.
-func (r *entityResolver) Partners(ctx context.Context, obj *store.Entity, first *int) ([]*store.Entity, error) {
-	return neighbourList(r.graph(ctx), obj.ID, store.Both, "partners-with", first)
+func (r *entityResolver) Partners(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error) {
+	return neighbourList(r.graph(ctx), obj.ID, engine.Both, "partners-with", first)
 }
 
 // Document is the resolver for the document field.
-func (r *evidenceResolver) Document(ctx context.Context, obj *store.Evidence) (*store.Document, error) {
+func (r *evidenceResolver) Document(ctx context.Context, obj *domain.Evidence) (*domain.Document, error) {
 	return r.graph(ctx).Document(obj.Document), nil
 }
 
 // Paragraph is the resolver for the paragraph field.
-func (r *evidenceResolver) Paragraph(ctx context.Context, obj *store.Evidence) (*store.Paragraph, error) {
+func (r *evidenceResolver) Paragraph(ctx context.Context, obj *domain.Evidence) (*domain.Paragraph, error) {
 	return r.graph(ctx).Paragraph(obj.Paragraph), nil
 }
 
 // Date is the resolver for the date field.
-func (r *factResolver) Date(ctx context.Context, obj *store.Fact) (*string, error) {
+func (r *factResolver) Date(ctx context.Context, obj *domain.Fact) (*string, error) {
 	return optString(obj.Date), nil
 }
 
 // Precision is the resolver for the precision field.
-func (r *factResolver) Precision(ctx context.Context, obj *store.Fact) (*string, error) {
+func (r *factResolver) Precision(ctx context.Context, obj *domain.Fact) (*string, error) {
 	return optString(obj.Precision), nil
 }
 
 // Unit is the resolver for the unit field.
-func (r *factResolver) Unit(ctx context.Context, obj *store.Fact) (*string, error) {
+func (r *factResolver) Unit(ctx context.Context, obj *domain.Fact) (*string, error) {
 	return optString(obj.Unit), nil
 }
 
 // Key is the resolver for the key field.
-func (r *momentResolver) Key(ctx context.Context, obj *store.Moment) (string, error) {
+func (r *momentResolver) Key(ctx context.Context, obj *engine.Moment) (string, error) {
 	return obj.Fact.Key, nil
 }
 
 // Text is the resolver for the text field.
-func (r *momentResolver) Text(ctx context.Context, obj *store.Moment) (string, error) {
+func (r *momentResolver) Text(ctx context.Context, obj *engine.Moment) (string, error) {
 	return obj.Fact.Text, nil
 }
 
 // Date is the resolver for the date field.
-func (r *momentResolver) Date(ctx context.Context, obj *store.Moment) (*string, error) {
+func (r *momentResolver) Date(ctx context.Context, obj *engine.Moment) (*string, error) {
 	return optString(obj.Fact.Date), nil
 }
 
 // Precision is the resolver for the precision field.
-func (r *momentResolver) Precision(ctx context.Context, obj *store.Moment) (*string, error) {
+func (r *momentResolver) Precision(ctx context.Context, obj *engine.Moment) (*string, error) {
 	return optString(obj.Fact.Precision), nil
 }
 
 // Evidence is the resolver for the evidence field.
-func (r *momentResolver) Evidence(ctx context.Context, obj *store.Moment) (*store.Evidence, error) {
+func (r *momentResolver) Evidence(ctx context.Context, obj *engine.Moment) (*domain.Evidence, error) {
 	return &obj.Fact.Evidence, nil
 }
 
 // Section is the resolver for the section field.
-func (r *paragraphResolver) Section(ctx context.Context, obj *store.Paragraph) (*string, error) {
+func (r *paragraphResolver) Section(ctx context.Context, obj *domain.Paragraph) (*string, error) {
 	return optString(obj.Section), nil
 }
 
 // Document is the resolver for the document field.
-func (r *paragraphResolver) Document(ctx context.Context, obj *store.Paragraph) (*store.Document, error) {
+func (r *paragraphResolver) Document(ctx context.Context, obj *domain.Paragraph) (*domain.Document, error) {
 	return r.graph(ctx).Document(obj.Document), nil
 }
 
 // Parent is the resolver for the parent field.
-func (r *paragraphResolver) Parent(ctx context.Context, obj *store.Paragraph) (*store.Paragraph, error) {
+func (r *paragraphResolver) Parent(ctx context.Context, obj *domain.Paragraph) (*domain.Paragraph, error) {
 	if obj.Parent == "" {
 		return nil, nil
 	}
@@ -217,13 +218,13 @@ func (r *paragraphResolver) Parent(ctx context.Context, obj *store.Paragraph) (*
 }
 
 // Notes is the resolver for the notes field.
-func (r *paragraphResolver) Notes(ctx context.Context, obj *store.Paragraph, first *int) ([]*store.Paragraph, error) {
+func (r *paragraphResolver) Notes(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error) {
 	limit, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
 	g := r.graph(ctx)
-	out := []*store.Paragraph{}
+	out := []*domain.Paragraph{}
 	for _, n := range obj.Notes {
 		if len(out) == limit {
 			break
@@ -236,13 +237,13 @@ func (r *paragraphResolver) Notes(ctx context.Context, obj *store.Paragraph, fir
 }
 
 // Mentions is the resolver for the mentions field.
-func (r *paragraphResolver) Mentions(ctx context.Context, obj *store.Paragraph, first *int) ([]*store.Entity, error) {
+func (r *paragraphResolver) Mentions(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Entity, error) {
 	limit, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
 	g := r.graph(ctx)
-	out := make([]*store.Entity, 0, min(limit, len(obj.Mentions)))
+	out := make([]*domain.Entity, 0, min(limit, len(obj.Mentions)))
 	for _, id := range obj.Mentions {
 		if len(out) == limit {
 			break
@@ -255,20 +256,20 @@ func (r *paragraphResolver) Mentions(ctx context.Context, obj *store.Paragraph, 
 }
 
 // Relations is the resolver for the relations field.
-func (r *paragraphResolver) Relations(ctx context.Context, obj *store.Paragraph, predicate *model.Predicate, first *int, after *string) (*model.RelationConnection, error) {
-	rels := r.graph(ctx).Relations(store.RelationFilter{Paragraph: obj.ID, Predicates: optPredicate(predicate)})
+func (r *paragraphResolver) Relations(ctx context.Context, obj *domain.Paragraph, predicate *model.Predicate, first *int, after *string) (*model.RelationConnection, error) {
+	rels := r.graph(ctx).Relations(engine.RelationFilter{Paragraph: obj.ID, Predicates: optPredicate(predicate)})
 	return relationConnection(rels, first, after)
 }
 
 // Length is the resolver for the length field.
-func (r *pathResolver) Length(ctx context.Context, obj *store.Path) (int, error) {
+func (r *pathResolver) Length(ctx context.Context, obj *engine.Path) (int, error) {
 	return len(obj.Steps), nil
 }
 
 // Nodes is the resolver for the nodes field.
-func (r *pathResolver) Nodes(ctx context.Context, obj *store.Path) ([]*store.Entity, error) {
+func (r *pathResolver) Nodes(ctx context.Context, obj *engine.Path) ([]*domain.Entity, error) {
 	g := r.graph(ctx)
-	out := make([]*store.Entity, len(obj.Nodes))
+	out := make([]*domain.Entity, len(obj.Nodes))
 	for i, id := range obj.Nodes {
 		out[i] = g.Entity(id)
 	}
@@ -276,28 +277,28 @@ func (r *pathResolver) Nodes(ctx context.Context, obj *store.Path) ([]*store.Ent
 }
 
 // From is the resolver for the from field.
-func (r *pathStepResolver) From(ctx context.Context, obj *store.Step) (*store.Entity, error) {
+func (r *pathStepResolver) From(ctx context.Context, obj *engine.Step) (*domain.Entity, error) {
 	return r.graph(ctx).Entity(obj.From), nil
 }
 
 // To is the resolver for the to field.
-func (r *pathStepResolver) To(ctx context.Context, obj *store.Step) (*store.Entity, error) {
+func (r *pathStepResolver) To(ctx context.Context, obj *engine.Step) (*domain.Entity, error) {
 	return r.graph(ctx).Entity(obj.To), nil
 }
 
 // Predicate is the resolver for the predicate field.
-func (r *predicateInfoResolver) Predicate(ctx context.Context, obj *store.Predicate) (model.Predicate, error) {
+func (r *predicateInfoResolver) Predicate(ctx context.Context, obj *domain.Predicate) (model.Predicate, error) {
 	return predicateEnum(obj.ID)
 }
 
 // Inverse is the resolver for the inverse field.
-func (r *predicateInfoResolver) Inverse(ctx context.Context, obj *store.Predicate) (*string, error) {
+func (r *predicateInfoResolver) Inverse(ctx context.Context, obj *domain.Predicate) (*string, error) {
 	return optString(obj.Inverse), nil
 }
 
 // Count is the resolver for the count field.
-func (r *predicateInfoResolver) Count(ctx context.Context, obj *store.Predicate) (int, error) {
-	return len(r.graph(ctx).Relations(store.RelationFilter{Predicates: []string{obj.ID}})), nil
+func (r *predicateInfoResolver) Count(ctx context.Context, obj *domain.Predicate) (int, error) {
+	return len(r.graph(ctx).Relations(engine.RelationFilter{Predicates: []string{obj.ID}})), nil
 }
 
 // Node is the resolver for the node field.
@@ -324,21 +325,21 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 }
 
 // Entity is the resolver for the entity field.
-func (r *queryResolver) Entity(ctx context.Context, id string) (*store.Entity, error) {
+func (r *queryResolver) Entity(ctx context.Context, id string) (*domain.Entity, error) {
 	return r.graph(ctx).Entity(id), nil
 }
 
 // Entities is the resolver for the entities field.
 func (r *queryResolver) Entities(ctx context.Context, kind *model.Kind, first *int, after *string) (*model.EntityConnection, error) {
-	var k store.Kind
+	var k domain.Kind
 	if kind != nil {
-		k = store.Kind(*kind)
+		k = domain.Kind(*kind)
 	}
 	return entityConnection(r.graph(ctx).Entities(k), first, after)
 }
 
 // Search is the resolver for the search field.
-func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.Kind, first *int) ([]*store.Entity, error) {
+func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.Kind, first *int) ([]*domain.Entity, error) {
 	n, err := firstArg(first, 10, MaxFirst)
 	if err != nil {
 		return nil, err
@@ -348,14 +349,14 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.K
 	}
 	out := r.graph(ctx).Search(text, toKinds(kinds), n)
 	if out == nil {
-		out = []*store.Entity{}
+		out = []*domain.Entity{}
 	}
 	return out, nil
 }
 
 // Relations is the resolver for the relations field.
 func (r *queryResolver) Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, first *int, after *string) (*model.RelationConnection, error) {
-	rels := r.graph(ctx).Relations(store.RelationFilter{
+	rels := r.graph(ctx).Relations(engine.RelationFilter{
 		Predicates: optPredicate(predicate),
 		Subject:    optID(subject),
 		Object:     optID(object),
@@ -366,7 +367,7 @@ func (r *queryResolver) Relations(ctx context.Context, predicate *model.Predicat
 }
 
 // Path is the resolver for the path field.
-func (r *queryResolver) Path(ctx context.Context, from string, to string, maxHops *int, predicates []model.Predicate, first *int) ([]*store.Path, error) {
+func (r *queryResolver) Path(ctx context.Context, from string, to string, maxHops *int, predicates []model.Predicate, first *int) ([]*engine.Path, error) {
 	hops, limit := 4, 3
 	if maxHops != nil {
 		hops = *maxHops
@@ -378,7 +379,7 @@ func (r *queryResolver) Path(ctx context.Context, from string, to string, maxHop
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*store.Path, len(paths))
+	out := make([]*engine.Path, len(paths))
 	for i := range paths {
 		out[i] = &paths[i]
 	}
@@ -386,8 +387,8 @@ func (r *queryResolver) Path(ctx context.Context, from string, to string, maxHop
 }
 
 // Subgraph is the resolver for the subgraph field.
-func (r *queryResolver) Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) (*store.Subgraph, error) {
-	q := store.SubgraphQuery{Roots: roots, Depth: 1, Predicates: predicateIDs(predicates), Kinds: toKinds(kinds), MaxNodes: 200}
+func (r *queryResolver) Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) (*engine.Subgraph, error) {
+	q := engine.SubgraphQuery{Roots: roots, Depth: 1, Predicates: predicateIDs(predicates), Kinds: toKinds(kinds), MaxNodes: 200}
 	if depth != nil {
 		q.Depth = *depth
 	}
@@ -398,14 +399,14 @@ func (r *queryResolver) Subgraph(ctx context.Context, roots []string, depth *int
 	if maxEdges != nil {
 		q.MaxEdges = *maxEdges
 		if q.MaxEdges < 1 {
-			return nil, badInput("maxEdges must be between 1 and %d, not %d", store.MaxSubgraphEdges, q.MaxEdges)
+			return nil, badInput("maxEdges must be between 1 and %d, not %d", engine.MaxSubgraphEdges, q.MaxEdges)
 		}
 	}
 	return r.graph(ctx).Subgraph(ctx, q)
 }
 
 // Documents is the resolver for the documents field.
-func (r *queryResolver) Documents(ctx context.Context, first *int) ([]*store.Document, error) {
+func (r *queryResolver) Documents(ctx context.Context, first *int) ([]*domain.Document, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
@@ -415,17 +416,17 @@ func (r *queryResolver) Documents(ctx context.Context, first *int) ([]*store.Doc
 }
 
 // Document is the resolver for the document field.
-func (r *queryResolver) Document(ctx context.Context, id string) (*store.Document, error) {
+func (r *queryResolver) Document(ctx context.Context, id string) (*domain.Document, error) {
 	return r.graph(ctx).Document(id), nil
 }
 
 // Paragraph is the resolver for the paragraph field.
-func (r *queryResolver) Paragraph(ctx context.Context, id string) (*store.Paragraph, error) {
+func (r *queryResolver) Paragraph(ctx context.Context, id string) (*domain.Paragraph, error) {
 	return r.graph(ctx).Paragraph(id), nil
 }
 
 // Timeline is the resolver for the timeline field.
-func (r *queryResolver) Timeline(ctx context.Context, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) ([]*store.Moment, error) {
+func (r *queryResolver) Timeline(ctx context.Context, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) ([]*engine.Moment, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
@@ -438,7 +439,7 @@ func (r *queryResolver) Timeline(ctx context.Context, from *string, to *string, 
 	}
 	ms := r.graph(ctx).Timeline(optID(from), optID(to), toKinds(kinds), undated)
 	ms = ms[:min(n, len(ms))]
-	out := make([]*store.Moment, len(ms))
+	out := make([]*engine.Moment, len(ms))
 	for i := range ms {
 		out[i] = &ms[i]
 	}
@@ -446,7 +447,7 @@ func (r *queryResolver) Timeline(ctx context.Context, from *string, to *string, 
 }
 
 // Predicates is the resolver for the predicates field.
-func (r *queryResolver) Predicates(ctx context.Context, first *int) ([]*store.Predicate, error) {
+func (r *queryResolver) Predicates(ctx context.Context, first *int) ([]*domain.Predicate, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
@@ -470,7 +471,7 @@ func (r *queryResolver) Stats(ctx context.Context) (*model.Stats, error) {
 		ByKind:      []*model.KindCount{},
 		ByPredicate: []*model.PredicateCount{},
 	}
-	for _, k := range store.Kinds {
+	for _, k := range domain.Kinds {
 		if n := s.ByKind[k]; n > 0 {
 			out.ByKind = append(out.ByKind, &model.KindCount{Kind: model.Kind(k), Count: n})
 		}
@@ -491,17 +492,17 @@ func (r *queryResolver) Stats(ctx context.Context) (*model.Stats, error) {
 }
 
 // Predicate is the resolver for the predicate field.
-func (r *relationResolver) Predicate(ctx context.Context, obj *store.Relation) (model.Predicate, error) {
+func (r *relationResolver) Predicate(ctx context.Context, obj *domain.Relation) (model.Predicate, error) {
 	return predicateEnum(obj.Predicate)
 }
 
 // PredicateID is the resolver for the predicateId field.
-func (r *relationResolver) PredicateID(ctx context.Context, obj *store.Relation) (string, error) {
+func (r *relationResolver) PredicateID(ctx context.Context, obj *domain.Relation) (string, error) {
 	return obj.Predicate, nil
 }
 
 // Label is the resolver for the label field.
-func (r *relationResolver) Label(ctx context.Context, obj *store.Relation) (string, error) {
+func (r *relationResolver) Label(ctx context.Context, obj *domain.Relation) (string, error) {
 	if p := r.graph(ctx).Predicate(obj.Predicate); p != nil && p.Label != "" {
 		return p.Label, nil
 	}
@@ -509,27 +510,27 @@ func (r *relationResolver) Label(ctx context.Context, obj *store.Relation) (stri
 }
 
 // Subject is the resolver for the subject field.
-func (r *relationResolver) Subject(ctx context.Context, obj *store.Relation) (*store.Entity, error) {
+func (r *relationResolver) Subject(ctx context.Context, obj *domain.Relation) (*domain.Entity, error) {
 	return r.graph(ctx).Entity(obj.Subject), nil
 }
 
 // Object is the resolver for the object field.
-func (r *relationResolver) Object(ctx context.Context, obj *store.Relation) (*store.Entity, error) {
+func (r *relationResolver) Object(ctx context.Context, obj *domain.Relation) (*domain.Entity, error) {
 	return r.graph(ctx).Entity(obj.Object), nil
 }
 
 // Verb is the resolver for the verb field.
-func (r *relationResolver) Verb(ctx context.Context, obj *store.Relation) (*string, error) {
+func (r *relationResolver) Verb(ctx context.Context, obj *domain.Relation) (*string, error) {
 	return optString(obj.Verb), nil
 }
 
 // Evidence is the resolver for the evidence field.
-func (r *relationResolver) Evidence(ctx context.Context, obj *store.Relation, document *string, paragraph *string, first *int) ([]*store.Evidence, error) {
+func (r *relationResolver) Evidence(ctx context.Context, obj *domain.Relation, document *string, paragraph *string, first *int) ([]*domain.Evidence, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*store.Evidence, 0, min(n, len(obj.Evidence)))
+	out := make([]*domain.Evidence, 0, min(n, len(obj.Evidence)))
 	for i := range obj.Evidence {
 		if len(out) == n {
 			break
@@ -544,32 +545,32 @@ func (r *relationResolver) Evidence(ctx context.Context, obj *store.Relation, do
 }
 
 // Export is the resolver for the export field.
-func (r *subgraphResolver) Export(ctx context.Context, obj *store.Subgraph, format model.ExportFormat) (*model.SubgraphExport, error) {
+func (r *subgraphResolver) Export(ctx context.Context, obj *engine.Subgraph, format model.ExportFormat) (*model.SubgraphExport, error) {
 	return r.subgraphExport(ctx, obj, format)
 }
 
 // Source is the resolver for the source field.
-func (r *subgraphEdgeResolver) Source(ctx context.Context, obj *store.Relation) (string, error) {
+func (r *subgraphEdgeResolver) Source(ctx context.Context, obj *domain.Relation) (string, error) {
 	return obj.Subject, nil
 }
 
 // Target is the resolver for the target field.
-func (r *subgraphEdgeResolver) Target(ctx context.Context, obj *store.Relation) (string, error) {
+func (r *subgraphEdgeResolver) Target(ctx context.Context, obj *domain.Relation) (string, error) {
 	return obj.Object, nil
 }
 
 // Predicate is the resolver for the predicate field.
-func (r *subgraphEdgeResolver) Predicate(ctx context.Context, obj *store.Relation) (model.Predicate, error) {
+func (r *subgraphEdgeResolver) Predicate(ctx context.Context, obj *domain.Relation) (model.Predicate, error) {
 	return predicateEnum(obj.Predicate)
 }
 
 // EvidenceCount is the resolver for the evidenceCount field.
-func (r *subgraphEdgeResolver) EvidenceCount(ctx context.Context, obj *store.Relation) (int, error) {
+func (r *subgraphEdgeResolver) EvidenceCount(ctx context.Context, obj *domain.Relation) (int, error) {
 	return len(obj.Evidence), nil
 }
 
 // Relation is the resolver for the relation field.
-func (r *subgraphEdgeResolver) Relation(ctx context.Context, obj *store.Relation) (*store.Relation, error) {
+func (r *subgraphEdgeResolver) Relation(ctx context.Context, obj *domain.Relation) (*domain.Relation, error) {
 	return obj, nil
 }
 

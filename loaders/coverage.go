@@ -10,7 +10,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine"
 )
 
 // Coverage warning kinds.
@@ -50,7 +51,7 @@ func (w Warning) String() string {
 
 // ParagraphCoverage is what the graph holds of one paragraph.
 type ParagraphCoverage struct {
-	Paragraph *store.Paragraph
+	Paragraph *domain.Paragraph
 	Mentions  []string // entity ids
 	Relations []string // relation ids with evidence in the paragraph
 	Warnings  []Warning
@@ -188,14 +189,14 @@ func CheckCoverage(fsys fs.FS, root string) (*Coverage, error) {
 	return c, nil
 }
 
-func coverage(ds *store.Dataset) *Coverage {
-	g := store.NewGraph(ds)
+func coverage(ds *domain.Dataset) *Coverage {
+	g := engine.NewGraph(ds)
 	m := newMatcher(ds)
 	c := &Coverage{}
 	for _, d := range g.Documents() {
 		for _, p := range d.Paragraphs {
 			pc := ParagraphCoverage{Paragraph: p, Mentions: p.Mentions}
-			for _, rel := range g.Relations(store.RelationFilter{Paragraph: p.ID}) {
+			for _, rel := range g.Relations(engine.RelationFilter{Paragraph: p.ID}) {
 				pc.Relations = append(pc.Relations, rel.ID)
 			}
 			for _, name := range unmatchedNames(p.Text, m.spans(p.Text)) {

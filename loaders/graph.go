@@ -5,9 +5,9 @@ import (
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/digidip/digidip/domain"
 
-	"github.com/digidip/digidip/store"
+	"go.yaml.in/yaml/v3"
 )
 
 func (r *reader) readPredicates(name string) {
@@ -20,7 +20,7 @@ func (r *reader) readPredicates(name string) {
 		if !ok {
 			continue
 		}
-		p := &store.Predicate{
+		p := &domain.Predicate{
 			ID:         pf.str("id", true),
 			Label:      pf.str("label", true),
 			Inverse:    pf.str("inverse", false),
@@ -60,10 +60,10 @@ func (r *reader) readEntities(name string) {
 		if !ok {
 			continue
 		}
-		e := &store.Entity{
+		e := &domain.Entity{
 			ID:          ef.str("id", true),
 			Name:        ef.str("name", true),
-			Kind:        store.Kind(ef.str("kind", true)),
+			Kind:        domain.Kind(ef.str("kind", true)),
 			Aliases:     ef.strs("aliases"),
 			Common:      ef.strs("common"),
 			Description: ef.str("description", true),
@@ -101,19 +101,19 @@ func (r *reader) readEntities(name string) {
 }
 
 func kindList() string {
-	ks := make([]string, len(store.Kinds))
-	for i, k := range store.Kinds {
+	ks := make([]string, len(domain.Kinds))
+	for i, k := range domain.Kinds {
 		ks[i] = string(k)
 	}
 	return strings.Join(ks, ", ")
 }
 
-func (r *reader) fact(f *file, n *yaml.Node) (store.Fact, bool) {
+func (r *reader) fact(f *file, n *yaml.Node) (domain.Fact, bool) {
 	ff, ok := f.mapping(n, "a fact", "key", "text", "date", "precision", "number", "unit", "evidence")
 	if !ok {
-		return store.Fact{}, false
+		return domain.Fact{}, false
 	}
-	fact := store.Fact{
+	fact := domain.Fact{
 		Key:       ff.str("key", true),
 		Text:      ff.str("text", true),
 		Date:      ff.str("date", false),
@@ -122,8 +122,8 @@ func (r *reader) fact(f *file, n *yaml.Node) (store.Fact, bool) {
 		Unit:      ff.str("unit", false),
 	}
 	good := fact.Key != "" && fact.Text != ""
-	if fact.Key != "" && !slices.Contains(store.FactKeys, fact.Key) {
-		f.problem(ff.line("key"), "unknown fact key %q (known: %s)", fact.Key, strings.Join(store.FactKeys, ", "))
+	if fact.Key != "" && !slices.Contains(domain.FactKeys, fact.Key) {
+		f.problem(ff.line("key"), "unknown fact key %q (known: %s)", fact.Key, strings.Join(domain.FactKeys, ", "))
 		good = false
 	}
 	if fact.Date != "" && !isoDate.MatchString(fact.Date) {
@@ -188,7 +188,7 @@ func (r *reader) readRelations(name string) {
 		if !ok {
 			continue
 		}
-		rel := &store.Relation{
+		rel := &domain.Relation{
 			Subject:   xf.str("subject", true),
 			Predicate: xf.str("predicate", true),
 			Object:    xf.str("object", true),
@@ -223,7 +223,7 @@ func (r *reader) readRelations(name string) {
 		if !good {
 			continue
 		}
-		rel.ID = store.RelationID(rel.Subject, rel.Predicate, rel.Object)
+		rel.ID = domain.RelationID(rel.Subject, rel.Predicate, rel.Object)
 		if prev, dup := r.relAt[rel.ID]; dup {
 			f.problem(xf.node.Line, "relation %s is stated again (first at %s:%d): add the evidence to the first", rel.ID, prev.File, prev.Line)
 			continue

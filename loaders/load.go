@@ -5,19 +5,21 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/vocab"
 )
 
 // Load reads and validates the data under fsys and replaces the store's
 // graph with it. With any problem nothing is written and the store keeps
 // what it had. root names the data in problems and, as the graph's source,
 // in the store.
-func Load(ctx context.Context, st *store.Store, fsys fs.FS, root string) (*store.Dataset, error) {
+func Load(ctx context.Context, st *store.Store, fsys fs.FS, root string) (*domain.Dataset, error) {
 	ds, err := Read(fsys, root)
 	if err != nil {
 		return nil, err
 	}
-	if err := st.Replace(ctx, store.Quads(ds)); err != nil {
+	if err := st.Replace(ctx, vocab.Quads(ds)); err != nil {
 		return nil, fmt.Errorf("load %s: %w", root, err)
 	}
 	return ds, nil

@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/domain"
 )
 
 type match struct {
@@ -21,7 +21,7 @@ type match struct {
 // where two overlap the longer wins, so "Council of Europe" is not also a
 // mention of the Council. Commitments are our names for the actions, not the
 // texts' words, so they are left out.
-func deriveMentions(ds *store.Dataset) {
+func deriveMentions(ds *domain.Dataset) {
 	m := newMatcher(ds)
 	for _, d := range ds.Documents {
 		for _, p := range d.Paragraphs {
@@ -39,10 +39,10 @@ type pattern struct {
 // matcher finds entity labels in text.
 type matcher struct{ pats []pattern }
 
-func newMatcher(ds *store.Dataset) *matcher {
+func newMatcher(ds *domain.Dataset) *matcher {
 	m := &matcher{}
 	for _, e := range ds.Entities {
-		if e.Kind == store.Commitment {
+		if e.Kind == domain.Commitment {
 			continue
 		}
 		seen := map[string]bool{}

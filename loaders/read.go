@@ -14,10 +14,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/digidip/digidip/domain"
+
 	"github.com/agnivade/levenshtein"
 	"go.yaml.in/yaml/v3"
-
-	"github.com/digidip/digidip/store"
 )
 
 // formatVersion is part of the data hash: when the way data becomes quads
@@ -40,30 +40,30 @@ type reader struct {
 	fsys     fs.FS
 	problems Problems
 
-	ds        *store.Dataset
-	docs      map[string]*store.Document
-	paras     map[string]*store.Paragraph
-	entities  map[string]*store.Entity
+	ds        *domain.Dataset
+	docs      map[string]*domain.Document
+	paras     map[string]*domain.Paragraph
+	entities  map[string]*domain.Entity
 	entityAt  map[string]Problem // where each id was defined
-	preds     map[string]*store.Predicate
-	relations map[string]*store.Relation
+	preds     map[string]*domain.Predicate
+	relations map[string]*domain.Relation
 	relAt     map[string]Problem
 }
 
 // Read parses and validates the data under fsys (sources/ and graph/). root
 // is the directory name shown in problems, and the dataset's source. It returns every problem found, as
 // Problems, or the dataset with mentions derived and the content hash set.
-func Read(fsys fs.FS, root string) (*store.Dataset, error) {
+func Read(fsys fs.FS, root string) (*domain.Dataset, error) {
 	r := &reader{
 		root:      root,
 		fsys:      fsys,
-		ds:        &store.Dataset{},
-		docs:      map[string]*store.Document{},
-		paras:     map[string]*store.Paragraph{},
-		entities:  map[string]*store.Entity{},
+		ds:        &domain.Dataset{},
+		docs:      map[string]*domain.Document{},
+		paras:     map[string]*domain.Paragraph{},
+		entities:  map[string]*domain.Entity{},
 		entityAt:  map[string]Problem{},
-		preds:     map[string]*store.Predicate{},
-		relations: map[string]*store.Relation{},
+		preds:     map[string]*domain.Predicate{},
+		relations: map[string]*domain.Relation{},
 		relAt:     map[string]Problem{},
 	}
 	hash, err := Hash(fsys)
@@ -192,7 +192,7 @@ func (r *reader) readDocument(name string) {
 	if !ok {
 		return
 	}
-	d := &store.Document{
+	d := &domain.Document{
 		ID:           fs_.str("id", true),
 		Title:        fs_.str("title", true),
 		Short:        fs_.str("short", false),
@@ -244,8 +244,8 @@ func (r *reader) readDocument(name string) {
 			continue
 		}
 		seen[num] = pf.line("id")
-		p := &store.Paragraph{
-			ID:       store.ParagraphID(d.ID, num),
+		p := &domain.Paragraph{
+			ID:       domain.ParagraphID(d.ID, num),
 			Document: d.ID,
 			Number:   num,
 			Section:  pf.str("section", false),
@@ -256,7 +256,7 @@ func (r *reader) readDocument(name string) {
 			f.problem(pf.line("text"), "paragraph %q: text is not in the source file %s (compared with Markdown removed and spaces folded)", num, fs_.str("source", false))
 		}
 		for _, n := range pf.strs("notes") {
-			p.Notes = append(p.Notes, store.ParagraphID(d.ID, n))
+			p.Notes = append(p.Notes, domain.ParagraphID(d.ID, n))
 		}
 		d.Paragraphs = append(d.Paragraphs, p)
 		r.paras[p.ID] = p
@@ -264,7 +264,7 @@ func (r *reader) readDocument(name string) {
 	for _, p := range d.Paragraphs {
 		// "4.A" sits under "4" when the document has a paragraph "4"
 		if i := strings.LastIndexByte(p.Number, '.'); i > 0 {
-			if parent := store.ParagraphID(d.ID, p.Number[:i]); r.paras[parent] != nil {
+			if parent := domain.ParagraphID(d.ID, p.Number[:i]); r.paras[parent] != nil {
 				p.Parent = parent
 			}
 		}
@@ -304,10 +304,10 @@ func foldSpace(s string) string { return strings.TrimSpace(spaceRuns.ReplaceAllS
 
 // evidence checks one {doc, para, quote[, occurrence]} item and locates the
 // quote in its paragraph.
-func (r *reader) evidence(f *file, n *yaml.Node, defaultDoc string) (store.Evidence, bool) {
+func (r *reader) evidence(f *file, n *yaml.Node, defaultDoc string) (domain.Evidence, bool) {
 	ef, ok := f.mapping(n, "evidence", "doc", "para", "quote", "occurrence")
 	if !ok {
-		return store.Evidence{}, false
+		return domain.Evidence{}, false
 	}
 	doc := ef.str("doc", defaultDoc == "")
 	if doc == "" {
@@ -317,21 +317,21 @@ func (r *reader) evidence(f *file, n *yaml.Node, defaultDoc string) (store.Evide
 	quote := ef.str("quote", true)
 	occ := ef.integer("occurrence", 1)
 	if doc == "" || num == "" || quote == "" {
-		return store.Evidence{}, false
+		return domain.Evidence{}, false
 	}
 	if r.docs[doc] == nil {
 		f.problem(ef.line("doc"), "unknown document %q", doc)
-		return store.Evidence{}, false
+		return domain.Evidence{}, false
 	}
-	pid := store.ParagraphID(doc, num)
+	pid := domain.ParagraphID(doc, num)
 	p := r.paras[pid]
 	if p == nil {
 		f.problem(ef.line("para"), "document %s has no paragraph %q", doc, num)
-		return store.Evidence{}, false
+		return domain.Evidence{}, false
 	}
 	if occ < 1 {
 		f.problem(ef.line("occurrence"), "occurrence must be 1 or more")
-		return store.Evidence{}, false
+		return domain.Evidence{}, false
 	}
 	at := -1
 	for i, from := 0, 0; i < occ; i++ {
@@ -349,10 +349,10 @@ func (r *reader) evidence(f *file, n *yaml.Node, defaultDoc string) (store.Evide
 		} else {
 			f.problem(ef.line("quote"), "quote not found in %s: %q", pid, quote)
 		}
-		return store.Evidence{}, false
+		return domain.Evidence{}, false
 	}
 	start := utf8.RuneCountInString(p.Text[:at])
-	return store.Evidence{
+	return domain.Evidence{
 		Document:  doc,
 		Paragraph: pid,
 		Quote:     quote,

@@ -12,6 +12,8 @@ import (
 	"testing/fstest"
 
 	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/store"
 )
@@ -66,7 +68,7 @@ func TestGoodData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := store.NewGraph(ds)
+	g := engine.NewGraph(ds)
 	mentions := map[string][]string{}
 	for _, d := range g.Documents() {
 		for _, p := range d.Paragraphs {
@@ -223,8 +225,8 @@ func TestEmbeddedData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := store.NewGraph(ds)
-	check := func(what string, e store.Evidence) {
+	g := engine.NewGraph(ds)
+	check := func(what string, e domain.Evidence) {
 		p := g.Paragraph(e.Paragraph)
 		if p == nil {
 			t.Errorf("%s: no paragraph %s", what, e.Paragraph)
@@ -313,7 +315,7 @@ func TestDataREADMEDefinesEveryPredicate(t *testing.T) {
 			t.Errorf("data/README.md has no row for predicate %s", p.ID)
 		}
 	}
-	for _, k := range store.Kinds {
+	for _, k := range domain.Kinds {
 		if !strings.Contains(string(doc), "| "+string(k)+" |") {
 			t.Errorf("data/README.md has no row for kind %s", k)
 		}

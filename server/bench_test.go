@@ -10,9 +10,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/synth"
+	"github.com/digidip/digidip/vocab"
 )
 
 // BenchmarkOneHop is the benchmark's 1-hop question ("what does entity X
@@ -26,12 +28,12 @@ func BenchmarkOneHop(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := st.Replace(ctx, store.Quads(synth.Dataset(quads, 1))); err != nil {
+		if err := st.Replace(ctx, vocab.Quads(synth.Dataset(quads, 1))); err != nil {
 			b.Fatal(err)
 		}
 		var ids []string
 		g := st.Graph()
-		for _, r := range g.Relations(store.RelationFilter{Predicates: []string{"funds"}}) {
+		for _, r := range g.Relations(engine.RelationFilter{Predicates: []string{"funds"}}) {
 			ids = append(ids, r.Subject)
 		}
 		if len(ids) == 0 {

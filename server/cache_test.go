@@ -21,7 +21,7 @@ import (
 	"github.com/digidip/digidip/data"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/server"
-	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/vocab"
 )
 
 func TestResponseCache(t *testing.T) {
@@ -51,7 +51,7 @@ func TestResponseCache(t *testing.T) {
 		}
 	}
 	ds.Hash = "changed"
-	if err := st.Replace(ctx, store.Quads(ds)); err != nil {
+	if err := st.Replace(ctx, vocab.Quads(ds)); err != nil {
 		t.Fatal(err)
 	}
 	if r := post(t, srv, q, nil); r.header.Get("X-Cache") != "miss" || !strings.Contains(string(r.body), "renamed") {

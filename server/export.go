@@ -8,6 +8,8 @@ import (
 	"mime"
 	"net/http"
 
+	"github.com/digidip/digidip/domain"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/cayleygraph/quad"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -95,9 +97,9 @@ func exportHandler(st *store.Store, log *slog.Logger) http.HandlerFunc {
 func exportError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	status, code, msg := http.StatusInternalServerError, graph.CodeInternal, "internal error"
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, domain.ErrNotFound):
 		status, code, msg = http.StatusNotFound, graph.CodeNotFound, err.Error()
-	case errors.Is(err, store.ErrInvalidArgument):
+	case errors.Is(err, domain.ErrInvalidArgument):
 		status, code, msg = http.StatusBadRequest, graph.CodeBadInput, err.Error()
 	case errors.Is(err, context.DeadlineExceeded):
 		status, code, msg = http.StatusServiceUnavailable, graph.CodeTimeout, "the export took longer than the request's deadline"

@@ -22,6 +22,7 @@ import (
 	"github.com/rs/cors"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/web"
@@ -152,7 +153,7 @@ func NewWithMetrics(st *store.Store, cfg Config) (api, metrics http.Handler) {
 
 	es := graph.NewSchema(graph.Config{
 		Resolvers:  &graph.Resolver{},
-		Complexity: graph.Complexity(func() *store.Sizes { return st.Graph().Sizes() }),
+		Complexity: graph.Complexity(func() *engine.Sizes { return st.Graph().Sizes() }),
 	})
 	responses := newResponseCache(cfg.CacheBytes, cfg.CacheEntries)
 	docs := newDocCache(cfg.QueryCacheBytes, responses != nil)

@@ -22,11 +22,13 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/synth"
+	"github.com/digidip/digidip/vocab"
 )
 
 // logBuffer collects the server's log lines for assertions.
@@ -292,18 +294,18 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A predicate the schema does not know: resolving it is an internal error.
-	ds := &store.Dataset{
+	ds := &domain.Dataset{
 		Hash:       "x",
-		Documents:  []*store.Document{{ID: "d", Title: "D", Paragraphs: []*store.Paragraph{{ID: "d:1", Document: "d", Number: "1", Text: "A teleports to B."}}}},
-		Predicates: []*store.Predicate{{ID: "teleports-to", Label: "teleports to", Definition: "x"}},
-		Entities: []*store.Entity{
-			{ID: "a", Name: "A", Kind: store.Actor, Description: "a"},
-			{ID: "b", Name: "B", Kind: store.Actor, Description: "b"},
+		Documents:  []*domain.Document{{ID: "d", Title: "D", Paragraphs: []*domain.Paragraph{{ID: "d:1", Document: "d", Number: "1", Text: "A teleports to B."}}}},
+		Predicates: []*domain.Predicate{{ID: "teleports-to", Label: "teleports to", Definition: "x"}},
+		Entities: []*domain.Entity{
+			{ID: "a", Name: "A", Kind: domain.Actor, Description: "a"},
+			{ID: "b", Name: "B", Kind: domain.Actor, Description: "b"},
 		},
-		Relations: []*store.Relation{{ID: "a/teleports-to/b", Subject: "a", Predicate: "teleports-to", Object: "b",
-			Evidence: []store.Evidence{{Document: "d", Paragraph: "d:1", Quote: "teleports to", Start: 2, End: 14}}}},
+		Relations: []*domain.Relation{{ID: "a/teleports-to/b", Subject: "a", Predicate: "teleports-to", Object: "b",
+			Evidence: []domain.Evidence{{Document: "d", Paragraph: "d:1", Quote: "teleports to", Start: 2, End: 14}}}},
 	}
-	if err := st.Replace(ctx, store.Quads(ds)); err != nil {
+	if err := st.Replace(ctx, vocab.Quads(ds)); err != nil {
 		t.Fatal(err)
 	}
 	srv, logs := newServer(t, st, server.Config{})
@@ -329,7 +331,7 @@ func synthStore(t testing.TB, quads int) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if err := st.Replace(ctx, store.Quads(synth.Dataset(quads, 1))); err != nil {
+	if err := st.Replace(ctx, vocab.Quads(synth.Dataset(quads, 1))); err != nil {
 		t.Fatal(err)
 	}
 	return st

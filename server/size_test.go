@@ -16,6 +16,7 @@ import (
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/synth"
+	"github.com/digidip/digidip/vocab"
 )
 
 const mediaJSON = "application/json"
@@ -172,7 +173,7 @@ func TestListsWithoutFirstFollowTheData(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { big.Close() })
-	if err := big.Replace(ctx, store.Quads(synth.Dataset(100_000, 1))); err != nil {
+	if err := big.Replace(ctx, vocab.Quads(synth.Dataset(100_000, 1))); err != nil {
 		t.Fatal(err)
 	}
 	// the entity named in the most paragraphs

@@ -15,9 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digidip/digidip/domain/domaintest"
+
 	"github.com/cayleygraph/quad"
 
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/vocab"
 )
 
 // stuck is how long a test waits for something that must not wait on an
@@ -95,7 +98,7 @@ func TestExportHoldsNoLock(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
-			first := store.Quads(fixture())
+			first := vocab.Quads(domaintest.Memo())
 			if err := st.Replace(ctx, first); err != nil {
 				t.Fatal(err)
 			}
@@ -109,11 +112,11 @@ func TestExportHoldsNoLock(t *testing.T) {
 			}()
 			<-w.started
 
-			ds := fixture()
+			ds := domaintest.Memo()
 			ds.Hash = "h2"
 			ds.Relations = ds.Relations[1:]
 			within(t, "Write", func() {
-				if err := st.Replace(ctx, store.Quads(ds)); err != nil {
+				if err := st.Replace(ctx, vocab.Quads(ds)); err != nil {
 					t.Error(err)
 				}
 			})
@@ -204,7 +207,7 @@ func TestGenerationsOnlyMoveForward(t *testing.T) {
 				}
 				defer other.Close()
 			}
-			quads := store.Quads(fixture())
+			quads := vocab.Quads(domaintest.Memo())
 			rounds := 10
 			if name == "postgres" {
 				rounds = 3 // a PostgreSQL load takes a second or more
@@ -290,11 +293,11 @@ func TestRefreshRefusesAnOlderGeneration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := st.Replace(ctx, store.Quads(fixture())); err != nil {
+	if err := st.Replace(ctx, vocab.Quads(domaintest.Memo())); err != nil {
 		t.Fatal(err)
 	}
 	older := st.Generation()
-	if err := st.Replace(ctx, store.Quads(fixture())); err != nil {
+	if err := st.Replace(ctx, vocab.Quads(domaintest.Memo())); err != nil {
 		t.Fatal(err)
 	}
 	newer := st.Generation()
@@ -308,7 +311,7 @@ func TestRefreshRefusesAnOlderGeneration(t *testing.T) {
 	if st.Generation() != newer {
 		t.Errorf("the store went from %s to %s", newer, st.Generation())
 	}
-	if err := st.Replace(ctx, store.Quads(fixture())); err != nil {
+	if err := st.Replace(ctx, vocab.Quads(domaintest.Memo())); err != nil {
 		t.Fatal(err)
 	}
 	if seq(t, st.Generation()) <= seq(t, newer) {
@@ -330,7 +333,7 @@ func TestCloseWhileWatchingAndExporting(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer loader.Close()
-			if err := loader.Replace(ctx, store.Quads(fixture())); err != nil {
+			if err := loader.Replace(ctx, vocab.Quads(domaintest.Memo())); err != nil {
 				t.Fatal(err)
 			}
 			before := runtime.NumGoroutine()
@@ -363,7 +366,7 @@ func TestCloseWhileWatchingAndExporting(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			if err := loader.Replace(ctx, store.Quads(fixture())); err != nil {
+			if err := loader.Replace(ctx, vocab.Quads(domaintest.Memo())); err != nil {
 				t.Fatal(err)
 			}
 			<-telling
@@ -372,7 +375,7 @@ func TestCloseWhileWatchingAndExporting(t *testing.T) {
 			loads := make(chan struct{})
 			go func() {
 				defer close(loads)
-				loader.Replace(ctx, store.Quads(fixture()))
+				loader.Replace(ctx, vocab.Quads(domaintest.Memo()))
 			}()
 			within(t, "Close", func() {
 				if err := st.Close(); err != nil {
@@ -422,7 +425,7 @@ func TestSnapshotKeepsItsGeneration(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := open(t)
-			first := store.Quads(fixture())
+			first := vocab.Quads(domaintest.Memo())
 			if err := st.Replace(ctx, first); err != nil {
 				t.Fatal(err)
 			}
@@ -431,10 +434,10 @@ func TestSnapshotKeepsItsGeneration(t *testing.T) {
 				t.Fatal(err)
 			}
 			gen := snap.Generation()
-			ds := fixture()
+			ds := domaintest.Memo()
 			ds.Hash = "h2"
 			ds.Relations = nil
-			if err := st.Replace(ctx, store.Quads(ds)); err != nil {
+			if err := st.Replace(ctx, vocab.Quads(ds)); err != nil {
 				t.Fatal(err)
 			}
 			if snap.Generation() != gen || snap.Graph().Hash() != "h1" || st.Graph().Hash() != "h2" {
@@ -466,7 +469,7 @@ func TestSnapshotKeepsItsGeneration(t *testing.T) {
 			if _, err := st.WriteQuads(ctx, &got); err != nil {
 				t.Fatalf("export after a double release: %v", err)
 			}
-			if d := diffQuads(store.Quads(ds), got); d != "" {
+			if d := diffQuads(vocab.Quads(ds), got); d != "" {
 				t.Errorf("export after a double release:\n%s", d)
 			}
 		})

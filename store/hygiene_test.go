@@ -12,10 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digidip/digidip/domain/domaintest"
+
+	"github.com/digidip/digidip/domain"
+
 	"github.com/cayleygraph/cayley/clog"
 	"github.com/cayleygraph/quad"
 
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/vocab"
 )
 
 const secret = "hunter2-secret"
@@ -54,7 +59,7 @@ func TestCayleyLogsHidePasswords(t *testing.T) {
 
 func TestPGMaxConnsIsChecked(t *testing.T) {
 	_, err := store.Open(context.Background(), store.Options{Backend: "postgres", Address: "postgres://127.0.0.1:1/x", PGMaxConns: 1})
-	if !errors.Is(err, store.ErrInvalidArgument) || !strings.Contains(err.Error(), "at least 2") {
+	if !errors.Is(err, domain.ErrInvalidArgument) || !strings.Contains(err.Error(), "at least 2") {
 		t.Errorf("PGMaxConns 1: %v", err)
 	}
 }
@@ -99,7 +104,7 @@ func TestPGMaxConnsBoundsConnections(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if err := st.Replace(ctx, store.Quads(fixture())); err != nil {
+	if err := st.Replace(ctx, vocab.Quads(domaintest.Memo())); err != nil {
 		t.Fatal(err)
 	}
 	admin, err := sql.Open("postgres", strings.Split(addr, "?")[0]+"?sslmode=disable")

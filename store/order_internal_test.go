@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/cayleygraph/cayley/graph"
+	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/vocab"
 )
 
 // heldOpen is a bolt backend whose open waits, once armed, until the test
@@ -45,7 +47,7 @@ func TestRefreshDoesNotUndoALoad(t *testing.T) {
 	}
 	defer st.Close()
 	ds := func(hash string) *Prepared {
-		p, err := Prepare(Quads(&Dataset{Hash: hash}))
+		p, err := Prepare(vocab.Quads(&domain.Dataset{Hash: hash}))
 		if err != nil {
 			t.Fatal(err)
 		}

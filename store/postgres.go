@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/digidip/digidip/domain"
+
 	"github.com/cayleygraph/cayley/clog"
 	"github.com/cayleygraph/cayley/graph"
 	csql "github.com/cayleygraph/cayley/graph/sql"
@@ -77,7 +79,7 @@ func connectPostgres(ctx context.Context, addr string, maxConns int) (*pgBackend
 	}
 	if maxConns < 2 {
 		// a load holds one connection for its lock and writes on another
-		return nil, fmt.Errorf("postgres store: at least 2 connections are needed, not %d: %w", maxConns, ErrInvalidArgument)
+		return nil, fmt.Errorf("postgres store: at least 2 connections are needed, not %d: %w", maxConns, domain.ErrInvalidArgument)
 	}
 	u, err := url.Parse(addr)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {

@@ -1,5 +1,6 @@
-// Package store keeps the graph in Cayley and serves reads from an immutable
-// in-memory projection of the store's current version.
+// Package store keeps the graph's generations in Cayley (bolt, memory or
+// PostgreSQL): it writes each load as a new generation, switches to it
+// atomically, and holds the current one open for the engines that read it.
 package store
 
 import (
@@ -12,8 +13,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/digidip/digidip/domain"
+
 	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
+	"github.com/digidip/digidip/engine"
+	"github.com/digidip/digidip/vocab"
 )
 
 // Options say which backend holds the store and where.
@@ -96,7 +101,7 @@ type Store struct {
 type handle struct {
 	gen  string
 	seq  uint64
-	g    *Graph
+	g    *engine.Graph
 	qs   graph.QuadStore
 	refs int // guarded by Store.mu
 }
@@ -180,7 +185,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		b = pb
 		streams = make(chan struct{}, max(1, pb.maxConns/2))
 	default:
-		return nil, fmt.Errorf("unknown backend %q (known: %v): %w", opts.Backend, Backends, ErrInvalidArgument)
+		return nil, fmt.Errorf("unknown backend %q (known: %v): %w", opts.Backend, Backends, domain.ErrInvalidArgument)
 	}
 	return open(ctx, opts, b, streams)
 }
@@ -188,7 +193,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 func open(ctx context.Context, opts Options, b backend, streams chan struct{}) (*Store, error) {
 	s := &Store{opts: opts, b: b, streams: streams}
 	s.life, s.stop = context.WithCancel(context.Background())
-	s.cur.Store(&handle{g: newGraph(&Dataset{}), qs: emptyStore(), refs: 1})
+	s.cur.Store(&handle{g: engine.FromDataset(&domain.Dataset{}), qs: emptyStore(), refs: 1})
 	if _, err := s.Refresh(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -198,7 +203,7 @@ func open(ctx context.Context, opts Options, b backend, streams chan struct{}) (
 
 // Graph is the read model of the store's current generation. It never
 // changes; after a load, Graph returns a new one.
-func (s *Store) Graph() *Graph { return s.cur.Load().g }
+func (s *Store) Graph() *engine.Graph { return s.cur.Load().g }
 
 // Generation names the generation the read model was built from. It never
 // waits, whatever loads or exports are running.
@@ -265,20 +270,21 @@ func (s *Store) begin(ctx context.Context) (context.Context, func(), error) {
 // build it once.
 type Prepared struct {
 	quads []quad.Quad
-	g     *Graph
+	g     *engine.Graph
 }
 
 // Prepare validates quads as a graph.
 func Prepare(quads []quad.Quad) (*Prepared, error) {
-	g, err := BuildQuads(quads)
+	ds, err := vocab.DecodeQuads(quads)
 	if err != nil {
 		return nil, err
 	}
+	g := engine.FromDataset(ds)
 	return &Prepared{quads: quads, g: g}, nil
 }
 
 // Graph is the read model the prepared quads make.
-func (p *Prepared) Graph() *Graph { return p.g }
+func (p *Prepared) Graph() *engine.Graph { return p.g }
 
 // Len is how many quads the prepared graph holds.
 func (p *Prepared) Len() int { return len(p.quads) }
@@ -377,7 +383,7 @@ func (s *Store) Refresh(ctx context.Context) (bool, error) {
 // (so it must not call Close, which waits for that goroutine).
 func (s *Store) Watch(ctx context.Context, every time.Duration, notify func(switched bool, err error)) error {
 	if every <= 0 {
-		return fmt.Errorf("watch every %v: the interval must be positive: %w", every, ErrInvalidArgument)
+		return fmt.Errorf("watch every %v: the interval must be positive: %w", every, domain.ErrInvalidArgument)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -407,10 +413,10 @@ func (s *Store) Watch(ctx context.Context, every time.Duration, notify func(swit
 	return nil
 }
 
-func (s *Store) build(ctx context.Context, qs graph.QuadStore) (*Graph, error) {
+func (s *Store) build(ctx context.Context, qs graph.QuadStore) (*engine.Graph, error) {
 	r := graph.NewQuadStoreReader(qs)
 	defer r.Close()
-	b := newBuilder()
+	d := vocab.NewDecoder()
 	for n := 0; ; n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -424,9 +430,13 @@ func (s *Store) build(ctx context.Context, qs graph.QuadStore) (*Graph, error) {
 			return nil, err
 		}
 		s.reads.Add(1)
-		b.add(q)
+		d.Add(q)
 	}
-	return b.finish()
+	ds, err := d.Dataset()
+	if err != nil {
+		return nil, err
+	}
+	return engine.FromDataset(ds), nil
 }
 
 // Snapshot is one generation pinned: its read model and its quads, which
@@ -448,7 +458,7 @@ func (s *Store) Pin() (*Snapshot, error) {
 }
 
 // Graph is the pinned generation's read model.
-func (p *Snapshot) Graph() *Graph { return p.h.g }
+func (p *Snapshot) Graph() *engine.Graph { return p.h.g }
 
 // Generation names the pinned generation.
 func (p *Snapshot) Generation() string { return p.h.gen }

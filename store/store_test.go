@@ -13,58 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digidip/digidip/domain/domaintest"
+
 	"github.com/cayleygraph/quad"
 
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/vocab"
 )
-
-// fixture is a small graph with every shape the read model handles: kinds,
-// aliases, common names, facts, multi-evidence relations, an implied one,
-// footnotes and mentions.
-func fixture() *store.Dataset {
-	n := 6e9
-	p1 := "The Council calls on the Commission and the EIB to fund the D4D Hub, in line with Global Gateway."
-	p2 := "The Commission coordinates with the ITU, and the D4D Hub partners with Luleå University."
-	ev := func(para, quote string, start int) store.Evidence {
-		return store.Evidence{Document: "memo", Paragraph: "memo:" + para, Quote: quote, Start: start, End: start + len([]rune(quote))}
-	}
-	return &store.Dataset{
-		Hash: "h1",
-		Documents: []*store.Document{{
-			ID: "memo", Title: "Memo", Reference: "1/24", Date: "2024-01-15", Author: "Council", AuthorEntity: "council", SHA256: "abc",
-			Paragraphs: []*store.Paragraph{
-				{ID: "memo:1", Document: "memo", Number: "1", Order: 0, Text: p1, Notes: []string{"memo:fn1"}, Mentions: []string{"council", "commission", "eib", "d4d-hub", "global-gateway"}},
-				{ID: "memo:2", Document: "memo", Number: "2", Order: 1, Text: p2, Mentions: []string{"commission", "itu", "d4d-hub", "lulea"}},
-				{ID: "memo:fn1", Document: "memo", Number: "fn1", Order: 2, Text: "See Global Gateway.", Mentions: []string{"global-gateway"}},
-			},
-		}},
-		Predicates: []*store.Predicate{
-			{ID: "calls-on", Label: "calls on", Inverse: "is called on by", Definition: "Calls on.", Example: &store.Evidence{Document: "memo", Paragraph: "memo:1", Quote: "calls on", Start: 12, End: 20}},
-			{ID: "funds", Label: "funds", Definition: "Funds."},
-			{ID: "coordinates-with", Label: "coordinates with", Definition: "Coordinates."},
-			{ID: "partners-with", Label: "partners with", Definition: "Partners."},
-		},
-		Entities: []*store.Entity{
-			{ID: "council", Name: "Council of the European Union", Kind: store.Actor, Aliases: []string{"Council"}, Description: "d"},
-			{ID: "commission", Name: "European Commission", Kind: store.Actor, Aliases: []string{"Commission"}, Description: "d"},
-			{ID: "eib", Name: "European Investment Bank", Kind: store.Actor, Aliases: []string{"EIB"}, Common: []string{"BEI"}, Description: "d"},
-			{ID: "d4d-hub", Name: "Digital for Development (D4D) Hub", Kind: store.Instrument, Aliases: []string{"D4D Hub"}, Common: []string{"D4D"}, Description: "d"},
-			{ID: "global-gateway", Name: "Global Gateway", Kind: store.Instrument, Description: "d",
-				Facts: []store.Fact{{Key: "amount", Text: "EUR 6 billion", Number: &n, Unit: "EUR", Evidence: ev("1", "Global Gateway", 82)}}},
-			{ID: "itu", Name: "International Telecommunication Union", Kind: store.Forum, Aliases: []string{"ITU"}, Description: "d"},
-			{ID: "lulea", Name: "Luleå University", Kind: store.Actor, Description: "d"},
-			{ID: "action-1", Name: "Fund the D4D Hub", Kind: store.Commitment, Description: "d"},
-		},
-		Relations: []*store.Relation{
-			{ID: "action-1/calls-on/commission", Subject: "action-1", Predicate: "calls-on", Object: "commission", Verb: "calls on", Evidence: []store.Evidence{ev("1", "calls on the Commission", 12)}},
-			{ID: "action-1/calls-on/eib", Subject: "action-1", Predicate: "calls-on", Object: "eib", Verb: "calls on", Evidence: []store.Evidence{ev("1", "the EIB", 40)}},
-			{ID: "eib/funds/d4d-hub", Subject: "eib", Predicate: "funds", Object: "d4d-hub", Implied: true, Evidence: []store.Evidence{ev("1", "EIB to fund the D4D Hub", 44)}},
-			{ID: "commission/coordinates-with/itu", Subject: "commission", Predicate: "coordinates-with", Object: "itu",
-				Evidence: []store.Evidence{ev("2", "coordinates with the ITU", 15), ev("2", "The Commission", 0)}},
-			{ID: "d4d-hub/partners-with/lulea", Subject: "d4d-hub", Predicate: "partners-with", Object: "lulea", Evidence: []store.Evidence{ev("2", "partners with Luleå University", 58)}},
-		},
-	}
-}
 
 // backends opens a fresh store of each kind the suite runs on.
 func backends(t *testing.T) map[string]func(t *testing.T) *store.Store {
@@ -139,8 +95,8 @@ func TestRoundTripThroughEveryBackend(t *testing.T) {
 			return st, func() *store.Store { return st }
 		},
 	}
-	want := store.NewGraph(fixture())
-	written := store.Quads(fixture())
+	want := engine.NewGraph(domaintest.Memo())
+	written := vocab.Quads(domaintest.Memo())
 	for name, stores := range reopen {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
@@ -159,11 +115,12 @@ func TestRoundTripThroughEveryBackend(t *testing.T) {
 			if d := diffQuads(written, read); d != "" {
 				t.Fatalf("quads read back differ from those written:\n%s", d)
 			}
-			got, err := store.BuildQuads(read)
+			ds, err := vocab.DecodeQuads(read)
 			if err != nil {
 				t.Fatal(err)
 			}
-			graphs := map[string]*store.Graph{"built from the quads read": got}
+			got := engine.FromDataset(ds)
+			graphs := map[string]*engine.Graph{"built from the quads read": got}
 			if r != w {
 				graphs["the new store's (Refresh)"] = r.Graph()
 			}
@@ -224,7 +181,7 @@ func diffQuads(want, got []quad.Quad) string {
 
 // diffGraphs compares every entity, relation, document and predicate of two
 // read models, and their hashes and stats.
-func diffGraphs(want, got *store.Graph) string {
+func diffGraphs(want, got *engine.Graph) string {
 	var b strings.Builder
 	if got.Hash() != want.Hash() {
 		fmt.Fprintf(&b, "hash = %q, want %q\n", got.Hash(), want.Hash())
@@ -234,7 +191,7 @@ func diffGraphs(want, got *store.Graph) string {
 			fmt.Fprintf(&b, "entity %s:\n got %+v\nwant %+v\n", e.ID, g, e)
 		}
 	}
-	for _, r := range want.Relations(store.RelationFilter{}) {
+	for _, r := range want.Relations(engine.RelationFilter{}) {
 		if g := got.Relation(r.ID); !reflect.DeepEqual(g, r) {
 			fmt.Fprintf(&b, "relation %s:\n got %+v\nwant %+v\n", r.ID, g, r)
 		}
@@ -260,17 +217,17 @@ func TestReplaceKeepsTheOldGraphOnError(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			st := open(t)
 			ctx := context.Background()
-			if err := st.Replace(ctx, store.Quads(fixture())); err != nil {
+			if err := st.Replace(ctx, vocab.Quads(domaintest.Memo())); err != nil {
 				t.Fatal(err)
 			}
 			gen := st.Generation()
 			// a relation to an entity that is not described
-			bad := append(store.Quads(fixture()), quad.Quad{
-				Subject: store.EntityIRI("eib"), Predicate: store.PredicateIRI("funds"), Object: store.EntityIRI("ghost"),
-				Label: store.EvidenceIRI("memo:1", 0, 3),
+			bad := append(vocab.Quads(domaintest.Memo()), quad.Quad{
+				Subject: vocab.EntityIRI("eib"), Predicate: vocab.PredicateIRI("funds"), Object: vocab.EntityIRI("ghost"),
+				Label: vocab.EvidenceIRI("memo:1", 0, 3),
 			})
 			err := st.Replace(ctx, bad)
-			if !errors.Is(err, store.ErrInvalidGraph) {
+			if !errors.Is(err, vocab.ErrInvalidGraph) {
 				t.Fatalf("Replace(bad) = %v, want ErrInvalidGraph", err)
 			}
 			if st.Generation() != gen || st.Graph().Hash() != "h1" || st.Graph().Entity("eib") == nil {
@@ -311,7 +268,7 @@ func TestSharedStore(t *testing.T) {
 			}
 			defer b.Close()
 
-			if err := a.Replace(ctx, store.Quads(fixture())); err != nil {
+			if err := a.Replace(ctx, vocab.Quads(domaintest.Memo())); err != nil {
 				t.Fatal(err)
 			}
 			switched, err := b.Refresh(ctx)
@@ -321,22 +278,22 @@ func TestSharedStore(t *testing.T) {
 			if b.Graph().Hash() != "h1" {
 				t.Fatalf("b sees hash %q", b.Graph().Hash())
 			}
-			ds := fixture()
+			ds := domaintest.Memo()
 			ds.Hash = "h2"
 			ds.Entities = ds.Entities[:len(ds.Entities)-1] // drop the commitment
 			ds.Relations = ds.Relations[2:]
-			if err := b.Replace(ctx, store.Quads(ds)); err != nil {
+			if err := b.Replace(ctx, vocab.Quads(ds)); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := a.Refresh(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if a.Graph().Hash() != "h2" || a.Graph().Entity("action-1") != nil || len(a.Graph().Relations(store.RelationFilter{})) != 3 {
+			if a.Graph().Hash() != "h2" || a.Graph().Entity("action-1") != nil || len(a.Graph().Relations(engine.RelationFilter{})) != 3 {
 				t.Errorf("a did not switch to the second load whole")
 			}
 			// A third load keeps at most two generations.
 			ds.Hash = "h3"
-			if err := a.Replace(ctx, store.Quads(ds)); err != nil {
+			if err := a.Replace(ctx, vocab.Quads(ds)); err != nil {
 				t.Fatal(err)
 			}
 			if name == "bolt" {
@@ -386,7 +343,7 @@ func TestStreamingAllQuads(t *testing.T) {
 	for name, open := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			st := open(t)
-			want := store.Quads(fixture())
+			want := vocab.Quads(domaintest.Memo())
 			if err := st.Replace(context.Background(), want); err != nil {
 				t.Fatal(err)
 			}
@@ -398,8 +355,8 @@ func TestStreamingAllQuads(t *testing.T) {
 			if n != len(want) || len(got) != len(want) {
 				t.Fatalf("wrote %d quads, want %d", n, len(want))
 			}
-			store.SortQuads(got)
-			store.SortQuads(want)
+			vocab.SortQuads(got)
+			vocab.SortQuads(want)
 			for i := range want {
 				if got[i].NQuad() != want[i].NQuad() {
 					t.Fatalf("quad %d: got %s want %s", i, got[i].NQuad(), want[i].NQuad())
@@ -427,7 +384,7 @@ func TestBoltFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Replace(ctx, store.Quads(fixture())); err != nil {
+	if err := st.Replace(ctx, vocab.Quads(domaintest.Memo())); err != nil {
 		t.Fatal(err)
 	}
 	gen := st.Generation()
@@ -445,7 +402,7 @@ func TestBoltFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = st.Replace(ctx, store.Quads(fixture()))
+	err = st.Replace(ctx, vocab.Quads(domaintest.Memo()))
 	if !errors.Is(err, store.ErrLocked) || !strings.Contains(err.Error(), dir) {
 		t.Errorf("Replace while locked = %v", err)
 	}
@@ -491,7 +448,7 @@ func TestBoltRefusesSymlinks(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer st.Close()
-			if err := st.Replace(ctx, store.Quads(fixture())); err != nil {
+			if err := st.Replace(ctx, vocab.Quads(domaintest.Memo())); err != nil {
 				t.Fatal(err)
 			}
 			gen := st.Generation()
@@ -504,7 +461,7 @@ func TestBoltRefusesSymlinks(t *testing.T) {
 			if err := os.Symlink(outside, link); err != nil {
 				t.Fatal(err)
 			}
-			err = st.Replace(ctx, store.Quads(fixture()))
+			err = st.Replace(ctx, vocab.Quads(domaintest.Memo()))
 			if err == nil || !strings.Contains(err.Error(), link) || !strings.Contains(err.Error(), "symbolic link") {
 				t.Errorf("load with %s a link = %v, want an error naming it as a symbolic link", name, err)
 			}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/domain"
 )
 
 // Shape of the synthetic graph, per entity: about three relations, one
@@ -22,18 +22,18 @@ const (
 )
 
 var (
-	kindWords = map[store.Kind][]string{
-		store.Actor:       {"Agency", "Council", "Office", "Network", "Bank", "Committee"},
-		store.Country:     {"Republic", "Kingdom", "Federation", "State"},
-		store.Region:      {"Region", "Basin", "Neighbourhood", "Coast"},
-		store.Person:      {"Ambassador", "Envoy", "Commissioner", "Minister"},
-		store.Forum:       {"Forum", "Union", "Organisation", "Summit Process"},
-		store.Partnership: {"Digital Partnership", "Trade and Technology Council", "Alliance", "Dialogue"},
-		store.Instrument:  {"Gateway", "Hub", "Facility", "Programme", "Fund"},
-		store.Policy:      {"Act", "Strategy", "Declaration", "Agenda"},
-		store.Commitment:  {"Action", "Priority", "Undertaking"},
-		store.Topic:       {"Connectivity", "Data Flows", "Standards", "Quantum", "Semiconductors", "Cybersecurity"},
-		store.Event:       {"Summit", "Ministerial", "Conference", "Election"},
+	kindWords = map[domain.Kind][]string{
+		domain.Actor:       {"Agency", "Council", "Office", "Network", "Bank", "Committee"},
+		domain.Country:     {"Republic", "Kingdom", "Federation", "State"},
+		domain.Region:      {"Region", "Basin", "Neighbourhood", "Coast"},
+		domain.Person:      {"Ambassador", "Envoy", "Commissioner", "Minister"},
+		domain.Forum:       {"Forum", "Union", "Organisation", "Summit Process"},
+		domain.Partnership: {"Digital Partnership", "Trade and Technology Council", "Alliance", "Dialogue"},
+		domain.Instrument:  {"Gateway", "Hub", "Facility", "Programme", "Fund"},
+		domain.Policy:      {"Act", "Strategy", "Declaration", "Agenda"},
+		domain.Commitment:  {"Action", "Priority", "Undertaking"},
+		domain.Topic:       {"Connectivity", "Data Flows", "Standards", "Quantum", "Semiconductors", "Cybersecurity"},
+		domain.Event:       {"Summit", "Ministerial", "Conference", "Election"},
 	}
 	adjectives = []string{"Global", "Northern", "Open", "Secure", "Trusted", "Digital", "Atlantic", "Pacific", "Eastern", "Southern", "Green", "Human-centric"}
 	verbs      = map[string]string{"calls-on": "calls on", "funds": "funds", "partners-with": "partners with", "coordinates-with": "coordinates with",
@@ -44,21 +44,21 @@ var (
 // Dataset makes a synthetic dataset of about quads quads. The same seed and
 // size always give the same graph. Degrees are skewed (Zipf): a few hubs,
 // like the Commission, and many leaves.
-func Dataset(quads int, seed uint64) *store.Dataset {
+func Dataset(quads int, seed uint64) *domain.Dataset {
 	nEnt := max(quads/quadsPerEntity, 20)
 	rng := rand.New(rand.NewPCG(seed, 0x64696769646970))
-	ds := &store.Dataset{Hash: fmt.Sprintf("synthetic-%d-%d", quads, seed), Source: fmt.Sprintf("synthetic:%d:%d", quads, seed)}
+	ds := &domain.Dataset{Hash: fmt.Sprintf("synthetic-%d-%d", quads, seed), Source: fmt.Sprintf("synthetic:%d:%d", quads, seed)}
 
 	for _, p := range predicates {
-		ds.Predicates = append(ds.Predicates, &store.Predicate{
+		ds.Predicates = append(ds.Predicates, &domain.Predicate{
 			ID: p, Label: verbs[p], Definition: "Synthetic: the subject " + verbs[p] + " the object.",
 		})
 	}
 	for i := range nEnt {
-		k := store.Kinds[i%len(store.Kinds)]
+		k := domain.Kinds[i%len(domain.Kinds)]
 		words := kindWords[k]
 		name := fmt.Sprintf("%s %s %d", adjectives[rng.IntN(len(adjectives))], words[rng.IntN(len(words))], i)
-		e := &store.Entity{
+		e := &domain.Entity{
 			ID:          fmt.Sprintf("e%d", i),
 			Name:        name,
 			Kind:        k,
@@ -76,13 +76,13 @@ func Dataset(quads int, seed uint64) *store.Dataset {
 	nRel := nEnt * relationsPerEntity
 	nDoc := max(nRel/(relationsPerParagraph*paragraphsPerDocument), 1)
 	for d := range nDoc {
-		ds.Documents = append(ds.Documents, &store.Document{
+		ds.Documents = append(ds.Documents, &domain.Document{
 			ID: fmt.Sprintf("doc-%d", d), Title: fmt.Sprintf("Synthetic conclusions %d", d),
 			Reference: fmt.Sprintf("%d/24", 1000+d), Date: "2024-06-01", Author: "Synthetic Council", SHA256: fmt.Sprintf("%064x", d),
 		})
 	}
 	seen := map[string]bool{}
-	var para *store.Paragraph
+	var para *domain.Paragraph
 	var text strings.Builder
 	mentioned := map[string]bool{}
 	flush := func() {
@@ -97,7 +97,7 @@ func Dataset(quads int, seed uint64) *store.Dataset {
 			continue
 		}
 		p := predicates[rng.IntN(len(predicates))]
-		id := store.RelationID(ds.Entities[s].ID, p, ds.Entities[o].ID)
+		id := domain.RelationID(ds.Entities[s].ID, p, ds.Entities[o].ID)
 		if seen[id] {
 			continue
 		}
@@ -107,7 +107,7 @@ func Dataset(quads int, seed uint64) *store.Dataset {
 			flush()
 			doc := ds.Documents[min(n/(relationsPerParagraph*paragraphsPerDocument), nDoc-1)]
 			num := fmt.Sprint(len(doc.Paragraphs) + 1)
-			para = &store.Paragraph{ID: store.ParagraphID(doc.ID, num), Document: doc.ID, Number: num, Order: len(doc.Paragraphs)}
+			para = &domain.Paragraph{ID: domain.ParagraphID(doc.ID, num), Document: doc.ID, Number: num, Order: len(doc.Paragraphs)}
 			doc.Paragraphs = append(doc.Paragraphs, para)
 			text.Reset()
 			mentioned = map[string]bool{}
@@ -124,9 +124,9 @@ func Dataset(quads int, seed uint64) *store.Dataset {
 				para.Mentions = append(para.Mentions, id)
 			}
 		}
-		rel := &store.Relation{
+		rel := &domain.Relation{
 			ID: id, Subject: ds.Entities[s].ID, Predicate: p, Object: ds.Entities[o].ID,
-			Evidence: []store.Evidence{{Document: para.Document, Paragraph: para.ID, Quote: sentence, Start: start, End: start + utf8.RuneCountInString(sentence)}},
+			Evidence: []domain.Evidence{{Document: para.Document, Paragraph: para.ID, Quote: sentence, Start: start, End: start + utf8.RuneCountInString(sentence)}},
 		}
 		if p == "calls-on" {
 			rel.Verb = "calls on"

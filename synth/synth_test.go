@@ -4,30 +4,33 @@ import (
 	"context"
 	"testing"
 
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/synth"
+	"github.com/digidip/digidip/vocab"
 )
 
 func TestDataset(t *testing.T) {
 	for _, n := range []int{2000, 20000} {
 		ds := synth.Dataset(n, 1)
-		qs := store.Quads(ds)
+		qs := vocab.Quads(ds)
 		if len(qs) < n*8/10 || len(qs) > n*12/10 {
 			t.Errorf("asked %d quads, got %d", n, len(qs))
 		}
-		g, err := store.BuildQuads(qs)
+		ds, err := vocab.DecodeQuads(qs)
 		if err != nil {
 			t.Fatalf("%d: %v", n, err)
 		}
+		g := engine.FromDataset(ds)
 		// every quote is where its offsets say
-		for _, r := range g.Relations(store.RelationFilter{}) {
+		for _, r := range g.Relations(engine.RelationFilter{}) {
 			e := r.Evidence[0]
 			if got := string([]rune(g.Paragraph(e.Paragraph).Text)[e.Start:e.End]); got != e.Quote {
 				t.Fatalf("%s: %q at %d..%d, quote %q", r.ID, got, e.Start, e.End, e.Quote)
 			}
 		}
 		// skewed: the biggest hub has many times the mean degree
-		mean := 2 * len(g.Relations(store.RelationFilter{})) / len(g.Entities(""))
+		mean := 2 * len(g.Relations(engine.RelationFilter{})) / len(g.Entities(""))
 		if hub := g.Degree("e0"); hub < 3*mean {
 			t.Errorf("%d: the hub has degree %d, the mean is %d", n, hub, mean)
 		}
@@ -37,7 +40,7 @@ func TestDataset(t *testing.T) {
 			t.Errorf("search %q: %v", e.Aliases[0], hits)
 		}
 	}
-	a, b := store.Quads(synth.Dataset(5000, 7)), store.Quads(synth.Dataset(5000, 7))
+	a, b := vocab.Quads(synth.Dataset(5000, 7)), vocab.Quads(synth.Dataset(5000, 7))
 	if len(a) != len(b) {
 		t.Fatal("not deterministic")
 	}

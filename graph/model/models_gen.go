@@ -8,7 +8,7 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/domain"
 )
 
 // A page of entities.
@@ -16,7 +16,7 @@ type EntityConnection struct {
 	// The entities with their cursors.
 	Edges []*EntityEdge `json:"edges"`
 	// The entities.
-	Nodes []*store.Entity `json:"nodes"`
+	Nodes []*domain.Entity `json:"nodes"`
 	// Where this page stands.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many entities match in all.
@@ -28,7 +28,7 @@ type EntityEdge struct {
 	// Pass as `after` to continue after this entity.
 	Cursor string `json:"cursor"`
 	// The entity.
-	Node *store.Entity `json:"node"`
+	Node *domain.Entity `json:"node"`
 }
 
 // A count of entities of one kind.
@@ -68,7 +68,7 @@ type RelationConnection struct {
 	// The relations with their cursors.
 	Edges []*RelationEdge `json:"edges"`
 	// The relations.
-	Nodes []*store.Relation `json:"nodes"`
+	Nodes []*domain.Relation `json:"nodes"`
 	// Where this page stands.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// How many relations match in all.
@@ -80,7 +80,7 @@ type RelationEdge struct {
 	// Pass as `after` to continue after this relation.
 	Cursor string `json:"cursor"`
 	// The relation.
-	Node *store.Relation `json:"node"`
+	Node *domain.Relation `json:"node"`
 }
 
 // What the graph holds.

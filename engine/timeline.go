@@ -1,14 +1,16 @@
-package store
+package engine
 
 import (
 	"sort"
 	"strings"
+
+	"github.com/digidip/digidip/domain"
 )
 
 // Moment is a dated (or deadline) fact of an entity, placed in time.
 type Moment struct {
-	Entity *Entity
-	Fact   *Fact
+	Entity *domain.Entity
+	Fact   *domain.Fact
 }
 
 // TimelineKeys are the fact keys a timeline lists.
@@ -63,10 +65,10 @@ func last(d string) string {
 // undated is set, the deadlines and periods the texts give without a
 // calendar date ("within two years"). from and to (ISO 8601, either may be
 // empty) keep the moments that overlap that window.
-func (g *Graph) Timeline(from, to string, kinds []Kind, undated bool) []Moment {
-	var kindOK map[Kind]bool
+func (g *Graph) Timeline(from, to string, kinds []domain.Kind, undated bool) []Moment {
+	var kindOK map[domain.Kind]bool
 	if len(kinds) > 0 {
-		kindOK = map[Kind]bool{}
+		kindOK = map[domain.Kind]bool{}
 		for _, k := range kinds {
 			kindOK[k] = true
 		}

@@ -1,8 +1,10 @@
-package store
+// Package domain is digidip's model of the texts and the graph they state:
+// documents and paragraphs, entities, relations and the evidence for each.
+package domain
 
 import (
+	"errors"
 	"fmt"
-	"strings"
 )
 
 // Kind is what sort of thing an entity is.
@@ -34,16 +36,6 @@ func (k Kind) Valid() bool {
 		}
 	}
 	return false
-}
-
-func (k Kind) className() string {
-	s := strings.ToLower(string(k))
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-func kindOfClass(class string) (Kind, bool) {
-	k := Kind(strings.ToUpper(class))
-	return k, k.Valid() && k.className() == class
 }
 
 // Document is a source text: its metadata and its paragraphs in order.
@@ -148,4 +140,39 @@ type Dataset struct {
 	// N-Quads file, synthetic); serve replaces a graph with its own data
 	// only when it came from the same source.
 	Source string
+}
+
+// ErrNotFound is wrapped by errors about ids that name nothing.
+var ErrNotFound = errors.New("not found")
+
+// ErrInvalidArgument is wrapped by errors about arguments out of range.
+var ErrInvalidArgument = errors.New("invalid argument")
+
+// RelationID is the stable, readable id of the relation (subject, predicate,
+// object): one relation per triple, however many passages state it.
+func RelationID(subject, predicate, object string) string {
+	return subject + "/" + predicate + "/" + object
+}
+
+// ParagraphID joins a document id and a paragraph number ("council-2023:7").
+func ParagraphID(doc, number string) string { return doc + ":" + number }
+
+// CitesParagraph reports whether some evidence of r quotes that paragraph.
+func (r *Relation) CitesParagraph(id string) bool {
+	for _, e := range r.Evidence {
+		if e.Paragraph == id {
+			return true
+		}
+	}
+	return false
+}
+
+// CitesDocument reports whether some evidence of r quotes that document.
+func (r *Relation) CitesDocument(id string) bool {
+	for _, e := range r.Evidence {
+		if e.Document == id {
+			return true
+		}
+	}
+	return false
 }

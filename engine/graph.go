@@ -1,11 +1,14 @@
-package store
+// Package engine answers the API's questions of one generation of the
+// graph: lookups, filters, paths, subgraphs, search and the timeline.
+package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"sync/atomic"
+
+	"github.com/digidip/digidip/domain"
 )
 
 // Graph is an immutable, read-optimised projection of one version of the
@@ -16,45 +19,39 @@ type Graph struct {
 	source  string
 	version uint64
 
-	entities   []*Entity // by id
-	entityByID map[string]*Entity
-	byKind     map[Kind][]*Entity
+	entities   []*domain.Entity // by id
+	entityByID map[string]*domain.Entity
+	byKind     map[domain.Kind][]*domain.Entity
 	degree     map[string]int
 
-	documents []*Document // by id
-	docByID   map[string]*Document
-	paraByID  map[string]*Paragraph
-	mentioned map[string][]*Paragraph // entity id -> paragraphs, in document order
+	documents []*domain.Document // by id
+	docByID   map[string]*domain.Document
+	paraByID  map[string]*domain.Paragraph
+	mentioned map[string][]*domain.Paragraph // entity id -> paragraphs, in document order
 
-	predicates []*Predicate // by id
-	predByID   map[string]*Predicate
+	predicates []*domain.Predicate // by id
+	predByID   map[string]*domain.Predicate
 
-	relations  []*Relation // by id
-	relByID    map[string]*Relation
-	out, in    map[string][]*Relation // entity id -> relations, by id
-	byPred     map[string][]*Relation
-	byPara     map[string][]*Relation
-	byDoc      map[string][]*Relation
+	relations  []*domain.Relation // by id
+	relByID    map[string]*domain.Relation
+	out, in    map[string][]*domain.Relation // entity id -> relations, by id
+	byPred     map[string][]*domain.Relation
+	byPara     map[string][]*domain.Relation
+	byDoc      map[string][]*domain.Relation
 	predCounts map[string]int
 
 	search *searchIndex
 	sizes  *Sizes
 }
 
-// ErrNotFound is wrapped by errors about ids that name nothing.
-var ErrNotFound = errors.New("not found")
-
-// ErrInvalidArgument is wrapped by errors about arguments out of range.
-var ErrInvalidArgument = errors.New("invalid argument")
-
-// NewGraph indexes a dataset as a Graph. The loader uses it to check data
-// without a store; Build uses it after reading quads.
-func NewGraph(ds *Dataset) *Graph {
-	return newGraph(cloneDataset(ds))
+// NewGraph indexes a copy of a dataset as a Graph. The loader uses it to
+// check data without a store.
+func NewGraph(ds *domain.Dataset) *Graph {
+	return FromDataset(cloneDataset(ds))
 }
 
-func cloneDataset(ds *Dataset) *Dataset {
-	c := &Dataset{Hash: ds.Hash, Source: ds.Source}
+func cloneDataset(ds *domain.Dataset) *domain.Dataset {
+	c := &domain.Dataset{Hash: ds.Hash, Source: ds.Source}
 	for _, d := range ds.Documents {
 		dd := *d
 		dd.Paragraphs = nil
@@ -74,30 +71,32 @@ func cloneDataset(ds *Dataset) *Dataset {
 	}
 	for _, r := range ds.Relations {
 		rr := *r
-		rr.Evidence = append([]Evidence(nil), r.Evidence...)
+		rr.Evidence = append([]domain.Evidence(nil), r.Evidence...)
 		c.Relations = append(c.Relations, &rr)
 	}
 	return c
 }
 
-func newGraph(ds *Dataset) *Graph {
+// FromDataset indexes a dataset as a Graph, which keeps it: the caller must
+// not change it afterwards.
+func FromDataset(ds *domain.Dataset) *Graph {
 	g := &Graph{
 		hash:       ds.Hash,
 		source:     ds.Source,
 		version:    versions.Add(1),
-		entityByID: make(map[string]*Entity, len(ds.Entities)),
-		byKind:     map[Kind][]*Entity{},
+		entityByID: make(map[string]*domain.Entity, len(ds.Entities)),
+		byKind:     map[domain.Kind][]*domain.Entity{},
 		degree:     make(map[string]int, len(ds.Entities)),
-		docByID:    map[string]*Document{},
-		paraByID:   map[string]*Paragraph{},
-		mentioned:  map[string][]*Paragraph{},
-		predByID:   map[string]*Predicate{},
-		relByID:    make(map[string]*Relation, len(ds.Relations)),
-		out:        map[string][]*Relation{},
-		in:         map[string][]*Relation{},
-		byPred:     map[string][]*Relation{},
-		byPara:     map[string][]*Relation{},
-		byDoc:      map[string][]*Relation{},
+		docByID:    map[string]*domain.Document{},
+		paraByID:   map[string]*domain.Paragraph{},
+		mentioned:  map[string][]*domain.Paragraph{},
+		predByID:   map[string]*domain.Predicate{},
+		relByID:    make(map[string]*domain.Relation, len(ds.Relations)),
+		out:        map[string][]*domain.Relation{},
+		in:         map[string][]*domain.Relation{},
+		byPred:     map[string][]*domain.Relation{},
+		byPara:     map[string][]*domain.Relation{},
+		byDoc:      map[string][]*domain.Relation{},
 		predCounts: map[string]int{},
 	}
 	g.entities = append(g.entities, ds.Entities...)
@@ -167,7 +166,7 @@ func newGraph(ds *Dataset) *Graph {
 	return g
 }
 
-func (g *Graph) evidenceLess(a, b Evidence) bool {
+func (g *Graph) evidenceLess(a, b domain.Evidence) bool {
 	if a.Document != b.Document {
 		return a.Document < b.Document
 	}
@@ -195,10 +194,10 @@ func (g *Graph) Source() string { return g.source }
 func (g *Graph) Hash() string { return g.hash }
 
 // Entity returns the entity with that id, or nil.
-func (g *Graph) Entity(id string) *Entity { return g.entityByID[id] }
+func (g *Graph) Entity(id string) *domain.Entity { return g.entityByID[id] }
 
 // Entities lists entities by id, of one kind when kind is not empty.
-func (g *Graph) Entities(kind Kind) []*Entity {
+func (g *Graph) Entities(kind domain.Kind) []*domain.Entity {
 	if kind == "" {
 		return g.entities
 	}
@@ -209,25 +208,25 @@ func (g *Graph) Entities(kind Kind) []*Entity {
 func (g *Graph) Degree(id string) int { return g.degree[id] }
 
 // Documents lists the source documents by id.
-func (g *Graph) Documents() []*Document { return g.documents }
+func (g *Graph) Documents() []*domain.Document { return g.documents }
 
 // Document returns the document with that id, or nil.
-func (g *Graph) Document(id string) *Document { return g.docByID[id] }
+func (g *Graph) Document(id string) *domain.Document { return g.docByID[id] }
 
 // Paragraph returns the paragraph with that id ("council-2023:7"), or nil.
-func (g *Graph) Paragraph(id string) *Paragraph { return g.paraByID[id] }
+func (g *Graph) Paragraph(id string) *domain.Paragraph { return g.paraByID[id] }
 
 // Mentions lists the paragraphs that mention an entity, in document order.
-func (g *Graph) Mentions(entityID string) []*Paragraph { return g.mentioned[entityID] }
+func (g *Graph) Mentions(entityID string) []*domain.Paragraph { return g.mentioned[entityID] }
 
 // Predicates lists the defined predicates by id.
-func (g *Graph) Predicates() []*Predicate { return g.predicates }
+func (g *Graph) Predicates() []*domain.Predicate { return g.predicates }
 
 // Predicate returns the predicate with that id, or nil.
-func (g *Graph) Predicate(id string) *Predicate { return g.predByID[id] }
+func (g *Graph) Predicate(id string) *domain.Predicate { return g.predByID[id] }
 
 // Relation returns the relation with that id, or nil.
-func (g *Graph) Relation(id string) *Relation { return g.relByID[id] }
+func (g *Graph) Relation(id string) *domain.Relation { return g.relByID[id] }
 
 // Direction chooses which relations of an entity to follow.
 type Direction int
@@ -251,9 +250,9 @@ type RelationFilter struct {
 
 // Relations lists the relations that pass the filter, by id. It starts from
 // the smallest index the filter names, so its cost follows the answer's size.
-func (g *Graph) Relations(f RelationFilter) []*Relation {
-	var base []*Relation
-	pick := func(l []*Relation) {
+func (g *Graph) Relations(f RelationFilter) []*domain.Relation {
+	var base []*domain.Relation
+	pick := func(l []*domain.Relation) {
 		if base == nil || len(l) < len(base) {
 			base = l
 		}
@@ -286,13 +285,13 @@ func (g *Graph) Relations(f RelationFilter) []*Relation {
 		return nil
 	}
 	preds := predicateSet(f.Predicates)
-	out := make([]*Relation, 0, len(base))
+	out := make([]*domain.Relation, 0, len(base))
 	for _, r := range base {
 		if f.Subject != "" && r.Subject != f.Subject ||
 			f.Object != "" && r.Object != f.Object ||
 			preds != nil && !preds[r.Predicate] ||
-			f.Paragraph != "" && !r.citesParagraph(f.Paragraph) ||
-			f.Document != "" && !r.citesDocument(f.Document) {
+			f.Paragraph != "" && !r.CitesParagraph(f.Paragraph) ||
+			f.Document != "" && !r.CitesDocument(f.Document) {
 			continue
 		}
 		out = append(out, r)
@@ -311,38 +310,20 @@ func predicateSet(ps []string) map[string]bool {
 	return m
 }
 
-func (r *Relation) citesParagraph(id string) bool {
-	for _, e := range r.Evidence {
-		if e.Paragraph == id {
-			return true
-		}
-	}
-	return false
-}
-
-func (r *Relation) citesDocument(id string) bool {
-	for _, e := range r.Evidence {
-		if e.Document == id {
-			return true
-		}
-	}
-	return false
-}
-
 // Neighbours lists an entity's relations in a direction, optionally only of
 // some predicates, by relation id.
-func (g *Graph) Neighbours(id string, dir Direction, predicates []string) []*Relation {
+func (g *Graph) Neighbours(id string, dir Direction, predicates []string) []*domain.Relation {
 	preds := predicateSet(predicates)
-	var lists [][]*Relation
+	var lists [][]*domain.Relation
 	switch dir {
 	case Out:
-		lists = [][]*Relation{g.out[id]}
+		lists = [][]*domain.Relation{g.out[id]}
 	case In:
-		lists = [][]*Relation{g.in[id]}
+		lists = [][]*domain.Relation{g.in[id]}
 	default:
-		lists = [][]*Relation{g.out[id], g.in[id]}
+		lists = [][]*domain.Relation{g.out[id], g.in[id]}
 	}
-	var out []*Relation
+	var out []*domain.Relation
 	for _, l := range lists {
 		for _, r := range l {
 			if preds == nil || preds[r.Predicate] {
@@ -357,7 +338,7 @@ func (g *Graph) Neighbours(id string, dir Direction, predicates []string) []*Rel
 	return out
 }
 
-func dedupe(rs []*Relation) []*Relation {
+func dedupe(rs []*domain.Relation) []*domain.Relation {
 	w := 0
 	for i, r := range rs {
 		if i > 0 && rs[w-1] == r {
@@ -372,7 +353,7 @@ func dedupe(rs []*Relation) []*Relation {
 // Stats counts what the graph holds.
 type Stats struct {
 	Entities, Relations, Evidence, Documents, Paragraphs, Mentions int
-	ByKind                                                         map[Kind]int
+	ByKind                                                         map[domain.Kind]int
 	ByPredicate                                                    map[string]int
 }
 
@@ -383,7 +364,7 @@ func (g *Graph) Stats() Stats {
 		Relations:   len(g.relations),
 		Documents:   len(g.documents),
 		Paragraphs:  len(g.paraByID),
-		ByKind:      map[Kind]int{},
+		ByKind:      map[domain.Kind]int{},
 		ByPredicate: map[string]int{},
 	}
 	for k, l := range g.byKind {
@@ -404,7 +385,7 @@ func (g *Graph) Stats() Stats {
 // Step is one relation on a path, walked forward (subject to object) or
 // backward.
 type Step struct {
-	Relation *Relation
+	Relation *domain.Relation
 	From, To string
 	Forward  bool
 }
@@ -433,14 +414,14 @@ const MaxSubgraphEdges = 10000
 func (g *Graph) Paths(ctx context.Context, from, to string, maxHops int, predicates []string, limit int) ([]Path, error) {
 	for _, id := range []string{from, to} {
 		if g.entityByID[id] == nil {
-			return nil, fmt.Errorf("entity %q: %w", id, ErrNotFound)
+			return nil, fmt.Errorf("entity %q: %w", id, domain.ErrNotFound)
 		}
 	}
 	if maxHops < 1 || maxHops > MaxPathHops {
-		return nil, fmt.Errorf("maxHops must be between 1 and %d: %w", MaxPathHops, ErrInvalidArgument)
+		return nil, fmt.Errorf("maxHops must be between 1 and %d: %w", MaxPathHops, domain.ErrInvalidArgument)
 	}
 	if limit < 1 || limit > MaxPaths {
-		return nil, fmt.Errorf("first must be between 1 and %d: %w", MaxPaths, ErrInvalidArgument)
+		return nil, fmt.Errorf("first must be between 1 and %d: %w", MaxPaths, domain.ErrInvalidArgument)
 	}
 	if from == to {
 		return []Path{{Nodes: []string{from}}}, nil
@@ -522,8 +503,8 @@ func (g *Graph) steps(n string, preds map[string]bool) []Step {
 
 // Subgraph is a set of entities and the relations among them.
 type Subgraph struct {
-	Nodes     []*Entity
-	Edges     []*Relation
+	Nodes     []*domain.Entity
+	Edges     []*domain.Relation
 	Truncated bool // the node or edge limit cut it short
 }
 
@@ -535,7 +516,7 @@ type SubgraphQuery struct {
 	Roots      []string
 	Depth      int
 	Predicates []string
-	Kinds      []Kind
+	Kinds      []domain.Kind
 	MaxNodes   int
 	// MaxEdges bounds the relations returned: a few hundred hubs of a large
 	// graph can have far more relations among them than there are nodes.
@@ -548,26 +529,26 @@ type SubgraphQuery struct {
 // With no roots it returns the whole graph (up to MaxNodes).
 func (g *Graph) Subgraph(ctx context.Context, q SubgraphQuery) (*Subgraph, error) {
 	if q.Depth < 0 || q.Depth > MaxDepth {
-		return nil, fmt.Errorf("depth must be between 0 and %d: %w", MaxDepth, ErrInvalidArgument)
+		return nil, fmt.Errorf("depth must be between 0 and %d: %w", MaxDepth, domain.ErrInvalidArgument)
 	}
 	if q.MaxNodes < 1 || q.MaxNodes > MaxSubgraph {
-		return nil, fmt.Errorf("maxNodes must be between 1 and %d: %w", MaxSubgraph, ErrInvalidArgument)
+		return nil, fmt.Errorf("maxNodes must be between 1 and %d: %w", MaxSubgraph, domain.ErrInvalidArgument)
 	}
 	if q.MaxEdges < 0 || q.MaxEdges > MaxSubgraphEdges {
-		return nil, fmt.Errorf("maxEdges must be between 1 and %d: %w", MaxSubgraphEdges, ErrInvalidArgument)
+		return nil, fmt.Errorf("maxEdges must be between 1 and %d: %w", MaxSubgraphEdges, domain.ErrInvalidArgument)
 	}
 	if len(q.Roots) > MaxRoots {
-		return nil, fmt.Errorf("at most %d roots: %w", MaxRoots, ErrInvalidArgument)
+		return nil, fmt.Errorf("at most %d roots: %w", MaxRoots, domain.ErrInvalidArgument)
 	}
 	for _, r := range q.Roots {
 		if g.entityByID[r] == nil {
-			return nil, fmt.Errorf("entity %q: %w", r, ErrNotFound)
+			return nil, fmt.Errorf("entity %q: %w", r, domain.ErrNotFound)
 		}
 	}
 	preds := predicateSet(q.Predicates)
-	var kinds map[Kind]bool
+	var kinds map[domain.Kind]bool
 	if len(q.Kinds) > 0 {
-		kinds = map[Kind]bool{}
+		kinds = map[domain.Kind]bool{}
 		for _, k := range q.Kinds {
 			kinds[k] = true
 		}
@@ -640,7 +621,7 @@ func (g *Graph) Subgraph(ctx context.Context, q SubgraphQuery) (*Subgraph, error
 // Search finds entities by name, alias or common name: exact matches first,
 // then prefixes, then word prefixes, then substrings; ignoring case and
 // accents. Within a rank, better-connected entities come first.
-func (g *Graph) Search(text string, kinds []Kind, limit int) []*Entity {
+func (g *Graph) Search(text string, kinds []domain.Kind, limit int) []*domain.Entity {
 	return g.search.find(g, text, kinds, limit)
 }
 

@@ -1,13 +1,14 @@
-package store
+package vocab
 
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/digidip/digidip/domain"
 
 	"github.com/cayleygraph/quad"
 )
@@ -66,7 +67,7 @@ func parseIRI(v quad.Value) node {
 		if err != nil {
 			return node{}
 		}
-		id := ParagraphID(doc, num)
+		id := domain.ParagraphID(doc, num)
 		if !hasFrag {
 			return node{typ: nodeParagraph, id: id}
 		}
@@ -134,16 +135,30 @@ type factKey struct {
 }
 
 // builder gathers quads in any order and assembles the read model at the end.
+// Decoder reads a dataset back from quads given in any order: Add each
+// quad, then Dataset checks that they make a consistent graph.
+type Decoder struct{ b *builder }
+
+// NewDecoder starts reading a dataset.
+func NewDecoder() *Decoder { return &Decoder{newBuilder()} }
+
+// Add reads one quad.
+func (d *Decoder) Add(q quad.Quad) { d.b.add(q) }
+
+// Dataset is the dataset the quads added make, or an error wrapping
+// ErrInvalidGraph that lists what they refer to but do not describe.
+func (d *Decoder) Dataset() (*domain.Dataset, error) { return d.b.finish() }
+
 type builder struct {
-	docs      map[string]*Document
-	paras     map[string]*Paragraph
-	ents      map[string]*Entity
-	preds     map[string]*Predicate
+	docs      map[string]*domain.Document
+	paras     map[string]*domain.Paragraph
+	ents      map[string]*domain.Entity
+	preds     map[string]*domain.Predicate
 	examples  map[string]node
-	facts     map[factKey]*Fact
+	facts     map[factKey]*domain.Fact
 	factEv    map[factKey]node
 	evQuote   map[node]string
-	rels      map[string]*Relation
+	rels      map[string]*domain.Relation
 	relQuads  []relQuad
 	hash      string
 	source    string
@@ -153,15 +168,15 @@ type builder struct {
 
 func newBuilder() *builder {
 	return &builder{
-		docs:     map[string]*Document{},
-		paras:    map[string]*Paragraph{},
-		ents:     map[string]*Entity{},
-		preds:    map[string]*Predicate{},
+		docs:     map[string]*domain.Document{},
+		paras:    map[string]*domain.Paragraph{},
+		ents:     map[string]*domain.Entity{},
+		preds:    map[string]*domain.Predicate{},
 		examples: map[string]node{},
-		facts:    map[factKey]*Fact{},
+		facts:    map[factKey]*domain.Fact{},
 		factEv:   map[factKey]node{},
 		evQuote:  map[node]string{},
-		rels:     map[string]*Relation{},
+		rels:     map[string]*domain.Relation{},
 	}
 }
 
@@ -182,31 +197,31 @@ func upsert[K comparable, V any](m map[K]*V, k K, mk func() *V) *V {
 	return v
 }
 
-func (b *builder) doc(id string) *Document {
-	return upsert(b.docs, id, func() *Document { return &Document{ID: id} })
+func (b *builder) doc(id string) *domain.Document {
+	return upsert(b.docs, id, func() *domain.Document { return &domain.Document{ID: id} })
 }
 
-func (b *builder) para(id string) *Paragraph {
-	return upsert(b.paras, id, func() *Paragraph {
+func (b *builder) para(id string) *domain.Paragraph {
+	return upsert(b.paras, id, func() *domain.Paragraph {
 		doc, num, _ := strings.Cut(id, ":")
-		return &Paragraph{ID: id, Document: doc, Number: num}
+		return &domain.Paragraph{ID: id, Document: doc, Number: num}
 	})
 }
 
-func (b *builder) ent(id string) *Entity {
-	return upsert(b.ents, id, func() *Entity { return &Entity{ID: id} })
+func (b *builder) ent(id string) *domain.Entity {
+	return upsert(b.ents, id, func() *domain.Entity { return &domain.Entity{ID: id} })
 }
 
-func (b *builder) pred(id string) *Predicate {
-	return upsert(b.preds, id, func() *Predicate { return &Predicate{ID: id} })
+func (b *builder) pred(id string) *domain.Predicate {
+	return upsert(b.preds, id, func() *domain.Predicate { return &domain.Predicate{ID: id} })
 }
 
-func (b *builder) fact(k factKey) *Fact {
-	return upsert(b.facts, k, func() *Fact { return &Fact{} })
+func (b *builder) fact(k factKey) *domain.Fact {
+	return upsert(b.facts, k, func() *domain.Fact { return &domain.Fact{} })
 }
 
-func (b *builder) rel(id string) *Relation {
-	return upsert(b.rels, id, func() *Relation { return &Relation{ID: id} })
+func (b *builder) rel(id string) *domain.Relation {
+	return upsert(b.rels, id, func() *domain.Relation { return &domain.Relation{ID: id} })
 }
 
 // add files one quad into the builder.
@@ -357,25 +372,25 @@ func (b *builder) addParagraph(id string, p quad.IRI, o quad.Value) {
 	}
 }
 
-func (b *builder) evidence(n node) (Evidence, bool) {
+func (b *builder) evidence(n node) (domain.Evidence, bool) {
 	if n.typ != nodeEvidence {
-		return Evidence{}, false
+		return domain.Evidence{}, false
 	}
 	quote, ok := b.evQuote[n]
 	if !ok {
 		// the span alone still locates the quote in its paragraph
 		p := b.paras[n.id]
 		if p == nil {
-			return Evidence{}, false
+			return domain.Evidence{}, false
 		}
 		r := []rune(p.Text)
 		if n.start < 0 || n.end > len(r) || n.start > n.end {
-			return Evidence{}, false
+			return domain.Evidence{}, false
 		}
 		quote = string(r[n.start:n.end])
 	}
 	doc, _, _ := strings.Cut(n.id, ":")
-	return Evidence{Document: doc, Paragraph: n.id, Quote: quote, Start: n.start, End: n.end}, true
+	return domain.Evidence{Document: doc, Paragraph: n.id, Quote: quote, Start: n.start, End: n.end}, true
 }
 
 // ErrInvalidGraph is returned, wrapped with the details, when quads do not
@@ -384,7 +399,7 @@ var ErrInvalidGraph = errors.New("invalid graph")
 
 // finish assembles the graph; it fails when quads refer to things that are
 // not described.
-func (b *builder) finish() (*Graph, error) {
+func (b *builder) finish() (*domain.Dataset, error) {
 	for k, f := range b.facts {
 		if ev, ok := b.evidence(b.factEv[k]); ok {
 			f.Evidence = ev
@@ -402,7 +417,7 @@ func (b *builder) finish() (*Graph, error) {
 		}
 	}
 	for _, rq := range b.relQuads {
-		id := RelationID(rq.s, rq.p, rq.o)
+		id := domain.RelationID(rq.s, rq.p, rq.o)
 		r := b.rel(id)
 		r.Subject, r.Predicate, r.Object = rq.s, rq.p, rq.o
 		if ev, ok := b.evidence(rq.ev); ok {
@@ -444,7 +459,7 @@ func (b *builder) finish() (*Graph, error) {
 		return nil, fmt.Errorf("%w: %s", ErrInvalidGraph, strings.Join(b.problems, "; "))
 	}
 
-	ds := &Dataset{Hash: b.hash, Source: b.source}
+	ds := &domain.Dataset{Hash: b.hash, Source: b.source}
 	facts := make(map[string][]factKey)
 	for k := range b.facts {
 		facts[k.entity] = append(facts[k.entity], k)
@@ -470,30 +485,14 @@ func (b *builder) finish() (*Graph, error) {
 	for _, r := range b.rels {
 		ds.Relations = append(ds.Relations, r)
 	}
-	return newGraph(ds), nil
+	return ds, nil
 }
 
-// Build reads a graph from quads, in any order.
-func Build(r quad.Reader) (*Graph, error) {
-	b := newBuilder()
-	for {
-		q, err := r.ReadQuad()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			return nil, err
-		}
-		b.add(q)
-	}
-	return b.finish()
-}
-
-// BuildQuads is Build over a slice.
-func BuildQuads(qs []quad.Quad) (*Graph, error) {
-	b := newBuilder()
+// DecodeQuads reads a dataset from quads, in any order.
+func DecodeQuads(qs []quad.Quad) (*domain.Dataset, error) {
+	d := NewDecoder()
 	for _, q := range qs {
-		b.add(q)
+		d.Add(q)
 	}
-	return b.finish()
+	return d.Dataset()
 }

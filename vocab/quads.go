@@ -1,15 +1,16 @@
-package store
+package vocab
 
 import (
 	"sort"
 
 	"github.com/cayleygraph/quad"
+	"github.com/digidip/digidip/domain"
 )
 
 // Quads turns a dataset into the quads the store keeps, in a deterministic
 // order. A relation becomes one quad per evidence item, whose label is the
 // evidence node: provenance lives in the label, not in a side table.
-func Quads(ds *Dataset) []quad.Quad {
+func Quads(ds *domain.Dataset) []quad.Quad {
 	var out []quad.Quad
 	add := func(s quad.Value, p quad.IRI, o quad.Value, label quad.Value) {
 		out = append(out, quad.Quad{Subject: s, Predicate: p, Object: o, Label: label})
@@ -20,7 +21,7 @@ func Quads(ds *Dataset) []quad.Quad {
 		}
 	}
 	seen := make(map[quad.IRI]bool)
-	evidence := func(e Evidence) quad.IRI {
+	evidence := func(e domain.Evidence) quad.IRI {
 		iri := EvidenceIRI(e.Paragraph, e.Start, e.End)
 		if !seen[iri] {
 			seen[iri] = true

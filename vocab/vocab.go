@@ -1,4 +1,6 @@
-package store
+// Package vocab maps digidip's domain to RDF: the IRIs and vocabularies it
+// stores under, and the quads a dataset becomes and is read back from.
+package vocab
 
 import (
 	"fmt"
@@ -6,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/cayleygraph/quad"
+	"github.com/digidip/digidip/domain"
 )
 
 // Base is the one namespace under which digidip names everything it stores.
@@ -103,7 +106,18 @@ func PredicateIRI(id string) quad.IRI {
 }
 
 // KindIRI is the class of entities of a kind: vocab/Actor, vocab/Forum, ...
-func KindIRI(k Kind) quad.IRI { return quad.IRI(NSVocab + k.className()) }
+func KindIRI(k domain.Kind) quad.IRI { return quad.IRI(NSVocab + className(k)) }
+
+// className is a kind as an RDF class name: "PARTNERSHIP" is "Partnership".
+func className(k domain.Kind) string {
+	s := strings.ToLower(string(k))
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func kindOfClass(class string) (domain.Kind, bool) {
+	k := domain.Kind(strings.ToUpper(class))
+	return k, k.Valid() && className(k) == class
+}
 
 // ParagraphIRI addresses a paragraph inside its document.
 func ParagraphIRI(paragraphID string) quad.IRI {
@@ -125,15 +139,6 @@ func RelationIRI(id string) quad.IRI { return quad.IRI(Base + "relation/" + id) 
 func FactIRI(entityID string, n int) quad.IRI {
 	return quad.IRI(fmt.Sprintf("%sentity/%s/fact/%d", Base, entityID, n))
 }
-
-// RelationID is the stable, readable id of the relation (subject, predicate,
-// object): one relation per triple, however many passages state it.
-func RelationID(subject, predicate, object string) string {
-	return subject + "/" + predicate + "/" + object
-}
-
-// ParagraphID joins a document id and a paragraph number ("council-2023:7").
-func ParagraphID(doc, number string) string { return doc + ":" + number }
 
 func trimIRI(v quad.Value, prefix string) (string, bool) {
 	iri, ok := v.(quad.IRI)

@@ -1,4 +1,4 @@
-package store_test
+package engine_test
 
 import (
 	"context"
@@ -7,7 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/domain/domaintest"
+
+	"github.com/digidip/digidip/domain"
+
+	"github.com/digidip/digidip/engine"
 )
 
 func ids[T any](xs []T, id func(T) string) []string {
@@ -18,18 +22,18 @@ func ids[T any](xs []T, id func(T) string) []string {
 	return out
 }
 
-func entityIDs(es []*store.Entity) []string {
-	return ids(es, func(e *store.Entity) string { return e.ID })
+func entityIDs(es []*domain.Entity) []string {
+	return ids(es, func(e *domain.Entity) string { return e.ID })
 }
-func relationIDs(rs []*store.Relation) []string {
-	return ids(rs, func(r *store.Relation) string { return r.ID })
+func relationIDs(rs []*domain.Relation) []string {
+	return ids(rs, func(r *domain.Relation) string { return r.ID })
 }
 
 func TestSearch(t *testing.T) {
-	g := store.NewGraph(fixture())
+	g := engine.NewGraph(domaintest.Memo())
 	tests := []struct {
 		text  string
-		kinds []store.Kind
+		kinds []domain.Kind
 		limit int
 		want  []string
 	}{
@@ -44,7 +48,7 @@ func TestSearch(t *testing.T) {
 		{"European", nil, 10, []string{"commission", "eib", "council"}}, // prefixes, by degree then name
 		{"Union", nil, 10, []string{"itu", "council"}},                  // word prefixes, by degree
 		{"vestment", nil, 10, []string{"eib"}},                          // substring
-		{"European", []store.Kind{store.Instrument}, 10, []string{}},    // kind filter
+		{"European", []domain.Kind{domain.Instrument}, 10, []string{}},  // kind filter
 		{"European", nil, 1, []string{"commission"}},                    // limit
 		{"  ", nil, 10, []string{}},                                     // nothing to look for
 		{"zzz", nil, 10, []string{}},
@@ -58,29 +62,29 @@ func TestSearch(t *testing.T) {
 }
 
 func TestNeighboursAndRelations(t *testing.T) {
-	g := store.NewGraph(fixture())
-	if got := relationIDs(g.Neighbours("eib", store.Out, nil)); !reflect.DeepEqual(got, []string{"eib/funds/d4d-hub"}) {
+	g := engine.NewGraph(domaintest.Memo())
+	if got := relationIDs(g.Neighbours("eib", engine.Out, nil)); !reflect.DeepEqual(got, []string{"eib/funds/d4d-hub"}) {
 		t.Errorf("out of eib = %v", got)
 	}
-	if got := relationIDs(g.Neighbours("eib", store.In, nil)); !reflect.DeepEqual(got, []string{"action-1/calls-on/eib"}) {
+	if got := relationIDs(g.Neighbours("eib", engine.In, nil)); !reflect.DeepEqual(got, []string{"action-1/calls-on/eib"}) {
 		t.Errorf("in of eib = %v", got)
 	}
-	if got := relationIDs(g.Neighbours("eib", store.Both, []string{"funds"})); !reflect.DeepEqual(got, []string{"eib/funds/d4d-hub"}) {
+	if got := relationIDs(g.Neighbours("eib", engine.Both, []string{"funds"})); !reflect.DeepEqual(got, []string{"eib/funds/d4d-hub"}) {
 		t.Errorf("funds of eib = %v", got)
 	}
 	if g.Degree("commission") != 2 || g.Degree("action-1") != 2 || g.Degree("council") != 0 {
 		t.Errorf("degrees: commission %d, action-1 %d, council %d", g.Degree("commission"), g.Degree("action-1"), g.Degree("council"))
 	}
 	tests := []struct {
-		f    store.RelationFilter
+		f    engine.RelationFilter
 		want []string
 	}{
-		{store.RelationFilter{Paragraph: "memo:2"}, []string{"commission/coordinates-with/itu", "d4d-hub/partners-with/lulea"}},
-		{store.RelationFilter{Paragraph: "memo:1", Predicates: []string{"calls-on"}}, []string{"action-1/calls-on/commission", "action-1/calls-on/eib"}},
-		{store.RelationFilter{Subject: "action-1", Object: "eib"}, []string{"action-1/calls-on/eib"}},
-		{store.RelationFilter{Document: "memo", Predicates: []string{"funds", "partners-with"}}, []string{"d4d-hub/partners-with/lulea", "eib/funds/d4d-hub"}},
-		{store.RelationFilter{Document: "nosuch"}, nil},
-		{store.RelationFilter{Subject: "eib", Paragraph: "memo:2"}, []string{}},
+		{engine.RelationFilter{Paragraph: "memo:2"}, []string{"commission/coordinates-with/itu", "d4d-hub/partners-with/lulea"}},
+		{engine.RelationFilter{Paragraph: "memo:1", Predicates: []string{"calls-on"}}, []string{"action-1/calls-on/commission", "action-1/calls-on/eib"}},
+		{engine.RelationFilter{Subject: "action-1", Object: "eib"}, []string{"action-1/calls-on/eib"}},
+		{engine.RelationFilter{Document: "memo", Predicates: []string{"funds", "partners-with"}}, []string{"d4d-hub/partners-with/lulea", "eib/funds/d4d-hub"}},
+		{engine.RelationFilter{Document: "nosuch"}, nil},
+		{engine.RelationFilter{Subject: "eib", Paragraph: "memo:2"}, []string{}},
 	}
 	for _, tt := range tests {
 		got := g.Relations(tt.f)
@@ -100,7 +104,7 @@ func TestNeighboursAndRelations(t *testing.T) {
 }
 
 func TestPaths(t *testing.T) {
-	g := store.NewGraph(fixture())
+	g := engine.NewGraph(domaintest.Memo())
 	ctx := context.Background()
 	paths, err := g.Paths(ctx, "lulea", "commission", 6, nil, 5)
 	if err != nil {
@@ -139,11 +143,11 @@ func TestPaths(t *testing.T) {
 		hops, n  int
 		want     error
 	}{
-		{"nosuch", "eib", 4, 3, store.ErrNotFound},
-		{"eib", "nosuch", 4, 3, store.ErrNotFound},
-		{"eib", "itu", 0, 3, store.ErrInvalidArgument},
-		{"eib", "itu", 7, 3, store.ErrInvalidArgument},
-		{"eib", "itu", 4, 0, store.ErrInvalidArgument},
+		{"nosuch", "eib", 4, 3, domain.ErrNotFound},
+		{"eib", "nosuch", 4, 3, domain.ErrNotFound},
+		{"eib", "itu", 0, 3, domain.ErrInvalidArgument},
+		{"eib", "itu", 7, 3, domain.ErrInvalidArgument},
+		{"eib", "itu", 4, 0, domain.ErrInvalidArgument},
 	} {
 		if _, err := g.Paths(ctx, tt.from, tt.to, tt.hops, nil, tt.n); !errors.Is(err, tt.want) {
 			t.Errorf("Paths(%s, %s, %d, %d) = %v, want %v", tt.from, tt.to, tt.hops, tt.n, err, tt.want)
@@ -157,22 +161,22 @@ func TestPaths(t *testing.T) {
 }
 
 func TestSubgraph(t *testing.T) {
-	g := store.NewGraph(fixture())
+	g := engine.NewGraph(domaintest.Memo())
 	ctx := context.Background()
 	tests := []struct {
 		name      string
-		q         store.SubgraphQuery
+		q         engine.SubgraphQuery
 		nodes     string
 		edges     int
 		truncated bool
 	}{
-		{"depth 0", store.SubgraphQuery{Roots: []string{"eib"}, Depth: 0, MaxNodes: 100}, "eib", 0, false},
-		{"depth 1", store.SubgraphQuery{Roots: []string{"eib"}, Depth: 1, MaxNodes: 100}, "eib d4d-hub action-1", 2, false},
-		{"depth 2", store.SubgraphQuery{Roots: []string{"eib"}, Depth: 2, MaxNodes: 100}, "eib d4d-hub action-1 lulea commission", 4, false},
-		{"predicates", store.SubgraphQuery{Roots: []string{"eib"}, Depth: 3, Predicates: []string{"funds", "partners-with"}, MaxNodes: 100}, "eib d4d-hub lulea", 2, false},
-		{"kinds", store.SubgraphQuery{Roots: []string{"eib"}, Depth: 3, Kinds: []store.Kind{store.Instrument}, MaxNodes: 100}, "eib d4d-hub", 1, false},
-		{"truncated", store.SubgraphQuery{Roots: []string{"eib"}, Depth: 3, MaxNodes: 2}, "eib d4d-hub", 1, true},
-		{"whole graph", store.SubgraphQuery{Depth: 1, MaxNodes: 100}, "action-1 commission council d4d-hub eib global-gateway itu lulea", 5, false},
+		{"depth 0", engine.SubgraphQuery{Roots: []string{"eib"}, Depth: 0, MaxNodes: 100}, "eib", 0, false},
+		{"depth 1", engine.SubgraphQuery{Roots: []string{"eib"}, Depth: 1, MaxNodes: 100}, "eib d4d-hub action-1", 2, false},
+		{"depth 2", engine.SubgraphQuery{Roots: []string{"eib"}, Depth: 2, MaxNodes: 100}, "eib d4d-hub action-1 lulea commission", 4, false},
+		{"predicates", engine.SubgraphQuery{Roots: []string{"eib"}, Depth: 3, Predicates: []string{"funds", "partners-with"}, MaxNodes: 100}, "eib d4d-hub lulea", 2, false},
+		{"kinds", engine.SubgraphQuery{Roots: []string{"eib"}, Depth: 3, Kinds: []domain.Kind{domain.Instrument}, MaxNodes: 100}, "eib d4d-hub", 1, false},
+		{"truncated", engine.SubgraphQuery{Roots: []string{"eib"}, Depth: 3, MaxNodes: 2}, "eib d4d-hub", 1, true},
+		{"whole graph", engine.SubgraphQuery{Depth: 1, MaxNodes: 100}, "action-1 commission council d4d-hub eib global-gateway itu lulea", 5, false},
 	}
 	for _, tt := range tests {
 		sg, err := g.Subgraph(ctx, tt.q)
@@ -183,7 +187,7 @@ func TestSubgraph(t *testing.T) {
 			t.Errorf("%s: nodes %q, %d edges, truncated %v; want %q, %d, %v", tt.name, got, len(sg.Edges), sg.Truncated, tt.nodes, tt.edges, tt.truncated)
 		}
 	}
-	for _, q := range []store.SubgraphQuery{
+	for _, q := range []engine.SubgraphQuery{
 		{Roots: []string{"nosuch"}, Depth: 1, MaxNodes: 10},
 		{Roots: []string{"eib"}, Depth: 5, MaxNodes: 10},
 		{Roots: []string{"eib"}, Depth: 1, MaxNodes: 0},
@@ -195,20 +199,20 @@ func TestSubgraph(t *testing.T) {
 }
 
 func TestTimeline(t *testing.T) {
-	ds := fixture()
-	fact := func(key, text, date string) store.Fact {
-		return store.Fact{Key: key, Text: text, Date: date, Evidence: store.Evidence{Document: "memo", Paragraph: "memo:1", Quote: "Council", Start: 4, End: 11}}
+	ds := domaintest.Memo()
+	fact := func(key, text, date string) domain.Fact {
+		return domain.Fact{Key: key, Text: text, Date: date, Evidence: domain.Evidence{Document: "memo", Paragraph: "memo:1", Quote: "Council", Start: 4, End: 11}}
 	}
-	ents := map[string]*store.Entity{}
+	ents := map[string]*domain.Entity{}
 	for _, e := range ds.Entities {
 		ents[e.ID] = e
 	}
-	ents["action-1"].Facts = []store.Fact{fact("deadline", "by summer 2024", "2024-22"), fact("deadline", "within two years", "")}
-	ents["itu"].Facts = []store.Fact{fact("date", "in 2024", "2024"), fact("date", "July 2024", "2024-07"), fact("period", "2020-2024", "2020/2024"),
+	ents["action-1"].Facts = []domain.Fact{fact("deadline", "by summer 2024", "2024-22"), fact("deadline", "within two years", "")}
+	ents["itu"].Facts = []domain.Fact{fact("date", "in 2024", "2024"), fact("date", "July 2024", "2024-07"), fact("period", "2020-2024", "2020/2024"),
 		fact("period", "after 2025", "2025/.."), fact("period", "over the next two years", "")}
-	ents["council"].Facts = []store.Fact{fact("date", "13 June 2023", "2023-06-13"), fact("status", "draft", "")}
-	g := store.NewGraph(ds)
-	text := func(ms []store.Moment) []string {
+	ents["council"].Facts = []domain.Fact{fact("date", "13 June 2023", "2023-06-13"), fact("status", "draft", "")}
+	g := engine.NewGraph(ds)
+	text := func(ms []engine.Moment) []string {
 		var out []string
 		for _, m := range ms {
 			out = append(out, m.Fact.Text)
@@ -218,7 +222,7 @@ func TestTimeline(t *testing.T) {
 	tests := []struct {
 		name     string
 		from, to string
-		kinds    []store.Kind
+		kinds    []domain.Kind
 		undated  bool
 		want     []string
 	}{
@@ -228,7 +232,7 @@ func TestTimeline(t *testing.T) {
 		{"to, inclusive of a month", "", "2023-06", nil, false, []string{"2020-2024", "13 June 2023"}},
 		{"a month inside an interval", "2022-09", "2022-09", nil, false, []string{"2020-2024"}},
 		{"open end", "2030", "2030", nil, false, []string{"after 2025"}},
-		{"kinds", "", "", []store.Kind{store.Commitment}, true, []string{"by summer 2024", "within two years"}},
+		{"kinds", "", "", []domain.Kind{domain.Commitment}, true, []string{"by summer 2024", "within two years"}},
 	}
 	for _, tt := range tests {
 		if got := text(g.Timeline(tt.from, tt.to, tt.kinds, tt.undated)); !reflect.DeepEqual(got, tt.want) {

@@ -1,4 +1,4 @@
-package store
+package engine
 
 import (
 	"index/suffixarray"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/digidip/digidip/domain"
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
@@ -50,7 +51,7 @@ type wordStart struct {
 // starts for prefix matches and a suffix array for substrings, so a query
 // costs a few binary searches however large the graph.
 type searchIndex struct {
-	entities []*Entity
+	entities []*domain.Entity
 	labels   []label
 	exact    map[string][]int32
 	words    []wordStart
@@ -104,14 +105,14 @@ type hit struct {
 	rank   int
 }
 
-func (ix *searchIndex) find(g *Graph, text string, kinds []Kind, limit int) []*Entity {
+func (ix *searchIndex) find(g *Graph, text string, kinds []domain.Kind, limit int) []*domain.Entity {
 	q := normalize(text)
 	if q == "" || limit <= 0 {
 		return nil
 	}
-	var kindOK map[Kind]bool
+	var kindOK map[domain.Kind]bool
 	if len(kinds) > 0 {
-		kindOK = map[Kind]bool{}
+		kindOK = map[domain.Kind]bool{}
 		for _, k := range kinds {
 			kindOK[k] = true
 		}
@@ -177,7 +178,7 @@ func (ix *searchIndex) find(g *Graph, text string, kinds []Kind, limit int) []*E
 	if len(hits) > limit {
 		hits = hits[:limit]
 	}
-	out := make([]*Entity, len(hits))
+	out := make([]*domain.Entity, len(hits))
 	for i, h := range hits {
 		out[i] = ix.entities[h.entity]
 	}

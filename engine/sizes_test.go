@@ -1,19 +1,21 @@
-package store_test
+package engine_test
 
 import (
 	"context"
 	"encoding/json"
 	"testing"
 
-	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/domain/domaintest"
+
+	"github.com/digidip/digidip/engine"
 )
 
 // Sizes are measured once per graph: each is checked against the fixture
 // counted by hand, and text sizes against encoding/json's own output.
 func TestSizes(t *testing.T) {
-	ds := fixture()
+	ds := domaintest.Memo()
 	ds.Entities[0].Description = `a<b & "c"` // escapes: JSON writes this in 23 bytes
-	g := store.NewGraph(ds)
+	g := engine.NewGraph(ds)
 	s := g.Sizes()
 	jsonLen := func(texts ...string) int {
 		most := 0
@@ -78,13 +80,13 @@ func TestSizes(t *testing.T) {
 // EdgesAmong bounds every subgraph the graph can give: no walk finds more
 // relations among its entities than the bound for that many entities.
 func TestEdgesAmongBoundsEverySubgraph(t *testing.T) {
-	g := store.NewGraph(fixture())
+	g := engine.NewGraph(domaintest.Memo())
 	s := g.Sizes()
 	walks := 0
 	for _, root := range g.Entities("") {
 		for depth := 0; depth <= 2; depth++ {
 			for maxNodes := 1; maxNodes <= 8; maxNodes++ {
-				sg, err := g.Subgraph(context.Background(), store.SubgraphQuery{Roots: []string{root.ID}, Depth: depth, MaxNodes: maxNodes})
+				sg, err := g.Subgraph(context.Background(), engine.SubgraphQuery{Roots: []string{root.ID}, Depth: depth, MaxNodes: maxNodes})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -96,11 +98,11 @@ func TestEdgesAmongBoundsEverySubgraph(t *testing.T) {
 		}
 	}
 	// and MaxEdges cuts, saying so
-	sg, err := g.Subgraph(context.Background(), store.SubgraphQuery{MaxNodes: 8, MaxEdges: 2})
+	sg, err := g.Subgraph(context.Background(), engine.SubgraphQuery{MaxNodes: 8, MaxEdges: 2})
 	if err != nil || len(sg.Edges) != 2 || !sg.Truncated {
 		t.Errorf("MaxEdges 2 over the whole graph: %v, %d relations, truncated %v", err, len(sg.Edges), sg.Truncated)
 	}
-	if _, err := g.Subgraph(context.Background(), store.SubgraphQuery{MaxNodes: 8, MaxEdges: store.MaxSubgraphEdges + 1}); err == nil {
+	if _, err := g.Subgraph(context.Background(), engine.SubgraphQuery{MaxNodes: 8, MaxEdges: engine.MaxSubgraphEdges + 1}); err == nil {
 		t.Error("MaxEdges over the maximum accepted")
 	}
 }
