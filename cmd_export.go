@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digidip/digidip/engine/projection"
+
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/nquads"
 
@@ -157,7 +159,7 @@ func exportSource(ctx context.Context, sf *storeFlags, d *dataFlag, given map[st
 			return nil, export.Options{}, nil, printProblems(err, stderr, root, "")
 		}
 		// Quads come from store.Quads, exactly as a load would write them.
-		return engine.NewGraph(ds), export.Options{}, func() {}, nil
+		return projection.NewGraph(ds), export.Options{}, func() {}, nil
 	}
 	switch sf.backend {
 	case "memory":

@@ -19,6 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digidip/digidip/domain/domaintest"
+
+	"github.com/digidip/digidip/engine/projection"
+
 	"github.com/digidip/digidip/data"
 	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/engine"
@@ -54,8 +58,8 @@ func shapeOf(t *testing.T, fsys func() (*domain.Dataset, error)) shape {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := engine.NewGraph(ds)
-	return shape{len(g.Entities("")), len(g.Relations(engine.RelationFilter{})), g.Entity("global-gateway").Name}
+	g := projection.NewGraph(ds)
+	return shape{len(domaintest.Must(g.Entities(context.Background(), ""))), len(domaintest.Must(g.Relations(context.Background(), engine.RelationFilter{}))), domaintest.Must(g.Entity(context.Background(), "global-gateway")).Name}
 }
 
 // kill -9 of a load at random moments: every time, the store opens on the
@@ -97,7 +101,7 @@ func TestKillDuringLoad(t *testing.T) {
 			t.Fatalf("try %d: the store does not open after kill -9: %v", i, err)
 		}
 		g := st.Graph()
-		got := shape{len(g.Entities("")), len(g.Relations(engine.RelationFilter{})), g.Entity("global-gateway").Name}
+		got := shape{len(domaintest.Must(g.Entities(context.Background(), ""))), len(domaintest.Must(g.Relations(context.Background(), engine.RelationFilter{}))), domaintest.Must(g.Entity(context.Background(), "global-gateway")).Name}
 		st.Close()
 		if got != a && got != bb {
 			t.Fatalf("try %d: the store holds %+v, neither A %+v nor B %+v", i, got, a, bb)
@@ -406,7 +410,7 @@ func TestReadOnlyStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if name := st.Graph().Entity("global-gateway").Name; name != "Global Gateway" {
+	if name := domaintest.Must(st.Graph().Entity(context.Background(), "global-gateway")).Name; name != "Global Gateway" {
 		t.Errorf("the refused load changed the store: %q", name)
 	}
 }

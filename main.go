@@ -22,8 +22,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/digidip/digidip/engine/projection"
+
 	"github.com/digidip/digidip/data"
-	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/loaders"
@@ -190,7 +191,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return printProblems(err, stderr, root, "")
 	}
-	s := engine.NewGraph(ds).Stats()
+	s := projection.NewGraph(ds).Stats()
 	fmt.Fprintf(stdout, "%s: ok: %d documents, %d paragraphs, %d entities, %d relations, %d evidence items, %d mentions\n",
 		root, s.Documents, s.Paragraphs, s.Entities, s.Relations, s.Evidence, s.Mentions)
 	return nil
@@ -370,7 +371,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer st.Close()
 	g := st.Graph()
 	log.Info("store ready", "backend", sf.backend, "store", sf.shown(), "generation", st.Generation(),
-		"loaded", loaded, "entities", len(g.Entities("")), "data_hash", g.Hash())
+		"loaded", loaded, "entities", g.Stats().Entities, "data_hash", g.Hash())
 
 	cfg := server.Config{
 		CORSOrigins:      cors,

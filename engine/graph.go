@@ -1,223 +1,178 @@
 // Package engine answers the API's questions of one generation of the
-// graph: lookups, filters, paths, subgraphs, search and the timeline.
+// graph (lookups, filters, paths, subgraphs, search and the timeline),
+// written once over Reader, whichever engine answers it.
 package engine
 
 import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"sync/atomic"
 
 	"github.com/digidip/digidip/domain"
 )
 
-// Graph is an immutable, read-optimised projection of one version of the
-// store: every request reads one Graph from start to end, so it never sees
-// half of a load, and no read waits on the backend.
+// Graph is one generation of the graph as the API reads it: a Reader and
+// what is worth keeping of it for the generation's life (its summary, its
+// predicates and documents, and the search index, built on first use).
+// Every request reads one Graph from start to end, so it never sees half of
+// a load.
 type Graph struct {
-	hash    string
-	source  string
+	r       Reader
+	engine  string
 	version uint64
+	sum     *Summary
 
-	entities   []*domain.Entity // by id
-	entityByID map[string]*domain.Entity
-	byKind     map[domain.Kind][]*domain.Entity
-	degree     map[string]int
-
-	documents []*domain.Document // by id
-	docByID   map[string]*domain.Document
-	paraByID  map[string]*domain.Paragraph
-	mentioned map[string][]*domain.Paragraph // entity id -> paragraphs, in document order
-
-	predicates []*domain.Predicate // by id
+	predicates []*domain.Predicate
 	predByID   map[string]*domain.Predicate
+	documents  []*domain.Document
+	docByID    map[string]*domain.Document
 
-	relations  []*domain.Relation // by id
-	relByID    map[string]*domain.Relation
-	out, in    map[string][]*domain.Relation // entity id -> relations, by id
-	byPred     map[string][]*domain.Relation
-	byPara     map[string][]*domain.Relation
-	byDoc      map[string][]*domain.Relation
-	predCounts map[string]int
-
-	search *searchIndex
-	sizes  *Sizes
-}
-
-// NewGraph indexes a copy of a dataset as a Graph. The loader uses it to
-// check data without a store.
-func NewGraph(ds *domain.Dataset) *Graph {
-	return FromDataset(cloneDataset(ds))
-}
-
-func cloneDataset(ds *domain.Dataset) *domain.Dataset {
-	c := &domain.Dataset{Hash: ds.Hash, Source: ds.Source}
-	for _, d := range ds.Documents {
-		dd := *d
-		dd.Paragraphs = nil
-		for _, p := range d.Paragraphs {
-			pp := *p
-			dd.Paragraphs = append(dd.Paragraphs, &pp)
-		}
-		c.Documents = append(c.Documents, &dd)
-	}
-	for _, p := range ds.Predicates {
-		pp := *p
-		c.Predicates = append(c.Predicates, &pp)
-	}
-	for _, e := range ds.Entities {
-		ee := *e
-		c.Entities = append(c.Entities, &ee)
-	}
-	for _, r := range ds.Relations {
-		rr := *r
-		rr.Evidence = append([]domain.Evidence(nil), r.Evidence...)
-		c.Relations = append(c.Relations, &rr)
-	}
-	return c
-}
-
-// FromDataset indexes a dataset as a Graph, which keeps it: the caller must
-// not change it afterwards.
-func FromDataset(ds *domain.Dataset) *Graph {
-	g := &Graph{
-		hash:       ds.Hash,
-		source:     ds.Source,
-		version:    versions.Add(1),
-		entityByID: make(map[string]*domain.Entity, len(ds.Entities)),
-		byKind:     map[domain.Kind][]*domain.Entity{},
-		degree:     make(map[string]int, len(ds.Entities)),
-		docByID:    map[string]*domain.Document{},
-		paraByID:   map[string]*domain.Paragraph{},
-		mentioned:  map[string][]*domain.Paragraph{},
-		predByID:   map[string]*domain.Predicate{},
-		relByID:    make(map[string]*domain.Relation, len(ds.Relations)),
-		out:        map[string][]*domain.Relation{},
-		in:         map[string][]*domain.Relation{},
-		byPred:     map[string][]*domain.Relation{},
-		byPara:     map[string][]*domain.Relation{},
-		byDoc:      map[string][]*domain.Relation{},
-		predCounts: map[string]int{},
-	}
-	g.entities = append(g.entities, ds.Entities...)
-	sort.Slice(g.entities, func(i, j int) bool { return g.entities[i].ID < g.entities[j].ID })
-	for _, e := range g.entities {
-		sort.Strings(e.Aliases)
-		sort.Strings(e.Common)
-		g.entityByID[e.ID] = e
-		g.byKind[e.Kind] = append(g.byKind[e.Kind], e)
-	}
-
-	g.documents = append(g.documents, ds.Documents...)
-	sort.Slice(g.documents, func(i, j int) bool { return g.documents[i].ID < g.documents[j].ID })
-	for _, d := range g.documents {
-		sort.Slice(d.Paragraphs, func(i, j int) bool { return d.Paragraphs[i].Order < d.Paragraphs[j].Order })
-		g.docByID[d.ID] = d
-		for _, p := range d.Paragraphs {
-			g.paraByID[p.ID] = p
-			sort.Strings(p.Notes)
-			seen := map[string]bool{}
-			for _, m := range p.Mentions {
-				if !seen[m] {
-					seen[m] = true
-					g.mentioned[m] = append(g.mentioned[m], p)
-				}
-			}
-		}
-	}
-
-	g.predicates = append(g.predicates, ds.Predicates...)
-	sort.Slice(g.predicates, func(i, j int) bool { return g.predicates[i].ID < g.predicates[j].ID })
-	for _, p := range g.predicates {
-		g.predByID[p.ID] = p
-	}
-
-	g.relations = append(g.relations, ds.Relations...)
-	sort.Slice(g.relations, func(i, j int) bool { return g.relations[i].ID < g.relations[j].ID })
-	for _, r := range g.relations {
-		sort.Slice(r.Evidence, func(i, j int) bool { return g.evidenceLess(r.Evidence[i], r.Evidence[j]) })
-		g.relByID[r.ID] = r
-		g.out[r.Subject] = append(g.out[r.Subject], r)
-		g.in[r.Object] = append(g.in[r.Object], r)
-		g.degree[r.Subject]++
-		if r.Object != r.Subject {
-			g.degree[r.Object]++
-		}
-		g.byPred[r.Predicate] = append(g.byPred[r.Predicate], r)
-		g.predCounts[r.Predicate]++
-		var lastPara, lastDoc string
-		for _, e := range r.Evidence {
-			if e.Paragraph != lastPara {
-				lastPara = e.Paragraph
-				if l := g.byPara[e.Paragraph]; len(l) == 0 || l[len(l)-1] != r {
-					g.byPara[e.Paragraph] = append(l, r)
-				}
-			}
-			if e.Document != lastDoc {
-				lastDoc = e.Document
-				if l := g.byDoc[e.Document]; len(l) == 0 || l[len(l)-1] != r {
-					g.byDoc[e.Document] = append(l, r)
-				}
-			}
-		}
-	}
-	g.search = newSearchIndex(g)
-	g.sizes = measureSizes(g)
-	return g
-}
-
-func (g *Graph) evidenceLess(a, b domain.Evidence) bool {
-	if a.Document != b.Document {
-		return a.Document < b.Document
-	}
-	if a.Paragraph != b.Paragraph {
-		pa, pb := g.paraByID[a.Paragraph], g.paraByID[b.Paragraph]
-		if pa != nil && pb != nil {
-			return pa.Order < pb.Order
-		}
-		return a.Paragraph < b.Paragraph
-	}
-	return a.Start < b.Start
+	searchMu sync.Mutex
+	search   *searchIndex // built on the first search
 }
 
 // versions numbers read models in the order they are built.
 var versions atomic.Uint64
+
+// New reads what a Graph keeps of a generation from r: its summary,
+// predicates and documents. engine names the engine, for /healthz and
+// metrics.
+func New(ctx context.Context, engine string, r Reader) (*Graph, error) {
+	g := &Graph{r: r, engine: engine, version: versions.Add(1)}
+	var err error
+	if g.sum, err = r.Summary(ctx); err != nil {
+		return nil, fmt.Errorf("summary: %w", err)
+	}
+	if g.predicates, err = r.Predicates(ctx); err != nil {
+		return nil, fmt.Errorf("predicates: %w", err)
+	}
+	if g.documents, err = r.Documents(ctx); err != nil {
+		return nil, fmt.Errorf("documents: %w", err)
+	}
+	g.predByID = make(map[string]*domain.Predicate, len(g.predicates))
+	for _, p := range g.predicates {
+		g.predByID[p.ID] = p
+	}
+	g.docByID = make(map[string]*domain.Document, len(g.documents))
+	for _, d := range g.documents {
+		g.docByID[d.ID] = d
+	}
+	return g, nil
+}
+
+// Reader is the engine the graph reads.
+func (g *Graph) Reader() Reader { return g.r }
+
+// Engine names the engine that answers.
+func (g *Graph) Engine() string { return g.engine }
 
 // Version tells read models apart within a process: a new one, even of the
 // same data, has a new version. Caches key their entries by it.
 func (g *Graph) Version() uint64 { return g.version }
 
 // Source names where the data of this graph came from ("" if unknown).
-func (g *Graph) Source() string { return g.source }
+func (g *Graph) Source() string { return g.sum.Source }
 
 // Hash is the content hash of the data this graph was loaded from.
-func (g *Graph) Hash() string { return g.hash }
+func (g *Graph) Hash() string { return g.sum.Hash }
+
+// Stats counts entities by kind and relations by predicate.
+func (g *Graph) Stats() Stats { return g.sum.Stats }
+
+// Sizes reports the graph's longest lists and texts.
+func (g *Graph) Sizes() *Sizes { return &g.sum.Sizes }
 
 // Entity returns the entity with that id, or nil.
-func (g *Graph) Entity(id string) *domain.Entity { return g.entityByID[id] }
-
-// Entities lists entities by id, of one kind when kind is not empty.
-func (g *Graph) Entities(kind domain.Kind) []*domain.Entity {
-	if kind == "" {
-		return g.entities
+func (g *Graph) Entity(ctx context.Context, id string) (*domain.Entity, error) {
+	es, err := g.r.Entities(ctx, []string{id})
+	if err != nil {
+		return nil, err
 	}
-	return g.byKind[kind]
+	return es[0], nil
+}
+
+// EntitiesByID returns the entities with those ids, nil where none.
+func (g *Graph) EntitiesByID(ctx context.Context, ids []string) ([]*domain.Entity, error) {
+	return g.r.Entities(ctx, ids)
+}
+
+// EntityIDs lists the ids of the entities of one kind ("" for all), in id
+// order.
+func (g *Graph) EntityIDs(ctx context.Context, kind domain.Kind) ([]string, error) {
+	return g.r.EntityIDs(ctx, kind)
+}
+
+// Entities lists the entities of one kind ("" for all), in id order.
+func (g *Graph) Entities(ctx context.Context, kind domain.Kind) ([]*domain.Entity, error) {
+	ids, err := g.r.EntityIDs(ctx, kind)
+	if err != nil {
+		return nil, err
+	}
+	return g.r.Entities(ctx, ids)
 }
 
 // Degree is the number of relations an entity takes part in.
-func (g *Graph) Degree(id string) int { return g.degree[id] }
+func (g *Graph) Degree(ctx context.Context, id string) (int, error) {
+	ds, err := g.r.Degrees(ctx, []string{id})
+	if err != nil {
+		return 0, err
+	}
+	return ds[0], nil
+}
 
-// Documents lists the source documents by id.
+// Documents lists the source documents by id, without their paragraphs.
 func (g *Graph) Documents() []*domain.Document { return g.documents }
 
-// Document returns the document with that id, or nil.
+// Document returns the document with that id, without its paragraphs, or
+// nil.
 func (g *Graph) Document(id string) *domain.Document { return g.docByID[id] }
 
-// Paragraph returns the paragraph with that id ("council-2023:7"), or nil.
-func (g *Graph) Paragraph(id string) *domain.Paragraph { return g.paraByID[id] }
+// DocumentParagraphs lists a document's paragraphs in reading order, at
+// most limit of them (all when limit < 0).
+func (g *Graph) DocumentParagraphs(ctx context.Context, doc string, limit int) ([]*domain.Paragraph, error) {
+	ids, err := g.r.DocumentParagraphs(ctx, []string{doc})
+	if err != nil {
+		return nil, err
+	}
+	return g.paragraphs(ctx, ids[0], limit)
+}
 
-// Mentions lists the paragraphs that mention an entity, in document order.
-func (g *Graph) Mentions(entityID string) []*domain.Paragraph { return g.mentioned[entityID] }
+func (g *Graph) paragraphs(ctx context.Context, ids []string, limit int) ([]*domain.Paragraph, error) {
+	if limit >= 0 && len(ids) > limit {
+		ids = ids[:limit]
+	}
+	ps, err := g.r.Paragraphs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return compact(ps), nil
+}
+
+// Paragraph returns the paragraph with that id ("council-2023:7"), or nil.
+func (g *Graph) Paragraph(ctx context.Context, id string) (*domain.Paragraph, error) {
+	ps, err := g.r.Paragraphs(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return ps[0], nil
+}
+
+// ParagraphsByID returns the paragraphs with those ids, nil where none.
+func (g *Graph) ParagraphsByID(ctx context.Context, ids []string) ([]*domain.Paragraph, error) {
+	return g.r.Paragraphs(ctx, ids)
+}
+
+// Mentions lists the paragraphs that mention an entity, in reading order,
+// at most limit of them (all when limit < 0).
+func (g *Graph) Mentions(ctx context.Context, entity string, limit int) ([]*domain.Paragraph, error) {
+	ids, err := g.r.Mentions(ctx, []string{entity})
+	if err != nil {
+		return nil, err
+	}
+	return g.paragraphs(ctx, ids[0], limit)
+}
 
 // Predicates lists the defined predicates by id.
 func (g *Graph) Predicates() []*domain.Predicate { return g.predicates }
@@ -226,18 +181,27 @@ func (g *Graph) Predicates() []*domain.Predicate { return g.predicates }
 func (g *Graph) Predicate(id string) *domain.Predicate { return g.predByID[id] }
 
 // Relation returns the relation with that id, or nil.
-func (g *Graph) Relation(id string) *domain.Relation { return g.relByID[id] }
+func (g *Graph) Relation(ctx context.Context, id string) (*domain.Relation, error) {
+	rs, err := g.r.Relations(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
+}
 
-// Direction chooses which relations of an entity to follow.
-type Direction int
+// RelationsByID returns the relations with those ids, nil where none.
+func (g *Graph) RelationsByID(ctx context.Context, ids []string) ([]*domain.Relation, error) {
+	return g.r.Relations(ctx, ids)
+}
 
-// Directions: OUT follows relations whose subject is the entity, IN those
-// whose object it is, BOTH either.
-const (
-	Out Direction = iota
-	In
-	Both
-)
+// Load returns the relations of edges, in the same order.
+func (g *Graph) Load(ctx context.Context, edges []Edge) ([]*domain.Relation, error) {
+	rs, err := g.r.Relations(ctx, ids(edges))
+	if err != nil {
+		return nil, err
+	}
+	return compact(rs), nil
+}
 
 // RelationFilter selects relations; empty fields match everything.
 type RelationFilter struct {
@@ -250,53 +214,86 @@ type RelationFilter struct {
 
 // Relations lists the relations that pass the filter, by id. It starts from
 // the smallest index the filter names, so its cost follows the answer's size.
-func (g *Graph) Relations(f RelationFilter) []*domain.Relation {
-	var base []*domain.Relation
-	pick := func(l []*domain.Relation) {
-		if base == nil || len(l) < len(base) {
+func (g *Graph) Relations(ctx context.Context, f RelationFilter) ([]Edge, error) {
+	type index struct {
+		edges []Edge
+		cites bool // every edge of it passes the paragraph and document filters
+	}
+	var lists []index
+	add := func(cites bool, l []Edge, err error) error {
+		lists = append(lists, index{l, cites})
+		return err
+	}
+	onlyPara := f.Paragraph != "" && f.Document == ""
+	onlyDoc := f.Document != "" && f.Paragraph == ""
+	none := f.Paragraph == "" && f.Document == ""
+	var err error
+	if f.Subject != "" {
+		l, e := g.edges(ctx, f.Subject, Out, nil)
+		err = add(none, l, e)
+	}
+	if f.Object != "" && err == nil {
+		l, e := g.edges(ctx, f.Object, In, nil)
+		err = add(none, l, e)
+	}
+	if f.Paragraph != "" && err == nil {
+		l, e := g.r.EdgesBy(ctx, EdgeKey{Paragraph: f.Paragraph})
+		err = add(onlyPara, l, e)
+	}
+	if f.Document != "" && err == nil {
+		l, e := g.r.EdgesBy(ctx, EdgeKey{Document: f.Document})
+		err = add(onlyDoc, l, e)
+	}
+	if len(f.Predicates) == 1 && err == nil {
+		l, e := g.r.EdgesBy(ctx, EdgeKey{Predicate: f.Predicates[0]})
+		err = add(none, l, e)
+	}
+	if len(lists) == 0 && err == nil {
+		l, e := g.r.EdgesBy(ctx, EdgeKey{})
+		err = add(none, l, e)
+	}
+	if err != nil {
+		return nil, err
+	}
+	base := lists[0]
+	for _, l := range lists[1:] {
+		if len(l.edges) < len(base.edges) {
 			base = l
 		}
 	}
-	named := false
-	if f.Subject != "" {
-		pick(g.out[f.Subject])
-		named = true
-	}
-	if f.Object != "" {
-		pick(g.in[f.Object])
-		named = true
-	}
-	if f.Paragraph != "" {
-		pick(g.byPara[f.Paragraph])
-		named = true
-	}
-	if f.Document != "" {
-		pick(g.byDoc[f.Document])
-		named = true
-	}
-	if len(f.Predicates) == 1 {
-		pick(g.byPred[f.Predicates[0]])
-		named = true
-	}
-	if !named {
-		base = g.relations
-	}
-	if base == nil {
-		return nil
-	}
 	preds := predicateSet(f.Predicates)
-	out := make([]*domain.Relation, 0, len(base))
-	for _, r := range base {
-		if f.Subject != "" && r.Subject != f.Subject ||
-			f.Object != "" && r.Object != f.Object ||
-			preds != nil && !preds[r.Predicate] ||
-			f.Paragraph != "" && !r.CitesParagraph(f.Paragraph) ||
-			f.Document != "" && !r.CitesDocument(f.Document) {
+	var need []Edge // passes all but the evidence filters
+	for _, e := range base.edges {
+		if f.Subject != "" && e.Subject != f.Subject ||
+			f.Object != "" && e.Object != f.Object ||
+			preds != nil && !preds[e.Predicate] {
 			continue
 		}
-		out = append(out, r)
+		need = append(need, e)
 	}
-	return out
+	if base.cites {
+		return need, nil
+	}
+	rels, err := g.Load(ctx, need)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Edge, 0, len(need))
+	for i, r := range rels {
+		if f.Paragraph != "" && !r.CitesParagraph(f.Paragraph) || f.Document != "" && !r.CitesDocument(f.Document) {
+			continue
+		}
+		out = append(out, need[i])
+	}
+	return out, nil
+}
+
+func (g *Graph) edges(ctx context.Context, id string, dir Direction, preds []string) ([]Edge, error) {
+	l, err := g.r.Edges(ctx, []string{id}, dir, preds)
+	if err != nil {
+		return nil, err
+	}
+	return l[0], nil
 }
 
 func predicateSet(ps []string) map[string]bool {
@@ -310,76 +307,69 @@ func predicateSet(ps []string) map[string]bool {
 	return m
 }
 
-// Neighbours lists an entity's relations in a direction, optionally only of
-// some predicates, by relation id.
-func (g *Graph) Neighbours(id string, dir Direction, predicates []string) []*domain.Relation {
+// OfPredicates keeps the edges of the given predicates (all when none are
+// given), in their order.
+func OfPredicates(edges []Edge, predicates []string) []Edge {
+	if len(predicates) == 0 {
+		return edges
+	}
 	preds := predicateSet(predicates)
-	var lists [][]*domain.Relation
-	switch dir {
-	case Out:
-		lists = [][]*domain.Relation{g.out[id]}
-	case In:
-		lists = [][]*domain.Relation{g.in[id]}
-	default:
-		lists = [][]*domain.Relation{g.out[id], g.in[id]}
-	}
-	var out []*domain.Relation
-	for _, l := range lists {
-		for _, r := range l {
-			if preds == nil || preds[r.Predicate] {
-				out = append(out, r)
-			}
+	var out []Edge
+	for _, e := range edges {
+		if preds[e.Predicate] {
+			out = append(out, e)
 		}
-	}
-	if dir == Both {
-		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-		out = dedupe(out)
 	}
 	return out
 }
 
-func dedupe(rs []*domain.Relation) []*domain.Relation {
+// SortEvidence puts evidence in reading order: by document, then by the
+// paragraph's place in it (order gives it by paragraph id; a paragraph it
+// does not know sorts by id), then by start.
+func SortEvidence(evs []domain.Evidence, order map[string]int) {
+	sort.SliceStable(evs, func(i, j int) bool {
+		a, b := evs[i], evs[j]
+		if a.Document != b.Document {
+			return a.Document < b.Document
+		}
+		if a.Paragraph != b.Paragraph {
+			pa, oka := order[a.Paragraph]
+			pb, okb := order[b.Paragraph]
+			if oka && okb {
+				return pa < pb
+			}
+			return a.Paragraph < b.Paragraph
+		}
+		return a.Start < b.Start
+	})
+}
+
+// Neighbours lists an entity's relations in a direction, optionally only of
+// some predicates, by relation id.
+func (g *Graph) Neighbours(ctx context.Context, id string, dir Direction, predicates []string) ([]Edge, error) {
+	if dir != Both {
+		return g.edges(ctx, id, dir, predicates)
+	}
+	out, err := g.edges(ctx, id, Out, predicates)
+	if err != nil {
+		return nil, err
+	}
+	in, err := g.edges(ctx, id, In, predicates)
+	if err != nil {
+		return nil, err
+	}
+	all := make([]Edge, 0, len(out)+len(in))
+	all = append(append(all, out...), in...)
+	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
 	w := 0
-	for i, r := range rs {
-		if i > 0 && rs[w-1] == r {
+	for i, e := range all {
+		if i > 0 && all[w-1].ID == e.ID {
 			continue
 		}
-		rs[w] = r
+		all[w] = e
 		w++
 	}
-	return rs[:w]
-}
-
-// Stats counts what the graph holds.
-type Stats struct {
-	Entities, Relations, Evidence, Documents, Paragraphs, Mentions int
-	ByKind                                                         map[domain.Kind]int
-	ByPredicate                                                    map[string]int
-}
-
-// Stats counts entities by kind and relations by predicate.
-func (g *Graph) Stats() Stats {
-	s := Stats{
-		Entities:    len(g.entities),
-		Relations:   len(g.relations),
-		Documents:   len(g.documents),
-		Paragraphs:  len(g.paraByID),
-		ByKind:      map[domain.Kind]int{},
-		ByPredicate: map[string]int{},
-	}
-	for k, l := range g.byKind {
-		s.ByKind[k] = len(l)
-	}
-	for p, n := range g.predCounts {
-		s.ByPredicate[p] = n
-	}
-	for _, r := range g.relations {
-		s.Evidence += len(r.Evidence)
-	}
-	for _, l := range g.mentioned {
-		s.Mentions += len(l)
-	}
-	return s
+	return all[:w], nil
 }
 
 // Step is one relation on a path, walked forward (subject to object) or
@@ -396,24 +386,34 @@ type Path struct {
 	Steps []Step
 }
 
-// Path limits.
+// Limits of paths and subgraphs.
 const (
-	MaxPathHops  = 6
-	MaxPaths     = 20
-	MaxDepth     = 4
-	MaxRoots     = 50
-	MaxSubgraph  = 2000
-	pathExpandCx = 1 << 16
+	MaxPathHops = 6
+	MaxPaths    = 20
+	MaxDepth    = 4
+	MaxRoots    = 50
+	MaxSubgraph = 2000
 )
 
 // MaxSubgraphEdges is the most relations a subgraph may be asked for.
 const MaxSubgraphEdges = 10000
 
+// step is a Step before its relation is read.
+type step struct {
+	edge     Edge
+	from, to string
+	forward  bool
+}
+
 // Paths finds up to limit shortest paths between two entities, following
 // relations in either direction, at most maxHops long.
 func (g *Graph) Paths(ctx context.Context, from, to string, maxHops int, predicates []string, limit int) ([]Path, error) {
-	for _, id := range []string{from, to} {
-		if g.entityByID[id] == nil {
+	ends, err := g.r.Entities(ctx, []string{from, to})
+	if err != nil {
+		return nil, err
+	}
+	for i, id := range []string{from, to} {
+		if ends[i] == nil {
 			return nil, fmt.Errorf("entity %q: %w", id, domain.ErrNotFound)
 		}
 	}
@@ -426,29 +426,32 @@ func (g *Graph) Paths(ctx context.Context, from, to string, maxHops int, predica
 	if from == to {
 		return []Path{{Nodes: []string{from}}}, nil
 	}
-	preds := predicateSet(predicates)
 	// Breadth-first from `from`, keeping every parent step that reaches a
 	// node at its shortest distance, so all shortest paths can be listed.
 	dist := map[string]int{from: 0}
-	parents := map[string][]Step{}
+	parents := map[string][]step{}
 	frontier := []string{from}
 	found := false
 	for d := 1; d <= maxHops && len(frontier) > 0 && !found; d++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		steps, err := g.steps(ctx, frontier, predicates)
+		if err != nil {
+			return nil, err
+		}
 		var next []string
-		for _, n := range frontier {
-			for _, st := range g.steps(n, preds) {
-				if dd, ok := dist[st.To]; ok && dd < d {
+		for _, ss := range steps {
+			for _, st := range ss {
+				if dd, ok := dist[st.to]; ok && dd < d {
 					continue
 				}
-				if _, ok := dist[st.To]; !ok {
-					dist[st.To] = d
-					next = append(next, st.To)
+				if _, ok := dist[st.to]; !ok {
+					dist[st.to] = d
+					next = append(next, st.to)
 				}
-				parents[st.To] = append(parents[st.To], st)
-				if st.To == to {
+				parents[st.to] = append(parents[st.to], st)
+				if st.to == to {
 					found = true
 				}
 			}
@@ -459,46 +462,82 @@ func (g *Graph) Paths(ctx context.Context, from, to string, maxHops int, predica
 	if !found {
 		return []Path{}, nil
 	}
-	var paths []Path
-	var walk func(n string, rev []Step) bool
-	walk = func(n string, rev []Step) bool {
+	var walks [][]step
+	var walk func(n string, rev []step) bool
+	walk = func(n string, rev []step) bool {
 		if n == from {
-			p := Path{Nodes: []string{from}}
-			for i := len(rev) - 1; i >= 0; i-- {
-				p.Steps = append(p.Steps, rev[i])
-				p.Nodes = append(p.Nodes, rev[i].To)
+			p := make([]step, len(rev))
+			for i := range rev {
+				p[i] = rev[len(rev)-1-i]
 			}
-			paths = append(paths, p)
-			return len(paths) < limit
+			walks = append(walks, p)
+			return len(walks) < limit
 		}
 		for _, st := range parents[n] {
-			if dist[st.From] != dist[n]-1 {
+			if dist[st.from] != dist[n]-1 {
 				continue
 			}
-			if !walk(st.From, append(rev, st)) {
+			if !walk(st.from, append(rev, st)) {
 				return false
 			}
 		}
 		return true
 	}
 	walk(to, nil)
+	var edges []Edge
+	for _, p := range walks {
+		for _, st := range p {
+			edges = append(edges, st.edge)
+		}
+	}
+	rels, err := g.r.Relations(ctx, ids(edges))
+	if err != nil {
+		return nil, err
+	}
+	paths := make([]Path, len(walks))
+	k := 0
+	for i, p := range walks {
+		paths[i].Nodes = []string{from}
+		for _, st := range p {
+			paths[i].Steps = append(paths[i].Steps, Step{Relation: rels[k], From: st.from, To: st.to, Forward: st.forward})
+			paths[i].Nodes = append(paths[i].Nodes, st.to)
+			k++
+		}
+	}
 	return paths, nil
 }
 
-// steps lists the relations leaving n in either direction, in a stable order.
-func (g *Graph) steps(n string, preds map[string]bool) []Step {
-	var out []Step
-	for _, r := range g.out[n] {
-		if preds == nil || preds[r.Predicate] {
-			out = append(out, Step{Relation: r, From: n, To: r.Object, Forward: true})
-		}
-	}
-	for _, r := range g.in[n] {
-		if (preds == nil || preds[r.Predicate]) && r.Subject != r.Object {
-			out = append(out, Step{Relation: r, From: n, To: r.Subject, Forward: false})
-		}
+func ids(edges []Edge) []string {
+	out := make([]string, len(edges))
+	for i, e := range edges {
+		out[i] = e.ID
 	}
 	return out
+}
+
+// steps lists, for each node, the relations leaving it in either direction,
+// in a stable order: out by id, then in by id.
+func (g *Graph) steps(ctx context.Context, nodes []string, preds []string) ([][]step, error) {
+	outs, err := g.r.Edges(ctx, nodes, Out, preds)
+	if err != nil {
+		return nil, err
+	}
+	ins, err := g.r.Edges(ctx, nodes, In, preds)
+	if err != nil {
+		return nil, err
+	}
+	all := make([][]step, len(nodes))
+	for i, n := range nodes {
+		for _, e := range outs[i] {
+			all[i] = append(all[i], step{edge: e, from: n, to: e.Object, forward: true})
+		}
+		for _, e := range ins[i] {
+			if e.Subject != e.Object {
+				all[i] = append(all[i], step{edge: e, from: n, to: e.Subject})
+			}
+		}
+	}
+	return all, nil
 }
 
 // Subgraph is a set of entities and the relations among them.
@@ -540,12 +579,15 @@ func (g *Graph) Subgraph(ctx context.Context, q SubgraphQuery) (*Subgraph, error
 	if len(q.Roots) > MaxRoots {
 		return nil, fmt.Errorf("at most %d roots: %w", MaxRoots, domain.ErrInvalidArgument)
 	}
-	for _, r := range q.Roots {
-		if g.entityByID[r] == nil {
+	roots, err := g.r.Entities(ctx, q.Roots)
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range q.Roots {
+		if roots[i] == nil {
 			return nil, fmt.Errorf("entity %q: %w", r, domain.ErrNotFound)
 		}
 	}
-	preds := predicateSet(q.Predicates)
 	var kinds map[domain.Kind]bool
 	if len(q.Kinds) > 0 {
 		kinds = map[domain.Kind]bool{}
@@ -555,65 +597,123 @@ func (g *Graph) Subgraph(ctx context.Context, q SubgraphQuery) (*Subgraph, error
 	}
 	sg := &Subgraph{}
 	in := map[string]bool{}
-	take := func(id string) bool {
-		if in[id] {
+	take := func(e *domain.Entity) bool {
+		if in[e.ID] {
 			return true
 		}
 		if len(sg.Nodes) >= q.MaxNodes {
 			sg.Truncated = true
 			return false
 		}
-		in[id] = true
-		sg.Nodes = append(sg.Nodes, g.entityByID[id])
+		in[e.ID] = true
+		sg.Nodes = append(sg.Nodes, e)
 		return true
 	}
 	if len(q.Roots) == 0 {
-		for _, e := range g.entities {
-			if kinds == nil || kinds[e.Kind] {
-				if !take(e.ID) {
-					break
+		var all []string
+		if kinds == nil {
+			if all, err = g.r.EntityIDs(ctx, ""); err != nil {
+				return nil, err
+			}
+		} else {
+			for k := range kinds {
+				l, err := g.r.EntityIDs(ctx, k)
+				if err != nil {
+					return nil, err
 				}
+				all = append(all, l...)
+			}
+			sort.Strings(all)
+		}
+		if len(all) > q.MaxNodes {
+			all = all[:q.MaxNodes+1] // one more, so that take sees the cut
+		}
+		es, err := g.r.Entities(ctx, all)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			if e != nil && !take(e) {
+				break
 			}
 		}
 	} else {
-		frontier := append([]string(nil), q.Roots...)
-		for _, r := range frontier {
+		for _, r := range roots {
 			take(r)
 		}
+		frontier := append([]string(nil), q.Roots...)
 	walk:
 		for d := 0; d < q.Depth && len(frontier) > 0; d++ {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
+			steps, err := g.steps(ctx, frontier, q.Predicates)
+			if err != nil {
+				return nil, err
+			}
+			// The entities the steps reach, read in one call, for their kinds.
+			var reach []string
+			seen := map[string]bool{}
+			for _, ss := range steps {
+				for _, st := range ss {
+					if !in[st.to] && !seen[st.to] {
+						seen[st.to] = true
+						reach = append(reach, st.to)
+					}
+				}
+			}
+			es, err := g.r.Entities(ctx, reach)
+			if err != nil {
+				return nil, err
+			}
+			byID := make(map[string]*domain.Entity, len(es))
+			for _, e := range es {
+				if e != nil {
+					byID[e.ID] = e
+				}
+			}
 			var next []string
-			for _, n := range frontier {
-				for _, st := range g.steps(n, preds) {
-					if in[st.To] {
+			for _, ss := range steps {
+				for _, st := range ss {
+					e := byID[st.to]
+					if in[st.to] || e == nil {
 						continue
 					}
-					if kinds != nil && !kinds[g.entityByID[st.To].Kind] {
+					if kinds != nil && !kinds[e.Kind] {
 						continue
 					}
-					if !take(st.To) {
+					if !take(e) {
 						break walk
 					}
-					next = append(next, st.To)
+					next = append(next, st.to)
 				}
 			}
 			frontier = next
 		}
 	}
-	for _, n := range sg.Nodes {
-		for _, r := range g.out[n.ID] {
-			if in[r.Object] && (preds == nil || preds[r.Predicate]) {
-				sg.Edges = append(sg.Edges, r)
+	nodes := make([]string, len(sg.Nodes))
+	for i, n := range sg.Nodes {
+		nodes[i] = n.ID
+	}
+	outs, err := g.r.Edges(ctx, nodes, Out, q.Predicates)
+	if err != nil {
+		return nil, err
+	}
+	var edges []Edge
+	for _, l := range outs {
+		for _, e := range l {
+			if in[e.Object] {
+				edges = append(edges, e)
 			}
 		}
 	}
-	sort.Slice(sg.Edges, func(i, j int) bool { return sg.Edges[i].ID < sg.Edges[j].ID })
-	if q.MaxEdges > 0 && len(sg.Edges) > q.MaxEdges {
-		sg.Edges = sg.Edges[:q.MaxEdges]
+	sort.Slice(edges, func(i, j int) bool { return edges[i].ID < edges[j].ID })
+	if q.MaxEdges > 0 && len(edges) > q.MaxEdges {
+		edges = edges[:q.MaxEdges]
 		sg.Truncated = true
+	}
+	if sg.Edges, err = g.Load(ctx, edges); err != nil {
+		return nil, err
 	}
 	return sg, nil
 }
@@ -621,10 +721,61 @@ func (g *Graph) Subgraph(ctx context.Context, q SubgraphQuery) (*Subgraph, error
 // Search finds entities by name, alias or common name: exact matches first,
 // then prefixes, then word prefixes, then substrings; ignoring case and
 // accents. Within a rank, better-connected entities come first.
-func (g *Graph) Search(text string, kinds []domain.Kind, limit int) []*domain.Entity {
-	return g.search.find(g, text, kinds, limit)
+func (g *Graph) Search(ctx context.Context, text string, kinds []domain.Kind, limit int) ([]*domain.Entity, error) {
+	ix, err := g.searchIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ix.find(ctx, g.r, text, kinds, limit)
 }
 
-// SearchNormalize is how search folds text before comparing: exported so
-// that callers can tell whether a query is empty once folded.
-func SearchNormalize(s string) string { return normalize(s) }
+// searchIndex builds the index once; a failure (a request ending, a lost
+// connection) is not kept, so the next search tries again.
+func (g *Graph) searchIndex(ctx context.Context) (*searchIndex, error) {
+	g.searchMu.Lock()
+	defer g.searchMu.Unlock()
+	if g.search == nil {
+		names, err := g.r.Names(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("search index: %w", err)
+		}
+		g.search = newSearchIndex(names)
+	}
+	return g.search, nil
+}
+
+// Dataset reads the whole generation back as a dataset: what an export of
+// everything writes when it has no quad store to stream from.
+func (g *Graph) Dataset(ctx context.Context) (*domain.Dataset, error) {
+	ds := &domain.Dataset{Predicates: g.predicates, Hash: g.Hash(), Source: g.Source()}
+	var err error
+	if ds.Entities, err = g.Entities(ctx, ""); err != nil {
+		return nil, err
+	}
+	edges, err := g.r.EdgesBy(ctx, EdgeKey{})
+	if err != nil {
+		return nil, err
+	}
+	if ds.Relations, err = g.Load(ctx, edges); err != nil {
+		return nil, err
+	}
+	for _, d := range g.documents {
+		dd := *d
+		if dd.Paragraphs, err = g.DocumentParagraphs(ctx, d.ID, -1); err != nil {
+			return nil, err
+		}
+		ds.Documents = append(ds.Documents, &dd)
+	}
+	return ds, nil
+}
+
+// compact drops the nil entries of a list read by ids.
+func compact[T any](xs []*T) []*T {
+	out := xs[:0:0]
+	for _, x := range xs {
+		if x != nil {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"index/suffixarray"
 	"sort"
 	"strings"
@@ -51,7 +52,7 @@ type wordStart struct {
 // starts for prefix matches and a suffix array for substrings, so a query
 // costs a few binary searches however large the graph.
 type searchIndex struct {
-	entities []*domain.Entity
+	entities []Name
 	labels   []label
 	exact    map[string][]int32
 	words    []wordStart
@@ -63,11 +64,11 @@ type searchIndex struct {
 // enough for any real query, and a ceiling on a one-letter one.
 const scan = 5000
 
-func newSearchIndex(g *Graph) *searchIndex {
-	ix := &searchIndex{entities: g.entities, exact: map[string][]int32{}}
+func newSearchIndex(names []Name) *searchIndex {
+	ix := &searchIndex{entities: names, exact: map[string][]int32{}}
 	var text strings.Builder
 	text.WriteByte(0)
-	for i, e := range g.entities {
+	for i, e := range names {
 		seen := map[string]bool{}
 		addLabel := func(s string, name bool) {
 			n := normalize(s)
@@ -103,12 +104,13 @@ func newSearchIndex(g *Graph) *searchIndex {
 type hit struct {
 	entity int32
 	rank   int
+	degree int
 }
 
-func (ix *searchIndex) find(g *Graph, text string, kinds []domain.Kind, limit int) []*domain.Entity {
+func (ix *searchIndex) find(ctx context.Context, r Reader, text string, kinds []domain.Kind, limit int) ([]*domain.Entity, error) {
 	q := normalize(text)
 	if q == "" || limit <= 0 {
-		return nil
+		return nil, nil
 	}
 	var kindOK map[domain.Kind]bool
 	if len(kinds) > 0 {
@@ -159,17 +161,36 @@ func (ix *searchIndex) find(g *Graph, text string, kinds []domain.Kind, limit in
 	}
 	hits := make([]hit, 0, len(best))
 	for e, r := range best {
-		hits = append(hits, hit{e, r})
+		hits = append(hits, hit{entity: e, rank: r})
+	}
+	sort.Slice(hits, func(i, j int) bool { return hits[i].rank < hits[j].rank })
+	// Only the hits ranked no lower than the last one kept are ordered by
+	// degree: read the degrees of those alone.
+	if len(hits) > limit {
+		cut := hits[limit-1].rank
+		n := sort.Search(len(hits), func(i int) bool { return hits[i].rank > cut })
+		hits = hits[:n]
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = ix.entities[h.entity].ID
+	}
+	degrees, err := r.Degrees(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range hits {
+		hits[i].degree = degrees[i]
 	}
 	sort.Slice(hits, func(i, j int) bool {
 		a, b := hits[i], hits[j]
 		if a.rank != b.rank {
 			return a.rank < b.rank
 		}
-		ea, eb := ix.entities[a.entity], ix.entities[b.entity]
-		if da, db := g.degree[ea.ID], g.degree[eb.ID]; da != db {
-			return da > db
+		if a.degree != b.degree {
+			return a.degree > b.degree
 		}
+		ea, eb := ix.entities[a.entity], ix.entities[b.entity]
 		if ea.Name != eb.Name {
 			return ea.Name < eb.Name
 		}
@@ -178,9 +199,13 @@ func (ix *searchIndex) find(g *Graph, text string, kinds []domain.Kind, limit in
 	if len(hits) > limit {
 		hits = hits[:limit]
 	}
-	out := make([]*domain.Entity, len(hits))
-	for i, h := range hits {
-		out[i] = ix.entities[h.entity]
+	ids = ids[:0]
+	for _, h := range hits {
+		ids = append(ids, ix.entities[h.entity].ID)
 	}
-	return out
+	es, err := r.Entities(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return compact(es), nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/digidip/digidip/engine/projection"
+
 	"github.com/digidip/digidip/domain/domaintest"
 
 	"github.com/digidip/digidip/engine"
@@ -15,7 +17,7 @@ import (
 func TestSizes(t *testing.T) {
 	ds := domaintest.Memo()
 	ds.Entities[0].Description = `a<b & "c"` // escapes: JSON writes this in 23 bytes
-	g := engine.NewGraph(ds)
+	g := projection.NewGraph(ds)
 	s := g.Sizes()
 	jsonLen := func(texts ...string) int {
 		most := 0
@@ -80,10 +82,10 @@ func TestSizes(t *testing.T) {
 // EdgesAmong bounds every subgraph the graph can give: no walk finds more
 // relations among its entities than the bound for that many entities.
 func TestEdgesAmongBoundsEverySubgraph(t *testing.T) {
-	g := engine.NewGraph(domaintest.Memo())
+	g := projection.NewGraph(domaintest.Memo())
 	s := g.Sizes()
 	walks := 0
-	for _, root := range g.Entities("") {
+	for _, root := range domaintest.Must(g.Entities(context.Background(), "")) {
 		for depth := 0; depth <= 2; depth++ {
 			for maxNodes := 1; maxNodes <= 8; maxNodes++ {
 				sg, err := g.Subgraph(context.Background(), engine.SubgraphQuery{Roots: []string{root.ID}, Depth: depth, MaxNodes: maxNodes})

@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"sort"
+	"context"
 	"strings"
 
 	"github.com/digidip/digidip/domain"
@@ -64,8 +64,9 @@ func last(d string) string {
 // entities in time order (by the first day they may mean), then, when
 // undated is set, the deadlines and periods the texts give without a
 // calendar date ("within two years"). from and to (ISO 8601, either may be
-// empty) keep the moments that overlap that window.
-func (g *Graph) Timeline(from, to string, kinds []domain.Kind, undated bool) []Moment {
+// empty) keep the moments that overlap that window. At most limit moments
+// are read (all when limit < 0).
+func (g *Graph) Timeline(ctx context.Context, from, to string, kinds []domain.Kind, undated bool, limit int) ([]Moment, error) {
 	var kindOK map[domain.Kind]bool
 	if len(kinds) > 0 {
 		kindOK = map[domain.Kind]bool{}
@@ -80,37 +81,40 @@ func (g *Graph) Timeline(from, to string, kinds []domain.Kind, undated bool) []M
 	if to != "" {
 		winHi = last(to)
 	}
-	var dated, rest []Moment
-	for _, e := range g.entities {
-		if kindOK != nil && !kindOK[e.Kind] {
+	var refs []MomentRef
+	for _, m := range g.sum.Timeline {
+		if limit >= 0 && len(refs) == limit {
+			break
+		}
+		if kindOK != nil && !kindOK[m.Kind] {
 			continue
 		}
-		for i := range e.Facts {
-			f := &e.Facts[i]
-			if !isTimelineKey(f.Key) {
-				continue
+		if m.Date == "" {
+			if undated && m.Key != "date" {
+				refs = append(refs, m)
 			}
-			if f.Date == "" {
-				if undated && f.Key != "date" {
-					rest = append(rest, Moment{e, f})
-				}
-				continue
-			}
-			if lo, hi := bounds(f.Date); hi < winLo || lo > winHi {
-				continue
-			}
-			dated = append(dated, Moment{e, f})
+			continue
+		}
+		if lo, hi := bounds(m.Date); hi < winLo || lo > winHi {
+			continue
+		}
+		refs = append(refs, m)
+	}
+	ids := make([]string, len(refs))
+	for i, m := range refs {
+		ids[i] = m.Entity
+	}
+	es, err := g.r.Entities(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Moment, 0, len(refs))
+	for i, m := range refs {
+		if e := es[i]; e != nil && m.Fact < len(e.Facts) {
+			out = append(out, Moment{Entity: e, Fact: &e.Facts[m.Fact]})
 		}
 	}
-	sort.SliceStable(dated, func(i, j int) bool {
-		a, _ := bounds(dated[i].Fact.Date)
-		b, _ := bounds(dated[j].Fact.Date)
-		if a != b {
-			return a < b
-		}
-		return dated[i].Entity.ID < dated[j].Entity.ID
-	})
-	return append(dated, rest...)
+	return out, nil
 }
 
 func isTimelineKey(k string) bool {

@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/digidip/digidip/domain/domaintest"
+
 	"github.com/digidip/digidip/domain"
 
 	"github.com/digidip/digidip/data"
@@ -107,7 +109,7 @@ func BenchmarkExportWholeGraph(b *testing.B) {
 				b.SetBytes(n)
 				peak := peakLive(b, f, set, opt, n)
 				b.ReportMetric(float64(peak)/1e6, "peak-live-MB")
-				b.ReportMetric(float64(len(g.Entities(""))), "entities")
+				b.ReportMetric(float64(len(domaintest.Must(g.Entities(context.Background(), "")))), "entities")
 				b.ReportMetric(storeMB, "store-MB")
 				if results[string(f)] == nil {
 					results[string(f)] = map[int]result{}

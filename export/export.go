@@ -167,6 +167,9 @@ type Set struct {
 	// Truncated says MaxNodes cut the selection short.
 	Truncated bool
 	name      string
+	// err is the engine's failure that ended a sequence early; Write
+	// returns it, so an export is never cut short in silence.
+	err error
 }
 
 // Nodes are the set's entities, by id.
@@ -202,7 +205,7 @@ func Select(ctx context.Context, g *engine.Graph, sel Selection) (*Set, error) {
 		}
 		return FromSubgraph(g, sg, sel), nil
 	}
-	return selectWhole(g, sel), nil
+	return selectWhole(ctx, g, sel), nil
 }
 
 func orDefault(v, def int) int {
@@ -257,12 +260,19 @@ func validate(ctx context.Context, g *engine.Graph, sel Selection) error {
 		}
 	}
 	for _, r := range sel.Roots {
-		if g.Entity(r) == nil {
+		if e, err := g.Entity(ctx, r); err != nil {
+			return err
+		} else if e == nil {
 			return notFound("unknown root %q: no entity has this id%s", r, suggest(ctx, g, r))
 		}
 	}
 	for _, e := range []struct{ role, id string }{{"from", sel.From}, {"to", sel.To}} {
-		if e.id != "" && g.Entity(e.id) == nil {
+		if e.id == "" {
+			continue
+		}
+		if found, err := g.Entity(ctx, e.id); err != nil {
+			return err
+		} else if found == nil {
 			return notFound("unknown %s entity %q: no entity has this id%s", e.role, e.id, suggest(ctx, g, e.id))
 		}
 	}
@@ -293,17 +303,21 @@ func validate(ctx context.Context, g *engine.Graph, sel Selection) error {
 func suggest(ctx context.Context, g *engine.Graph, id string) string {
 	n := utf8.RuneCountInString(id)
 	best, bestD := "", n/3+1
-	for i, e := range g.Entities("") {
+	ids, err := g.EntityIDs(ctx, "")
+	if err != nil {
+		return ""
+	}
+	for i, e := range ids {
 		if i%256 == 0 && ctx.Err() != nil {
 			return ""
 		}
 		// the length difference is a lower bound of the distance: skip the
 		// quadratic comparison when it cannot win
-		if abs(utf8.RuneCountInString(e.ID)-n) >= bestD {
+		if abs(utf8.RuneCountInString(e)-n) >= bestD {
 			continue
 		}
-		if d := levenshtein.ComputeDistance(id, e.ID); d < bestD {
-			best, bestD = e.ID, d
+		if d := levenshtein.ComputeDistance(id, e); d < bestD {
+			best, bestD = e, d
 		}
 	}
 	if best == "" {
@@ -319,38 +333,84 @@ func abs(n int) int {
 	return n
 }
 
-// selectWhole streams the graph's own sorted lists, filtered on the fly: the
-// export holds no copy of them, however large the graph.
-func selectWhole(g *engine.Graph, sel Selection) *Set {
+// selectWhole streams the graph, a batch of entities at a time, filtered
+// on the fly: the export holds no copy of it, however large the graph.
+func selectWhole(ctx context.Context, g *engine.Graph, sel Selection) *Set {
 	kinds := map[domain.Kind]bool{}
 	for _, k := range sel.Kinds {
 		kinds[k] = true
 	}
-	keep := func(id string) bool {
-		if len(kinds) == 0 {
-			return true
-		}
-		e := g.Entity(id)
-		return e != nil && kinds[e.Kind]
-	}
 	set := &Set{g: g, every: len(sel.Kinds) == 0 && len(sel.Predicates) == 0, name: selectionName(sel)}
-	set.nodes = func(yield func(*domain.Entity) bool) {
-		for _, e := range g.Entities("") {
-			if keep(e.ID) && !yield(e) {
+	// batches yields the kept entities, wholeBatch at a time, in id order.
+	batches := func(yield func([]*domain.Entity) bool) {
+		ids, err := g.EntityIDs(ctx, "")
+		if err != nil {
+			set.err = err
+			return
+		}
+		for len(ids) > 0 {
+			n := min(len(ids), wholeBatch)
+			es, err := g.EntitiesByID(ctx, ids[:n])
+			if err != nil {
+				set.err = err
+				return
+			}
+			ids = ids[n:]
+			kept := es[:0]
+			for _, e := range es {
+				if e != nil && (len(kinds) == 0 || kinds[e.Kind]) {
+					kept = append(kept, e)
+				}
+			}
+			if !yield(kept) {
 				return
 			}
 		}
 	}
-	// Subject by subject: g.Relations over the whole graph would copy every
-	// relation into a new slice, memory that grows with the store; one
-	// subject's relations are a handful.
-	set.edges = func(yield func(*domain.Relation) bool) {
-		for _, e := range g.Entities("") {
-			if !keep(e.ID) {
-				continue
+	set.nodes = func(yield func(*domain.Entity) bool) {
+		for es := range batches {
+			for _, e := range es {
+				if !yield(e) {
+					return
+				}
 			}
-			for _, r := range g.Neighbours(e.ID, engine.Out, sel.Predicates) {
-				if keep(r.Object) && !yield(r) {
+		}
+	}
+	set.edges = func(yield func(*domain.Relation) bool) {
+		for es := range batches {
+			ids := make([]string, len(es))
+			for i, e := range es {
+				ids[i] = e.ID
+			}
+			outs, err := g.Reader().Edges(ctx, ids, engine.Out, sel.Predicates)
+			if err != nil {
+				set.err = err
+				return
+			}
+			var edges []engine.Edge
+			for _, l := range outs {
+				for _, e := range l {
+					if len(kinds) == 0 {
+						edges = append(edges, e)
+						continue
+					}
+					o, err := g.Entity(ctx, e.Object)
+					if err != nil {
+						set.err = err
+						return
+					}
+					if o != nil && kinds[o.Kind] {
+						edges = append(edges, e)
+					}
+				}
+			}
+			rels, err := g.Load(ctx, edges)
+			if err != nil {
+				set.err = err
+				return
+			}
+			for _, r := range rels {
+				if !yield(r) {
 					return
 				}
 			}
@@ -358,6 +418,9 @@ func selectWhole(g *engine.Graph, sel Selection) *Set {
 	}
 	return set
 }
+
+// wholeBatch is how many entities a whole-graph export reads at once.
+const wholeBatch = 256
 
 // selectPaths takes every entity and relation on the shortest paths (up to
 // store.MaxPaths of them) between two entities.
@@ -369,8 +432,12 @@ func selectPaths(ctx context.Context, g *engine.Graph, sel Selection) (*Set, err
 	nodes := map[string]*domain.Entity{}
 	edges := map[string]*domain.Relation{}
 	for _, p := range paths {
-		for _, n := range p.Nodes {
-			nodes[n] = g.Entity(n)
+		es, err := g.EntitiesByID(ctx, p.Nodes)
+		if err != nil {
+			return nil, fmt.Errorf("select paths: %w", err)
+		}
+		for _, e := range es {
+			nodes[e.ID] = e
 		}
 		for _, st := range p.Steps {
 			edges[st.Relation.ID] = st.Relation
@@ -482,6 +549,9 @@ func Write(ctx context.Context, w io.Writer, f Format, set *Set, opt Options) er
 		err = writeCytoscape(ctx, bw, set)
 	default:
 		_, err = ParseFormat(string(f))
+	}
+	if err == nil {
+		err = set.err
 	}
 	if err != nil {
 		return fmt.Errorf("export %s: %w", f, err)

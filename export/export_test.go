@@ -16,6 +16,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digidip/digidip/domain/domaintest"
+
+	"github.com/digidip/digidip/engine/projection"
+
 	"github.com/digidip/digidip/domain"
 
 	"github.com/cayleygraph/quad/jsonld"
@@ -189,18 +193,19 @@ func TestRDFFormatsHoldTheSameQuads(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the selection's quads do not load as a graph: %v", err)
 			}
-			sg := engine.FromDataset(ds)
+			sg := projection.Graph(ds)
 			exp := expect(set)
 			var ents, rels []string
-			for _, e := range sg.Entities("") {
+			for _, e := range domaintest.Must(sg.Entities(context.Background(), "")) {
 				ents = append(ents, e.ID)
 			}
-			for _, r := range sg.Relations(engine.RelationFilter{}) {
+			for _, r := range ds.Relations {
 				rels = append(rels, r.ID)
-				if want := g.Relation(r.ID); len(r.Evidence) != len(want.Evidence) {
+				if want := domaintest.Must(g.Relation(context.Background(), r.ID)); len(r.Evidence) != len(want.Evidence) {
 					t.Errorf("%s: %d evidence items, the store has %d", r.ID, len(r.Evidence), len(want.Evidence))
 				}
 			}
+			slices.Sort(rels)
 			if !slices.Equal(ents, exp.nodeIDs()) || !slices.Equal(rels, exp.edgeIDs()) {
 				t.Errorf("the quads load as %d entities and %d relations, want %d and %d", len(ents), len(rels), len(exp.nodes), len(exp.edges))
 			}
@@ -458,7 +463,7 @@ func TestCSVWithoutEvidence(t *testing.T) {
 // uncapped whole graph: the GraphQL subgraph and /export agree.
 func TestCappedWholeGraphIsTheWholeGraph(t *testing.T) {
 	g, _ := embedded(t)
-	if n := len(g.Entities("")); n > engine.MaxSubgraph {
+	if n := len(domaintest.Must(g.Entities(context.Background(), ""))); n > engine.MaxSubgraph {
 		t.Skipf("%d entities: the cap cuts", n)
 	}
 	whole := write(t, export.Cytoscape, sel(t, g, export.Selection{}), export.Options{})

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/digidip/digidip/engine/projection"
+
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/nquads"
 
@@ -44,7 +46,7 @@ func embedded(t testing.TB) (*engine.Graph, *domain.Dataset) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return engine.NewGraph(ds), ds
+	return projection.NewGraph(ds), ds
 }
 
 // allQuads streams a store's quads, as the server and the CLI pass them.

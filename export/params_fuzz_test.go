@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/digidip/digidip/engine/projection"
+
 	"github.com/digidip/digidip/domain"
 
 	"github.com/digidip/digidip/data"
@@ -43,7 +45,7 @@ func FuzzExportParams(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		fuzzGraph = engine.NewGraph(ds)
+		fuzzGraph = projection.NewGraph(ds)
 	})
 	f.Fuzz(func(t *testing.T, raw string) {
 		q, err := url.ParseQuery(raw)

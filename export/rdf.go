@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/nquads"
 	"github.com/cayleygraph/quad/voc/xsd"
 	"github.com/digidip/digidip/domain"
-	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/vocab"
 )
 
@@ -45,7 +45,11 @@ func (s *Set) quads(ctx context.Context, opt Options, w quad.Writer) error {
 		return opt.AllQuads(ctx, w)
 	}
 	t := &ticker{ctx: ctx}
-	for _, q := range vocab.Quads(s.dataset()) {
+	ds, err := s.dataset(ctx)
+	if err != nil {
+		return err
+	}
+	for _, q := range vocab.Quads(ds) {
 		if err := t.tick(); err != nil {
 			return err
 		}
@@ -60,16 +64,9 @@ func (s *Set) quads(ctx context.Context, opt Options, w quad.Writer) error {
 // into quads. Entities and relations are shared with the read model, which
 // store.Quads only reads; paragraphs are copied because their mentions are
 // cut to the selected entities.
-func (s *Set) dataset() *domain.Dataset {
+func (s *Set) dataset(ctx context.Context) (*domain.Dataset, error) {
 	if s.every {
-		return &domain.Dataset{
-			Documents:  s.g.Documents(),
-			Predicates: s.g.Predicates(),
-			Entities:   s.g.Entities(""),
-			Relations:  s.g.Relations(engine.RelationFilter{}),
-			Hash:       s.g.Hash(),
-			Source:     s.g.Source(),
-		}
+		return s.g.Dataset(ctx)
 	}
 	ds := &domain.Dataset{}
 	in := map[string]bool{}
@@ -97,12 +94,21 @@ func (s *Set) dataset() *domain.Dataset {
 			}
 		}
 	}
+	cited, err := s.g.ParagraphsByID(ctx, sortedKeys(paras))
+	if err != nil {
+		return nil, err
+	}
+	byDoc := map[string][]*domain.Paragraph{}
+	for _, p := range cited {
+		if p != nil {
+			byDoc[p.Document] = append(byDoc[p.Document], p)
+		}
+	}
 	for _, d := range s.g.Documents() {
 		var ps []*domain.Paragraph
-		for _, p := range d.Paragraphs {
-			if !paras[p.ID] {
-				continue
-			}
+		cites := byDoc[d.ID]
+		sort.Slice(cites, func(i, j int) bool { return cites[i].Order < cites[j].Order })
+		for _, p := range cites {
 			pp := *p
 			pp.Mentions = nil
 			for _, m := range p.Mentions {
@@ -118,7 +124,7 @@ func (s *Set) dataset() *domain.Dataset {
 			ds.Documents = append(ds.Documents, &dd)
 		}
 	}
-	return ds
+	return ds, nil
 }
 
 // Full datatype IRIs of the literals the store keeps.

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/digidip/digidip/engine/projection"
+
 	"github.com/digidip/digidip/domain"
 
 	"github.com/digidip/digidip/engine"
@@ -22,7 +24,7 @@ func manyEntities(n int) *engine.Graph {
 		ds.Entities = append(ds.Entities, &domain.Entity{ID: fmt.Sprintf("e-%05d", i), Name: "E", Kind: domain.Actor})
 	}
 	ds.Entities = append(ds.Entities, &domain.Entity{ID: "zz-target", Name: "Z", Kind: domain.Actor})
-	return engine.NewGraph(ds)
+	return projection.NewGraph(ds)
 }
 
 // endsAfter is a context that is live for its first n looks and then

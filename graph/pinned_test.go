@@ -9,12 +9,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digidip/digidip/engine/projection"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"github.com/digidip/digidip/data"
-	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/loaders"
 )
@@ -27,7 +28,7 @@ func TestOperationsNeedAPinnedGraph(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := engine.NewGraph(ds)
+	g := projection.NewGraph(ds)
 	id := ds.Entities[0].ID
 	pin := func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(graph.WithGraph(ctx, g))

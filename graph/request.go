@@ -213,12 +213,16 @@ func page[T any](items []T, key func(T) string, first *int, after *string) (out 
 	return out, cursors, info, nil
 }
 
-func relationConnection(rels []*domain.Relation, first *int, after *string) (*model.RelationConnection, error) {
-	items, cursors, info, err := page(rels, func(r *domain.Relation) string { return r.ID }, first, after)
+func relationConnection(ctx context.Context, g *engine.Graph, edges []engine.Edge, first *int, after *string) (*model.RelationConnection, error) {
+	page, cursors, info, err := page(edges, func(e engine.Edge) string { return e.ID }, first, after)
 	if err != nil {
 		return nil, err
 	}
-	c := &model.RelationConnection{Nodes: items, PageInfo: info, TotalCount: len(rels)}
+	items, err := g.Load(ctx, page)
+	if err != nil {
+		return nil, err
+	}
+	c := &model.RelationConnection{Nodes: items, PageInfo: info, TotalCount: len(edges)}
 	c.Edges = make([]*model.RelationEdge, len(items))
 	for i, r := range items {
 		c.Edges[i] = &model.RelationEdge{Cursor: cursors[i], Node: r}
@@ -226,12 +230,16 @@ func relationConnection(rels []*domain.Relation, first *int, after *string) (*mo
 	return c, nil
 }
 
-func entityConnection(ents []*domain.Entity, first *int, after *string) (*model.EntityConnection, error) {
-	items, cursors, info, err := page(ents, func(e *domain.Entity) string { return e.ID }, first, after)
+func entityConnection(ctx context.Context, g *engine.Graph, ids []string, first *int, after *string) (*model.EntityConnection, error) {
+	page, cursors, info, err := page(ids, func(id string) string { return id }, first, after)
 	if err != nil {
 		return nil, err
 	}
-	c := &model.EntityConnection{Nodes: items, PageInfo: info, TotalCount: len(ents)}
+	items, err := g.EntitiesByID(ctx, page)
+	if err != nil {
+		return nil, err
+	}
+	c := &model.EntityConnection{Nodes: items, PageInfo: info, TotalCount: len(ids)}
 	c.Edges = make([]*model.EntityEdge, len(items))
 	for i, e := range items {
 		c.Edges[i] = &model.EntityEdge{Cursor: cursors[i], Node: e}
@@ -307,10 +315,14 @@ func optID(s *string) string {
 
 // neighbours lists the distinct entities at the far end of an entity's
 // relations, in relation order.
-func neighbours(g *engine.Graph, id string, dir engine.Direction, preds []string, limit int) []*domain.Entity {
-	var out []*domain.Entity
+func neighbours(ctx context.Context, g *engine.Graph, id string, dir engine.Direction, preds []string, limit int) ([]*domain.Entity, error) {
+	edges, err := g.Neighbours(ctx, id, dir, preds)
+	if err != nil {
+		return nil, err
+	}
+	var others []string
 	seen := map[string]bool{}
-	for _, r := range g.Neighbours(id, dir, preds) {
+	for _, r := range edges {
 		other := r.Object
 		if r.Object == id {
 			other = r.Subject
@@ -319,28 +331,32 @@ func neighbours(g *engine.Graph, id string, dir engine.Direction, preds []string
 			continue
 		}
 		seen[other] = true
-		if e := g.Entity(other); e != nil {
-			out = append(out, e)
-		}
-		if limit > 0 && len(out) == limit {
+		others = append(others, other)
+		if limit > 0 && len(others) == limit {
 			break
 		}
 	}
-	return out
+	es, err := g.EntitiesByID(ctx, others)
+	if err != nil {
+		return nil, err
+	}
+	out := []*domain.Entity{}
+	for _, e := range es {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
 // neighbourList is one of the shortcut lists of an entity (calledOn,
 // funders, funds, partners): its neighbours by one predicate, `first` of them.
-func neighbourList(g *engine.Graph, id string, dir engine.Direction, predicate string, first *int) ([]*domain.Entity, error) {
+func neighbourList(ctx context.Context, g *engine.Graph, id string, dir engine.Direction, predicate string, first *int) ([]*domain.Entity, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
-	out := neighbours(g, id, dir, []string{predicate}, n)
-	if out == nil {
-		out = []*domain.Entity{}
-	}
-	return out, nil
+	return neighbours(ctx, g, id, dir, []string{predicate}, n)
 }
 
 var isoPrefix = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)

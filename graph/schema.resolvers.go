@@ -41,7 +41,7 @@ func (r *documentResolver) AuthorEntity(ctx context.Context, obj *domain.Documen
 	if obj.AuthorEntity == "" {
 		return nil, nil
 	}
-	return r.graph(ctx).Entity(obj.AuthorEntity), nil
+	return r.graph(ctx).Entity(ctx, obj.AuthorEntity)
 }
 
 // URL is the resolver for the url field.
@@ -55,7 +55,7 @@ func (r *documentResolver) Paragraphs(ctx context.Context, obj *domain.Document,
 	if err != nil {
 		return nil, err
 	}
-	return obj.Paragraphs[:min(n, len(obj.Paragraphs))], nil
+	return r.graph(ctx).DocumentParagraphs(ctx, obj.ID, n)
 }
 
 // Kind is the resolver for the kind field.
@@ -73,13 +73,16 @@ func (r *entityResolver) CommonNames(ctx context.Context, obj *domain.Entity) ([
 
 // Degree is the resolver for the degree field.
 func (r *entityResolver) Degree(ctx context.Context, obj *domain.Entity) (int, error) {
-	return r.graph(ctx).Degree(obj.ID), nil
+	return r.graph(ctx).Degree(ctx, obj.ID)
 }
 
 // Relations is the resolver for the relations field.
 func (r *entityResolver) Relations(ctx context.Context, obj *domain.Entity, predicate *model.Predicate, direction *model.Direction, first *int, after *string) (*model.RelationConnection, error) {
-	rels := r.graph(ctx).Neighbours(obj.ID, toDirection(direction, engine.Both), optPredicate(predicate))
-	return relationConnection(rels, first, after)
+	edges, err := r.graph(ctx).Neighbours(ctx, obj.ID, toDirection(direction, engine.Both), optPredicate(predicate))
+	if err != nil {
+		return nil, err
+	}
+	return relationConnection(ctx, r.graph(ctx), edges, first, after)
 }
 
 // Neighbours is the resolver for the neighbours field.
@@ -88,7 +91,7 @@ func (r *entityResolver) Neighbours(ctx context.Context, obj *domain.Entity, pre
 	if err != nil {
 		return nil, err
 	}
-	return neighbours(r.graph(ctx), obj.ID, toDirection(direction, engine.Out), []string{PredicateID(predicate)}, n), nil
+	return neighbours(ctx, r.graph(ctx), obj.ID, toDirection(direction, engine.Out), []string{PredicateID(predicate)}, n)
 }
 
 // Mentions is the resolver for the mentions field.
@@ -97,8 +100,7 @@ func (r *entityResolver) Mentions(ctx context.Context, obj *domain.Entity, first
 	if err != nil {
 		return nil, err
 	}
-	ps := r.graph(ctx).Mentions(obj.ID)
-	return ps[:min(n, len(ps))], nil
+	return r.graph(ctx).Mentions(ctx, obj.ID, n)
 }
 
 // Facts is the resolver for the facts field.
@@ -121,7 +123,7 @@ func (r *entityResolver) Facts(ctx context.Context, obj *domain.Entity, key *str
 
 // CalledOn is the resolver for the calledOn field.
 func (r *entityResolver) CalledOn(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error) {
-	return neighbourList(r.graph(ctx), obj.ID, engine.Out, "calls-on", first)
+	return neighbourList(ctx, r.graph(ctx), obj.ID, engine.Out, "calls-on", first)
 }
 
 // Deadline is the resolver for the deadline field.
@@ -136,17 +138,17 @@ func (r *entityResolver) Deadline(ctx context.Context, obj *domain.Entity) (*dom
 
 // Funders is the resolver for the funders field.
 func (r *entityResolver) Funders(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error) {
-	return neighbourList(r.graph(ctx), obj.ID, engine.In, "funds", first)
+	return neighbourList(ctx, r.graph(ctx), obj.ID, engine.In, "funds", first)
 }
 
 // Funds is the resolver for the funds field.
 func (r *entityResolver) Funds(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error) {
-	return neighbourList(r.graph(ctx), obj.ID, engine.Out, "funds", first)
+	return neighbourList(ctx, r.graph(ctx), obj.ID, engine.Out, "funds", first)
 }
 
 // Partners is the resolver for the partners field.
 func (r *entityResolver) Partners(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error) {
-	return neighbourList(r.graph(ctx), obj.ID, engine.Both, "partners-with", first)
+	return neighbourList(ctx, r.graph(ctx), obj.ID, engine.Both, "partners-with", first)
 }
 
 // Document is the resolver for the document field.
@@ -156,7 +158,7 @@ func (r *evidenceResolver) Document(ctx context.Context, obj *domain.Evidence) (
 
 // Paragraph is the resolver for the paragraph field.
 func (r *evidenceResolver) Paragraph(ctx context.Context, obj *domain.Evidence) (*domain.Paragraph, error) {
-	return r.graph(ctx).Paragraph(obj.Paragraph), nil
+	return r.graph(ctx).Paragraph(ctx, obj.Paragraph)
 }
 
 // Date is the resolver for the date field.
@@ -214,7 +216,7 @@ func (r *paragraphResolver) Parent(ctx context.Context, obj *domain.Paragraph) (
 	if obj.Parent == "" {
 		return nil, nil
 	}
-	return r.graph(ctx).Paragraph(obj.Parent), nil
+	return r.graph(ctx).Paragraph(ctx, obj.Parent)
 }
 
 // Notes is the resolver for the notes field.
@@ -223,13 +225,16 @@ func (r *paragraphResolver) Notes(ctx context.Context, obj *domain.Paragraph, fi
 	if err != nil {
 		return nil, err
 	}
-	g := r.graph(ctx)
+	ps, err := r.graph(ctx).ParagraphsByID(ctx, obj.Notes)
+	if err != nil {
+		return nil, err
+	}
 	out := []*domain.Paragraph{}
-	for _, n := range obj.Notes {
+	for _, p := range ps {
 		if len(out) == limit {
 			break
 		}
-		if p := g.Paragraph(n); p != nil {
+		if p != nil {
 			out = append(out, p)
 		}
 	}
@@ -242,13 +247,16 @@ func (r *paragraphResolver) Mentions(ctx context.Context, obj *domain.Paragraph,
 	if err != nil {
 		return nil, err
 	}
-	g := r.graph(ctx)
+	es, err := r.graph(ctx).EntitiesByID(ctx, obj.Mentions)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*domain.Entity, 0, min(limit, len(obj.Mentions)))
-	for _, id := range obj.Mentions {
+	for _, e := range es {
 		if len(out) == limit {
 			break
 		}
-		if e := g.Entity(id); e != nil {
+		if e != nil {
 			out = append(out, e)
 		}
 	}
@@ -257,8 +265,11 @@ func (r *paragraphResolver) Mentions(ctx context.Context, obj *domain.Paragraph,
 
 // Relations is the resolver for the relations field.
 func (r *paragraphResolver) Relations(ctx context.Context, obj *domain.Paragraph, predicate *model.Predicate, first *int, after *string) (*model.RelationConnection, error) {
-	rels := r.graph(ctx).Relations(engine.RelationFilter{Paragraph: obj.ID, Predicates: optPredicate(predicate)})
-	return relationConnection(rels, first, after)
+	edges, err := r.graph(ctx).Relations(ctx, engine.RelationFilter{Paragraph: obj.ID, Predicates: optPredicate(predicate)})
+	if err != nil {
+		return nil, err
+	}
+	return relationConnection(ctx, r.graph(ctx), edges, first, after)
 }
 
 // Length is the resolver for the length field.
@@ -268,22 +279,17 @@ func (r *pathResolver) Length(ctx context.Context, obj *engine.Path) (int, error
 
 // Nodes is the resolver for the nodes field.
 func (r *pathResolver) Nodes(ctx context.Context, obj *engine.Path) ([]*domain.Entity, error) {
-	g := r.graph(ctx)
-	out := make([]*domain.Entity, len(obj.Nodes))
-	for i, id := range obj.Nodes {
-		out[i] = g.Entity(id)
-	}
-	return out, nil
+	return r.graph(ctx).EntitiesByID(ctx, obj.Nodes)
 }
 
 // From is the resolver for the from field.
 func (r *pathStepResolver) From(ctx context.Context, obj *engine.Step) (*domain.Entity, error) {
-	return r.graph(ctx).Entity(obj.From), nil
+	return r.graph(ctx).Entity(ctx, obj.From)
 }
 
 // To is the resolver for the to field.
 func (r *pathStepResolver) To(ctx context.Context, obj *engine.Step) (*domain.Entity, error) {
-	return r.graph(ctx).Entity(obj.To), nil
+	return r.graph(ctx).Entity(ctx, obj.To)
 }
 
 // Predicate is the resolver for the predicate field.
@@ -298,7 +304,7 @@ func (r *predicateInfoResolver) Inverse(ctx context.Context, obj *domain.Predica
 
 // Count is the resolver for the count field.
 func (r *predicateInfoResolver) Count(ctx context.Context, obj *domain.Predicate) (int, error) {
-	return len(r.graph(ctx).Relations(engine.RelationFilter{Predicates: []string{obj.ID}})), nil
+	return r.graph(ctx).Stats().ByPredicate[obj.ID], nil
 }
 
 // Node is the resolver for the node field.
@@ -306,16 +312,16 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 	g := r.graph(ctx)
 	switch {
 	case strings.Contains(id, "/"):
-		if rel := g.Relation(id); rel != nil {
-			return rel, nil
+		if rel, err := g.Relation(ctx, id); rel != nil || err != nil {
+			return rel, err
 		}
 	case strings.Contains(id, ":"):
-		if p := g.Paragraph(id); p != nil {
-			return p, nil
+		if p, err := g.Paragraph(ctx, id); p != nil || err != nil {
+			return p, err
 		}
 	default:
-		if e := g.Entity(id); e != nil {
-			return e, nil
+		if e, err := g.Entity(ctx, id); e != nil || err != nil {
+			return e, err
 		}
 		if d := g.Document(id); d != nil {
 			return d, nil
@@ -326,7 +332,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 
 // Entity is the resolver for the entity field.
 func (r *queryResolver) Entity(ctx context.Context, id string) (*domain.Entity, error) {
-	return r.graph(ctx).Entity(id), nil
+	return r.graph(ctx).Entity(ctx, id)
 }
 
 // Entities is the resolver for the entities field.
@@ -335,7 +341,11 @@ func (r *queryResolver) Entities(ctx context.Context, kind *model.Kind, first *i
 	if kind != nil {
 		k = domain.Kind(*kind)
 	}
-	return entityConnection(r.graph(ctx).Entities(k), first, after)
+	ids, err := r.graph(ctx).EntityIDs(ctx, k)
+	if err != nil {
+		return nil, err
+	}
+	return entityConnection(ctx, r.graph(ctx), ids, first, after)
 }
 
 // Search is the resolver for the search field.
@@ -347,7 +357,10 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.K
 	if utf8.RuneCountInString(text) > maxSearchText {
 		return nil, badInput("text is longer than %d characters", maxSearchText)
 	}
-	out := r.graph(ctx).Search(text, toKinds(kinds), n)
+	out, err := r.graph(ctx).Search(ctx, text, toKinds(kinds), n)
+	if err != nil {
+		return nil, err
+	}
 	if out == nil {
 		out = []*domain.Entity{}
 	}
@@ -356,14 +369,17 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.K
 
 // Relations is the resolver for the relations field.
 func (r *queryResolver) Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, first *int, after *string) (*model.RelationConnection, error) {
-	rels := r.graph(ctx).Relations(engine.RelationFilter{
+	edges, err := r.graph(ctx).Relations(ctx, engine.RelationFilter{
 		Predicates: optPredicate(predicate),
 		Subject:    optID(subject),
 		Object:     optID(object),
 		Document:   optID(document),
 		Paragraph:  optID(paragraph),
 	})
-	return relationConnection(rels, first, after)
+	if err != nil {
+		return nil, err
+	}
+	return relationConnection(ctx, r.graph(ctx), edges, first, after)
 }
 
 // Path is the resolver for the path field.
@@ -422,7 +438,7 @@ func (r *queryResolver) Document(ctx context.Context, id string) (*domain.Docume
 
 // Paragraph is the resolver for the paragraph field.
 func (r *queryResolver) Paragraph(ctx context.Context, id string) (*domain.Paragraph, error) {
-	return r.graph(ctx).Paragraph(id), nil
+	return r.graph(ctx).Paragraph(ctx, id)
 }
 
 // Timeline is the resolver for the timeline field.
@@ -437,8 +453,10 @@ func (r *queryResolver) Timeline(ctx context.Context, from *string, to *string, 
 			return nil, badInput("%q is not an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD)", *d)
 		}
 	}
-	ms := r.graph(ctx).Timeline(optID(from), optID(to), toKinds(kinds), undated)
-	ms = ms[:min(n, len(ms))]
+	ms, err := r.graph(ctx).Timeline(ctx, optID(from), optID(to), toKinds(kinds), undated, n)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*engine.Moment, len(ms))
 	for i := range ms {
 		out[i] = &ms[i]
@@ -511,12 +529,12 @@ func (r *relationResolver) Label(ctx context.Context, obj *domain.Relation) (str
 
 // Subject is the resolver for the subject field.
 func (r *relationResolver) Subject(ctx context.Context, obj *domain.Relation) (*domain.Entity, error) {
-	return r.graph(ctx).Entity(obj.Subject), nil
+	return r.graph(ctx).Entity(ctx, obj.Subject)
 }
 
 // Object is the resolver for the object field.
 func (r *relationResolver) Object(ctx context.Context, obj *domain.Relation) (*domain.Entity, error) {
-	return r.graph(ctx).Entity(obj.Object), nil
+	return r.graph(ctx).Entity(ctx, obj.Object)
 }
 
 // Verb is the resolver for the verb field.

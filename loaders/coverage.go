@@ -6,12 +6,12 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/digidip/digidip/domain"
-	"github.com/digidip/digidip/engine"
 )
 
 // Coverage warning kinds.
@@ -190,15 +190,27 @@ func CheckCoverage(fsys fs.FS, root string) (*Coverage, error) {
 }
 
 func coverage(ds *domain.Dataset) *Coverage {
-	g := engine.NewGraph(ds)
 	m := newMatcher(ds)
 	c := &Coverage{}
-	for _, d := range g.Documents() {
-		for _, p := range d.Paragraphs {
-			pc := ParagraphCoverage{Paragraph: p, Mentions: p.Mentions}
-			for _, rel := range g.Relations(engine.RelationFilter{Paragraph: p.ID}) {
-				pc.Relations = append(pc.Relations, rel.ID)
+	rels := slices.Clone(ds.Relations)
+	slices.SortFunc(rels, func(a, b *domain.Relation) int { return strings.Compare(a.ID, b.ID) })
+	byPara := map[string][]string{}
+	related := map[string]bool{}
+	for _, r := range rels {
+		related[r.Subject], related[r.Object] = true, true
+		for _, e := range r.Evidence {
+			if l := byPara[e.Paragraph]; len(l) == 0 || l[len(l)-1] != r.ID {
+				byPara[e.Paragraph] = append(l, r.ID)
 			}
+		}
+	}
+	docs := slices.Clone(ds.Documents)
+	slices.SortFunc(docs, func(a, b *domain.Document) int { return strings.Compare(a.ID, b.ID) })
+	for _, d := range docs {
+		paras := slices.Clone(d.Paragraphs)
+		slices.SortStableFunc(paras, func(a, b *domain.Paragraph) int { return a.Order - b.Order })
+		for _, p := range paras {
+			pc := ParagraphCoverage{Paragraph: p, Mentions: p.Mentions, Relations: byPara[p.ID]}
 			for _, name := range unmatchedNames(p.Text, m.spans(p.Text)) {
 				pc.Warnings = append(pc.Warnings, Warning{Kind: WarnUnmatchedName, Paragraph: p.ID, Text: name})
 			}
@@ -208,8 +220,10 @@ func coverage(ds *domain.Dataset) *Coverage {
 			c.Paragraphs = append(c.Paragraphs, pc)
 		}
 	}
-	for _, e := range g.Entities("") {
-		if g.Degree(e.ID) == 0 {
+	ents := slices.Clone(ds.Entities)
+	slices.SortFunc(ents, func(a, b *domain.Entity) int { return strings.Compare(a.ID, b.ID) })
+	for _, e := range ents {
+		if !related[e.ID] {
 			c.Entities = append(c.Entities, Warning{Kind: WarnIsolatedEntity, Entity: e.ID})
 		}
 	}

@@ -11,9 +11,12 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/digidip/digidip/domain/domaintest"
+
+	"github.com/digidip/digidip/engine/projection"
+
 	"github.com/digidip/digidip/data"
 	"github.com/digidip/digidip/domain"
-	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/store"
 )
@@ -68,9 +71,9 @@ func TestGoodData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := engine.NewGraph(ds)
+	g := projection.NewGraph(ds)
 	mentions := map[string][]string{}
-	for _, d := range g.Documents() {
+	for _, d := range ds.Documents {
 		for _, p := range d.Paragraphs {
 			mentions[p.Number] = p.Mentions
 		}
@@ -86,11 +89,11 @@ func TestGoodData(t *testing.T) {
 	if !reflect.DeepEqual(mentions, want) {
 		t.Errorf("mentions:\n got %v\nwant %v", mentions, want)
 	}
-	r := g.Relation("commission/coordinates-with/itu")
+	r := domaintest.Must(g.Relation(context.Background(), "commission/coordinates-with/itu"))
 	if r == nil || len(r.Evidence) != 2 {
 		t.Fatalf("relation with two evidence items: %+v", r)
 	}
-	p := g.Paragraph("memo:2")
+	p := domaintest.Must(g.Paragraph(context.Background(), "memo:2"))
 	for _, e := range r.Evidence {
 		if got := string([]rune(p.Text)[e.Start:e.End]); got != e.Quote {
 			t.Errorf("evidence %s: text[%d:%d] = %q, quote %q", e.ID(), e.Start, e.End, got, e.Quote)
@@ -100,10 +103,13 @@ func TestGoodData(t *testing.T) {
 	if e := r.Evidence[1]; e.Quote != "ITU" || e.Start != 56 {
 		t.Errorf("occurrence 2 of ITU at %d", e.Start)
 	}
-	if d := g.Document("memo"); d.SHA256 == "" || d.Paragraphs[0].Notes[0] != "memo:fn1" {
+	if d := g.Document("memo"); d.SHA256 == "" {
 		t.Errorf("document: %+v", d)
 	}
-	if e := g.Entity("global-gateway"); len(e.Facts) != 1 || e.Facts[0].Precision != "day" {
+	if ps := domaintest.Must(g.DocumentParagraphs(context.Background(), "memo", 1)); ps[0].Notes[0] != "memo:fn1" {
+		t.Errorf("first paragraph: %+v", ps[0])
+	}
+	if e := domaintest.Must(g.Entity(context.Background(), "global-gateway")); len(e.Facts) != 1 || e.Facts[0].Precision != "day" {
 		t.Errorf("facts: %+v", e.Facts)
 	}
 }
@@ -225,9 +231,9 @@ func TestEmbeddedData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := engine.NewGraph(ds)
+	g := projection.NewGraph(ds)
 	check := func(what string, e domain.Evidence) {
-		p := g.Paragraph(e.Paragraph)
+		p := domaintest.Must(g.Paragraph(context.Background(), e.Paragraph))
 		if p == nil {
 			t.Errorf("%s: no paragraph %s", what, e.Paragraph)
 			return

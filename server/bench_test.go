@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digidip/digidip/domain/domaintest"
+
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
@@ -33,7 +35,7 @@ func BenchmarkOneHop(b *testing.B) {
 		}
 		var ids []string
 		g := st.Graph()
-		for _, r := range g.Relations(engine.RelationFilter{Predicates: []string{"funds"}}) {
+		for _, r := range domaintest.Must(g.Relations(context.Background(), engine.RelationFilter{Predicates: []string{"funds"}})) {
 			ids = append(ids, r.Subject)
 		}
 		if len(ids) == 0 {

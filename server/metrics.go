@@ -67,7 +67,7 @@ func newMetrics(st *store.Store) *metrics {
 		}, func() float64 { _, _, d := st.LoadStats(); return d.Seconds() }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "digidip_graph_entities", Help: "Entities in the current read model.",
-		}, func() float64 { return float64(len(st.Graph().Entities(""))) }),
+		}, func() float64 { return float64(st.Graph().Stats().Entities) }),
 	)
 	return m
 }

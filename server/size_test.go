@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digidip/digidip/domain/domaintest"
+
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/synth"
@@ -179,8 +181,8 @@ func TestListsWithoutFirstFollowTheData(t *testing.T) {
 	// the entity named in the most paragraphs
 	g := big.Graph()
 	hub, most := "", 0
-	for _, e := range g.Entities("") {
-		if n := len(g.Mentions(e.ID)); n > most {
+	for _, e := range domaintest.Must(g.Entities(context.Background(), "")) {
+		if n := len(domaintest.Must(g.Mentions(context.Background(), e.ID, -1))); n > most {
 			hub, most = e.ID, n
 		}
 	}

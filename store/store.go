@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine/projection"
 
 	"github.com/cayleygraph/cayley/graph"
 	"github.com/cayleygraph/quad"
@@ -193,7 +194,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 func open(ctx context.Context, opts Options, b backend, streams chan struct{}) (*Store, error) {
 	s := &Store{opts: opts, b: b, streams: streams}
 	s.life, s.stop = context.WithCancel(context.Background())
-	s.cur.Store(&handle{g: engine.FromDataset(&domain.Dataset{}), qs: emptyStore(), refs: 1})
+	s.cur.Store(&handle{g: projection.Graph(&domain.Dataset{}), qs: emptyStore(), refs: 1})
 	if _, err := s.Refresh(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -279,7 +280,7 @@ func Prepare(quads []quad.Quad) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := engine.FromDataset(ds)
+	g := projection.Graph(ds)
 	return &Prepared{quads: quads, g: g}, nil
 }
 
@@ -436,7 +437,7 @@ func (s *Store) build(ctx context.Context, qs graph.QuadStore) (*engine.Graph, e
 	if err != nil {
 		return nil, err
 	}
-	return engine.FromDataset(ds), nil
+	return projection.Graph(ds), nil
 }
 
 // Snapshot is one generation pinned: its read model and its quads, which

@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine/projection"
+
 	"github.com/digidip/digidip/domain/domaintest"
 
 	"github.com/cayleygraph/quad"
@@ -95,7 +98,7 @@ func TestRoundTripThroughEveryBackend(t *testing.T) {
 			return st, func() *store.Store { return st }
 		},
 	}
-	want := engine.NewGraph(domaintest.Memo())
+	want := projection.NewGraph(domaintest.Memo())
 	written := vocab.Quads(domaintest.Memo())
 	for name, stores := range reopen {
 		t.Run(name, func(t *testing.T) {
@@ -119,7 +122,7 @@ func TestRoundTripThroughEveryBackend(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := engine.FromDataset(ds)
+			got := projection.Graph(ds)
 			graphs := map[string]*engine.Graph{"built from the quads read": got}
 			if r != w {
 				graphs["the new store's (Refresh)"] = r.Graph()
@@ -179,6 +182,22 @@ func diffQuads(want, got []quad.Quad) string {
 	return b.String()
 }
 
+// diffList reports the items of two lists, in id order, that differ.
+func diffList[T any](b *strings.Builder, what string, want, got []*T, id func(*T) string) {
+	byID := map[string]*T{}
+	for _, x := range got {
+		byID[id(x)] = x
+	}
+	for _, w := range want {
+		if g := byID[id(w)]; !reflect.DeepEqual(g, w) {
+			fmt.Fprintf(b, "%s %s:\n got %+v\nwant %+v\n", what, id(w), g, w)
+		}
+	}
+	if len(got) != len(want) {
+		fmt.Fprintf(b, "%d %ss, want %d\n", len(got), what, len(want))
+	}
+}
+
 // diffGraphs compares every entity, relation, document and predicate of two
 // read models, and their hashes and stats.
 func diffGraphs(want, got *engine.Graph) string {
@@ -186,26 +205,12 @@ func diffGraphs(want, got *engine.Graph) string {
 	if got.Hash() != want.Hash() {
 		fmt.Fprintf(&b, "hash = %q, want %q\n", got.Hash(), want.Hash())
 	}
-	for _, e := range want.Entities("") {
-		if g := got.Entity(e.ID); !reflect.DeepEqual(g, e) {
-			fmt.Fprintf(&b, "entity %s:\n got %+v\nwant %+v\n", e.ID, g, e)
-		}
-	}
-	for _, r := range want.Relations(engine.RelationFilter{}) {
-		if g := got.Relation(r.ID); !reflect.DeepEqual(g, r) {
-			fmt.Fprintf(&b, "relation %s:\n got %+v\nwant %+v\n", r.ID, g, r)
-		}
-	}
-	for _, d := range want.Documents() {
-		if g := got.Document(d.ID); !reflect.DeepEqual(g, d) {
-			fmt.Fprintf(&b, "document %s:\n got %+v\nwant %+v\n", d.ID, g, d)
-		}
-	}
-	for _, p := range want.Predicates() {
-		if g := got.Predicate(p.ID); !reflect.DeepEqual(g, p) {
-			fmt.Fprintf(&b, "predicate %s:\n got %+v\nwant %+v\n", p.ID, g, p)
-		}
-	}
+	wd := domaintest.Must(want.Dataset(context.Background()))
+	gd := domaintest.Must(got.Dataset(context.Background()))
+	diffList(&b, "entity", wd.Entities, gd.Entities, func(e *domain.Entity) string { return e.ID })
+	diffList(&b, "relation", wd.Relations, gd.Relations, func(r *domain.Relation) string { return r.ID })
+	diffList(&b, "document", wd.Documents, gd.Documents, func(d *domain.Document) string { return d.ID })
+	diffList(&b, "predicate", wd.Predicates, gd.Predicates, func(p *domain.Predicate) string { return p.ID })
 	if !reflect.DeepEqual(got.Stats(), want.Stats()) {
 		fmt.Fprintf(&b, "stats:\n got %+v\nwant %+v\n", got.Stats(), want.Stats())
 	}
@@ -230,7 +235,7 @@ func TestReplaceKeepsTheOldGraphOnError(t *testing.T) {
 			if !errors.Is(err, vocab.ErrInvalidGraph) {
 				t.Fatalf("Replace(bad) = %v, want ErrInvalidGraph", err)
 			}
-			if st.Generation() != gen || st.Graph().Hash() != "h1" || st.Graph().Entity("eib") == nil {
+			if st.Generation() != gen || st.Graph().Hash() != "h1" || domaintest.Must(st.Graph().Entity(context.Background(), "eib")) == nil {
 				t.Errorf("the store changed after a failed replace")
 			}
 		})
@@ -288,7 +293,7 @@ func TestSharedStore(t *testing.T) {
 			if _, err := a.Refresh(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if a.Graph().Hash() != "h2" || a.Graph().Entity("action-1") != nil || len(a.Graph().Relations(engine.RelationFilter{})) != 3 {
+			if a.Graph().Hash() != "h2" || domaintest.Must(a.Graph().Entity(context.Background(), "action-1")) != nil || len(domaintest.Must(a.Graph().Relations(context.Background(), engine.RelationFilter{}))) != 3 {
 				t.Errorf("a did not switch to the second load whole")
 			}
 			// A third load keeps at most two generations.

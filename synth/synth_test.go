@@ -4,6 +4,10 @@ import (
 	"context"
 	"testing"
 
+	"github.com/digidip/digidip/domain/domaintest"
+
+	"github.com/digidip/digidip/engine/projection"
+
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/synth"
@@ -21,22 +25,22 @@ func TestDataset(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%d: %v", n, err)
 		}
-		g := engine.FromDataset(ds)
+		g := projection.Graph(ds)
 		// every quote is where its offsets say
-		for _, r := range g.Relations(engine.RelationFilter{}) {
+		for _, r := range ds.Relations {
 			e := r.Evidence[0]
-			if got := string([]rune(g.Paragraph(e.Paragraph).Text)[e.Start:e.End]); got != e.Quote {
+			if got := string([]rune(domaintest.Must(g.Paragraph(context.Background(), e.Paragraph)).Text)[e.Start:e.End]); got != e.Quote {
 				t.Fatalf("%s: %q at %d..%d, quote %q", r.ID, got, e.Start, e.End, e.Quote)
 			}
 		}
 		// skewed: the biggest hub has many times the mean degree
-		mean := 2 * len(g.Relations(engine.RelationFilter{})) / len(g.Entities(""))
-		if hub := g.Degree("e0"); hub < 3*mean {
+		mean := 2 * len(domaintest.Must(g.Relations(context.Background(), engine.RelationFilter{}))) / len(domaintest.Must(g.Entities(context.Background(), "")))
+		if hub := domaintest.Must(g.Degree(context.Background(), "e0")); hub < 3*mean {
 			t.Errorf("%d: the hub has degree %d, the mean is %d", n, hub, mean)
 		}
 		// names and aliases are searchable
-		e := g.Entity("e7")
-		if hits := g.Search(e.Aliases[0], nil, 5); len(hits) == 0 || hits[0].ID != "e7" && hits[0].Aliases[0] != e.Aliases[0] {
+		e := domaintest.Must(g.Entity(context.Background(), "e7"))
+		if hits := domaintest.Must(g.Search(context.Background(), e.Aliases[0], nil, 5)); len(hits) == 0 || hits[0].ID != "e7" && hits[0].Aliases[0] != e.Aliases[0] {
 			t.Errorf("search %q: %v", e.Aliases[0], hits)
 		}
 	}

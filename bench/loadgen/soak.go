@@ -222,9 +222,13 @@ func soakRequests(ref *reference, dir string) ([]soakRequest, error) {
 	}
 	const entityQuery = `query ($id: ID!) { entity(id: $id) { id name kind degree facts { key text date number unit }
   relations(first: 20) { totalCount nodes { id predicate subject { id name } object { id name } evidence { paragraph { id } quote } } } } }`
-	for _, e := range ref.st.Graph().Entities("") {
-		body, _ := json.Marshal(map[string]any{"query": entityQuery, "variables": map[string]string{"id": e.ID}})
-		if err := add("entity", "entity "+e.ID, "POST", "/graphql", body); err != nil {
+	ids, err := ref.st.Graph().EntityIDs(context.Background(), "")
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		body, _ := json.Marshal(map[string]any{"query": entityQuery, "variables": map[string]string{"id": id}})
+		if err := add("entity", "entity "+id, "POST", "/graphql", body); err != nil {
 			return nil, err
 		}
 	}

@@ -51,3 +51,12 @@ func Memo() *domain.Dataset {
 		},
 	}
 }
+
+// Must returns v, or panics with err: for reads of an in-memory graph,
+// which cannot fail, in tests.
+func Must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

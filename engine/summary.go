@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"sort"
+
+	"github.com/digidip/digidip/domain"
+)
+
+// Stats counts what the graph holds.
+type Stats struct {
+	Entities, Relations, Evidence, Documents, Paragraphs, Mentions int
+	ByKind                                                         map[domain.Kind]int
+	ByPredicate                                                    map[string]int
+}
+
+// Summarize measures a dataset as it will be written: its counts, its
+// longest lists and texts, and its timeline. It reads the dataset and
+// changes nothing in it.
+func Summarize(ds *domain.Dataset) *Summary {
+	sum := &Summary{Hash: ds.Hash, Source: ds.Source}
+	st := Stats{
+		Entities:    len(ds.Entities),
+		Relations:   len(ds.Relations),
+		Documents:   len(ds.Documents),
+		ByKind:      map[domain.Kind]int{},
+		ByPredicate: map[string]int{},
+	}
+	s := Sizes{
+		Entities:         len(ds.Entities),
+		Relations:        len(ds.Relations),
+		Documents:        len(ds.Documents),
+		Predicates:       len(ds.Predicates),
+		PredicateDegrees: map[string]int{},
+	}
+	degree := map[string]int{}
+	perEntity := map[[2]string]int{}
+	byPara := map[string]int{}
+	for _, r := range ds.Relations {
+		st.ByPredicate[r.Predicate]++
+		st.Evidence += len(r.Evidence)
+		degree[r.Subject]++
+		perEntity[[2]string{r.Subject, r.Predicate}]++
+		if r.Object != r.Subject {
+			degree[r.Object]++
+			perEntity[[2]string{r.Object, r.Predicate}]++
+		}
+		s.Evidence = max(s.Evidence, len(r.Evidence))
+		seen := map[string]bool{}
+		for _, e := range r.Evidence {
+			s.Quote = max(s.Quote, jsonLen(e.Quote))
+			if !seen[e.Paragraph] {
+				seen[e.Paragraph] = true
+				byPara[e.Paragraph]++
+			}
+		}
+	}
+	degrees := make([]int, 0, len(degree))
+	for _, d := range degree {
+		degrees = append(degrees, d)
+		s.Degree = max(s.Degree, d)
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(degrees)))
+	s.TopDegrees = make([]int, min(len(degrees), MaxSubgraph))
+	sum2 := 0
+	for i := range s.TopDegrees {
+		sum2 += degrees[i]
+		s.TopDegrees[i] = sum2
+	}
+	for k, n := range perEntity {
+		s.PredicateDegrees[k[1]] = max(s.PredicateDegrees[k[1]], n)
+	}
+	for _, n := range byPara {
+		s.ParagraphRels = max(s.ParagraphRels, n)
+	}
+
+	mentioned := map[string]int{}
+	for _, d := range ds.Documents {
+		st.Paragraphs += len(d.Paragraphs)
+		s.Paragraphs = max(s.Paragraphs, len(d.Paragraphs))
+		s.Title = max(s.Title, jsonLen(d.Title))
+		for _, p := range d.Paragraphs {
+			s.ParagraphNotes = max(s.ParagraphNotes, len(p.Notes))
+			s.ParagraphMentions = max(s.ParagraphMentions, len(p.Mentions))
+			s.ParagraphText = max(s.ParagraphText, jsonLen(p.Text))
+			seen := map[string]bool{}
+			for _, m := range p.Mentions {
+				if !seen[m] {
+					seen[m] = true
+					mentioned[m]++
+					st.Mentions++
+				}
+			}
+		}
+	}
+	for _, n := range mentioned {
+		s.EntityMentions = max(s.EntityMentions, n)
+	}
+
+	for _, e := range ds.Entities {
+		st.ByKind[e.Kind]++
+		s.Facts = max(s.Facts, len(e.Facts))
+		s.Name = max(s.Name, jsonLen(e.Name))
+		s.Description = max(s.Description, jsonLen(e.Description))
+		s.Aliases = max(s.Aliases, listLen(e.Aliases))
+		s.CommonNames = max(s.CommonNames, listLen(e.Common))
+		for _, f := range e.Facts {
+			if isTimelineKey(f.Key) {
+				s.Moments++ // a bound: undated dates are left out of the timeline
+			}
+			s.FactText = max(s.FactText, jsonLen(f.Text))
+			s.Quote = max(s.Quote, jsonLen(f.Evidence.Quote))
+		}
+	}
+	for _, p := range ds.Predicates {
+		s.Definition = max(s.Definition, jsonLen(p.Definition))
+	}
+	sum.Stats, sum.Sizes = st, s
+	sum.Timeline = timeline(ds.Entities)
+	return sum
+}
+
+// timeline orders the timeline facts of the entities: dated ones by the
+// first day they may mean, then entity id; then the undated ones.
+func timeline(ents []*domain.Entity) []MomentRef {
+	ents = append([]*domain.Entity(nil), ents...)
+	sort.Slice(ents, func(i, j int) bool { return ents[i].ID < ents[j].ID })
+	var dated, rest []MomentRef
+	for _, e := range ents {
+		for i, f := range e.Facts {
+			if !isTimelineKey(f.Key) {
+				continue
+			}
+			m := MomentRef{Entity: e.ID, Fact: i, Date: f.Date, Kind: e.Kind, Key: f.Key}
+			if f.Date == "" {
+				rest = append(rest, m)
+			} else {
+				dated = append(dated, m)
+			}
+		}
+	}
+	sort.SliceStable(dated, func(i, j int) bool {
+		a, _ := bounds(dated[i].Date)
+		b, _ := bounds(dated[j].Date)
+		return a < b
+	})
+	return append(dated, rest...)
+}
