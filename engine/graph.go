@@ -65,6 +65,13 @@ func New(ctx context.Context, engine string, r Reader) (*Graph, error) {
 // Reader is the engine the graph reads.
 func (g *Graph) Reader() Reader { return g.r }
 
+// Batches reports whether the engine answers one call about N ids much
+// faster than N calls (see Batched), so that callers should gather ids.
+func (g *Graph) Batches() bool {
+	_, ok := g.r.(Batched)
+	return ok
+}
+
 // Engine names the engine that answers.
 func (g *Graph) Engine() string { return g.engine }
 
@@ -358,6 +365,12 @@ func (g *Graph) Neighbours(ctx context.Context, id string, dir Direction, predic
 	if err != nil {
 		return nil, err
 	}
+	return Merge(out, in), nil
+}
+
+// Merge joins an entity's relations out and in, in relation-id order, a
+// relation of the entity with itself once.
+func Merge(out, in []Edge) []Edge {
 	all := make([]Edge, 0, len(out)+len(in))
 	all = append(append(all, out...), in...)
 	sort.Slice(all, func(i, j int) bool { return all[i].ID < all[j].ID })
@@ -369,7 +382,7 @@ func (g *Graph) Neighbours(ctx context.Context, id string, dir Direction, predic
 		all[w] = e
 		w++
 	}
-	return all[:w], nil
+	return all[:w]
 }
 
 // Step is one relation on a path, walked forward (subject to object) or

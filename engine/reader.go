@@ -59,6 +59,16 @@ type Reader interface {
 	Predicates(ctx context.Context) ([]*domain.Predicate, error)
 }
 
+// Batched is implemented by readers that ask a store for their answers, for
+// which one call about N ids costs much less than N calls: the API then
+// gathers the lookups of one level of a response into one call. A reader
+// that answers from memory does not implement it.
+type Batched interface {
+	Reader
+	// Batched marks the reader; it does nothing.
+	Batched()
+}
+
 // Direction chooses which relations of an entity to follow.
 type Direction int
 

@@ -25,7 +25,11 @@ type graphKey struct{}
 // WithGraph pins the read model a request works on; the server calls it once
 // per request, so every resolver of one response reads the same version.
 func WithGraph(ctx context.Context, g *engine.Graph) context.Context {
-	return context.WithValue(ctx, graphKey{}, g)
+	ctx = context.WithValue(ctx, graphKey{}, g)
+	if g != nil && g.Batches() {
+		ctx = context.WithValue(ctx, loadersKey{}, newLoaders(g))
+	}
+	return ctx
 }
 
 // FromContext returns the read model WithGraph pinned, or nil.
@@ -218,7 +222,7 @@ func relationConnection(ctx context.Context, g *engine.Graph, edges []engine.Edg
 	if err != nil {
 		return nil, err
 	}
-	items, err := g.Load(ctx, page)
+	items, err := relationsOf(ctx, g, page)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +239,7 @@ func entityConnection(ctx context.Context, g *engine.Graph, ids []string, first 
 	if err != nil {
 		return nil, err
 	}
-	items, err := g.EntitiesByID(ctx, page)
+	items, err := entitiesByID(ctx, g, page)
 	if err != nil {
 		return nil, err
 	}
@@ -316,7 +320,7 @@ func optID(s *string) string {
 // neighbours lists the distinct entities at the far end of an entity's
 // relations, in relation order.
 func neighbours(ctx context.Context, g *engine.Graph, id string, dir engine.Direction, preds []string, limit int) ([]*domain.Entity, error) {
-	edges, err := g.Neighbours(ctx, id, dir, preds)
+	edges, err := neighbourEdges(ctx, g, id, dir, preds)
 	if err != nil {
 		return nil, err
 	}
@@ -336,7 +340,7 @@ func neighbours(ctx context.Context, g *engine.Graph, id string, dir engine.Dire
 			break
 		}
 	}
-	es, err := g.EntitiesByID(ctx, others)
+	es, err := entitiesByID(ctx, g, others)
 	if err != nil {
 		return nil, err
 	}

@@ -41,7 +41,7 @@ func (r *documentResolver) AuthorEntity(ctx context.Context, obj *domain.Documen
 	if obj.AuthorEntity == "" {
 		return nil, nil
 	}
-	return r.graph(ctx).Entity(ctx, obj.AuthorEntity)
+	return entityByID(ctx, r.graph(ctx), obj.AuthorEntity)
 }
 
 // URL is the resolver for the url field.
@@ -73,12 +73,12 @@ func (r *entityResolver) CommonNames(ctx context.Context, obj *domain.Entity) ([
 
 // Degree is the resolver for the degree field.
 func (r *entityResolver) Degree(ctx context.Context, obj *domain.Entity) (int, error) {
-	return r.graph(ctx).Degree(ctx, obj.ID)
+	return degreeOf(ctx, r.graph(ctx), obj.ID)
 }
 
 // Relations is the resolver for the relations field.
 func (r *entityResolver) Relations(ctx context.Context, obj *domain.Entity, predicate *model.Predicate, direction *model.Direction, first *int, after *string) (*model.RelationConnection, error) {
-	edges, err := r.graph(ctx).Neighbours(ctx, obj.ID, toDirection(direction, engine.Both), optPredicate(predicate))
+	edges, err := neighbourEdges(ctx, r.graph(ctx), obj.ID, toDirection(direction, engine.Both), optPredicate(predicate))
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +100,7 @@ func (r *entityResolver) Mentions(ctx context.Context, obj *domain.Entity, first
 	if err != nil {
 		return nil, err
 	}
-	return r.graph(ctx).Mentions(ctx, obj.ID, n)
+	return mentionsOf(ctx, r.graph(ctx), obj.ID, n)
 }
 
 // Facts is the resolver for the facts field.
@@ -158,7 +158,7 @@ func (r *evidenceResolver) Document(ctx context.Context, obj *domain.Evidence) (
 
 // Paragraph is the resolver for the paragraph field.
 func (r *evidenceResolver) Paragraph(ctx context.Context, obj *domain.Evidence) (*domain.Paragraph, error) {
-	return r.graph(ctx).Paragraph(ctx, obj.Paragraph)
+	return paragraphByID(ctx, r.graph(ctx), obj.Paragraph)
 }
 
 // Date is the resolver for the date field.
@@ -216,7 +216,7 @@ func (r *paragraphResolver) Parent(ctx context.Context, obj *domain.Paragraph) (
 	if obj.Parent == "" {
 		return nil, nil
 	}
-	return r.graph(ctx).Paragraph(ctx, obj.Parent)
+	return paragraphByID(ctx, r.graph(ctx), obj.Parent)
 }
 
 // Notes is the resolver for the notes field.
@@ -225,7 +225,7 @@ func (r *paragraphResolver) Notes(ctx context.Context, obj *domain.Paragraph, fi
 	if err != nil {
 		return nil, err
 	}
-	ps, err := r.graph(ctx).ParagraphsByID(ctx, obj.Notes)
+	ps, err := paragraphsByID(ctx, r.graph(ctx), obj.Notes)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func (r *paragraphResolver) Mentions(ctx context.Context, obj *domain.Paragraph,
 	if err != nil {
 		return nil, err
 	}
-	es, err := r.graph(ctx).EntitiesByID(ctx, obj.Mentions)
+	es, err := entitiesByID(ctx, r.graph(ctx), obj.Mentions)
 	if err != nil {
 		return nil, err
 	}
@@ -279,17 +279,17 @@ func (r *pathResolver) Length(ctx context.Context, obj *engine.Path) (int, error
 
 // Nodes is the resolver for the nodes field.
 func (r *pathResolver) Nodes(ctx context.Context, obj *engine.Path) ([]*domain.Entity, error) {
-	return r.graph(ctx).EntitiesByID(ctx, obj.Nodes)
+	return entitiesByID(ctx, r.graph(ctx), obj.Nodes)
 }
 
 // From is the resolver for the from field.
 func (r *pathStepResolver) From(ctx context.Context, obj *engine.Step) (*domain.Entity, error) {
-	return r.graph(ctx).Entity(ctx, obj.From)
+	return entityByID(ctx, r.graph(ctx), obj.From)
 }
 
 // To is the resolver for the to field.
 func (r *pathStepResolver) To(ctx context.Context, obj *engine.Step) (*domain.Entity, error) {
-	return r.graph(ctx).Entity(ctx, obj.To)
+	return entityByID(ctx, r.graph(ctx), obj.To)
 }
 
 // Predicate is the resolver for the predicate field.
@@ -529,12 +529,12 @@ func (r *relationResolver) Label(ctx context.Context, obj *domain.Relation) (str
 
 // Subject is the resolver for the subject field.
 func (r *relationResolver) Subject(ctx context.Context, obj *domain.Relation) (*domain.Entity, error) {
-	return r.graph(ctx).Entity(ctx, obj.Subject)
+	return entityByID(ctx, r.graph(ctx), obj.Subject)
 }
 
 // Object is the resolver for the object field.
 func (r *relationResolver) Object(ctx context.Context, obj *domain.Relation) (*domain.Entity, error) {
-	return r.graph(ctx).Entity(ctx, obj.Object)
+	return entityByID(ctx, r.graph(ctx), obj.Object)
 }
 
 // Verb is the resolver for the verb field.
