@@ -149,7 +149,7 @@ func TestHealthAnswersFromTheLastCheck(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "db")
 	st := openBolt(t, dir)
 	srv, _ := newServer(t, st, server.Config{HealthMaxAge: time.Hour})
-	if a := getHealth(t, srv); a.status != 200 || a.body["status"] != "ok" || a.body["generation"] != st.Generation() || a.body["checked"] == "" {
+	if a := getHealth(t, srv); a.status != 200 || a.body["status"] != "ok" || a.body["generation"] != st.Generation() || a.body["engine"] != st.Graph().Engine() || a.body["engine"] == "" || a.body["checked"] == "" {
 		t.Fatalf("healthy store: %d %v", a.status, a.body)
 	}
 

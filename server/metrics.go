@@ -68,6 +68,7 @@ func newMetrics(st *store.Store) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "digidip_graph_entities", Help: "Entities in the current read model.",
 		}, func() float64 { return float64(st.Graph().Stats().Entities) }),
+		engineInfo{st},
 	)
 	return m
 }
@@ -132,4 +133,17 @@ func (m *metrics) countResolver(ctx context.Context, next graphql.Resolver) (any
 		m.resolved.Inc()
 	}
 	return next(ctx)
+}
+
+// engineInfo reports which engine answers the current generation, as
+// digidip_engine{engine="projection"} 1: the engine can change with the
+// generation (serve --engine auto), so the label is read at each scrape.
+type engineInfo struct{ st *store.Store }
+
+var engineDesc = prometheus.NewDesc("digidip_engine", "The engine answering queries on the current generation (value 1).", []string{"engine"}, nil)
+
+func (e engineInfo) Describe(ch chan<- *prometheus.Desc) { ch <- engineDesc }
+
+func (e engineInfo) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(engineDesc, prometheus.GaugeValue, 1, e.st.Graph().Engine())
 }

@@ -295,6 +295,7 @@ func health(st *store.Store, maxAge time.Duration) http.HandlerFunc {
 		body := map[string]any{
 			"status":     "ok",
 			"generation": st.Generation(),
+			"engine":     g.Engine(),
 			"dataHash":   g.Hash(),
 			"entities":   g.Stats().Entities,
 			"checked":    h.Checked.UTC().Format(time.RFC3339Nano),

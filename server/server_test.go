@@ -477,7 +477,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	post(t, srv, `{ stats { entities } }`, nil)
 	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
 	r = do(t, req)
-	for _, want := range []string{`digidip_http_requests_total{path="/graphql",status="200"} 1`, `digidip_graphql_operations_total{operation="stats",outcome="ok"} 1`, "digidip_graphql_query_cost_bucket", "digidip_store_quads_read_total", "digidip_store_loads_total 1", "digidip_graph_entities"} {
+	for _, want := range []string{`digidip_http_requests_total{path="/graphql",status="200"} 1`, `digidip_graphql_operations_total{operation="stats",outcome="ok"} 1`, "digidip_graphql_query_cost_bucket", "digidip_store_quads_read_total", "digidip_store_loads_total 1", "digidip_graph_entities", `digidip_engine{engine="projection"} 1`} {
 		if !strings.Contains(string(r.body), want) {
 			t.Errorf("metrics lack %q", want)
 		}
