@@ -126,7 +126,7 @@ func TestDifferential(t *testing.T) {
 // answers hold data for the comparison to mean much.
 func Differential(t *testing.T, ds *domain.Dataset, a, b *engine.Graph, seeds []uint64) {
 	t.Helper()
-	sa, sb := serve(t, "a", a), serve(t, "b", b)
+	sa, sb := serve(t, "reference", a), serve(t, "engine", b)
 	diffs, n, err := differences(sa, sb, newPool(ds), seeds, 0)
 	if err != nil {
 		t.Fatal(err)
