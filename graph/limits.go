@@ -2,7 +2,9 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -255,14 +257,26 @@ func (l *Limits) MutateOperationContext(ctx context.Context, opCtx *graphql.Oper
 	return nil
 }
 
-// InterceptResponse reports the operation's cost in every response.
+// InterceptResponse reports the operation's cost in every response, and
+// puts field errors in the order of their paths: gqlgen resolves fields
+// concurrently and records errors as they happen, and the same question
+// should get the same bytes (caches, ETags and diffs depend on it).
 func (l *Limits) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	if opCtx := graphql.GetOperationContext(ctx); opCtx != nil {
 		if c, ok := opCtx.Stats.GetExtension(costStat).(Cost); ok {
 			graphql.RegisterExtension(ctx, "cost", c)
 		}
 	}
-	return next(ctx)
+	resp := next(ctx)
+	if resp != nil && len(resp.Errors) > 1 {
+		slices.SortStableFunc(resp.Errors, func(a, b *gqlerror.Error) int {
+			if c := strings.Compare(a.Path.String(), b.Path.String()); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Message, b.Message)
+		})
+	}
+	return resp
 }
 
 func itoa(n int) string {

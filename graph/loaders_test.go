@@ -44,7 +44,7 @@ func (c *counting) Relations(ctx context.Context, ids []string) ([]*domain.Relat
 	return c.Reader.Relations(ctx, ids)
 }
 
-func answer(t *testing.T, g *engine.Graph, query string) string {
+func answerOf(t *testing.T, g *engine.Graph, query string) string {
 	t.Helper()
 	h := handler.New(graph.NewSchema(graph.Config{Resolvers: &graph.Resolver{}, Complexity: graph.Complexity(g.Sizes)}))
 	h.AddTransport(transport.POST{})
@@ -77,8 +77,8 @@ func TestLoadersBatchEachLevel(t *testing.T) {
 		t.Fatalf("Batches: %v for the batching reader, %v for the projection", batched.Batches(), plain.Batches())
 	}
 	q := `{"query":"{ entities(first: 40) { nodes { id degree relations(first: 5) { nodes { id subject { id name } object { id kind } } } } } }"}`
-	want := answer(t, plain, q)
-	got := answer(t, batched, q)
+	want := answerOf(t, plain, q)
+	got := answerOf(t, batched, q)
 	if got != want {
 		t.Fatalf("batched answer differs:\n got %.400s\nwant %.400s", got, want)
 	}
