@@ -150,9 +150,6 @@ type Selection struct {
 	MaxNodes   int // 0: no limit for the whole graph, store.MaxSubgraph for Roots
 }
 
-// Whole reports whether the selection is the whole graph, however filtered.
-func (s Selection) Whole() bool { return len(s.Roots) == 0 && s.From == "" && s.To == "" }
-
 // Set is a selection resolved against one read model: the entities and
 // relations an export writes, as sequences, so that exporting the whole graph
 // never copies it.
@@ -166,18 +163,10 @@ type Set struct {
 	every bool
 	// Truncated says MaxNodes cut the selection short.
 	Truncated bool
-	name      string
+	// name is short and file-name-safe: "digidip",
+	// "digidip-global-gateway-d2", "digidip-path-d4d-hub-european-commission".
+	name string
 }
-
-// Nodes are the set's entities, by id.
-func (s *Set) Nodes() iter.Seq[*domain.Entity] { return s.nodes }
-
-// Edges are the set's relations, by subject and then by id.
-func (s *Set) Edges() iter.Seq[*domain.Relation] { return s.edges }
-
-// Name is a short, file-name-safe name of the selection: "digidip",
-// "digidip-global-gateway-d2", "digidip-path-d4d-hub-european-commission".
-func (s *Set) Name() string { return s.name }
 
 // Filename is the name a download of the set in a format is given.
 func (s *Set) Filename(f Format) string { return s.name + f.Ext() }
