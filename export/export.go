@@ -12,11 +12,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/digidip/digidip/domain"
 
-	"github.com/agnivade/levenshtein"
 	"github.com/cayleygraph/quad"
 	"github.com/digidip/digidip/engine"
 )
@@ -266,61 +264,33 @@ func validate(ctx context.Context, g *engine.Graph, sel Selection) error {
 	}
 	for _, k := range sel.Kinds {
 		if !k.Valid() {
-			ks := make([]string, len(domain.Kinds))
-			for i, k := range domain.Kinds {
-				ks[i] = string(k)
-			}
-			return invalid("unknown kind %q; the kinds are %s", k, strings.Join(ks, ", "))
+			return invalid("unknown kind %q; the kinds are %s", k, domain.JoinKinds(", "))
 		}
 	}
 	return nil
 }
 
-// suggest names the closest entity id to a misspelt one, when one is close.
-// The search stops, suggesting nothing, when ctx ends: it compares the id
-// with every entity's.
+// suggest names the entity id nearest to a misspelt one, if one is near.
 func suggest(ctx context.Context, g *engine.Graph, id string) string {
-	n := utf8.RuneCountInString(id)
-	best, bestD := "", n/3+1
-	for i, e := range g.Entities("") {
-		if i%256 == 0 && ctx.Err() != nil {
-			return ""
+	return domain.Suggest(ctx, id, func(yield func(string) bool) {
+		for _, e := range g.Entities("") {
+			if !yield(e.ID) {
+				return
+			}
 		}
-		// the length difference is a lower bound of the distance: skip the
-		// quadratic comparison when it cannot win
-		if abs(utf8.RuneCountInString(e.ID)-n) >= bestD {
-			continue
-		}
-		if d := levenshtein.ComputeDistance(id, e.ID); d < bestD {
-			best, bestD = e.ID, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
+	})
 }
 
 // selectWhole streams the graph's own sorted lists, filtered on the fly: the
 // export holds no copy of them, however large the graph.
 func selectWhole(g *engine.Graph, sel Selection) *Set {
-	kinds := map[domain.Kind]bool{}
-	for _, k := range sel.Kinds {
-		kinds[k] = true
-	}
+	kinds := domain.FilterKinds(sel.Kinds)
 	keep := func(id string) bool {
 		if len(kinds) == 0 {
 			return true
 		}
 		e := g.Entity(id)
-		return e != nil && kinds[e.Kind]
+		return e != nil && kinds.Keeps(e.Kind)
 	}
 	set := &Set{g: g, every: len(sel.Kinds) == 0 && len(sel.Predicates) == 0, name: selectionName(sel)}
 	set.nodes = func(yield func(*domain.Entity) bool) {
@@ -521,11 +491,8 @@ func row(e *domain.Entity) nodeRow {
 func (s *Set) edgeRow(r *domain.Relation) edgeRow {
 	er := edgeRow{
 		ID: r.ID, Source: r.Subject, Target: r.Object,
-		Predicate: r.Predicate, Label: r.Predicate, Verb: r.Verb, Implied: r.Implied,
+		Predicate: r.Predicate, Label: domain.PredicateLabel(r.Predicate, s.g.Predicate(r.Predicate)), Verb: r.Verb, Implied: r.Implied,
 		EvidenceCount: len(r.Evidence),
-	}
-	if p := s.g.Predicate(r.Predicate); p != nil && p.Label != "" {
-		er.Label = p.Label
 	}
 	if len(r.Evidence) > 0 {
 		// the read model orders evidence by document and paragraph order, so
