@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -485,6 +486,40 @@ func TestHealthAndMetrics(t *testing.T) {
 	req, _ = http.NewRequest(http.MethodGet, srv.URL+"/", nil)
 	if r := do(t, req); r.status != 200 || !strings.Contains(string(r.body), "graphiql") {
 		t.Errorf("GraphiQL page: %d", r.status)
+	}
+}
+
+// The access log and the metrics see each response as the client got it:
+// its status and, in the log, its size.
+func TestAccessLogAndMetricsSeeTheResponse(t *testing.T) {
+	srv, logs := newServer(t, openStore(t), server.Config{})
+	for _, tc := range []struct {
+		path, id string
+		status   int
+	}{{"/healthz", "log-ok", 200}, {"/nosuch", "log-missing", 404}} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+		req.Header.Set("X-Request-Id", tc.id)
+		r := do(t, req)
+		if r.status != tc.status {
+			t.Fatalf("%s: %d, want %d", tc.path, r.status, tc.status)
+		}
+		want := fmt.Sprintf("msg=request request_id=%s method=GET path=%s status=%d bytes=%d ", tc.id, tc.path, tc.status, len(r.body))
+		// the line is written once the handler returns, which may be just
+		// after the client has the response
+		deadline := time.Now().Add(5 * time.Second)
+		for !strings.Contains(logs.String(), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q in the log:\n%s", want, logs.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+	body := string(do(t, req).body)
+	for _, want := range []string{`digidip_http_requests_total{path="/healthz",status="200"} 1`, `digidip_http_requests_total{path="other",status="404"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
 	}
 }
 
