@@ -9,12 +9,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/domain"
 
-	"github.com/digidip/digidip/data"
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/export"
-	"github.com/digidip/digidip/loaders"
 )
 
 var (
@@ -39,10 +38,7 @@ func FuzzExportParams(f *testing.F) {
 		f.Add(s)
 	}
 	fuzzGraphOnce.Do(func() {
-		ds, err := loaders.Read(data.FS(), "data")
-		if err != nil {
-			f.Fatal(err)
-		}
+		ds := datatest.Dataset(f)
 		fuzzGraph = engine.NewGraph(ds)
 	})
 	f.Fuzz(func(t *testing.T, raw string) {

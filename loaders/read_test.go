@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/loaders"
@@ -221,10 +222,7 @@ func TestLoadIsAllOrNothing(t *testing.T) {
 // The shipped data is valid, and every quote is verbatim where its offsets
 // say it is.
 func TestEmbeddedData(t *testing.T) {
-	ds, err := loaders.Read(data.FS(), "data")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := datatest.Dataset(t)
 	g := engine.NewGraph(ds)
 	check := func(what string, e domain.Evidence) {
 		p := g.Paragraph(e.Paragraph)
@@ -302,10 +300,7 @@ func TestCoverageWarnings(t *testing.T) {
 
 // data/README.md defines each predicate the data uses.
 func TestDataREADMEDefinesEveryPredicate(t *testing.T) {
-	ds, err := loaders.Read(data.FS(), "data")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := datatest.Dataset(t)
 	doc, err := os.ReadFile("../data/README.md")
 	if err != nil {
 		t.Fatal(err)

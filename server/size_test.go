@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/synth"
@@ -96,7 +97,7 @@ func aliased(n int, sel string) string {
 // answers were priced by their size. Each is refused by its cost before it
 // runs, and a normal query is answered after it.
 func TestAnswerSizeIsPriced(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	tests := []struct {
 		name, query string
@@ -130,7 +131,7 @@ func TestAnswerSizeIsPriced(t *testing.T) {
 // queries tools send once per page or build pass with room to spare, and
 // that the price bounds the answer.
 func TestIntrospectionIsPriced(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	tests := []struct {
 		name, query string
@@ -201,7 +202,7 @@ func TestListsWithoutFirstFollowTheData(t *testing.T) {
 	}
 	bigCost := r.resp.Extensions["cost"].(map[string]any)["requested"].(float64)
 
-	srvSmall, _ := newServer(t, openStore(t), server.Config{})
+	srvSmall, _ := newServer(t, datatest.Store(t), server.Config{})
 	small := post(t, srvSmall, q, map[string]any{"id": "european-commission"})
 	smallCost := small.resp.Extensions["cost"].(map[string]any)["requested"].(float64)
 	if bigCost < 100 || smallCost >= bigCost {
@@ -242,7 +243,7 @@ func TestListsWithoutFirstFollowTheData(t *testing.T) {
 // and none of the data, whichever check catches it (the tally while
 // executing, or the exact size before writing); under it, the answer.
 func TestResponseBudget(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	small, _ := newServer(t, st, server.Config{MaxResponseBytes: 64 << 10})
 	tiny, _ := newServer(t, st, server.Config{MaxResponseBytes: 60})
 	tests := []struct {
@@ -289,7 +290,7 @@ func TestResponseBudget(t *testing.T) {
 // text, so no answer is larger than its cost in units of 256 bytes, however
 // long the texts it holds.
 func TestPriceCoversTheAnswer(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	for _, q := range []string{
 		`{ documents { paragraphs { text } } }`,
@@ -317,7 +318,7 @@ func TestPriceCoversTheAnswer(t *testing.T) {
 // worked examples, and the explorer's (web/src/api.ts) with its own
 // maximums (300 nodes at depth 4, paths of 6 hops).
 func TestPagesQueriesFit(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	queries := map[string]string{
 		"explorer: neighbourhood": `{ subgraph(roots: ["global-gateway"], depth: 4, maxNodes: 300) { nodes { id name kind degree } edges { id source target predicate evidenceCount } truncated } }`,
