@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,6 +27,7 @@ import (
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/store/storetest"
 )
 
 // dataB is a copy of the embedded data with one entity renamed, so two loads
@@ -271,28 +271,12 @@ func waitFor(t *testing.T, what string, d time.Duration, ok func() bool) {
 }
 
 func TestPostgresDownAndRestarted(t *testing.T) {
-	dsn := os.Getenv("DIGIDIP_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("DIGIDIP_TEST_POSTGRES not set: no PostgreSQL to test on")
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := storetest.PostgresURL(t)
 	free, _ := net.Listen("tcp", "127.0.0.1:0")
 	p := &proxy{addr: free.Addr().String(), target: u.Host}
 	free.Close()
-	prefix := fmt.Sprintf("t%d", time.Now().UnixNano())
 	via := *u
 	via.Host = p.addr
-	q := via.Query()
-	q.Set("digidip_prefix", prefix)
-	via.RawQuery = q.Encode()
-	t.Cleanup(func() {
-		direct := *u
-		direct.RawQuery = q.Encode()
-		store.DropPostgres(context.Background(), direct.String())
-	})
 
 	// Down at start: serve waits, says why, and answers 503.
 	base, _, logs := serveStarting(t, "--backend", "postgres", "--store", via.String(), "--poll", "200ms")
@@ -324,19 +308,7 @@ func TestPostgresDownAndRestarted(t *testing.T) {
 // Two servers on one PostgreSQL: they answer the same, and a load through
 // either is seen by both without a restart.
 func TestTwoReplicasOnPostgres(t *testing.T) {
-	dsn := os.Getenv("DIGIDIP_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("DIGIDIP_TEST_POSTGRES not set: no PostgreSQL to test on")
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("digidip_prefix", fmt.Sprintf("t%d", time.Now().UnixNano()))
-	u.RawQuery = q.Encode()
-	addr := u.String()
-	t.Cleanup(func() { store.DropPostgres(context.Background(), addr) })
+	addr := storetest.PostgresAddress(t)
 
 	one, _, _ := serve(t, "--backend", "postgres", "--store", addr, "--poll", "100ms")
 	two, _, _ := serve(t, "--backend", "postgres", "--store", addr, "--poll", "100ms")

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -224,7 +225,7 @@ func TestMisspeltEntityID(t *testing.T) {
 	os.WriteFile(rel, []byte(strings.Join(lines, "\n")), 0o644)
 
 	_, stderr, code := digidip(t, "check", "--data", dir)
-	want := rel + ":" + itoa(line) + `: unknown entity "european-investmnet-bank" as object (did you mean "european-investment-bank"?)`
+	want := rel + ":" + strconv.Itoa(line) + `: unknown entity "european-investmnet-bank" as object (did you mean "european-investment-bank"?)`
 	if code != 1 || !strings.Contains(stderr, want) {
 		t.Errorf("check: exit %d, stderr:\n%s\nwant a line %q", code, stderr, want)
 	}
@@ -279,8 +280,6 @@ func TestCommands(t *testing.T) {
 		t.Error("a failed export left a file")
 	}
 }
-
-func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
 
 // A graph loaded from N-Quads is served as it is: serve does not replace it
 // with the data embedded in the binary.

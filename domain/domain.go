@@ -5,6 +5,8 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Kind is what sort of thing an entity is.
@@ -29,14 +31,36 @@ const (
 var Kinds = []Kind{Actor, Country, Region, Person, Forum, Partnership, Instrument, Policy, Commitment, Topic, Event}
 
 // Valid reports whether k is one of Kinds.
-func (k Kind) Valid() bool {
-	for _, x := range Kinds {
-		if x == k {
-			return true
-		}
+func (k Kind) Valid() bool { return slices.Contains(Kinds, k) }
+
+// JoinKinds writes Kinds, in their order, separated by sep: for messages
+// that list them and for formats that declare them.
+func JoinKinds(sep string) string {
+	ks := make([]string, len(Kinds))
+	for i, k := range Kinds {
+		ks[i] = string(k)
 	}
-	return false
+	return strings.Join(ks, sep)
 }
+
+// KindFilter is the set of kinds a query keeps; made from no kinds, it
+// keeps every kind, as an empty kinds argument means no filter.
+type KindFilter map[Kind]bool
+
+// FilterKinds makes the filter that keeps kinds.
+func FilterKinds(kinds []Kind) KindFilter {
+	if len(kinds) == 0 {
+		return nil
+	}
+	f := make(KindFilter, len(kinds))
+	for _, k := range kinds {
+		f[k] = true
+	}
+	return f
+}
+
+// Keeps reports whether the filter lets an entity of kind k through.
+func (f KindFilter) Keeps(k Kind) bool { return len(f) == 0 || f[k] }
 
 // Document is a source text: its metadata and its paragraphs in order.
 type Document struct {
@@ -97,6 +121,16 @@ type Predicate struct {
 	Inverse    string // "is called on by"
 	Definition string
 	Example    *Evidence
+}
+
+// PredicateLabel is how the predicate id reads in prose: the Label of p
+// (id's definition, nil when there is none), or else the id with spaces for
+// its hyphens, "calls on" for "calls-on".
+func PredicateLabel(id string, p *Predicate) string {
+	if p != nil && p.Label != "" {
+		return p.Label
+	}
+	return strings.ReplaceAll(id, "-", " ")
 }
 
 // Relation is one edge: subject, predicate, object, and every passage that

@@ -601,13 +601,7 @@ func (g *Graph) Subgraph(ctx context.Context, q SubgraphQuery) (*Subgraph, error
 			return nil, fmt.Errorf("entity %q: %w", r, domain.ErrNotFound)
 		}
 	}
-	var kinds map[domain.Kind]bool
-	if len(q.Kinds) > 0 {
-		kinds = map[domain.Kind]bool{}
-		for _, k := range q.Kinds {
-			kinds[k] = true
-		}
-	}
+	kinds := domain.FilterKinds(q.Kinds)
 	sg := &Subgraph{}
 	in := map[string]bool{}
 	take := func(e *domain.Entity) bool {
@@ -692,7 +686,7 @@ func (g *Graph) Subgraph(ctx context.Context, q SubgraphQuery) (*Subgraph, error
 					if in[st.to] || e == nil {
 						continue
 					}
-					if kinds != nil && !kinds[e.Kind] {
+					if !kinds.Keeps(e.Kind) {
 						continue
 					}
 					if !take(e) {

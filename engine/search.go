@@ -112,17 +112,11 @@ func (ix *searchIndex) find(ctx context.Context, r Reader, text string, kinds []
 	if q == "" || limit <= 0 {
 		return nil, nil
 	}
-	var kindOK map[domain.Kind]bool
-	if len(kinds) > 0 {
-		kindOK = map[domain.Kind]bool{}
-		for _, k := range kinds {
-			kindOK[k] = true
-		}
-	}
+	kindOK := domain.FilterKinds(kinds)
 	best := map[int32]int{}
 	consider := func(li int32, rank int) {
 		l := ix.labels[li]
-		if kindOK != nil && !kindOK[ix.entities[l.entity].Kind] {
+		if !kindOK.Keeps(ix.entities[l.entity].Kind) {
 			return
 		}
 		if !l.name {

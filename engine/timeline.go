@@ -67,13 +67,7 @@ func last(d string) string {
 // empty) keep the moments that overlap that window. At most limit moments
 // are read (all when limit < 0).
 func (g *Graph) Timeline(ctx context.Context, from, to string, kinds []domain.Kind, undated bool, limit int) ([]Moment, error) {
-	var kindOK map[domain.Kind]bool
-	if len(kinds) > 0 {
-		kindOK = map[domain.Kind]bool{}
-		for _, k := range kinds {
-			kindOK[k] = true
-		}
-	}
+	kindOK := domain.FilterKinds(kinds)
 	winLo, winHi := "0000", "9999"
 	if from != "" {
 		winLo = first(from)
@@ -86,7 +80,7 @@ func (g *Graph) Timeline(ctx context.Context, from, to string, kinds []domain.Ki
 		if limit >= 0 && len(refs) == limit {
 			break
 		}
-		if kindOK != nil && !kindOK[m.Kind] {
+		if !kindOK.Keeps(m.Kind) {
 			continue
 		}
 		if m.Date == "" {

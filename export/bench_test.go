@@ -9,11 +9,10 @@ import (
 
 	"github.com/digidip/digidip/domain/domaintest"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/domain"
 
-	"github.com/digidip/digidip/data"
 	"github.com/digidip/digidip/export"
-	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/vocab"
 )
@@ -24,10 +23,7 @@ import (
 // points at its passage.
 func scaled(b testing.TB, k int) *domain.Dataset {
 	b.Helper()
-	real, err := loaders.Read(data.FS(), "data")
-	if err != nil {
-		b.Fatal(err)
-	}
+	real := datatest.Dataset(b)
 	ds := &domain.Dataset{Documents: real.Documents, Predicates: real.Predicates}
 	id := func(s string, i int) string {
 		if i == 0 {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
@@ -44,7 +45,7 @@ func requireConsumers(t *testing.T) {
 // consumerServer is the real server over a real bolt store.
 func consumerServer(t *testing.T) (*store.Store, string) {
 	t.Helper()
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv := httptest.NewServer(server.New(st, server.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	t.Cleanup(srv.Close)
 	return st, srv.URL

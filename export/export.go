@@ -12,11 +12,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/digidip/digidip/domain"
 
-	"github.com/agnivade/levenshtein"
 	"github.com/cayleygraph/quad"
 	"github.com/digidip/digidip/engine"
 )
@@ -150,9 +148,6 @@ type Selection struct {
 	MaxNodes   int // 0: no limit for the whole graph, store.MaxSubgraph for Roots
 }
 
-// Whole reports whether the selection is the whole graph, however filtered.
-func (s Selection) Whole() bool { return len(s.Roots) == 0 && s.From == "" && s.To == "" }
-
 // Set is a selection resolved against one read model: the entities and
 // relations an export writes, as sequences, so that exporting the whole graph
 // never copies it.
@@ -166,21 +161,13 @@ type Set struct {
 	every bool
 	// Truncated says MaxNodes cut the selection short.
 	Truncated bool
-	name      string
+	// name is short and file-name-safe: "digidip",
+	// "digidip-global-gateway-d2", "digidip-path-d4d-hub-european-commission".
+	name string
 	// err is the engine's failure that ended a sequence early; Write
 	// returns it, so an export is never cut short in silence.
 	err error
 }
-
-// Nodes are the set's entities, by id.
-func (s *Set) Nodes() iter.Seq[*domain.Entity] { return s.nodes }
-
-// Edges are the set's relations, by subject and then by id.
-func (s *Set) Edges() iter.Seq[*domain.Relation] { return s.edges }
-
-// Name is a short, file-name-safe name of the selection: "digidip",
-// "digidip-global-gateway-d2", "digidip-path-d4d-hub-european-commission".
-func (s *Set) Name() string { return s.name }
 
 // Filename is the name a download of the set in a format is given.
 func (s *Set) Filename(f Format) string { return s.name + f.Ext() }
@@ -287,59 +274,25 @@ func validate(ctx context.Context, g *engine.Graph, sel Selection) error {
 	}
 	for _, k := range sel.Kinds {
 		if !k.Valid() {
-			ks := make([]string, len(domain.Kinds))
-			for i, k := range domain.Kinds {
-				ks[i] = string(k)
-			}
-			return invalid("unknown kind %q; the kinds are %s", k, strings.Join(ks, ", "))
+			return invalid("unknown kind %q; the kinds are %s", k, domain.JoinKinds(", "))
 		}
 	}
 	return nil
 }
 
-// suggest names the closest entity id to a misspelt one, when one is close.
-// The search stops, suggesting nothing, when ctx ends: it compares the id
-// with every entity's.
+// suggest names the entity id nearest to a misspelt one, if one is near.
 func suggest(ctx context.Context, g *engine.Graph, id string) string {
-	n := utf8.RuneCountInString(id)
-	best, bestD := "", n/3+1
 	ids, err := g.EntityIDs(ctx, "")
 	if err != nil {
 		return ""
 	}
-	for i, e := range ids {
-		if i%256 == 0 && ctx.Err() != nil {
-			return ""
-		}
-		// the length difference is a lower bound of the distance: skip the
-		// quadratic comparison when it cannot win
-		if abs(utf8.RuneCountInString(e)-n) >= bestD {
-			continue
-		}
-		if d := levenshtein.ComputeDistance(id, e); d < bestD {
-			best, bestD = e, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
+	return domain.Suggest(ctx, id, slices.Values(ids))
 }
 
 // selectWhole streams the graph, a batch of entities at a time, filtered
 // on the fly: the export holds no copy of it, however large the graph.
 func selectWhole(ctx context.Context, g *engine.Graph, sel Selection) *Set {
-	kinds := map[domain.Kind]bool{}
-	for _, k := range sel.Kinds {
-		kinds[k] = true
-	}
+	kinds := domain.FilterKinds(sel.Kinds)
 	set := &Set{g: g, every: len(sel.Kinds) == 0 && len(sel.Predicates) == 0, name: selectionName(sel)}
 	// batches yields the kept entities, wholeBatch at a time, in id order.
 	batches := func(yield func([]*domain.Entity) bool) {
@@ -358,7 +311,7 @@ func selectWhole(ctx context.Context, g *engine.Graph, sel Selection) *Set {
 			ids = ids[n:]
 			kept := es[:0]
 			for _, e := range es {
-				if e != nil && (len(kinds) == 0 || kinds[e.Kind]) {
+				if e != nil && (len(kinds) == 0 || kinds.Keeps(e.Kind)) {
 					kept = append(kept, e)
 				}
 			}
@@ -399,7 +352,7 @@ func selectWhole(ctx context.Context, g *engine.Graph, sel Selection) *Set {
 						set.err = err
 						return
 					}
-					if o != nil && kinds[o.Kind] {
+					if o != nil && kinds.Keeps(o.Kind) {
 						edges = append(edges, e)
 					}
 				}
@@ -602,11 +555,8 @@ func row(e *domain.Entity) nodeRow {
 func (s *Set) edgeRow(r *domain.Relation) edgeRow {
 	er := edgeRow{
 		ID: r.ID, Source: r.Subject, Target: r.Object,
-		Predicate: r.Predicate, Label: r.Predicate, Verb: r.Verb, Implied: r.Implied,
+		Predicate: r.Predicate, Label: domain.PredicateLabel(r.Predicate, s.g.Predicate(r.Predicate)), Verb: r.Verb, Implied: r.Implied,
 		EvidenceCount: len(r.Evidence),
-	}
-	if p := s.g.Predicate(r.Predicate); p != nil && p.Label != "" {
-		er.Label = p.Label
 	}
 	if len(r.Evidence) > 0 {
 		// the read model orders evidence by document and paragraph order, so

@@ -20,6 +20,7 @@ import (
 
 	"github.com/digidip/digidip/engine/projection"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/domain"
 
 	"github.com/cayleygraph/quad/jsonld"
@@ -133,7 +134,7 @@ func mustQuery(t *testing.T, s string) url.Values {
 // The whole graph in N-Quads is every quad the store holds, whether it
 // streams from the store or is made from the data, in any order.
 func TestWholeNQuadsIsTheStore(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	g, ds := embedded(t)
 	fromStore := nquadSet(t, write(t, export.NQuads, sel(t, st.Graph(), export.Selection{}), allQuads(st)))
 	fromData := nquadSet(t, write(t, export.NQuads, sel(t, g, export.Selection{}), export.Options{}))

@@ -26,15 +26,11 @@ const (
 )
 
 func gexfNodeAttributes() gexf12.Attributes {
-	kinds := make([]string, len(domain.Kinds))
-	for i, k := range domain.Kinds {
-		kinds[i] = string(k)
-	}
 	return gexf12.Attributes{Class: "node", Attributes: []gexf12.Attribute{
 		{ID: "name", Title: "name", Type: "string"},
 		// the options make kind a categorical attribute: Gephi offers it
 		// for partition colouring with exactly these values
-		{ID: "kind", Title: "kind", Type: "string", Options: strings.Join(kinds, "|")},
+		{ID: "kind", Title: "kind", Type: "string", Options: domain.JoinKinds("|")},
 		{ID: "description", Title: "description", Type: "string"},
 	}}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"path/filepath"
 	"slices"
 	"sort"
 	"testing"
@@ -15,37 +14,17 @@ import (
 	"github.com/cayleygraph/quad"
 	"github.com/cayleygraph/quad/nquads"
 
-	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/export"
-	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/store"
 )
-
-// openStore is a real bolt store in a temp dir, loaded with the embedded
-// data, as `digidip load` leaves it.
-func openStore(t testing.TB) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := loaders.Load(ctx, st, data.FS(), "data"); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
 
 // embedded is the read model of the embedded data, with no store.
 func embedded(t testing.TB) (*engine.Graph, *domain.Dataset) {
 	t.Helper()
-	ds, err := loaders.Read(data.FS(), "data")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := datatest.Dataset(t)
 	return projection.NewGraph(ds), ds
 }
 

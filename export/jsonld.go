@@ -64,7 +64,7 @@ var vocabTerms = []term{
 	{"unit", vocab.PropUnit, false},
 	{"evidence", vocab.PropEvidence, true},
 	{"dataHash", vocab.PropDataHash, false},
-	{"loadedAt", vocab.PropLoadedAt, false},
+	{"dataSource", vocab.PropDataSource, false},
 }
 
 // jsonldContext is the @context of an export: the prefixes, the classes (the

@@ -11,12 +11,11 @@ import (
 
 	"github.com/digidip/digidip/engine/projection"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/domain"
 
-	"github.com/digidip/digidip/data"
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/export"
-	"github.com/digidip/digidip/loaders"
 )
 
 var (
@@ -41,10 +40,7 @@ func FuzzExportParams(f *testing.F) {
 		f.Add(s)
 	}
 	fuzzGraphOnce.Do(func() {
-		ds, err := loaders.Read(data.FS(), "data")
-		if err != nil {
-			f.Fatal(err)
-		}
+		ds := datatest.Dataset(f)
 		fuzzGraph = projection.NewGraph(ds)
 	})
 	f.Fuzz(func(t *testing.T, raw string) {

@@ -44,18 +44,20 @@ func (s *Set) quads(ctx context.Context, opt Options, w quad.Writer) error {
 	if s.every && opt.AllQuads != nil {
 		return opt.AllQuads(ctx, w)
 	}
-	t := &ticker{ctx: ctx}
 	ds, err := s.dataset(ctx)
 	if err != nil {
 		return err
 	}
-	for _, q := range vocab.Quads(ds) {
-		if err := t.tick(); err != nil {
+	qs := vocab.Quads(ds)
+	for len(qs) > 0 {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := w.WriteQuad(q); err != nil {
-			return fmt.Errorf("write quad: %w", err)
+		n := min(checkEvery, len(qs))
+		if _, err := w.WriteQuads(qs[:n]); err != nil {
+			return fmt.Errorf("write quads: %w", err)
 		}
+		qs = qs[n:]
 	}
 	return nil
 }
@@ -141,17 +143,17 @@ var (
 type fullDatatypes struct{ quad.Writer }
 
 func (f fullDatatypes) WriteQuad(q quad.Quad) error {
-	q.Object = fullDatatype(q.Object)
-	return f.Writer.WriteQuad(q)
+	_, err := f.WriteQuads([]quad.Quad{q})
+	return err
 }
 
 func (f fullDatatypes) WriteQuads(qs []quad.Quad) (int, error) {
+	full := make([]quad.Quad, len(qs))
 	for i, q := range qs {
-		if err := f.WriteQuad(q); err != nil {
-			return i, err
-		}
+		q.Object = fullDatatype(q.Object)
+		full[i] = q
 	}
-	return len(qs), nil
+	return f.Writer.WriteQuads(full)
 }
 
 func fullDatatype(v quad.Value) quad.Value {

@@ -87,7 +87,7 @@ func (r *Resolver) subgraphExport(ctx context.Context, sg *engine.Subgraph, form
 func subgraphSelection(ctx context.Context) (export.Selection, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil || fc.Parent == nil || fc.Parent.Field.Field == nil || fc.Parent.Field.Name != "subgraph" {
-		return export.Selection{}, fmt.Errorf("Subgraph.export outside a subgraph field")
+		return export.Selection{}, fmt.Errorf("the export of a Subgraph resolved outside a subgraph field")
 	}
 	args := fc.Parent.Args
 	sel := export.Selection{MaxNodes: 200}

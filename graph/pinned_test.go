@@ -15,19 +15,15 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
-	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/graph"
-	"github.com/digidip/digidip/loaders"
 )
 
 // A schema run without a pinned read model answers with an internal error
 // and no data (it has no store to fall back on); pinned, it answers from the
 // pinned model.
 func TestOperationsNeedAPinnedGraph(t *testing.T) {
-	ds, err := loaders.Read(data.FS(), "data")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := datatest.Dataset(t)
 	g := projection.NewGraph(ds)
 	id := ds.Entities[0].ID
 	pin := func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {

@@ -521,10 +521,7 @@ func (r *relationResolver) PredicateID(ctx context.Context, obj *domain.Relation
 
 // Label is the resolver for the label field.
 func (r *relationResolver) Label(ctx context.Context, obj *domain.Relation) (string, error) {
-	if p := r.graph(ctx).Predicate(obj.Predicate); p != nil && p.Label != "" {
-		return p.Label, nil
-	}
-	return strings.ReplaceAll(obj.Predicate, "-", " "), nil
+	return domain.PredicateLabel(obj.Predicate, r.graph(ctx).Predicate(obj.Predicate)), nil
 }
 
 // Subject is the resolver for the subject field.

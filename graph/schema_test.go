@@ -9,19 +9,15 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/graph/model"
-	"github.com/digidip/digidip/loaders"
 )
 
 // The Predicate enum is generated from the data; a curator who adds a
 // predicate and forgets `go generate ./...` fails here.
 func TestPredicateEnumFollowsTheData(t *testing.T) {
-	ds, err := loaders.Read(data.FS(), "data")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := datatest.Dataset(t)
 	var fromData, fromSchema []string
 	for _, p := range ds.Predicates {
 		fromData = append(fromData, p.ID)

@@ -84,7 +84,7 @@ func (r *reader) readEntities(name string) {
 			continue
 		}
 		if e.Kind != "" && !e.Kind.Valid() {
-			f.problem(ef.line("kind"), "unknown kind %q (known: %s)", e.Kind, kindList())
+			f.problem(ef.line("kind"), "unknown kind %q (known: %s)", e.Kind, domain.JoinKinds(", "))
 		}
 		if strings.Contains(strings.TrimSpace(e.Description), "\n") {
 			f.problem(ef.line("description"), "description must be one line")
@@ -98,14 +98,6 @@ func (r *reader) readEntities(name string) {
 		r.entityAt[e.ID] = Problem{File: f.name, Line: ef.line("id")}
 		r.ds.Entities = append(r.ds.Entities, e)
 	}
-}
-
-func kindList() string {
-	ks := make([]string, len(domain.Kinds))
-	for i, k := range domain.Kinds {
-		ks[i] = string(k)
-	}
-	return strings.Join(ks, ", ")
 }
 
 func (r *reader) fact(f *file, n *yaml.Node) (domain.Fact, bool) {

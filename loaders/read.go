@@ -3,11 +3,13 @@
 package loaders
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"regexp"
 	"sort"
@@ -16,7 +18,6 @@ import (
 
 	"github.com/digidip/digidip/domain"
 
-	"github.com/agnivade/levenshtein"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -169,18 +170,10 @@ func (r *reader) readAll() error {
 	return nil
 }
 
-// suggest names the closest known entity id, for typos.
+// suggest names the known entity id nearest to a misspelt one, if one is
+// near.
 func (r *reader) suggest(id string) string {
-	best, bestD := "", 4
-	for k := range r.entities {
-		if d := levenshtein.ComputeDistance(id, k); d < bestD || d == bestD && k < best {
-			best, bestD = k, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
+	return domain.Suggest(context.Background(), id, maps.Keys(r.entities))
 }
 
 func (r *reader) readDocument(name string) {

@@ -16,6 +16,7 @@ import (
 	"github.com/digidip/digidip/engine/projection"
 
 	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/store"
@@ -227,10 +228,7 @@ func TestLoadIsAllOrNothing(t *testing.T) {
 // The shipped data is valid, and every quote is verbatim where its offsets
 // say it is.
 func TestEmbeddedData(t *testing.T) {
-	ds, err := loaders.Read(data.FS(), "data")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := datatest.Dataset(t)
 	g := projection.NewGraph(ds)
 	check := func(what string, e domain.Evidence) {
 		p := domaintest.Must(g.Paragraph(context.Background(), e.Paragraph))
@@ -308,10 +306,7 @@ func TestCoverageWarnings(t *testing.T) {
 
 // data/README.md defines each predicate the data uses.
 func TestDataREADMEDefinesEveryPredicate(t *testing.T) {
-	ds, err := loaders.Read(data.FS(), "data")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := datatest.Dataset(t)
 	doc, err := os.ReadFile("../data/README.md")
 	if err != nil {
 		t.Fatal(err)

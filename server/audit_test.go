@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/server"
 )
 
@@ -21,7 +22,7 @@ func TestGraphQLHTTPAudit(t *testing.T) {
 	if _, err := os.Stat("testdata/audit/node_modules/graphql-http"); err != nil {
 		t.Fatalf("graphql-http is not installed: run npm ci in server/testdata/audit (%v)", err)
 	}
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	cmd := exec.Command("node", "audit.mjs", srv.URL+"/graphql")
 	cmd.Dir = "testdata/audit"

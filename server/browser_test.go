@@ -27,6 +27,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/server"
 )
 
@@ -44,7 +45,7 @@ func TestBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DIGIDIP_TEST_BROWSER=1 but no chromium on PATH: %v", err)
 	}
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	if u, _ := url.Parse(srv.URL); u.Hostname() != "127.0.0.1" {
 		t.Fatalf("the test server is on %s, not loopback", srv.URL)

@@ -18,14 +18,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digidip/digidip/data"
-	"github.com/digidip/digidip/loaders"
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/vocab"
 )
 
 func TestResponseCache(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	q := `{ entity(id: "global-gateway") { name degree } }`
 	first := post(t, srv, q, nil)
@@ -41,10 +40,7 @@ func TestResponseCache(t *testing.T) {
 	}
 	// a load makes a new read model: the same request is answered afresh
 	ctx := context.Background()
-	ds, err := loaders.Read(data.FS(), "data")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ds := datatest.Dataset(t)
 	for _, e := range ds.Entities {
 		if e.ID == "global-gateway" {
 			e.Name = "Global Gateway (renamed)"
@@ -60,7 +56,7 @@ func TestResponseCache(t *testing.T) {
 }
 
 func TestETagsAndPersistedQueries(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	for _, entries := range []int{0, -1} {
 		srv, _ := newServer(t, st, server.Config{CacheEntries: entries})
 		q := `{ stats { entities } }`
@@ -115,7 +111,7 @@ func postRaw(t *testing.T, srv *httptest.Server, body, accept string) result {
 // comment, other whitespace or another order of JSON members is the same
 // request; other variables, another operation or another media type are not.
 func TestResponseCacheKeys(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	const q = `query One($id: ID!, $n: Int) { entity(id: $id) { name neighbours(predicate: FUNDS, first: $n) { id } } } query Two { stats { entities } }`
 	first := `{"query":` + strconv.Quote(q) + `,"operationName":"One","variables":{"id":"global-gateway","n":3}}`
@@ -148,7 +144,7 @@ func TestResponseCacheKeys(t *testing.T) {
 // The response cache holds its budget in bytes: distinct answers that do
 // not fit together push the oldest out.
 func TestResponseCacheBudget(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	// each answer is a few KB: 16 KiB holds a handful, not all twenty
 	srv, _ := newServer(t, st, server.Config{CacheBytes: 16 << 10})
 	query := func(i int) string {
@@ -176,7 +172,7 @@ func TestResponseCacheBudget(t *testing.T) {
 // A persisted query is kept only once it parsed, validated and passed the
 // limits: one that did not is unknown by its hash afterwards.
 func TestPersistedQueriesKeepOnlyValidQueries(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{MaxBodyBytes: 2 << 20})
 	ext := func(q string) string {
 		sum := sha256.Sum256([]byte(q))
@@ -220,7 +216,7 @@ func TestPersistedQueriesKeepOnlyValidQueries(t *testing.T) {
 // any of it is read: the client here sends the headers and a few bytes of a
 // 1 TB body, and must get its 413 without sending more.
 func TestTooLargeFromContentLength(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
@@ -249,7 +245,7 @@ func TestTooLargeFromContentLength(t *testing.T) {
 // queries at once, each answer compared with the one a server without
 // caches gives, while the small budgets keep evicting.
 func TestCachesConcurrently(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	plain, _ := newServer(t, st, server.Config{CacheBytes: -1, QueryCacheBytes: -1, PersistedCacheBytes: -1})
 	cached, _ := newServer(t, st, server.Config{CacheBytes: 64 << 10, QueryCacheBytes: 64 << 10, PersistedCacheBytes: 4 << 10})
 	var queries []string

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/server"
 )
 
@@ -36,7 +37,7 @@ func BenchmarkCacheMemory(b *testing.B) {
 	inProcess := url == ""
 	rss := func() float64 { return vmRSS(b, "self") }
 	if inProcess {
-		st := openStore(b)
+		st := datatest.Store(b)
 		srv := httptest.NewServer(server.New(st, server.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 		defer srv.Close()
 		url = srv.URL

@@ -6,12 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 
-	"github.com/digidip/digidip/data"
-	"github.com/digidip/digidip/loaders"
-	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/data/datatest"
 )
 
 // cancelAfterFirstWrite is a client that hangs up once the first bytes
@@ -31,14 +28,7 @@ func (c *cancelAfterFirstWrite) Write(b []byte) (int, error) {
 // client sees a broken transfer instead of a short, well-formed-looking file.
 func TestExportAbortsAHalfSentFile(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := loaders.Load(ctx, st, data.FS(), "data"); err != nil {
-		t.Fatal(err)
-	}
+	st := datatest.Store(t)
 	h := exportHandler(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for _, format := range []string{"graphml", "nquads"} {
 		t.Run(format, func(t *testing.T) {

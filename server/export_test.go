@@ -11,11 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/server"
 )
 
 func TestExportHTTP(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	tests := []struct {
 		name     string
@@ -74,7 +75,7 @@ func TestExportHTTP(t *testing.T) {
 // A large export streams: it is sent chunked, as it is written, not
 // buffered whole to learn its length.
 func TestExportStreams(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	res, err := http.Get(srv.URL + "/export?format=nquads")
 	if err != nil {
@@ -91,7 +92,7 @@ func TestExportStreams(t *testing.T) {
 }
 
 func TestExportTruncatedAndCSVTables(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	res := do(t, mustGet(t, srv.URL+"/export?format=csv&maxNodes=3&evidence=false"))
 	if res.status != 200 || res.header.Get("Digidip-Truncated") != "true" {
@@ -118,7 +119,7 @@ func TestExportTruncatedAndCSVTables(t *testing.T) {
 // A request whose deadline passes before anything is sent gets a status
 // and an error, not an empty file.
 func TestExportDeadline(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{RequestTimeout: time.Nanosecond})
 	res := do(t, mustGet(t, srv.URL+"/export?format=graphml"))
 	if res.status != http.StatusServiceUnavailable || res.resp.code() != "TIMEOUT" || res.header.Get("Content-Disposition") != "" {
@@ -129,7 +130,7 @@ func TestExportDeadline(t *testing.T) {
 // Subgraph.export gives the URL of the same nodes and edges, and for a
 // small subgraph the file itself: the URL serves exactly that text.
 func TestSubgraphExportField(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	tests := []struct {
 		name, args, format string

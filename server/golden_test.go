@@ -6,9 +6,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/server"
 )
 
@@ -18,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite the golden responses under test
 // server on the embedded data and compares the response with its golden
 // file (-update rewrites them).
 func TestAnalystQueries(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	files, _ := filepath.Glob("testdata/queries/*.graphql")
 	if len(files) < 10 {
@@ -70,10 +72,8 @@ func diff(want, got string) string {
 			b = g[i]
 		}
 		if a != b {
-			return "line " + itoa(i+1) + ":\n- " + a + "\n+ " + b
+			return "line " + strconv.Itoa(i+1) + ":\n- " + a + "\n+ " + b
 		}
 	}
 	return ""
 }
-
-func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }

@@ -6,11 +6,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/server"
 )
 
 func TestRateLimit(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{RateLimit: 1, RateBurst: 3})
 	var statuses []int
 	for range 5 {
@@ -48,7 +49,7 @@ func equalInts(a, b []int) bool {
 }
 
 func TestSecurityHeaders(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	for _, path := range []string{"/graphql?query=%7Bstats%7Bentities%7D%7D", "/explore", "/graphiql", "/healthz", "/export?format=nosuch", "/nosuch"} {
 		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)

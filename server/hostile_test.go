@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/server"
 )
 
@@ -194,7 +195,7 @@ func hostileCases() []hostile {
 // (with the connection limits `digidip serve` uses) and checks the exact
 // answer, then that a normal query is still answered.
 func TestHostile(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	cfg := server.Config{CORSOrigins: []string{"https://explorer.example"}}
 	logs := &logBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, nil))
@@ -280,7 +281,7 @@ func orDash(s string) string {
 // With introspection off, the schema does not describe itself, and errors
 // do not suggest field names.
 func TestIntrospectionOff(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{NoIntrospection: true})
 	if r := post(t, srv, `{ __schema { types { name } } }`, nil); r.resp.code() != "GRAPHQL_VALIDATION_FAILED" || !strings.Contains(r.resp.Errors[0].Message, "introspection is disabled") {
 		t.Errorf("introspection when off: %s", r.body)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
@@ -26,7 +27,7 @@ import (
 // query: dropping the pairs it spoils would answer another question (the
 // whole graph for a selection).
 func TestMalformedQueryStrings(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	long := strings.Repeat("x", 60<<10)
 	for _, tc := range []struct {
@@ -70,7 +71,7 @@ func TestMalformedQueryStrings(t *testing.T) {
 // The rate limit counts an IPv6 /64 as one client, and behind a trusted
 // proxy the client the proxy names.
 func TestRateLimitKeys(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	proxies, err := server.ParseTrustedProxies("192.0.2.10")
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +215,7 @@ func TestHealthAnswersFromTheLastCheck(t *testing.T) {
 // not at all with MetricsOff; NewWithMetrics gives it for a listener of its
 // own.
 func TestMetricsAccess(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	proxies, _ := server.ParseTrustedProxies("127.0.0.1")
 	quiet := slog.New(slog.DiscardHandler)
 	loopback := server.New(st, server.Config{Logger: quiet})
@@ -285,7 +286,7 @@ func TestAdminServerTimeouts(t *testing.T) {
 
 // Behind a trusted proxy, the access log names the client as well.
 func TestAccessLogNamesTheClient(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	proxies, _ := server.ParseTrustedProxies("192.0.2.10")
 	logs := &logBuffer{}
 	h := server.New(st, server.Config{TrustedProxies: proxies, Logger: slog.New(slog.NewTextHandler(logs, nil))})

@@ -89,18 +89,11 @@ func pathLabel(p string) string {
 	return "other"
 }
 
-func (m *metrics) instrument(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		if sw.status == 0 {
-			sw.status = http.StatusOK
-		}
-		p := pathLabel(r.URL.Path)
-		m.requests.WithLabelValues(p, strconv.Itoa(sw.status)).Inc()
-		m.latency.WithLabelValues(p).Observe(time.Since(start).Seconds())
-	})
+// request counts a request and its latency by path and status.
+func (m *metrics) request(path string, status int, took time.Duration) {
+	p := pathLabel(path)
+	m.requests.WithLabelValues(p, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(p).Observe(took.Seconds())
 }
 
 func (m *metrics) observeOperation(opCtx *graphql.OperationContext, resp *graphql.Response) {

@@ -43,7 +43,7 @@ func TestDocCostBoundsTheAST(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if errs := validator.Validate(schema, doc); errs != nil {
+				if errs := validator.ValidateWithRules(schema, doc, nil); errs != nil {
 					t.Fatal(errs)
 				}
 				docs[i] = doc

@@ -221,8 +221,7 @@ func NewWithMetrics(st *store.Store, cfg Config) (api, metrics http.Handler) {
 	}
 	h = newLimiter(cfg.RateLimit, cfg.RateBurst, cfg.TrustedProxies).wrap(h)
 	h = secure(h)
-	h = m.instrument(h)
-	h = accessLog(log, cfg.TrustedProxies, h)
+	h = observe(log, cfg.TrustedProxies, m, h)
 	h = withRequestID(h)
 	return recoverer(log, h), m.handler()
 }
@@ -363,9 +362,9 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
-// accessLog logs each request; behind trusted proxies, with the client
-// they name as well as the proxy.
-func accessLog(log *slog.Logger, trusted []netip.Prefix, next http.Handler) http.Handler {
+// observe wraps the response once, for the access log and the metrics,
+// which both need what the handler answered: its status and size.
+func observe(log *slog.Logger, trusted []netip.Prefix, m *metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
@@ -373,20 +372,28 @@ func accessLog(log *slog.Logger, trusted []netip.Prefix, next http.Handler) http
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
-		attrs := []slog.Attr{
-			slog.String("request_id", requestID(r.Context())),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", sw.status),
-			slog.Int("bytes", sw.bytes),
-			slog.Duration("duration", time.Since(start)),
-			slog.String("remote", r.RemoteAddr),
-		}
-		if len(trusted) > 0 {
-			attrs = append(attrs, slog.String("client", clientAddr(r, trusted).String()))
-		}
-		log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+		took := time.Since(start)
+		m.request(r.URL.Path, sw.status, took)
+		accessLog(log, trusted, r, sw, took)
 	})
+}
+
+// accessLog logs a request; behind trusted proxies, with the client they
+// name as well as the proxy.
+func accessLog(log *slog.Logger, trusted []netip.Prefix, r *http.Request, sw *statusWriter, took time.Duration) {
+	attrs := []slog.Attr{
+		slog.String("request_id", requestID(r.Context())),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", sw.status),
+		slog.Int("bytes", sw.bytes),
+		slog.Duration("duration", took),
+		slog.String("remote", r.RemoteAddr),
+	}
+	if len(trusted) > 0 {
+		attrs = append(attrs, slog.String("client", clientAddr(r, trusted).String()))
+	}
+	log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 }
 
 // recoverer answers 500 with no detail if a handler panics outside the

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -21,10 +22,9 @@ import (
 
 	"github.com/cayleygraph/quad"
 
-	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/graph"
-	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/synth"
@@ -47,21 +47,6 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
-}
-
-// openStore is a real bolt store in a temp dir, loaded with the embedded data.
-func openStore(t testing.TB) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := loaders.Load(ctx, st, data.FS(), "data"); err != nil {
-		t.Fatal(err)
-	}
-	return st
 }
 
 func newServer(t testing.TB, st *store.Store, cfg server.Config) (*httptest.Server, *logBuffer) {
@@ -122,7 +107,7 @@ func post(t testing.TB, srv *httptest.Server, query string, vars map[string]any)
 }
 
 func TestHTTP(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{MaxBodyBytes: 4096})
 	ok := `{"query":"{ stats { entities } }"}`
 	tests := []struct {
@@ -188,7 +173,7 @@ func TestHTTP(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	nested := `{ entities(first: 100) { nodes { relations(first: 100) { nodes { subject { relations(first: 100) { nodes { object { relations(first: 100) { nodes { id } } } } } } } } } } }`
 	deep := "{ entity(id: \"global-gateway\") { " + strings.Repeat("relations { nodes { subject { ", 8) + "id" + strings.Repeat(" } } }", 8) + " } }"
@@ -254,7 +239,7 @@ func TestLimits(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	open, _ := newServer(t, st, server.Config{CORSOrigins: []string{"https://explorer.example"}})
 	closed, _ := newServer(t, st, server.Config{})
 	for _, tt := range []struct {
@@ -465,7 +450,7 @@ func (discardQuads) WriteQuad(quad.Quad) error              { return nil }
 func (discardQuads) WriteQuads(qs []quad.Quad) (int, error) { return len(qs), nil }
 
 func TestHealthAndMetrics(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/healthz", nil)
 	r := do(t, req)
@@ -488,10 +473,44 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 }
 
+// The access log and the metrics see each response as the client got it:
+// its status and, in the log, its size.
+func TestAccessLogAndMetricsSeeTheResponse(t *testing.T) {
+	srv, logs := newServer(t, datatest.Store(t), server.Config{})
+	for _, tc := range []struct {
+		path, id string
+		status   int
+	}{{"/healthz", "log-ok", 200}, {"/nosuch", "log-missing", 404}} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+tc.path, nil)
+		req.Header.Set("X-Request-Id", tc.id)
+		r := do(t, req)
+		if r.status != tc.status {
+			t.Fatalf("%s: %d, want %d", tc.path, r.status, tc.status)
+		}
+		want := fmt.Sprintf("msg=request request_id=%s method=GET path=%s status=%d bytes=%d ", tc.id, tc.path, tc.status, len(r.body))
+		// the line is written once the handler returns, which may be just
+		// after the client has the response
+		deadline := time.Now().Add(5 * time.Second)
+		for !strings.Contains(logs.String(), want) {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %q in the log:\n%s", want, logs.String())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+	body := string(do(t, req).body)
+	for _, want := range []string{`digidip_http_requests_total{path="/healthz",status="200"} 1`, `digidip_http_requests_total{path="other",status="404"} 1`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
 // A query of many entities with their relations reads nothing from the
 // backend: the read model was built once, at load.
 func TestQueriesDoNoStoreRoundTrips(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	before := st.Reads()
 	r := post(t, srv, `{ entities(first: 100) { nodes { id relations(first: 10) { nodes { object { name } evidence(first: 3) { quote } } } } } }`, nil)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/digidip/digidip/domain/domaintest"
 
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/synth"
@@ -98,7 +99,7 @@ func aliased(n int, sel string) string {
 // answers were priced by their size. Each is refused by its cost before it
 // runs, and a normal query is answered after it.
 func TestAnswerSizeIsPriced(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	tests := []struct {
 		name, query string
@@ -132,7 +133,7 @@ func TestAnswerSizeIsPriced(t *testing.T) {
 // queries tools send once per page or build pass with room to spare, and
 // that the price bounds the answer.
 func TestIntrospectionIsPriced(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	tests := []struct {
 		name, query string
@@ -203,7 +204,7 @@ func TestListsWithoutFirstFollowTheData(t *testing.T) {
 	}
 	bigCost := r.resp.Extensions["cost"].(map[string]any)["requested"].(float64)
 
-	srvSmall, _ := newServer(t, openStore(t), server.Config{})
+	srvSmall, _ := newServer(t, datatest.Store(t), server.Config{})
 	small := post(t, srvSmall, q, map[string]any{"id": "european-commission"})
 	smallCost := small.resp.Extensions["cost"].(map[string]any)["requested"].(float64)
 	if bigCost < 100 || smallCost >= bigCost {
@@ -244,7 +245,7 @@ func TestListsWithoutFirstFollowTheData(t *testing.T) {
 // and none of the data, whichever check catches it (the tally while
 // executing, or the exact size before writing); under it, the answer.
 func TestResponseBudget(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	small, _ := newServer(t, st, server.Config{MaxResponseBytes: 64 << 10})
 	tiny, _ := newServer(t, st, server.Config{MaxResponseBytes: 60})
 	tests := []struct {
@@ -291,7 +292,7 @@ func TestResponseBudget(t *testing.T) {
 // text, so no answer is larger than its cost in units of 256 bytes, however
 // long the texts it holds.
 func TestPriceCoversTheAnswer(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	for _, q := range []string{
 		`{ documents { paragraphs { text } } }`,
@@ -319,7 +320,7 @@ func TestPriceCoversTheAnswer(t *testing.T) {
 // worked examples, and the explorer's (web/src/api.ts) with its own
 // maximums (300 nodes at depth 4, paths of 6 hops).
 func TestPagesQueriesFit(t *testing.T) {
-	st := openStore(t)
+	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	queries := map[string]string{
 		"explorer: neighbourhood": `{ subgraph(roots: ["global-gateway"], depth: 4, maxNodes: 300) { nodes { id name kind degree } edges { id source target predicate evidenceCount } truncated } }`,

@@ -20,6 +20,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/store/storetest"
 	"github.com/digidip/digidip/vocab"
 )
 
@@ -188,7 +189,7 @@ func TestGenerationsOnlyMoveForward(t *testing.T) {
 		},
 		"memory": func(t *testing.T) store.Options { return store.Options{Backend: "memory"} },
 		"postgres": func(t *testing.T) store.Options {
-			return store.Options{Backend: "postgres", Address: PostgresAddress(t)}
+			return store.Options{Backend: "postgres", Address: storetest.PostgresAddress(t)}
 		},
 	}
 	for name, options := range shared {

@@ -20,6 +20,7 @@ import (
 	"github.com/cayleygraph/quad"
 
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/store/storetest"
 	"github.com/digidip/digidip/vocab"
 )
 
@@ -94,7 +95,7 @@ func (w *blockingWriter) Close() error { return nil }
 // Many slow exports at once hold no more connections than the pools allow:
 // the others wait for one.
 func TestPGMaxConnsBoundsConnections(t *testing.T) {
-	addr := PostgresAddress(t)
+	addr := storetest.PostgresAddress(t)
 	app := fmt.Sprintf("digidip_pool_%d", time.Now().UnixNano())
 	addr += "&application_name=" + app
 	const maxConns, exports = 2, 10

@@ -3,13 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
-	"os"
 	"reflect"
 	"testing"
 	"unsafe"
 
 	csql "github.com/cayleygraph/cayley/graph/sql"
 	"github.com/cayleygraph/quad"
+
+	"github.com/digidip/digidip/store/storetest"
 )
 
 // cayleyDB is the pool Cayley's SQL quad store opened for itself; it keeps
@@ -25,13 +26,8 @@ func cayleyDB(t *testing.T, qs *csql.QuadStore) *sql.DB {
 // Both pools of a PostgreSQL store, the store's own and the current
 // generation's, are bounded by PGMaxConns (default DefaultPGMaxConns).
 func TestPGPoolsAreBounded(t *testing.T) {
-	dsn := os.Getenv("DIGIDIP_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("DIGIDIP_TEST_POSTGRES not set: no PostgreSQL to test on")
-	}
 	for _, tc := range []struct{ opt, want int }{{0, DefaultPGMaxConns}, {3, 3}} {
-		addr := dsn + "&digidip_prefix=tpool" + string(rune('a'+tc.want))
-		t.Cleanup(func() { DropPostgres(context.Background(), addr) })
+		addr := storetest.PostgresAddress(t)
 		ctx := context.Background()
 		st, err := Open(ctx, Options{Backend: "postgres", Address: addr, PGMaxConns: tc.opt})
 		if err != nil {

@@ -277,32 +277,3 @@ func (b *pgBackend) sweep(ctx context.Context, keep string) {
 }
 
 func (b *pgBackend) close() error { return b.db.Close() }
-
-// DropPostgres removes a PostgreSQL store: every generation of its prefix and
-// its table of the current one. Tests use it to clean up after themselves.
-func DropPostgres(ctx context.Context, address string) error {
-	b, err := openPostgres(ctx, address, 0)
-	if err != nil {
-		return err
-	}
-	defer b.close()
-	rows, err := b.db.QueryContext(ctx, `SELECT nspname FROM pg_namespace WHERE nspname LIKE $1`, b.prefix+`\_g%`)
-	if err != nil {
-		return fmt.Errorf("postgres store: %w", err)
-	}
-	var gens []string
-	for rows.Next() {
-		var n string
-		if rows.Scan(&n) == nil {
-			gens = append(gens, n)
-		}
-	}
-	rows.Close()
-	for _, g := range gens {
-		if _, err := b.db.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+pq.QuoteIdentifier(g)+` CASCADE`); err != nil {
-			return fmt.Errorf("postgres store: %w", err)
-		}
-	}
-	_, err = b.db.ExecContext(ctx, `DROP TABLE IF EXISTS `+b.table())
-	return err
-}

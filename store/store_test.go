@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/engine/projection"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/store/storetest"
 	"github.com/digidip/digidip/vocab"
 )
 
@@ -47,7 +47,7 @@ func backends(t *testing.T) map[string]func(t *testing.T) *store.Store {
 			return st
 		},
 		"postgres": func(t *testing.T) *store.Store {
-			st, err := store.Open(context.Background(), store.Options{Backend: "postgres", Address: PostgresAddress(t)})
+			st, err := store.Open(context.Background(), store.Options{Backend: "postgres", Address: storetest.PostgresAddress(t)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -55,25 +55,6 @@ func backends(t *testing.T) map[string]func(t *testing.T) *store.Store {
 			return st
 		},
 	}
-}
-
-// PostgresAddress gives each test a store of its own on the database that
-// DIGIDIP_TEST_POSTGRES names, and drops it afterwards. Without the
-// variable the test skips.
-func PostgresAddress(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("DIGIDIP_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("DIGIDIP_TEST_POSTGRES not set: no PostgreSQL to test on")
-	}
-	prefix := fmt.Sprintf("t%d", time.Now().UnixNano())
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	addr := dsn + sep + "digidip_prefix=" + prefix
-	t.Cleanup(func() { store.DropPostgres(context.Background(), addr) })
-	return addr
 }
 
 // A graph written through each backend reads back exactly: the quads, from
@@ -85,7 +66,7 @@ func TestRoundTripThroughEveryBackend(t *testing.T) {
 			return twoStores(t, store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")})
 		},
 		"postgres": func(t *testing.T) (*store.Store, func() *store.Store) {
-			return twoStores(t, store.Options{Backend: "postgres", Address: PostgresAddress(t)})
+			return twoStores(t, store.Options{Backend: "postgres", Address: storetest.PostgresAddress(t)})
 		},
 		"memory": func(t *testing.T) (*store.Store, func() *store.Store) {
 			// Nothing outlives a memory store: read it back through its
@@ -250,7 +231,7 @@ func sharedBackends() map[string]func(t *testing.T) store.Options {
 			return store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")}
 		},
 		"postgres": func(t *testing.T) store.Options {
-			return store.Options{Backend: "postgres", Address: PostgresAddress(t)}
+			return store.Options{Backend: "postgres", Address: storetest.PostgresAddress(t)}
 		},
 	}
 }
@@ -360,12 +341,8 @@ func TestStreamingAllQuads(t *testing.T) {
 			if n != len(want) || len(got) != len(want) {
 				t.Fatalf("wrote %d quads, want %d", n, len(want))
 			}
-			vocab.SortQuads(got)
-			vocab.SortQuads(want)
-			for i := range want {
-				if got[i].NQuad() != want[i].NQuad() {
-					t.Fatalf("quad %d: got %s want %s", i, got[i].NQuad(), want[i].NQuad())
-				}
+			if d := diffQuads(want, got); d != "" {
+				t.Fatalf("the quads streamed differ from those written:\n%s", d)
 			}
 		})
 	}

@@ -150,20 +150,19 @@ func (d *Decoder) Add(q quad.Quad) { d.b.add(q) }
 func (d *Decoder) Dataset() (*domain.Dataset, error) { return d.b.finish() }
 
 type builder struct {
-	docs      map[string]*domain.Document
-	paras     map[string]*domain.Paragraph
-	ents      map[string]*domain.Entity
-	preds     map[string]*domain.Predicate
-	examples  map[string]node
-	facts     map[factKey]*domain.Fact
-	factEv    map[factKey]node
-	evQuote   map[node]string
-	rels      map[string]*domain.Relation
-	relQuads  []relQuad
-	hash      string
-	source    string
-	problems  []string
-	predicate map[string]bool // vocabulary ids used as relation predicates
+	docs     map[string]*domain.Document
+	paras    map[string]*domain.Paragraph
+	ents     map[string]*domain.Entity
+	preds    map[string]*domain.Predicate
+	examples map[string]node
+	facts    map[factKey]*domain.Fact
+	factEv   map[factKey]node
+	evQuote  map[node]string
+	rels     map[string]*domain.Relation
+	relQuads []relQuad
+	hash     string
+	source   string
+	problems []string
 }
 
 func newBuilder() *builder {

@@ -1,8 +1,6 @@
 package vocab
 
 import (
-	"sort"
-
 	"github.com/cayleygraph/quad"
 	"github.com/digidip/digidip/domain"
 )
@@ -141,26 +139,4 @@ func WithDefaultSource(qs []quad.Quad, source string) []quad.Quad {
 		}
 	}
 	return append(qs, quad.Quad{Subject: StoreNode, Predicate: PropDataSource, Object: quad.String(source), Label: LabelMeta})
-}
-
-// SortQuads orders quads by their N-Quads text, the order in which exports
-// and round-trip tests compare them.
-func SortQuads(qs []quad.Quad) {
-	keys := make([]string, len(qs))
-	for i, q := range qs {
-		keys[i] = q.NQuad()
-	}
-	sort.Sort(byKey{qs, keys})
-}
-
-type byKey struct {
-	qs   []quad.Quad
-	keys []string
-}
-
-func (b byKey) Len() int           { return len(b.qs) }
-func (b byKey) Less(i, j int) bool { return b.keys[i] < b.keys[j] }
-func (b byKey) Swap(i, j int) {
-	b.qs[i], b.qs[j] = b.qs[j], b.qs[i]
-	b.keys[i], b.keys[j] = b.keys[j], b.keys[i]
 }

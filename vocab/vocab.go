@@ -84,7 +84,6 @@ var (
 	PropEvidence     = quad.IRI(NSVocab + "evidence")
 	PropDataHash     = quad.IRI(NSVocab + "dataHash")
 	PropDataSource   = quad.IRI(NSVocab + "dataSource")
-	PropLoadedAt     = quad.IRI(NSVocab + "loadedAt")
 )
 
 // Graph labels for quads that are not relations: a relation quad's label is

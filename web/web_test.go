@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -20,10 +19,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/playground"
 
-	"github.com/digidip/digidip/data"
-	"github.com/digidip/digidip/loaders"
+	"github.com/digidip/digidip/data/datatest"
 	"github.com/digidip/digidip/server"
-	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/web"
 )
 
@@ -137,15 +134,7 @@ func TestGraphiQLFilesMatchGqlgenPins(t *testing.T) {
 
 // Every example GraphiQL offers runs on the real data without an error.
 func TestGraphiQLExamplesRun(t *testing.T) {
-	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Backend: "memory"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := loaders.Load(ctx, st, data.FS(), "data"); err != nil {
-		t.Fatal(err)
-	}
+	st := datatest.Store(t)
 	srv := httptest.NewServer(server.New(st, server.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	defer srv.Close()
 	files, err := fs.Glob(os.DirFS("src/examples"), "*.graphql")

@@ -52,7 +52,7 @@ func TestPayloadsAreValid(t *testing.T) {
 		{"warm-up", warmQuery},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, errs := gqlparser.LoadQuery(schema, tc.query); errs != nil {
+			if _, errs := gqlparser.LoadQueryWithRules(schema, tc.query, nil); errs != nil {
 				t.Errorf("%s: %v", tc.query[:min(len(tc.query), 200)], errs)
 			}
 			if _, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: tc.query}, tokenLimit); err != nil {
