@@ -33,7 +33,7 @@ import (
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/engine/projection"
 	"github.com/digidip/digidip/graph"
-	"github.com/digidip/digidip/graph/querygen"
+	"github.com/digidip/digidip/graph/querytest"
 	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/synth"
 )
@@ -160,7 +160,7 @@ func Differential(t *testing.T, ds *domain.Dataset, a, b *engine.Graph, seeds []
 
 // newPool draws the arguments of the queries from the dataset: a sample of
 // its ids, dates, names and fact keys, and values that name nothing.
-func newPool(ds *domain.Dataset) querygen.Pool {
+func newPool(ds *domain.Dataset) querytest.Pool {
 	var ents, rels, docs, paras, dates, words []string
 	for _, e := range sample(ds.Entities, 64) {
 		ents = append(ents, e.ID)
@@ -196,7 +196,7 @@ func newPool(ds *domain.Dataset) querygen.Pool {
 		cursors = append(cursors, base64.RawURLEncoding.EncodeToString([]byte("v1:"+id)))
 	}
 	node := slices.Concat(sample(ents, 8), sample(rels, 8), docs, sample(paras, 8))
-	return querygen.Pool{
+	return querytest.Pool{
 		Args: map[string][]string{
 			"Query.node.id":       node,
 			"Query.entity.id":     ents,
@@ -297,7 +297,7 @@ type answer struct {
 	internal []string // what the error presenter hid
 }
 
-func (e *endpoint) ask(q querygen.Query) (answer, error) {
+func (e *endpoint) ask(q querytest.Query) (answer, error) {
 	body, err := json.Marshal(map[string]any{"query": q.Text, "variables": q.Variables})
 	if err != nil {
 		return answer{}, err
@@ -323,7 +323,7 @@ func (e *endpoint) ask(q querygen.Query) (answer, error) {
 type difference struct {
 	seed  uint64
 	step  int
-	query querygen.Query
+	query querytest.Query
 	a, b  answer
 	names [2]string
 }
@@ -390,12 +390,12 @@ func nameOr(s, def string) string {
 // queries they answered differently, stopping after most of them (0: all).
 // A session stops at its first difference: its later queries would follow
 // answers that differ.
-func differences(a, b *endpoint, pool querygen.Pool, seeds []uint64, most int) ([]difference, tally, error) {
+func differences(a, b *endpoint, pool querytest.Pool, seeds []uint64, most int) ([]difference, tally, error) {
 	schema := graph.NewExecutableSchema(graph.Config{}).Schema()
 	n := tally{codes: map[string]int{}}
 	var out []difference
 	for _, seed := range seeds {
-		gen := querygen.New(schema, pool, rand.New(rand.NewPCG(seed, 0x646966)), querygen.Options{})
+		gen := querytest.New(schema, pool, rand.New(rand.NewPCG(seed, 0x646966)), querytest.Options{})
 		for step := range queriesPerSeed {
 			q := gen.Query()
 			ra, err := a.ask(q)

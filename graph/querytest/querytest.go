@@ -1,8 +1,8 @@
-// Package querygen writes random valid GraphQL queries over a schema (every
+// Package querytest writes random valid GraphQL queries over a schema (every
 // field, argument and enum value, values from a pool, random depths,
 // aliases, fragments and variables), deterministic from a seed, so that two
 // query engines can be asked the same questions and their answers compared.
-package querygen
+package querytest
 
 import (
 	"bytes"
@@ -170,7 +170,7 @@ func (g *Generator) Observe(answer []byte) error {
 			err = io.ErrUnexpectedEOF
 		}
 		if err != nil {
-			return fmt.Errorf("querygen: reading an answer: %w", err)
+			return fmt.Errorf("querytest: reading an answer: %w", err)
 		}
 		n := len(stack)
 		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
@@ -485,7 +485,7 @@ func (g *Generator) value(key, name string, t *ast.Type) any {
 	case t.Name() == "String" || t.Name() == "ID":
 		return g.string(key, name)
 	}
-	panic(fmt.Sprintf("querygen: no values for %s arguments (%s)", t.Name(), key))
+	panic(fmt.Sprintf("querytest: no values for %s arguments (%s)", t.Name(), key))
 }
 
 func (g *Generator) int(key, name string) int {

@@ -1,4 +1,4 @@
-package querygen_test
+package querytest_test
 
 import (
 	"math/rand/v2"
@@ -11,13 +11,13 @@ import (
 	"github.com/vektah/gqlparser/v2/validator"
 
 	"github.com/digidip/digidip/graph"
-	"github.com/digidip/digidip/graph/querygen"
+	"github.com/digidip/digidip/graph/querytest"
 )
 
 // schema is the API's schema as the server parses it.
 func schema() *ast.Schema { return graph.NewExecutableSchema(graph.Config{}).Schema() }
 
-var pool = querygen.Pool{
+var pool = querytest.Pool{
 	Args: map[string][]string{
 		"Query.entity.id":     {"global-gateway", "eu"},
 		"Query.timeline.from": {"2023", "2024-06"},
@@ -28,15 +28,15 @@ var pool = querygen.Pool{
 	Harvest: map[string]string{"endCursor": "after"},
 }
 
-func generator(seed uint64) *querygen.Generator {
-	return querygen.New(schema(), pool, rand.New(rand.NewPCG(seed, 1)), querygen.Options{})
+func generator(seed uint64) *querytest.Generator {
+	return querytest.New(schema(), pool, rand.New(rand.NewPCG(seed, 1)), querytest.Options{})
 }
 
 // validate parses and validates a query and its variables as the server
 // does, failing the test on any error.
-func validate(t *testing.T, s *ast.Schema, q querygen.Query) (*ast.QueryDocument, map[string]any) {
+func validate(t *testing.T, s *ast.Schema, q querytest.Query) (*ast.QueryDocument, map[string]any) {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(s, q.Text)
+	doc, errs := gqlparser.LoadQueryWithRules(s, q.Text, nil)
 	if errs != nil {
 		t.Fatalf("invalid query: %v\n%s", errs, q.Text)
 	}
