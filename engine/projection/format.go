@@ -41,12 +41,12 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // The sections of version 1, in order.
 const (
-	secSummary = iota // engine.Summary as JSON
-	secCounts         // the counts, in the order of the counts struct
-	secStrOff         // string table: nstr+1 offsets into secStrings
-	secStrings        // the bytes of every string
-	secSymbols        // per symbol: symWords words
-	secEntities       // per entity, in id order: entWords words
+	secSummary  = iota // engine.Summary as JSON
+	secCounts          // the counts, in the order of the counts struct
+	secStrOff          // string table: nstr+1 offsets into secStrings
+	secStrings         // the bytes of every string
+	secSymbols         // per symbol: symWords words
+	secEntities        // per entity, in id order: entWords words
 	secAliasOff
 	secAliases // entity -> strings, sorted
 	secCommonOff
@@ -117,7 +117,7 @@ const (
 	factPrecision
 	factUnit
 	factFlags
-	factNumber // two words
+	factNumber   // two words
 	factEvidence = factNumber + 2
 	factWords    = factEvidence + 1
 )
@@ -170,8 +170,8 @@ const (
 	evDoc = iota
 	evPara
 	evQuote
-	evStart          // two words
-	evEnd   = 5      // two words
+	evStart     // two words
+	evEnd   = 5 // two words
 	evWords = evEnd + 2
 )
 
