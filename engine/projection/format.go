@@ -428,6 +428,7 @@ func parse(data []byte, secs []section) (*Projection, error) {
 	}
 	strField := func(at int, what string) field { return field{at, n.str, what} }
 
+	p.symIndex = newHashIndex(n.sym, p.symbol)
 	if p.syms, err = table(secSymbols, n.sym, symWords); err != nil {
 		return nil, err
 	}
@@ -501,6 +502,7 @@ func parse(data []byte, secs []section) (*Projection, error) {
 		field{relFlags, relFlagsAll + 1, "flags"}); err != nil {
 		return nil, err
 	}
+	p.relIndex = newHashIndex(n.rel, p.relationID)
 	if p.evOff, err = table(secEvidenceOff, n.rel+1, 1); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ package projection
 
 import (
 	"context"
+	"hash/maphash"
 	"math"
 	"unsafe"
 
@@ -26,6 +27,8 @@ type Projection struct {
 
 	strOff words // string i is strs[strOff[i]:strOff[i+1]]
 	strs   []byte
+	// Made when the snapshot is opened: symbols and relations by id.
+	symIndex, relIndex hashIndex
 
 	syms, ents, facts, paras, docs, preds, rels, evs words // tables of records
 
@@ -80,20 +83,53 @@ func (p *Projection) str(i uint32) string {
 }
 
 // sym finds the symbol s: its index, or -1.
-func (p *Projection) sym(s string) int {
-	lo, hi := 0, p.n.sym
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if p.str(uint32(m)) < s {
-			lo = m + 1
-		} else {
-			hi = m
+func (p *Projection) sym(s string) int { return p.symIndex.find(s, p.symbol) }
+
+func (p *Projection) symbol(k int) string { return p.str(uint32(k)) }
+
+func (p *Projection) relationID(r int) string { return p.str(p.rels.at(r*relWords + relID)) }
+
+// hashIndex finds items by a string key with a probe or two, where a binary
+// search over the sorted keys would compare a dozen strings or more: open
+// addressing, item+1 per slot (0: empty), at least twice as many slots as
+// items. It is made when a snapshot is opened, not stored in it.
+type hashIndex struct {
+	slots []uint32
+	seed  maphash.Seed
+}
+
+// newHashIndex indexes items 0..n-1 by key; of items with the same key,
+// the index finds the last.
+func newHashIndex(n int, key func(int) string) hashIndex {
+	size := 1
+	for size < 2*n {
+		size <<= 1
+	}
+	h := hashIndex{slots: make([]uint32, size), seed: maphash.MakeSeed()}
+	mask := uint64(size - 1)
+	for k := range n {
+		s := key(k)
+		i := maphash.String(h.seed, s) & mask
+		for h.slots[i] != 0 && key(int(h.slots[i]-1)) != s {
+			i = (i + 1) & mask
+		}
+		h.slots[i] = uint32(k + 1)
+	}
+	return h
+}
+
+// find gives the item with key s, or -1.
+func (h hashIndex) find(s string, key func(int) string) int {
+	mask := uint64(len(h.slots) - 1)
+	for i := maphash.String(h.seed, s) & mask; ; i = (i + 1) & mask {
+		k := h.slots[i]
+		if k == 0 {
+			return -1
+		}
+		if key(int(k-1)) == s {
+			return int(k - 1)
 		}
 	}
-	if lo < p.n.sym && p.str(uint32(lo)) == s {
-		return lo
-	}
-	return -1
 }
 
 // slot is what the symbol s holds in field f of its record, 0 when s is not
@@ -108,21 +144,7 @@ func (p *Projection) slot(s string, f int) int {
 
 // relation finds the relation with id s, the last of those with that id as
 // a map of them would: its index, or -1.
-func (p *Projection) relation(s string) int {
-	lo, hi := 0, p.n.rel
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if p.str(p.rels.at(m*relWords+relID)) <= s {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	if lo > 0 && p.str(p.rels.at((lo-1)*relWords+relID)) == s {
-		return lo - 1
-	}
-	return -1
-}
+func (p *Projection) relation(s string) int { return p.relIndex.find(s, p.relationID) }
 
 // keyed gives, for each key, its list in c, as spans; nil lists for keys
 // that are not symbols.
