@@ -22,8 +22,9 @@ import (
 // Numbers are little-endian. Every table of records is an array of u32
 // words (an int64 takes two, low word first); a string is a word indexing
 // the string table, whose first nsym strings are the symbols: the ids the
-// indexes are keyed by, sorted, so that a lookup is a binary search. A list
-// per key is CSR: an offsets section (keys+1 words) and a values section.
+// indexes are keyed by, sorted, so that a dataset has one snapshot whatever
+// order its lists came in (Open indexes them by hash). A list per key is
+// CSR: an offsets section (keys+1 words) and a values section.
 // Each section has its own checksum, so that the summary can be read
 // without checking the rest, and an error names the section that is wrong.
 const (
