@@ -24,18 +24,24 @@ import (
 //	CURRENT        the name of the current generation
 //	CURRENT.tmp    the next CURRENT, while a load switches
 //	LOCK           held while a load writes
-//	gen-<n>/       one complete Cayley bolt store (indexes.bolt); n orders
-//	               generations (see genSeq)
+//	gen-<n>/       one complete Cayley bolt store (indexes.bolt) and the
+//	               generation's blobs (<name>.blob, e.g. its projection's
+//	               snapshot); n orders generations (see genSeq)
 //	gen-<n>.part/  a generation being written; never read
 //
 // A generation is written once and then only ever opened read-only, so any
-// number of servers can read it while a load writes the next one. Nothing
-// in the folder is written through a symbolic link.
+// number of servers can read it while a load writes the next one. Its blobs
+// are inside it, so they appear with it (by the rename that completes it)
+// and go with it, whichever digidip sweeps it. Nothing in the folder is
+// written through a symbolic link.
 type boltBackend struct {
 	dir string
 }
 
 var genName = regexp.MustCompile(`^gen-[0-9]+$`)
+
+// blobName is what a blob's name may be: it names a file.
+var blobName = regexp.MustCompile(`^[a-z]+$`)
 
 // ErrLocked is wrapped by the error of a load that finds another load
 // writing to the same store.
@@ -98,7 +104,21 @@ func (b *boltBackend) open(_ context.Context, gen string) (graph.QuadStore, erro
 	return qs, nil
 }
 
-func (b *boltBackend) write(ctx context.Context, quads []quad.Quad, floor uint64) (string, error) {
+func (b *boltBackend) blob(_ context.Context, gen, name string) ([]byte, error) {
+	if !genName.MatchString(gen) || !blobName.MatchString(name) {
+		return nil, fmt.Errorf("store %s: generation %q, blob %q: %w", b.dir, gen, name, errNoBlob)
+	}
+	file := filepath.Join(b.dir, gen, name+".blob")
+	data, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("store %s: %w: %w", b.dir, err, errNoBlob)
+	} else if err != nil {
+		return nil, fmt.Errorf("store %s: %w", b.dir, err)
+	}
+	return data, nil
+}
+
+func (b *boltBackend) write(ctx context.Context, quads []quad.Quad, blobs map[string][]byte, floor uint64) (string, error) {
 	unlock, err := b.lock()
 	if err != nil {
 		return "", err
@@ -125,6 +145,21 @@ func (b *boltBackend) write(ctx context.Context, quads []quad.Quad, floor uint64
 		return "", fmt.Errorf("store %s: %w", b.dir, err)
 	}
 	if err := writeBolt(ctx, filepath.Join(part, "indexes.bolt"), quads); err != nil {
+		os.RemoveAll(part)
+		return "", err
+	}
+	for name, data := range blobs {
+		if !blobName.MatchString(name) {
+			os.RemoveAll(part)
+			return "", fmt.Errorf("store %s: blob name %q", b.dir, name)
+		}
+		if err := writeNewFile(filepath.Join(part, name+".blob"), data); err != nil {
+			os.RemoveAll(part)
+			return "", fmt.Errorf("store %s: %w", b.dir, err)
+		}
+	}
+	// The files' names are made durable before the generation is complete.
+	if err := syncDir(part); err != nil {
 		os.RemoveAll(part)
 		return "", err
 	}

@@ -13,10 +13,11 @@ import (
 // memBackend keeps generations in Cayley's memstore; they live as long as
 // the process.
 type memBackend struct {
-	mu   sync.Mutex
-	n    uint64 // the current generation's number
-	cur  *memstore.QuadStore
-	name string
+	mu    sync.Mutex
+	n     uint64 // the current generation's number
+	cur   *memstore.QuadStore
+	blobs map[string][]byte
+	name  string
 }
 
 func (m *memBackend) current(context.Context) (string, error) {
@@ -34,7 +35,20 @@ func (m *memBackend) open(_ context.Context, gen string) (graph.QuadStore, error
 	return noClose{m.cur}, nil
 }
 
-func (m *memBackend) write(ctx context.Context, quads []quad.Quad, floor uint64) (string, error) {
+func (m *memBackend) blob(_ context.Context, gen, name string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if gen != m.name || m.cur == nil {
+		return nil, fmt.Errorf("memory generation %q is gone", gen)
+	}
+	data, ok := m.blobs[name]
+	if !ok {
+		return nil, fmt.Errorf("memory generation %q: blob %q: %w", gen, name, errNoBlob)
+	}
+	return data, nil
+}
+
+func (m *memBackend) write(ctx context.Context, quads []quad.Quad, blobs map[string][]byte, floor uint64) (string, error) {
 	qs := memstore.New()
 	w, err := qs.NewQuadWriter()
 	if err != nil {
@@ -49,7 +63,7 @@ func (m *memBackend) write(ctx context.Context, quads []quad.Quad, floor uint64)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.n = max(m.n+1, floor+1)
-	m.cur, m.name = qs, fmt.Sprintf("mem-%d", m.n)
+	m.cur, m.blobs, m.name = qs, blobs, fmt.Sprintf("mem-%d", m.n)
 	return m.name, nil
 }
 

@@ -57,7 +57,7 @@ func TestRefreshDoesNotUndoALoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Another process loads b; this store's refresh reads its name and stops.
-	other, err := bb.write(ctx, ds("b").quads, 0)
+	other, err := bb.write(ctx, ds("b").quads, nil, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

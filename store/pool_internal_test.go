@@ -35,7 +35,7 @@ func TestPGPoolsAreBounded(t *testing.T) {
 		}
 		defer st.Close()
 		q := quad.Make(quad.IRI("a"), quad.IRI("b"), quad.IRI("c"), nil)
-		if _, err := st.b.write(ctx, []quad.Quad{q}, 0); err != nil {
+		if _, err := st.b.write(ctx, []quad.Quad{q}, nil, 0); err != nil {
 			t.Fatal(err)
 		}
 		gen, err := st.b.current(ctx)

@@ -26,9 +26,11 @@ import (
 
 // A PostgreSQL store keeps each generation in a schema of its own,
 // <prefix>_g<n> (n orders generations, see genSeq), holding Cayley's
-// tables; the table <prefix>_current names the current one. A load writes a new schema, then switches the name in one
-// transaction, so every server on the database sees the old graph or the
-// new one. The prefix (default "digidip", set with the address's
+// tables, and the generation's blobs in a table of its own, digidip_blobs
+// (name, data), so that they come and go with the schema; the table
+// <prefix>_current names the current one. A load writes a new schema, then
+// switches the name in one transaction, so every server on the database
+// sees the old graph or the new one. The prefix (default "digidip", set with the address's
 // digidip_prefix parameter) lets several stores share one database.
 type pgBackend struct {
 	dsn      string // without digidip_prefix
@@ -178,7 +180,37 @@ func (b *pgBackend) open(ctx context.Context, gen string) (graph.QuadStore, erro
 	return qs, nil
 }
 
-func (b *pgBackend) write(ctx context.Context, quads []quad.Quad, floor uint64) (string, error) {
+// blobTable is the table of a generation's blobs.
+func blobTable(gen string) string { return pq.QuoteIdentifier(gen) + ".digidip_blobs" }
+
+func (b *pgBackend) putBlobs(ctx context.Context, gen string, blobs map[string][]byte) error {
+	if _, err := b.db.ExecContext(ctx, `CREATE TABLE `+blobTable(gen)+` (name text PRIMARY KEY, data bytea NOT NULL)`); err != nil {
+		return redact.Error(fmt.Errorf("postgres store: generation %s: %w", gen, err))
+	}
+	for name, data := range blobs {
+		if _, err := b.db.ExecContext(ctx, `INSERT INTO `+blobTable(gen)+` (name, data) VALUES ($1, $2)`, name, data); err != nil {
+			return redact.Error(fmt.Errorf("postgres store: generation %s: blob %s: %w", gen, name, err))
+		}
+	}
+	return nil
+}
+
+func (b *pgBackend) blob(ctx context.Context, gen, name string) ([]byte, error) {
+	var data []byte
+	err := b.db.QueryRowContext(ctx, `SELECT data FROM `+blobTable(gen)+` WHERE name = $1`, name).Scan(&data)
+	var pqErr *pq.Error
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("postgres store: generation %s: blob %s: %w", gen, name, errNoBlob)
+	case errors.As(err, &pqErr) && pqErr.Code == "42P01": // undefined_table: written before blobs were
+		return nil, fmt.Errorf("postgres store: generation %s has no blobs: %w", gen, errNoBlob)
+	case err != nil:
+		return nil, redact.Error(fmt.Errorf("postgres store: generation %s: blob %s: %w", gen, name, err))
+	}
+	return data, nil
+}
+
+func (b *pgBackend) write(ctx context.Context, quads []quad.Quad, blobs map[string][]byte, floor uint64) (string, error) {
 	// One load at a time: a session-level advisory lock on a connection of
 	// our own, released when the load ends (or its connection dies).
 	conn, err := b.db.Conn(ctx)
@@ -216,6 +248,10 @@ func (b *pgBackend) write(ctx context.Context, quads []quad.Quad, floor uint64) 
 		b.db.ExecContext(context.Background(), `DROP SCHEMA IF EXISTS `+pq.QuoteIdentifier(gen)+` CASCADE`)
 	}
 	if err := b.fill(ctx, gen, quads); err != nil {
+		drop()
+		return "", err
+	}
+	if err := b.putBlobs(ctx, gen, blobs); err != nil {
 		drop()
 		return "", err
 	}

@@ -4,10 +4,12 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -52,12 +54,22 @@ type backend interface {
 	current(ctx context.Context) (string, error)
 	// open opens a generation for reading.
 	open(ctx context.Context, gen string) (graph.QuadStore, error)
-	// write stores quads as a new generation and makes it current. The new
-	// generation comes after the current one and after floor in genSeq's
-	// order.
-	write(ctx context.Context, quads []quad.Quad, floor uint64) (string, error)
+	// write stores quads and blobs (named by lower-case words) as a new
+	// generation and makes it current. The new generation comes after the
+	// current one and after floor in genSeq's order.
+	write(ctx context.Context, quads []quad.Quad, blobs map[string][]byte, floor uint64) (string, error)
+	// blob reads a blob of a generation; an error wrapping errNoBlob when
+	// the generation has none by that name (an older digidip wrote it).
+	blob(ctx context.Context, gen, name string) ([]byte, error)
 	close() error
 }
+
+// errNoBlob is wrapped by the error of a blob a generation does not have.
+var errNoBlob = errors.New("no such blob")
+
+// snapshotBlob names the blob that holds a generation's projection (see
+// projection.Open): a replica reads it instead of every quad.
+const snapshotBlob = "projection"
 
 // Store is a Cayley quad store with its current read model.
 //
@@ -99,12 +111,22 @@ type Store struct {
 // handle is one generation as this process holds it: its name, its place in
 // the store's order, its read model and an open quad store, closed when the
 // last holder (the store while it is installed, and each export) lets go.
+// Its summary and projection are what an engine is made from.
 type handle struct {
 	gen  string
 	seq  uint64
 	g    *engine.Graph
+	sum  *engine.Summary
+	proj *projection.Projection
 	qs   graph.QuadStore
 	refs int // guarded by Store.mu
+}
+
+// newHandle is a generation whose read model g answers from proj.
+func newHandle(gen string, seq uint64, proj *projection.Projection, g *engine.Graph, qs graph.QuadStore) *handle {
+	// A projection's summary is in memory: reading it cannot fail.
+	sum, _ := proj.Summary(context.Background())
+	return &handle{gen: gen, seq: seq, g: g, sum: sum, proj: proj, qs: qs}
 }
 
 // ErrClosed is returned by the store's methods after Close.
@@ -194,7 +216,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 func open(ctx context.Context, opts Options, b backend, streams chan struct{}) (*Store, error) {
 	s := &Store{opts: opts, b: b, streams: streams}
 	s.life, s.stop = context.WithCancel(context.Background())
-	s.cur.Store(&handle{g: projection.Graph(&domain.Dataset{}), qs: emptyStore(), refs: 1})
+	empty := projection.New(&domain.Dataset{})
+	h := newHandle("", 0, empty, empty.Graph(), emptyStore())
+	h.refs = 1
+	s.cur.Store(h)
 	if _, err := s.Refresh(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -268,9 +293,10 @@ func (s *Store) begin(ctx context.Context) (context.Context, func(), error) {
 
 // Prepared is a graph that passed validation, ready to be written: its
 // quads and the read model built from them, so that validating and loading
-// build it once.
+// build it once, and the load writes its snapshot.
 type Prepared struct {
 	quads []quad.Quad
+	proj  *projection.Projection
 	g     *engine.Graph
 }
 
@@ -280,8 +306,8 @@ func Prepare(quads []quad.Quad) (*Prepared, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := projection.Graph(ds)
-	return &Prepared{quads: quads, g: g}, nil
+	proj := projection.New(ds)
+	return &Prepared{quads: quads, proj: proj, g: proj.Graph()}, nil
 }
 
 // Graph is the read model the prepared quads make.
@@ -299,11 +325,11 @@ func (s *Store) Replace(ctx context.Context, quads []quad.Quad) error {
 	return s.Write(ctx, p)
 }
 
-// Write stores a prepared graph as a new generation and switches the read
-// model to it; on any error the store keeps what it had. The prepared read
-// model becomes the store's, so a load reads nothing back. Writes and
-// refreshes run one at a time; exports running meanwhile finish on the
-// generation they started with.
+// Write stores a prepared graph as a new generation, with its projection's
+// snapshot, and switches the read model to it; on any error the store keeps
+// what it had. The prepared read model becomes the store's, so a load reads
+// nothing back. Writes and refreshes run one at a time; exports running
+// meanwhile finish on the generation they started with.
 func (s *Store) Write(ctx context.Context, p *Prepared) error {
 	ctx, end, err := s.begin(ctx)
 	if err != nil {
@@ -311,7 +337,12 @@ func (s *Store) Write(ctx context.Context, p *Prepared) error {
 	}
 	defer end()
 	defer s.timed(time.Now())
-	gen, err := s.b.write(ctx, p.quads, s.cur.Load().seq)
+	var snap bytes.Buffer
+	snap.Grow(p.proj.Size())
+	if _, err := p.proj.WriteTo(&snap); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	gen, err := s.b.write(ctx, p.quads, map[string][]byte{snapshotBlob: snap.Bytes()}, s.cur.Load().seq)
 	if err != nil {
 		return err
 	}
@@ -324,7 +355,7 @@ func (s *Store) Write(ctx context.Context, p *Prepared) error {
 	if err != nil {
 		return err
 	}
-	s.install(&handle{gen: gen, seq: seq, g: p.g, qs: qs})
+	s.install(newHandle(gen, seq, p.proj, p.g, qs))
 	return nil
 }
 
@@ -359,23 +390,48 @@ func (s *Store) Refresh(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	g, err := s.build(ctx, qs)
+	proj, err := s.snapshot(ctx, gen)
+	if err == nil && proj == nil {
+		proj, err = s.scan(ctx, qs)
+		if _, ok := s.b.(*boltBackend); ok && err == nil {
+			// Reading every quad brought the whole bolt file into this
+			// process's memory map (200 MB of RSS at a million quads).
+			// The read model answers reads now: a fresh handle maps no
+			// page yet.
+			if fresh, err := s.b.open(ctx, gen); err == nil {
+				qs.Close()
+				qs = fresh
+			}
+		}
+	}
 	if err != nil {
 		qs.Close()
 		return false, fmt.Errorf("read generation %s: %w", gen, err)
 	}
-	if _, ok := s.b.(*boltBackend); ok {
-		// Reading every quad brought the whole bolt file into this
-		// process's memory map (200 MB of RSS at a million quads). The
-		// read model answers reads now: a fresh handle maps no page yet.
-		if fresh, err := s.b.open(ctx, gen); err == nil {
-			qs.Close()
-			qs = fresh
-		}
-	}
-	s.install(&handle{gen: gen, seq: seq, g: g, qs: qs})
+	s.install(newHandle(gen, seq, proj, proj.Graph(), qs))
 	s.timed(start)
 	return true, nil
+}
+
+// snapshot opens a generation's projection from its snapshot, or gives nil
+// when the generation must be read quad by quad: it has no snapshot (an
+// older digidip wrote it), or one that does not open. The quads are the
+// generation and the snapshot only a quicker way to read them, so a bad
+// snapshot costs a slow start, logged, rather than the switch; a backend
+// that fails to answer fails the refresh.
+func (s *Store) snapshot(ctx context.Context, gen string) (*projection.Projection, error) {
+	data, err := s.b.blob(ctx, gen, snapshotBlob)
+	if errors.Is(err, errNoBlob) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	proj, err := projection.Open(data)
+	if err != nil {
+		slog.Warn("reading the generation's quads: its snapshot does not open", "generation", gen, "err", err)
+		return nil, nil
+	}
+	return proj, nil
 }
 
 // Watch refreshes the store every interval (see Refresh) until ctx ends or
@@ -414,7 +470,8 @@ func (s *Store) Watch(ctx context.Context, every time.Duration, notify func(swit
 	return nil
 }
 
-func (s *Store) build(ctx context.Context, qs graph.QuadStore) (*engine.Graph, error) {
+// scan reads every quad of a generation and indexes them.
+func (s *Store) scan(ctx context.Context, qs graph.QuadStore) (*projection.Projection, error) {
 	r := graph.NewQuadStoreReader(qs)
 	defer r.Close()
 	d := vocab.NewDecoder()
@@ -437,7 +494,7 @@ func (s *Store) build(ctx context.Context, qs graph.QuadStore) (*engine.Graph, e
 	if err != nil {
 		return nil, err
 	}
-	return projection.Graph(ds), nil
+	return projection.New(ds), nil
 }
 
 // Snapshot is one generation pinned: its read model and its quads, which
@@ -488,9 +545,14 @@ func (p *Snapshot) WriteQuads(ctx context.Context, w quad.Writer) (n int, err er
 			if err := ctx.Err(); err != nil {
 				return n, err
 			}
-			if p.s.life.Err() != nil {
-				return n, ErrClosed
-			}
+		}
+		// Checked at every quad: after Close, a generation may be gone
+		// from the backend (another store's load swept it), and reading
+		// on would fail for that rather than stop for Close.
+		select {
+		case <-p.s.life.Done():
+			return n, ErrClosed
+		default:
 		}
 		q, err := r.ReadQuad()
 		if errors.Is(err, io.EOF) {
@@ -553,7 +615,7 @@ func ctxDone(err error) bool { return errors.Is(err, context.Canceled) }
 
 // Close stops the store's watches and waits for them, cancels a running load
 // or refresh and waits for it, and releases the backend. An export running
-// meanwhile stops at its next batch of quads, and its generation's handle is
+// meanwhile stops at its next quad, and its generation's handle is
 // closed when it returns. Calls after the first return nil.
 func (s *Store) Close() error {
 	s.mu.Lock()
