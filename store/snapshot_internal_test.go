@@ -3,14 +3,14 @@ package store
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/digidip/digidip/store/storetest"
 
 	"github.com/digidip/digidip/domain/domaintest"
 	"github.com/digidip/digidip/engine"
@@ -72,7 +72,7 @@ func pairs(t *testing.T) map[string]func(t *testing.T) pair {
 			}
 		},
 		"postgres": func(t *testing.T) pair {
-			addr := postgresAddress(t)
+			addr := storetest.PostgresAddress(t)
 			pg := func(t *testing.T, f func(b *pgBackend) error) {
 				b, err := openPostgres(context.Background(), addr, 0)
 				if err != nil {
@@ -106,22 +106,6 @@ func pairs(t *testing.T) map[string]func(t *testing.T) pair {
 			}
 		},
 	}
-}
-
-// postgresAddress is a store of its own on DIGIDIP_TEST_POSTGRES's
-// database, dropped afterwards; the test skips without one.
-func postgresAddress(t *testing.T) string {
-	dsn := os.Getenv("DIGIDIP_TEST_POSTGRES")
-	if dsn == "" {
-		t.Skip("DIGIDIP_TEST_POSTGRES not set: no PostgreSQL to test on")
-	}
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	addr := fmt.Sprintf("%s%sdigidip_prefix=t%d", dsn, sep, time.Now().UnixNano())
-	t.Cleanup(func() { DropPostgres(context.Background(), addr) })
-	return addr
 }
 
 func mustOpen(t *testing.T, open func() (*Store, error)) *Store {
