@@ -235,8 +235,10 @@ if grep -q -- '^  -engine' <<<"$SERVE_HELP"; then ENGINE_FLAG=true; fi
 if [ -n "${BENCH_ENGINES:-}" ]; then
   ENGINES=$BENCH_ENGINES
 elif $ENGINE_FLAG; then
+  # the flag's help names them "a|b|c" or "a, b or c"
   ENGINES=$(awk '/^  -engine/ {f = 1; next} f && /^  -/ {exit} f' <<<"$SERVE_HELP" |
-    grep -oE '[a-z]+(\|[a-z]+)+' | head -1 | tr '|' '\n' | grep -vx auto | tr '\n' ' ' || true)
+    grep -oE '[a-z]+(\|[a-z]+)+|[a-z]+(, [a-z]+)*,? or [a-z]+' | head -1 | sed 's/,* or /|/; s/, /|/g' |
+    tr '|' '\n' | grep -vx auto | tr '\n' ' ' || true)
   [ -n "$ENGINES" ] || die "serve --help lists no engines for --engine (a|b|c): set BENCH_ENGINES"
 else
   ENGINES=projection
