@@ -32,15 +32,12 @@ type record struct {
 	Query   string  `json:"query"`
 	Mode    string  `json:"mode"`  // saturation, open
 	Phase   string  `json:"phase"` // loadgen: switch; mem: steady, after-switch; load: alone
-	Run     int     `json:"run"`
 	RateOf  float64 `json:"rate_of"`
-	Attempt int     `json:"attempt"`
 	Kind    string  `json:"kind"`
 
 	// loadgen and pathapi results
 	Rate        float64        `json:"rate"`
 	Requests    int            `json:"requests"`
-	Distinct    int            `json:"distinct"`
 	Connections int            `json:"connections"`
 	Seconds     float64        `json:"duration_s"`
 	RPS         float64        `json:"rps"`
@@ -56,7 +53,6 @@ type record struct {
 	NonFull     int            `json:"nonfull"`
 	FirstShort  string         `json:"first_nonfull"`
 	XCache      map[string]int `json:"x_cache"`
-	OpenMs      float64        `json:"open_ms"`
 	ServerCPU   float64        `json:"server_cpu_s"`
 	ServerShare float64        `json:"server_cpu_share"`
 
@@ -67,13 +63,12 @@ type record struct {
 	FileKB int64 `json:"file_kb"`
 
 	// start, load, switch, store
-	Ms         float64 `json:"ms"`
-	LoadMs     float64 `json:"load_ms"`
-	Quads      int     `json:"quads"`
-	Bytes      int64   `json:"bytes"`
-	Generation string  `json:"generation"`
-	ForEngine  string  `json:"for_engine"`
-	Skipped    string  `json:"skipped"`
+	Ms        float64 `json:"ms"`
+	LoadMs    float64 `json:"load_ms"`
+	Quads     int     `json:"quads"`
+	Bytes     int64   `json:"bytes"`
+	ForEngine string  `json:"for_engine"`
+	Skipped   string  `json:"skipped"`
 
 	Plan *Plan `json:"plan"`
 	Profile
@@ -95,12 +90,10 @@ type record struct {
 	Warmup       string    `json:"warmup"`
 	OpenDuration string    `json:"open_duration"`
 	Rates        []float64 `json:"rates"`
-	SwitchRate   float64   `json:"switch_rate"`
 	Repeat       int       `json:"repeat"`
 	Starts       int       `json:"starts"`
 	First        int       `json:"first"`
 	Want         int       `json:"want"`
-	PGSize       any       `json:"pg_size"`
 	PinServer    int       `json:"server_cpu"`
 	PinClient    int       `json:"client_cpu"`
 
@@ -517,6 +510,21 @@ func (r *results) targets() []verdict {
 		}
 		vs = append(vs, judge(target, b, labels, values, missing))
 	}
+	// perCPUNote adds, to a req/s ratio, the same ratio per second of the
+	// servers' CPU: what a busy shared machine does not move.
+	perCPUNote := func(a, b string) {
+		var parts []string
+		for _, n := range sizes {
+			x, _ := r.sat(n, a, "onehop")
+			y, _ := r.sat(n, b, "onehop")
+			if x != nil && y != nil && x.ServerCPU > 0 && y.ServerCPU > 0 {
+				parts = append(parts, fmt.Sprintf("%s %.2f×", label(n), (x.RPS*x.Seconds/x.ServerCPU)/(y.RPS*y.Seconds/y.ServerCPU)))
+			}
+		}
+		if len(parts) > 0 {
+			vs[len(vs)-1].measured += "; per CPU-second of each server: " + strings.Join(parts, ", ")
+		}
+	}
 	satRatio := func(a, b string, f func(x, y *record) float64) func(int) (float64, bool) {
 		return func(n int) (float64, bool) {
 			x, _ := r.sat(n, a, "onehop")
@@ -534,6 +542,7 @@ func (r *results) targets() []verdict {
 
 	if hasEngine(proj) {
 		perSize("projection, cache off: 1-hop req/s ≥ 0.9× the bare gqlgen ceiling (saturation)", x2, satRatio(proj, "ceiling", rps), "")
+		perCPUNote(proj, "ceiling")
 		perSize("projection, cache off: 1-hop p99 ≤ 0.5× Gizmo's (saturation)", bound{limit: 0.5, atMost: true, unit: "×", decimal: 2}, satRatio(proj, "gizmo", p99), "")
 		// the same at fixed rates
 		var labels []string
@@ -566,6 +575,7 @@ func (r *results) targets() []verdict {
 
 	if hasEngine("cayley") {
 		perSize("cayley engine on bolt, cache off: 1-hop req/s ≥ 1.5× Gizmo's (saturation)", bound{limit: 1.5, unit: "×", decimal: 2}, satRatio("cayley", "gizmo", rps), "")
+		perCPUNote("cayley", "gizmo")
 		perSize("cayley engine on bolt, cache off: 1-hop p99 below Gizmo's (saturation)", bound{limit: 1, atMost: true, unit: "×", decimal: 2}, satRatio("cayley", "gizmo", p99), "")
 		var labels []string
 		var values []float64
@@ -743,10 +753,19 @@ func (r *results) writeSize(w *bytes.Buffer, n int) {
 		p("| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %s | %s |\n", serverName(x), x.RPS, rg, rp, rc, ms(x.P50ms), ms(x.P90ms), ms(x.P99ms), ms(x.MaxMs), pg, pc, x.Errors, x.NonFull, share(x), perCPU(x))
 	}
 	p("\n")
+	// the first failure of any run at this size, so an error count is never a mystery
+	for _, x := range r.find(func(x *record) bool { return x.Size == n && (x.FirstError != "" || x.FirstShort != "") }) {
+		if x.FirstError != "" {
+			p("- %s, %s %s: %d errors; the first: `%.300s`\n", x.Server, x.Query, x.Mode, x.Errors, x.FirstError)
+		}
+		if x.FirstShort != "" {
+			p("- %s, %s %s: %d non-full answers; the first: `%.300s`\n", x.Server, x.Query, x.Mode, x.NonFull, x.FirstShort)
+		}
+	}
 
 	if rates := r.rates(n); len(rates) > 0 {
 		p("### 1-hop, response cache off, fixed rates (open loop; latency from each request's due time)\n\n")
-		p("| rate | server | answered req/s | p50 ms | p90 ms | p99 ms | max ms | p99 × Gizmo | p99 × ceiling | service p50 / p99 ms | unsent | errors | non-full |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		p("| rate | server | answered req/s | p50 ms | p90 ms | p99 ms | max ms | p99 × Gizmo | p99 × ceiling | service p50 / p99 ms | unsent | errors | non-full | core share |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, f := range rates {
 			og, oc := r.open(n, "gizmo", f), r.open(n, "ceiling", f)
 			for _, s := range append(slices.Clone(r.engines), "gizmo", "ceiling") {
@@ -761,7 +780,7 @@ func (r *results) writeSize(w *bytes.Buffer, n int) {
 				if oc != nil {
 					pc = ratio(x.P99ms, oc.P99ms)
 				}
-				p("| %s = %.0f/s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s / %s | %d | %d | %d |\n", pctOf(f), x.Rate, serverName(x), x.RPS, ms(x.P50ms), ms(x.P90ms), ms(x.P99ms), ms(x.MaxMs), pg, pc, ms(x.SvcP50ms), ms(x.SvcP99ms), x.Unsent, x.Errors, x.NonFull)
+				p("| %s = %.0f/s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s / %s | %d | %d | %d | %s |\n", pctOf(f), x.Rate, serverName(x), x.RPS, ms(x.P50ms), ms(x.P90ms), ms(x.P99ms), ms(x.MaxMs), pg, pc, ms(x.SvcP50ms), ms(x.SvcP99ms), x.Unsent, x.Errors, x.NonFull, share(x))
 			}
 		}
 		p("\n")
