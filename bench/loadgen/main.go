@@ -1,23 +1,37 @@
 // Command loadgen is the load generator of bench/run.sh.
 //
-//	loadgen plan --nquads FILE --out DIR [--spread 1000] [--seed 1]
-//	loadgen run  --target http://HOST:PORT --requests FILE [-c 16] [-d 10s] [--warmup 2s]
-//	loadgen report --records FILE --prof DIR --out RESULTS.md
+//	loadgen plan --nquads FILE --out DIR [--first 10] [--want 1000] [--max 0] [--seed 1]
+//	loadgen run  --target http://HOST:PORT --requests FILE [-c 16] [-d 10s] [--warmup 2s] [--rate R]
+//	loadgen profile --top FILE [--cum FILE] | --perf FILE
+//	loadgen wait --url URL [--post BODY] [--contains TEXT] [--since NS] [--pid PID]
+//	loadgen report --records FILE --out RESULTS.md [--run ID]
 //	loadgen soak --target http://HOST:PORT [-c 16] [--slow 4] [-d 5m] [--out FILE]
 //
-// plan reads a synthetic graph (digidip gen) and writes the request lists
-// the benchmark cycles through: the 1-hop question ("what does entity X
-// fund, 20 neighbours with names") for digidip's GraphQL, Cayley's Gizmo
-// and the bare gqlgen ceiling, and search, 2-hop subgraph and path queries
-// for digidip, each request with the answer it must contain.
+// plan reads a synthetic graph (digidip gen), picks the entities with at
+// least --first outgoing relations, so that every 1-hop answer is full, and
+// writes the request lists the benchmark cycles through: the 1-hop question
+// (--first objects with id, name and kind) for GraphQL (digidip and the bare
+// gqlgen ceiling get the very same bodies), Cayley's Gizmo and the in-process
+// path API, and search, 2-hop subgraph and path queries for digidip, each
+// request with what its answer must contain and how many objects it must hold.
 //
-// run keeps -c connections busy for -d (after a warm-up that is not
-// counted), each sending the next request of the list as soon as the last
-// answer is read, and prints one JSON line: requests per second, latency
-// percentiles, errors (transport errors, non-200 statuses and answers that
-// lack the expected text or carry GraphQL errors) and the X-Cache states seen.
+// run measures for -d after a warm-up that is not counted. Closed loop (the
+// default): -c connections each send the next request as soon as the last
+// answer is read (saturation). Open loop (--rate): requests are due at a
+// fixed rate whatever the answers do, -c connections send them, and latency
+// runs from each request's due time, so time spent queued behind a slow
+// answer is counted (no coordinated omission). It prints one JSON line:
+// requests per second, latency percentiles, errors (transport errors,
+// non-200 statuses and answers that lack the expected text or carry errors),
+// non-full answers (fewer objects than asked for) and the X-Cache states seen.
 //
-// report turns the records bench/run.sh gathered into bench/RESULTS.md.
+// profile boils a pprof or perf text report down to a JSON line for the records.
+//
+// wait polls a server until it answers with the given text, and prints the
+// milliseconds since --since: how bench/run.sh times starts and switches.
+//
+// report renders bench/RESULTS.md from the records bench/run.sh appended
+// (JSON lines), one run of them.
 //
 // soak runs the analyst queries (with known answers), search, subgraph,
 // path and exports at saturation, with some clients reading slowly, checks
@@ -31,9 +45,11 @@ import (
 )
 
 const usage = `usage:
-  loadgen plan --nquads FILE --out DIR [--spread 1000] [--seed 1]
-  loadgen run  --target http://HOST:PORT --requests FILE [-c 16] [-d 10s] [--warmup 2s]
-  loadgen report --records FILE [--prof DIR] --out RESULTS.md
+  loadgen plan --nquads FILE --out DIR [--first 10] [--want 1000] [--max 0] [--seed 1]
+  loadgen run  --target http://HOST:PORT --requests FILE [-c 16] [-d 10s] [--warmup 2s] [--rate R]
+  loadgen profile --top FILE [--cum FILE] | --perf FILE
+  loadgen wait --url URL [--post BODY] [--contains TEXT] [--since NS] [--pid PID]
+  loadgen report --records FILE --out RESULTS.md [--run ID]
   loadgen soak   --target http://HOST:PORT [-c 16] [--slow 4] [-d 5m] [--out FILE]
 `
 
@@ -48,6 +64,10 @@ func main() {
 		err = planMain(os.Args[2:])
 	case "run":
 		err = runMain(os.Args[2:])
+	case "profile":
+		err = profileMain(os.Args[2:])
+	case "wait":
+		err = waitMain(os.Args[2:])
 	case "report":
 		err = reportMain(os.Args[2:])
 	case "soak":

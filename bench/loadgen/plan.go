@@ -19,28 +19,29 @@ import (
 )
 
 const (
-	base       = "https://w3id.org/digidip/"
-	entityIRI  = base + "entity/"
-	vocabIRI   = base + "vocab/"
-	rdfsLabel  = "http://www.w3.org/2000/01/rdf-schema#label"
-	skosAlt    = "http://www.w3.org/2004/02/skos/core#altLabel"
-	gqlPath    = "/graphql"
-	gizmoPath  = "/query/gizmo"
-	jsonType   = "application/json"
-	gqlErrors  = `"errors"`
-	neighbours = 20
+	base      = "https://w3id.org/digidip/"
+	entityIRI = base + "entity/"
+	vocabIRI  = base + "vocab/"
+	rdfsLabel = "http://www.w3.org/2000/01/rdf-schema#label"
+	rdfType   = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+	skosAlt   = "http://www.w3.org/2004/02/skos/core#altLabel"
+	gqlPath   = "/graphql"
+	gizmoPath = "/query/gizmo"
+	jsonType  = "application/json"
+	gqlErrors = `"errors"`
+	// every object of every answer carries its kind, once: counting the
+	// key counts the objects, whichever server answers
+	kindKey = `"kind":`
 )
 
 // The predicates of synthetic relations (synth package).
-var relationPredicates = map[string]bool{
-	"calls-on": true, "funds": true, "partners-with": true, "coordinates-with": true, "participates-in": true,
-	"concerns": true, "supports": true, "targets": true, "part-of": true, "member-of": true,
-}
+var relationPredicates = []string{"calls-on", "funds", "partners-with", "coordinates-with", "participates-in",
+	"concerns", "supports", "targets", "part-of", "member-of"}
 
 // The queries. Variables carry what changes, as clients send them, so the
 // parsed query is cached and each request's bytes (and cache key) differ.
 const (
-	qOneHop   = `query OneHop($id: ID!) { entity(id: $id) { neighbours(predicate: FUNDS, first: 20) { id name } } }`
+	qOneHop   = `query OneHop($id: ID!) { entity(id: $id) { relations(direction: OUT, first: %d) { nodes { object { id name kind } } } } }`
 	qSearch   = `query Search($text: String!) { search(text: $text, first: 10) { id name kind } }`
 	qSubgraph = `query Subgraph($roots: [ID!]) { subgraph(roots: $roots, depth: 2) { nodes { id name } edges { source target predicate } truncated } }`
 	qPath     = `query Path($from: ID!, $to: ID!) { path(from: $from, to: $to, maxHops: 4) { length nodes { id name } } }`
@@ -48,39 +49,56 @@ const (
 
 // graphData is what plan reads of a synthetic graph.
 type graphData struct {
-	ids   []string // entity ids by index (e0, e1, ...)
-	index map[string]int
-	name  []string
-	alias []string
-	funds [][]int // objects of funds relations, by subject
-	adj   [][]int // every relation, both directions
+	ids       []string // entity ids by index (e0, e1, ...)
+	index     map[string]int
+	name      []string
+	alias     []string
+	out       []int   // relations with the entity as subject, of the relation predicates
+	adj       [][]int // every relation, both directions
+	relations int
 }
 
 // Plan sums up the lists written, for RESULTS.md.
 type Plan struct {
-	Entities       int     `json:"entities"`
-	Funders        int     `json:"funders"`
-	Spread         int     `json:"spread"`
-	SpreadFunders  int     `json:"spread_funders"`
-	SpreadEmpty    int     `json:"spread_empty"`
-	MeanAnswer     float64 `json:"mean_answer"`
-	SearchRequests int     `json:"search_requests"`
-	SubgraphRoots  int     `json:"subgraph_roots"`
-	PathPairs      int     `json:"path_pairs"`
+	Entities   int `json:"entities"`
+	Relations  int `json:"relations"`
+	First      int `json:"first"`      // objects each 1-hop answer holds
+	Candidates int `json:"candidates"` // entities with at least First outgoing relations
+	Chosen     int `json:"chosen"`     // the different entities the 1-hop list asks about
+	Wanted     int `json:"wanted"`     // how many it should ask about (fewer: the graph has no more)
+	MinOut     int `json:"min_out"`    // fewest outgoing relations among the chosen
+	MedianOut  int `json:"median_out"` // their median
+	MaxOut     int `json:"max_out"`    // most
+	Search     int `json:"search"`     // search requests
+	Subgraph   int `json:"subgraph"`   // subgraph roots
+	PathPairs  int `json:"path_pairs"` // path pairs
+}
+
+// OneHop is the 1-hop question in terms of the graph, for the in-process
+// anchor (bench/pathapi): start at each entity, follow the relation
+// predicates out, keep First objects with their name and kind.
+type OneHop struct {
+	Entities   []string `json:"entities"`
+	Predicates []string `json:"predicates"`
+	Name       string   `json:"name"`
+	Kind       string   `json:"kind"`
+	First      int      `json:"first"`
 }
 
 func planMain(args []string) error {
 	fs := flag.NewFlagSet("loadgen plan", flag.ContinueOnError)
 	in := fs.String("nquads", "", "the synthetic graph (digidip gen)")
 	out := fs.String("out", "", "directory for the request lists")
-	spread := fs.Int("spread", 1000, "least number of different entities the 1-hop list asks about (all entities when the graph has fewer)")
+	first := fs.Int("first", 10, "objects each 1-hop question asks for; only entities with at least this many outgoing relations are asked about")
+	want := fs.Int("want", 1000, "least number of different entities the 1-hop list should ask about (fewer when the graph has fewer candidates; the plan says so)")
+	most := fs.Int("max", 0, "most entities the 1-hop list asks about (0: every candidate)")
 	seed := fs.Uint64("seed", 1, "seed of the choices")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *in == "" || *out == "" {
+	if *in == "" || *out == "" || *first < 1 {
 		fs.Usage()
-		return errors.New("--nquads and --out are required")
+		return errors.New("--nquads and --out are required, --first positive")
 	}
 	g, err := readGraph(*in)
 	if err != nil {
@@ -90,57 +108,56 @@ func planMain(args []string) error {
 		return fmt.Errorf("%s has no entities", *in)
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
+		return fmt.Errorf("plan: %w", err)
 	}
 	rng := rand.New(rand.NewPCG(*seed, 7))
-	var p Plan
-	p.Entities = len(g.ids)
+	p := Plan{Entities: len(g.ids), Relations: g.relations, First: *first, Wanted: *want}
 
-	// 1-hop: every entity that funds something, then (when they are fewer
-	// than --spread) entities that fund nothing, whose answer is an empty
-	// list; shuffled, so hubs are spread over the run.
-	var funders, others []int
+	// 1-hop: only entities whose answer is full, shuffled so that hubs are
+	// spread over the run.
+	var chosen []int
 	for i := range g.ids {
-		if len(g.funds[i]) > 0 {
-			funders = append(funders, i)
-		} else {
-			others = append(others, i)
+		if g.out[i] >= *first {
+			chosen = append(chosen, i)
 		}
 	}
-	p.Funders = len(funders)
-	spreadList := slices.Clone(funders)
-	for _, i := range others {
-		if len(spreadList) >= *spread {
-			break
-		}
-		spreadList = append(spreadList, i)
+	p.Candidates = len(chosen)
+	if len(chosen) == 0 {
+		return fmt.Errorf("%s: no entity has %d outgoing relations", *in, *first)
 	}
-	rng.Shuffle(len(spreadList), func(a, b int) { spreadList[a], spreadList[b] = spreadList[b], spreadList[a] })
-	p.Spread = len(spreadList)
-	var dd, gz, ce, pl []Request
-	for _, i := range spreadList {
-		body := gqlBody(qOneHop, map[string]any{"id": g.ids[i]})
-		f := g.funds[i]
-		p.MeanAnswer += float64(min(len(f), neighbours)) / float64(len(spreadList))
-		var expD, expG string
-		switch {
-		case len(f) == 0:
-			p.SpreadEmpty++
-			expD, expG = `"neighbours":[]`, `"result":null`
-		case len(f) <= neighbours:
-			p.SpreadFunders++
-			// all of them are in the answer: check one by name
-			n := `"name":` + jsonString(g.name[f[len(f)-1]])
-			expD, expG = n, n
-		default:
-			p.SpreadFunders++
-			expD, expG = `"neighbours":[{"id":"`, `"result":[{`
-		}
-		dd = append(dd, Request{Method: "POST", Path: gqlPath, ContentType: jsonType, Body: body, Expect: expD, Reject: gqlErrors})
-		ce = append(ce, Request{Method: "POST", Path: gqlPath, ContentType: jsonType, Body: body, Expect: `"name":"Global Digital Partnership 1019"`, Reject: gqlErrors})
-		pl = append(pl, Request{Method: "POST", Path: "/plain", ContentType: jsonType, Body: body, Expect: `"name":"Global Digital Partnership 1019"`, Reject: gqlErrors})
-		gizmo := fmt.Sprintf(`g.V("<%s%s>").Out("<%sfunds>").Save("<%s>", "name").Limit(%d).All()`, entityIRI, g.ids[i], vocabIRI, rdfsLabel, neighbours)
-		gz = append(gz, Request{Method: "POST", Path: gizmoPath, ContentType: "application/javascript", Body: gizmo, Expect: expG, Reject: `"error"`})
+	rng.Shuffle(len(chosen), func(a, b int) { chosen[a], chosen[b] = chosen[b], chosen[a] })
+	if *most > 0 && len(chosen) > *most {
+		chosen = chosen[:*most]
+	}
+	p.Chosen = len(chosen)
+	degrees := make([]int, len(chosen))
+	for k, i := range chosen {
+		degrees[k] = g.out[i]
+	}
+	slices.Sort(degrees)
+	p.MinOut, p.MedianOut, p.MaxOut = degrees[0], degrees[len(degrees)/2], degrees[len(degrees)-1]
+
+	preds := make([]string, len(relationPredicates))
+	quoted := make([]string, len(relationPredicates))
+	for k, r := range relationPredicates {
+		preds[k] = vocabIRI + r
+		quoted[k] = `"<` + preds[k] + `>"`
+	}
+	hop := OneHop{Predicates: preds, Name: rdfsLabel, Kind: rdfType, First: *first}
+	query := fmt.Sprintf(qOneHop, *first)
+	var gql, plain, gz []Request
+	for _, i := range chosen {
+		hop.Entities = append(hop.Entities, entityIRI+g.ids[i])
+		body := gqlBody(query, map[string]any{"id": g.ids[i]})
+		r := Request{Method: "POST", Path: gqlPath, ContentType: jsonType, Body: body,
+			Expect: `"object":{"id":"`, Reject: gqlErrors, Count: kindKey, Want: *first}
+		gql = append(gql, r)
+		r.Path = "/plain"
+		plain = append(plain, r)
+		gizmo := fmt.Sprintf(`g.V("<%s%s>").Out([%s]).Save("<%s>", "name").Save("<%s>", "kind").Limit(%d).All()`,
+			entityIRI, g.ids[i], strings.Join(quoted, ","), rdfsLabel, rdfType, *first)
+		gz = append(gz, Request{Method: "POST", Path: gizmoPath, ContentType: "application/javascript", Body: gizmo,
+			Expect: `"result":[{`, Reject: `"error"`, Count: kindKey, Want: *first})
 	}
 
 	// search: exact names, acronym aliases and two-word prefixes that match
@@ -166,15 +183,21 @@ func planMain(args []string) error {
 		}
 		se = append(se, Request{Method: "POST", Path: gqlPath, ContentType: jsonType, Body: gqlBody(qSearch, map[string]any{"text": text}), Expect: exp, Reject: gqlErrors})
 	}
-	p.SearchRequests = len(se)
+	p.Search = len(se)
 
-	// 2-hop subgraph around the 1-hop entities.
+	// 2-hop subgraph around entities that have relations.
 	var sg []Request
-	for _, i := range spreadList[:min(500, len(spreadList))] {
+	for _, i := range sample(len(g.ids)) {
+		if len(g.adj[i]) == 0 {
+			continue
+		}
 		sg = append(sg, Request{Method: "POST", Path: gqlPath, ContentType: jsonType,
 			Body: gqlBody(qSubgraph, map[string]any{"roots": []string{g.ids[i]}}), Expect: `"id":"` + g.ids[i] + `"`, Reject: gqlErrors})
+		if len(sg) == 500 {
+			break
+		}
 	}
-	p.SubgraphRoots = len(sg)
+	p.Subgraph = len(sg)
 
 	// path: pairs 2 to 4 relations apart (either direction), as far apart
 	// as the graph allows; the answer's length is known.
@@ -194,7 +217,7 @@ func planMain(args []string) error {
 	p.PathPairs = len(pa)
 
 	for name, list := range map[string][]Request{
-		"onehop-digidip.jsonl": dd, "onehop-gizmo.jsonl": gz, "onehop-ceiling.jsonl": ce, "onehop-plain.jsonl": pl,
+		"onehop-graphql.jsonl": gql, "onehop-gizmo.jsonl": gz, "onehop-plain.jsonl": plain,
 		"search.jsonl": se, "subgraph.jsonl": sg, "path.jsonl": pa,
 	} {
 		if len(list) == 0 {
@@ -204,14 +227,25 @@ func planMain(args []string) error {
 			return err
 		}
 	}
-	b, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
+	if err := writeJSON(filepath.Join(*out, "onehop.json"), hop); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(*out, "plan.json"), append(b, '\n'), 0o644); err != nil {
+	if err := writeJSON(filepath.Join(*out, "plan.json"), p); err != nil {
 		return err
 	}
+	b, _ := json.Marshal(p)
 	fmt.Println(string(b))
+	return nil
+}
+
+func writeJSON(name string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := os.WriteFile(name, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("plan: %w", err)
+	}
 	return nil
 }
 
@@ -263,13 +297,23 @@ func readGraph(name string) (*graphData, error) {
 			g.ids = append(g.ids, id)
 			g.name = append(g.name, "")
 			g.alias = append(g.alias, "")
-			g.funds = append(g.funds, nil)
+			g.out = append(g.out, 0)
 			g.adj = append(g.adj, nil)
 		}
 		return i
 	}
+	isRelation := map[string]bool{}
+	for _, r := range relationPredicates {
+		isRelation[vocabIRI+r] = true
+	}
+	// A relation is one subject, predicate and object, however many graphs
+	// or evidence items state it: that is what digidip answers one of.
+	type triple struct {
+		s, o int
+		p    string
+	}
 	type edge struct{ s, o int }
-	seen, funded := map[edge]bool{}, map[edge]bool{}
+	rels, linked := map[triple]bool{}, map[edge]bool{}
 	r := nquads.NewReader(bufio.NewReaderSize(f, 1<<20), false)
 	for {
 		q, err := r.ReadQuad()
@@ -291,19 +335,19 @@ func readGraph(name string) (*graphData, error) {
 			if g.alias[i] == "" {
 				g.alias[i] = literal(q.Object)
 			}
-		case strings.HasPrefix(string(p), vocabIRI) && relationPredicates[strings.TrimPrefix(string(p), vocabIRI)]:
+		case isRelation[string(p)]:
 			o, ok := q.Object.(quad.IRI)
 			if !ok || !strings.HasPrefix(string(o), entityIRI) {
 				continue
 			}
 			si, oi := idx(string(s)), idx(string(o))
-			e := edge{si, oi}
-			if strings.HasSuffix(string(p), "/funds") && !funded[e] {
-				funded[e] = true
-				g.funds[si] = append(g.funds[si], oi)
+			if t := (triple{si, oi, string(p)}); !rels[t] {
+				rels[t] = true
+				g.out[si]++
+				g.relations++
 			}
-			if !seen[e] {
-				seen[e] = true
+			if e := (edge{si, oi}); !linked[e] {
+				linked[e] = true
 				g.adj[si] = append(g.adj[si], oi)
 				g.adj[oi] = append(g.adj[oi], si)
 			}

@@ -7,116 +7,116 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 )
 
 // record is one line of bench/run.sh's records: every field any record
-// has; which are set depends on What.
+// has; which are set depends on Tool.
 type record struct {
-	What   string  `json:"what"`
-	Size   int     `json:"size"`
-	Target string  `json:"target"`
-	Run    int     `json:"run"`
-	Result *Result `json:"result"`
+	RunID  string `json:"run_id"`
+	Time   string `json:"time"`
+	Commit string `json:"commit"`
+	Tool   string `json:"tool"` // machine, plan, load, store, start, loadgen, pathapi, mem, switch, profile, postgres, soak, total
+	Size   int    `json:"size"`
 
-	Quads int     `json:"quads"`
-	Ms    float64 `json:"ms"`
-	Plan  *Plan   `json:"plan"`
+	// what was measured
+	Server  string  `json:"server"`
+	Role    string  `json:"role"` // engine, anchor, ceiling, headroom
+	Engine  string  `json:"engine"`
+	Cache   string  `json:"cache"` // on, off
+	Backend string  `json:"backend"`
+	Replica string  `json:"replica"`
+	Query   string  `json:"query"`
+	Mode    string  `json:"mode"`  // saturation, open
+	Phase   string  `json:"phase"` // loadgen: switch; mem: steady, after-switch; load: alone
+	RateOf  float64 `json:"rate_of"`
+	Kind    string  `json:"kind"`
 
-	DigidipBytes int64  `json:"digidip_bytes"`
-	CayleyBytes  int64  `json:"cayley_bytes"`
-	PGBytes      int64  `json:"pg_bytes"`
-	RSSKB        int64  `json:"rss_kb"`
-	HWMKB        int64  `json:"hwm_kb"`
-	AnonKB       int64  `json:"anon_kb"`
-	FileKB       int64  `json:"file_kb"`
-	Skipped      string `json:"skipped"`
+	// loadgen and pathapi results
+	Rate        float64        `json:"rate"`
+	Requests    int            `json:"requests"`
+	Connections int            `json:"connections"`
+	Seconds     float64        `json:"duration_s"`
+	RPS         float64        `json:"rps"`
+	P50ms       float64        `json:"p50_ms"`
+	P90ms       float64        `json:"p90_ms"`
+	P99ms       float64        `json:"p99_ms"`
+	MaxMs       float64        `json:"max_ms"`
+	SvcP50ms    float64        `json:"svc_p50_ms"`
+	SvcP99ms    float64        `json:"svc_p99_ms"`
+	Unsent      int            `json:"unsent"`
+	Errors      int            `json:"errors"`
+	FirstError  string         `json:"first_error"`
+	NonFull     int            `json:"nonfull"`
+	FirstShort  string         `json:"first_nonfull"`
+	XCache      map[string]int `json:"x_cache"`
+	ServerCPU   float64        `json:"server_cpu_s"`
+	ServerShare float64        `json:"server_cpu_share"`
 
-	CPU        string `json:"cpu"`
-	Cores      int    `json:"cores"`
-	MemGB      int    `json:"mem_gb"`
-	Go         string `json:"go"`
-	Kernel     string `json:"kernel"`
-	Date       string `json:"date"`
-	Cayley     string `json:"cayley"`
-	LoadBefore string `json:"load_before"`
-	LoadAfter  string `json:"load_after"`
-	LoadAvg    string `json:"load_avg"`
-	Duration   string `json:"duration"`
-	Warmup     string `json:"warmup"`
-	Repeat     int    `json:"repeat"`
+	// memory, kB
+	RSSKB  int64 `json:"rss_kb"`
+	HWMKB  int64 `json:"hwm_kb"`
+	AnonKB int64 `json:"anon_kb"`
+	FileKB int64 `json:"file_kb"`
+
+	// start, load, switch, store
+	Ms        float64 `json:"ms"`
+	LoadMs    float64 `json:"load_ms"`
+	Quads     int     `json:"quads"`
+	Bytes     int64   `json:"bytes"`
+	ForEngine string  `json:"for_engine"`
+	Skipped   string  `json:"skipped"`
+
+	Plan *Plan `json:"plan"`
+	Profile
+
+	// machine
+	CPU          string    `json:"cpu"`
+	Cores        int       `json:"cores"`
+	MemGB        int       `json:"mem_gb"`
+	Go           string    `json:"go"`
+	Kernel       string    `json:"kernel"`
+	Cayley       string    `json:"cayley"`
+	LoadBefore   string    `json:"load_before"`
+	LoadAfter    string    `json:"load_after"`
+	LoadAvg      string    `json:"load_avg"`
+	EngineFlag   bool      `json:"engine_flag"`
+	Engines      []string  `json:"engines"`
+	Sizes        []int     `json:"sizes"`
+	Duration     string    `json:"duration"`
+	Warmup       string    `json:"warmup"`
+	OpenDuration string    `json:"open_duration"`
+	Rates        []float64 `json:"rates"`
+	Repeat       int       `json:"repeat"`
+	Starts       int       `json:"starts"`
+	First        int       `json:"first"`
+	Want         int       `json:"want"`
+	PinServer    int       `json:"server_cpu"`
+	PinClient    int       `json:"client_cpu"`
+
+	// soak
+	Markdown string `json:"markdown"`
+	Status   int    `json:"status"`
 }
 
-// results indexes the records.
+// results is one run's records.
 type results struct {
+	run     string
 	machine record
-	total   record
+	total   *record
 	sizes   []int
+	engines []string
 	recs    []record
-	profDir string
-}
-
-func (r *results) all(what string, size int, target string) []record {
-	var out []record
-	for _, x := range r.recs {
-		if x.What == what && x.Size == size && (target == "" || x.Target == target) {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
-func (r *results) one(what string, size int, target string) (record, bool) {
-	xs := r.all(what, size, target)
-	if len(xs) == 0 {
-		return record{}, false
-	}
-	return xs[len(xs)-1], true
-}
-
-// best is the run with the most requests per second (throughput) or the
-// lowest p99 (latency): the machine is shared, so the better run is the
-// one less disturbed.
-func (r *results) best(what string, size int, target string) (*Result, []*Result) {
-	var runs []*Result
-	var b *Result
-	for _, x := range r.all(what, size, target) {
-		if x.Result == nil {
-			continue
-		}
-		runs = append(runs, x.Result)
-		switch {
-		case b == nil:
-			b = x.Result
-		case what == "latency" && x.Result.P99ms < b.P99ms:
-			b = x.Result
-		case what != "latency" && x.Result.RPS > b.RPS:
-			b = x.Result
-		}
-	}
-	return b, runs
-}
-
-// fastest is the quickest run of a timed step (a load), in ms.
-func (r *results) fastest(what string, size int, target string) (record, bool) {
-	var b record
-	ok := false
-	for _, x := range r.all(what, size, target) {
-		if !ok || x.Ms < b.Ms {
-			b, ok = x, true
-		}
-	}
-	return b, ok
 }
 
 func reportMain(args []string) error {
 	fs := flag.NewFlagSet("loadgen report", flag.ContinueOnError)
-	in := fs.String("records", "", "records written by bench/run.sh")
-	prof := fs.String("prof", "", "directory of the CPU and heap profiles (pprof -top text)")
+	in := fs.String("records", "", "the records (JSON lines) bench/run.sh appends")
 	out := fs.String("out", "", "the Markdown file to write")
+	run := fs.String("run", "", "the run to render (default: the last in the records)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -124,42 +124,181 @@ func reportMain(args []string) error {
 		fs.Usage()
 		return errors.New("--records and --out are required")
 	}
-	r, err := readRecords(*in)
+	r, err := readRecords(*in, *run)
 	if err != nil {
 		return err
 	}
-	r.profDir = *prof
 	var b bytes.Buffer
 	r.write(&b)
-	return os.WriteFile(*out, b.Bytes(), 0o644)
+	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	return nil
 }
 
-func readRecords(name string) (*results, error) {
+func readRecords(name, run string) (*results, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r := &results{}
+	var all []record
 	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	for n := 1; sc.Scan(); n++ {
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
 		var x record
 		if err := json.Unmarshal(sc.Bytes(), &x); err != nil {
-			return nil, fmt.Errorf("%s:%d: %v", name, n, err)
+			return nil, fmt.Errorf("%s:%d: %w", name, n, err)
 		}
-		switch x.What {
+		all = append(all, x)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if run == "" { // the last run is the last to have begun
+		for _, x := range all {
+			if x.Tool == "machine" {
+				run = x.RunID
+			}
+		}
+	}
+	if run == "" {
+		return nil, fmt.Errorf("%s: no run in the records", name)
+	}
+	r := &results{run: run}
+	for _, x := range all {
+		if x.RunID != run {
+			continue
+		}
+		switch x.Tool {
 		case "machine":
 			r.machine = x
+			r.engines = x.Engines
 		case "total":
-			r.total = x
+			t := x
+			r.total = &t
 		case "plan":
 			r.sizes = append(r.sizes, x.Size)
 		}
 		r.recs = append(r.recs, x)
 	}
-	return r, sc.Err()
+	if r.machine.RunID == "" {
+		return nil, fmt.Errorf("%s: no run %q", name, run)
+	}
+	return r, nil
 }
+
+// --- looking records up ---------------------------------------------------------
+
+func (r *results) find(keep func(*record) bool) []*record {
+	var out []*record
+	for i := range r.recs {
+		if keep(&r.recs[i]) {
+			out = append(out, &r.recs[i])
+		}
+	}
+	return out
+}
+
+func (r *results) first(keep func(*record) bool) *record {
+	if xs := r.find(keep); len(xs) > 0 {
+		return xs[len(xs)-1]
+	}
+	return nil
+}
+
+// sat is the best saturation run (most req/s) of a server at a size for a
+// query, with every run of the series: the machine is shared, so the best
+// run is the least disturbed, and every run is listed for judging the noise.
+func (r *results) sat(size int, server, query string) (*record, []*record) {
+	runs := r.find(func(x *record) bool {
+		return (x.Tool == "loadgen" || x.Tool == "pathapi") && x.Size == size && x.Server == server &&
+			x.Query == query && x.Mode == "saturation" && x.Phase == ""
+	})
+	var best *record
+	for _, x := range runs {
+		if best == nil || x.RPS > best.RPS {
+			best = x
+		}
+	}
+	return best, runs
+}
+
+// satAt is the best saturation run at a number of connections.
+func (r *results) satAt(size int, server string, conns int) *record {
+	var best *record
+	for _, x := range r.find(func(x *record) bool {
+		return x.Tool == "loadgen" && x.Size == size && x.Server == server && x.Query == "onehop" &&
+			x.Mode == "saturation" && x.Connections == conns
+	}) {
+		if best == nil || x.RPS > best.RPS {
+			best = x
+		}
+	}
+	return best
+}
+
+func (r *results) open(size int, server string, rateOf float64) *record {
+	return r.first(func(x *record) bool {
+		return x.Tool == "loadgen" && x.Size == size && x.Server == server && x.Mode == "open" && x.Phase == "" && x.RateOf == rateOf
+	})
+}
+
+func (r *results) rates(size int) []float64 {
+	var out []float64
+	for _, x := range r.find(func(x *record) bool { return x.Size == size && x.Mode == "open" && x.Phase == "" }) {
+		if !slices.Contains(out, x.RateOf) {
+			out = append(out, x.RateOf)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (r *results) starts(size int, server string) []*record {
+	return r.find(func(x *record) bool { return x.Tool == "start" && x.Size == size && x.Server == server })
+}
+
+func slowest(xs []*record) *record {
+	var s *record
+	for _, x := range xs {
+		if s == nil || x.Ms > s.Ms {
+			s = x
+		}
+	}
+	return s
+}
+
+func (r *results) mem(size int, server, phase string) *record {
+	return r.first(func(x *record) bool {
+		return x.Tool == "mem" && x.Size == size && x.Server == server && x.Phase == phase
+	})
+}
+
+func (r *results) tool(size int, tool, server string) *record {
+	return r.first(func(x *record) bool { return x.Tool == tool && x.Size == size && x.Server == server })
+}
+
+func (r *results) profile(size int, server, kind string) *record {
+	return r.first(func(x *record) bool {
+		return x.Tool == "profile" && x.Size == size && x.Server == server && x.Kind == kind
+	})
+}
+
+func (r *results) load(size int, engine, backend string) *record {
+	return r.first(func(x *record) bool {
+		return x.Tool == "load" && x.Size == size && x.Engine == engine && x.Backend == backend
+	})
+}
+
+func (r *results) plan(size int) *record {
+	return r.first(func(x *record) bool { return x.Tool == "plan" && x.Size == size })
+}
+
+// --- formatting -------------------------------------------------------------------
 
 func label(n int) string {
 	switch {
@@ -172,7 +311,7 @@ func label(n int) string {
 }
 
 func ratio(a, b float64) string {
-	if b == 0 {
+	if b == 0 || a == 0 {
 		return "–"
 	}
 	return fmt.Sprintf("%.2f×", a/b)
@@ -180,24 +319,42 @@ func ratio(a, b float64) string {
 
 func mb(kb int64) string { return fmt.Sprintf("%.0f MB", float64(kb)/1024) }
 
-func (r *results) write(w *bytes.Buffer) {
-	m := r.machine
-	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
-	p("# Benchmark results\n\n")
-	p("Written by `bench/run.sh` (issue 7); do not edit by hand, run it again.\n\n")
-	p("- **Date**: %s; whole run %.1f min\n", m.Date, r.total.Ms/60000)
-	p("- **Machine**: %s, %d cores, %d GB RAM, Linux %s; %s; Cayley %s built from a scratch module\n", m.CPU, m.Cores, m.MemGB, m.Kernel, m.Go, m.Cayley)
-	p("- **Noise**: the machine is shared; load average %s before the run, %s after. Every figure is the best of %d runs (rounds interleave the servers, so a disturbance hits all alike); each run measures %s after a %s warm-up.\n", m.LoadBefore, r.total.LoadAfter, m.Repeat, m.Duration, m.Warmup)
-	p("- **Setup**: each server pinned to core 0 (`taskset -c 0`), the load generator (`bench/loadgen`, Go, raw HTTP/1.1 keep-alive) to core 1. Every answer is checked for its expected content; a wrong or failed answer counts as an error and not as a request. Cayley's `cayley http` serves a byte-for-byte copy of the bolt generation (`indexes.bolt`) that `digidip load` wrote and digidip serves (Cayley's bolt backend locks the file exclusively even with `--read_only`, so it cannot share the file with running digidip servers).\n")
-	p("- **Ratios** are against anchors measured in the same run: Cayley's Gizmo endpoint for 1-hop throughput and latency, the bare gqlgen server for the GraphQL ceiling, `cayley load` for load speed.\n\n")
+func pctOf(f float64) string { return fmt.Sprintf("%.0f%%", f*100) }
 
-	r.writeTargets(w)
-	for _, n := range r.sizes {
-		r.writeSize(w, n)
+func ms(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
 	}
-	r.writeProfiles(w)
-	r.writeRuns(w)
+	return fmt.Sprintf("%.2f", v)
 }
+
+// serverName is how a server is called in the tables.
+func serverName(x *record) string {
+	switch x.Role {
+	case "anchor":
+		if x.Engine == "gizmo" {
+			return "Cayley `cayley http`, Gizmo (anchor)"
+		}
+		return "Cayley's Go path API in process, 1 goroutine (anchor; ops/s)"
+	case "ceiling":
+		return "bare gqlgen, 10 constant objects (ceiling)"
+	case "headroom":
+		return "plain net/http, the ceiling's bytes (headroom)"
+	}
+	name := "digidip `--engine " + x.Engine + "`"
+	if x.Backend == "postgres" {
+		name += " on PostgreSQL, replica " + x.Replica
+	}
+	if x.Cache == "on" {
+		return name + ", response cache on"
+	}
+	return name + ", response cache off"
+}
+
+// --- targets --------------------------------------------------------------------
 
 // verdict is one target line.
 type verdict struct {
@@ -206,335 +363,562 @@ type verdict struct {
 	by               string
 }
 
-func (r *results) writeTargets(w *bytes.Buffer) {
+// bound is a limit a measure must keep: at least (floor) or at most.
+type bound struct {
+	limit   float64
+	atMost  bool
+	unit    string // "×", " ms", " MB", "k quads/s", "", …
+	decimal int
+}
+
+func (b bound) fmt(v float64) string {
+	return fmt.Sprintf("%.*f%s", b.decimal, v, b.unit)
+}
+
+// judge turns the measures of one target into its verdict: the worst one
+// decides, and the verdict says by how much it is met or missed.
+func judge(target string, b bound, labels []string, values []float64, note string) verdict {
+	v := verdict{target: target}
+	if len(values) == 0 {
+		v.measured = note
+		return v
+	}
+	var parts []string
+	worst := values[0]
+	for i, x := range values {
+		parts = append(parts, strings.TrimSpace(labels[i]+" "+b.fmt(x)))
+		if (b.atMost && x > worst) || (!b.atMost && x < worst) {
+			worst = x
+		}
+	}
+	v.measured = strings.Join(parts, ", ")
+	if note != "" {
+		v.measured += " (" + note + ")"
+	}
+	ok := worst >= b.limit
+	if b.atMost {
+		ok = worst <= b.limit
+	}
+	v.met = &ok
+	switch {
+	case ok && len(values) > 1:
+		v.by = fmt.Sprintf("worst %s against %s", b.fmt(worst), b.fmt(b.limit))
+	case ok:
+		v.by = fmt.Sprintf("%s against %s", b.fmt(worst), b.fmt(b.limit))
+	case b.atMost:
+		v.by = fmt.Sprintf("worst %s, %.0f%% over %s", b.fmt(worst), (worst/b.limit-1)*100, b.fmt(b.limit))
+	default:
+		v.by = fmt.Sprintf("worst %s, %.0f%% short of %s", b.fmt(worst), (1-worst/b.limit)*100, b.fmt(b.limit))
+	}
+	return v
+}
+
+func (r *results) largest() int {
+	if len(r.sizes) == 0 {
+		return 0
+	}
+	return slices.Max(r.sizes)
+}
+
+func (r *results) smallest() int {
+	if len(r.sizes) == 0 {
+		return 0
+	}
+	return slices.Min(r.sizes)
+}
+
+// at1M names the size a "at 1M" target is judged at in this run.
+func (r *results) at1M() (int, string) {
+	n := r.largest()
+	if n == 1000000 {
+		return n, "at 1M"
+	}
+	return n, fmt.Sprintf("at %s (this run's largest size; the target is at 1M)", label(n))
+}
+
+func (r *results) targets() []verdict {
 	var vs []verdict
 	sizes := r.sizes
-	yes, no := true, false
-	mark := func(ok bool) *bool {
-		if ok {
-			return &yes
+	slices.Sort(sizes)
+	const proj = "projection"
+	hasEngine := func(e string) bool { return slices.Contains(r.engines, e) }
+	notRun := func(e string) string {
+		if r.machine.EngineFlag {
+			return fmt.Sprintf("not measured: engine %s not in this run (BENCH_ENGINES)", e)
 		}
-		return &no
+		return fmt.Sprintf("not measured: this digidip has no `serve --engine`, so no %s engine", e)
 	}
-	// perSize checks a ratio against a floor (or ceiling) at every size.
-	perSize := func(target string, floor float64, atMost bool, get func(n int) (float64, bool)) {
-		var parts []string
-		ok, any := true, false
-		worst := 0.0
-		for _, n := range sizes {
-			v, has := get(n)
-			if !has {
+
+	// every answer full, and enough entities to ask about
+	{
+		total, short := 0, 0
+		var first string
+		for _, x := range r.find(func(x *record) bool { return x.Tool == "loadgen" || x.Tool == "pathapi" }) {
+			if x.Query != "onehop" {
 				continue
 			}
-			any = true
-			parts = append(parts, fmt.Sprintf("%s %.2f×", label(n), v))
-			bad := v < floor
-			if atMost {
-				bad = v > floor
-			}
-			if bad {
-				ok = false
-			}
-			if worst == 0 || (!atMost && v < worst) || (atMost && v > worst) {
-				worst = v
+			total += x.Requests
+			short += x.NonFull
+			if first == "" && x.FirstShort != "" {
+				first = x.Server + ": " + x.FirstShort
 			}
 		}
-		v := verdict{target: target, measured: strings.Join(parts, ", ")}
-		if any {
-			v.met = mark(ok)
-			if ok {
-				v.by = fmt.Sprintf("worst %.2f× against %.2f×", worst, floor)
-			} else if atMost {
-				v.by = fmt.Sprintf("worst %.2f×, %.0f%% over %.2f×", worst, (worst/floor-1)*100, floor)
-			} else {
-				v.by = fmt.Sprintf("worst %.2f×, %.0f%% short of %.2f×", worst, (1-worst/floor)*100, floor)
-			}
+		ok := short == 0
+		v := verdict{target: "every 1-hop answer full (non-full answers, every server and run)",
+			measured: fmt.Sprintf("%d non-full of %d answers", short, total), met: &ok, by: fmt.Sprintf("%d non-full", short)}
+		if first != "" {
+			v.measured += "; first: " + first
 		}
 		vs = append(vs, v)
 	}
-	onehop := func(target string) func(int) *Result {
-		return func(n int) *Result { b, _ := r.best("onehop", n, target); return b }
-	}
-	gizmo, cache, nocache, ceil := onehop("gizmo"), onehop("digidip-cache"), onehop("digidip-nocache"), onehop("ceiling")
-	rps := func(a, b func(int) *Result) func(int) (float64, bool) {
-		return func(n int) (float64, bool) {
-			x, y := a(n), b(n)
-			if x == nil || y == nil || y.RPS == 0 {
-				return 0, false
-			}
-			return x.RPS / y.RPS, true
-		}
-	}
-	p99 := func(a, b func(int) *Result) func(int) (float64, bool) {
-		return func(n int) (float64, bool) {
-			x, y := a(n), b(n)
-			if x == nil || y == nil || y.P99ms == 0 {
-				return 0, false
-			}
-			return x.P99ms / y.P99ms, true
-		}
-	}
-	perSize("1-hop req/s with the response cache ≥ 3× Cayley Gizmo, every size", 3, false, rps(cache, gizmo))
-	perSize("1-hop req/s without the cache ≥ 1.5× Cayley Gizmo, every size", 1.5, false, rps(nocache, gizmo))
-	perSize("1-hop req/s without the cache ≥ 0.5× the bare gqlgen ceiling, every size", 0.5, false, rps(nocache, ceil))
-	perSize("1-hop p99 with the cache below Cayley's (ratio < 1)", 1, true, p99(cache, gizmo))
-	perSize("1-hop p99 without the cache below Cayley's (ratio < 1)", 1, true, p99(nocache, gizmo))
-	perSize("1-hop p99 with the cache ≤ 2× the ceiling's p99", 2, true, p99(cache, ceil))
-	perSize("1-hop p99 without the cache ≤ 2× the ceiling's p99", 2, true, p99(nocache, ceil))
-
-	// p50 at the largest size against the smallest
-	if len(sizes) >= 2 {
-		lo, hi := sizes[0], sizes[len(sizes)-1]
-		for _, t := range []string{"digidip-nocache", "digidip-cache"} {
-			a, _ := r.best("onehop", hi, t)
-			b, _ := r.best("onehop", lo, t)
-			v := verdict{target: fmt.Sprintf("1-hop p50 at %s ≤ 1.5× p50 at %s (%s)", label(hi), label(lo), strings.TrimPrefix(t, "digidip-"))}
-			if a != nil && b != nil && b.P50ms > 0 {
-				x := a.P50ms / b.P50ms
-				v.measured = fmt.Sprintf("%.3f ms / %.3f ms = %.2f×", a.P50ms, b.P50ms, x)
-				v.met = mark(x <= 1.5)
-				v.by = fmt.Sprintf("%.2f× against 1.5×", x)
-			}
-			vs = append(vs, v)
-		}
-	}
-	// search p99 at the largest size
-	if len(sizes) > 0 {
-		hi := sizes[len(sizes)-1]
-		v := verdict{target: fmt.Sprintf("search p99 < 20 ms at %s (1 connection)", label(hi))}
-		if s, _ := r.best("latency", hi, "search"); s != nil {
-			v.measured = fmt.Sprintf("%.2f ms", s.P99ms)
-			v.met = mark(s.P99ms < 20)
-			v.by = fmt.Sprintf("%.1f× under the limit", 20/s.P99ms)
-			if s.P99ms >= 20 {
-				v.by = fmt.Sprintf("%.0f%% over", (s.P99ms/20-1)*100)
-			}
-		}
-		vs = append(vs, v)
-	}
-	// load speed
 	{
-		v := verdict{target: "`digidip load` ≥ 25k quads/s (every size, bolt)"}
-		var parts []string
-		worst := 0.0
+		var labels []string
+		var values []float64
 		for _, n := range sizes {
-			if x, ok := r.fastest("load", n, "digidip"); ok && x.Ms > 0 {
-				q := float64(x.Quads) / (x.Ms / 1000)
-				parts = append(parts, fmt.Sprintf("%s %.1fk/s", label(n), q/1000))
-				if worst == 0 || q < worst {
-					worst = q
-				}
+			if p := r.plan(n); p != nil && p.Plan != nil {
+				labels = append(labels, label(n))
+				values = append(values, float64(p.Plan.Chosen))
 			}
 		}
-		if worst > 0 {
-			v.measured = strings.Join(parts, ", ")
-			v.met = mark(worst >= 25000)
-			if worst >= 25000 {
-				v.by = fmt.Sprintf("worst %.1fk/s", worst/1000)
-			} else {
-				v.by = fmt.Sprintf("worst %.1fk/s, %.0f%% short (needs %.1f× faster)", worst/1000, (1-worst/25000)*100, 25000/worst)
-			}
+		want := float64(max(r.machine.Want, 1))
+		n, at := r.at1M()
+		var lv []float64
+		var ll []string
+		if p := r.plan(n); p != nil && p.Plan != nil {
+			ll, lv = []string{""}, []float64{float64(p.Plan.Chosen)}
 		}
-		vs = append(vs, v)
-	}
-	// ready time on the embedded data
-	for _, t := range []string{"embedded-empty-store", "embedded-loaded-store"} {
-		what := map[string]string{
-			"embedded-empty-store":  "`serve` ready on the embedded data < 1 s (empty store: loads it first)",
-			"embedded-loaded-store": "`serve` ready on the embedded data < 1 s (store already holds it)",
-		}[t]
-		v := verdict{target: what}
-		var parts []string
-		best := -1.0
-		for _, n := range sizes {
-			if x, ok := r.fastest("ready", n, t); ok {
-				parts = append(parts, fmt.Sprintf("%.0f ms", x.Ms))
-				if best < 0 || x.Ms < best {
-					best = x.Ms
-				}
-			}
+		var all []string
+		for i := range labels {
+			all = append(all, fmt.Sprintf("%s %.0f", labels[i], values[i]))
 		}
-		if best >= 0 {
-			v.measured = strings.Join(parts, ", ") + " (one start before each size)"
-			v.met = mark(best < 1000)
-			v.by = fmt.Sprintf("best %.0f ms", best)
-			if best >= 1000 {
-				v.by = fmt.Sprintf("best %.0f ms, %.1f× the limit", best, best/1000)
-			}
+		v := judge(fmt.Sprintf("≥ %.0f entities with ≥ %d outgoing relations asked about, %s", want, r.machine.First, at),
+			bound{limit: want}, ll, lv, "")
+		if len(all) > 0 {
+			v.measured = strings.Join(all, ", ") + " (every entity of the graph with that many; the list cycles through them)"
 		}
-		vs = append(vs, v)
-	}
-	// RSS at the largest size
-	if len(sizes) > 0 {
-		hi := sizes[len(sizes)-1]
-		v := verdict{target: fmt.Sprintf("RSS < 300 MB serving %s quads from bolt", label(hi))}
-		var parts []string
-		worst := int64(0)
-		for _, t := range []string{"nocache", "cache"} {
-			if x, ok := r.one("rss", hi, t); ok {
-				parts = append(parts, fmt.Sprintf("%s %s (heap/anon %s, bolt file pages %s; peak %s)", t, mb(x.RSSKB), mb(x.AnonKB), mb(x.FileKB), mb(x.HWMKB)))
-				worst = max(worst, x.RSSKB)
-			}
-		}
-		if worst > 0 {
-			v.measured = strings.Join(parts, ", ")
-			v.met = mark(worst < 300*1024)
-			if worst < 300*1024 {
-				v.by = fmt.Sprintf("%s of 300 MB", mb(worst))
-			} else {
-				v.by = fmt.Sprintf("%.0f%% over", (float64(worst)/(300*1024)-1)*100)
-			}
-		}
-		vs = append(vs, v)
-	}
-	// PostgreSQL
-	for _, n := range sizes {
-		pg, _ := r.best("onehop-pg", n, "digidip-nocache-postgres")
-		bolt, _ := r.best("onehop-pg", n, "digidip-nocache-bolt")
-		if pg == nil || bolt == nil {
-			continue
-		}
-		x := pg.RPS / bolt.RPS
-		v := verdict{target: fmt.Sprintf("1-hop req/s on PostgreSQL ≥ 80%% of bolt's at %s (no response cache)", label(n)),
-			measured: fmt.Sprintf("%.0f vs %.0f req/s = %.0f%%", pg.RPS, bolt.RPS, x*100), met: mark(x >= 0.8)}
-		v.by = fmt.Sprintf("%.0f%% against 80%%", x*100)
 		vs = append(vs, v)
 	}
 
-	fmt.Fprintf(w, "## Targets of issue 7 §3\n\n| target | measured | verdict |\n|---|---|---|\n")
+	perSize := func(target string, b bound, get func(n int) (float64, bool), missing string) {
+		var labels []string
+		var values []float64
+		for _, n := range sizes {
+			if x, ok := get(n); ok {
+				labels = append(labels, label(n))
+				values = append(values, x)
+			}
+		}
+		vs = append(vs, judge(target, b, labels, values, missing))
+	}
+	// perCPUNote adds, to a req/s ratio, the same ratio per second of the
+	// servers' CPU: what a busy shared machine does not move.
+	perCPUNote := func(a, b string) {
+		var parts []string
+		for _, n := range sizes {
+			x, _ := r.sat(n, a, "onehop")
+			y, _ := r.sat(n, b, "onehop")
+			if x != nil && y != nil && x.ServerCPU > 0 && y.ServerCPU > 0 {
+				parts = append(parts, fmt.Sprintf("%s %.2f×", label(n), (x.RPS*x.Seconds/x.ServerCPU)/(y.RPS*y.Seconds/y.ServerCPU)))
+			}
+		}
+		if len(parts) > 0 {
+			vs[len(vs)-1].measured += "; per CPU-second of each server: " + strings.Join(parts, ", ")
+		}
+	}
+	satRatio := func(a, b string, f func(x, y *record) float64) func(int) (float64, bool) {
+		return func(n int) (float64, bool) {
+			x, _ := r.sat(n, a, "onehop")
+			y, _ := r.sat(n, b, "onehop")
+			if x == nil || y == nil {
+				return 0, false
+			}
+			v := f(x, y)
+			return v, v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v)
+		}
+	}
+	rps := func(x, y *record) float64 { return x.RPS / y.RPS }
+	p99 := func(x, y *record) float64 { return x.P99ms / y.P99ms }
+	x2 := bound{limit: 0.9, unit: "×", decimal: 2}
+
+	if hasEngine(proj) {
+		perSize("projection, cache off: 1-hop req/s ≥ 0.9× the bare gqlgen ceiling (saturation)", x2, satRatio(proj, "ceiling", rps), "")
+		perCPUNote(proj, "ceiling")
+		perSize("projection, cache off: 1-hop p99 ≤ 0.5× Gizmo's (saturation)", bound{limit: 0.5, atMost: true, unit: "×", decimal: 2}, satRatio(proj, "gizmo", p99), "")
+		// the same at fixed rates
+		var labels []string
+		var values []float64
+		for _, n := range sizes {
+			for _, f := range r.rates(n) {
+				x, g := r.open(n, proj, f), r.open(n, "gizmo", f)
+				if x != nil && g != nil && g.P99ms > 0 {
+					labels = append(labels, fmt.Sprintf("%s@%s", label(n), pctOf(f)))
+					values = append(values, x.P99ms/g.P99ms)
+				}
+			}
+		}
+		vs = append(vs, judge("projection, cache off: 1-hop p99 ≤ 0.5× Gizmo's at the same fixed rates (open loop; size@rate as a share of the ceiling's req/s)",
+			bound{limit: 0.5, atMost: true, unit: "×", decimal: 2}, labels, values, ""))
+		// p50 growth
+		lo, hi := r.smallest(), r.largest()
+		v := verdict{target: fmt.Sprintf("projection, cache off: 1-hop p50 at 1M ≤ 1.3× p50 at 10k (saturation; this run: %s against %s)", label(hi), label(lo))}
+		a, _ := r.sat(hi, proj, "onehop")
+		b, _ := r.sat(lo, proj, "onehop")
+		if lo != hi && a != nil && b != nil && b.P50ms > 0 {
+			v = judge(v.target, bound{limit: 1.3, atMost: true, unit: "×", decimal: 2}, []string{fmt.Sprintf("%s ms / %s ms =", ms(a.P50ms), ms(b.P50ms))}, []float64{a.P50ms / b.P50ms}, "")
+		} else {
+			v.measured = "not measured: needs two sizes"
+		}
+		vs = append(vs, v)
+	} else {
+		vs = append(vs, verdict{target: "projection engine targets", measured: notRun(proj)})
+	}
+
+	if hasEngine("cayley") {
+		perSize("cayley engine on bolt, cache off: 1-hop req/s ≥ 1.5× Gizmo's (saturation)", bound{limit: 1.5, unit: "×", decimal: 2}, satRatio("cayley", "gizmo", rps), "")
+		perCPUNote("cayley", "gizmo")
+		perSize("cayley engine on bolt, cache off: 1-hop p99 below Gizmo's (saturation)", bound{limit: 1, atMost: true, unit: "×", decimal: 2}, satRatio("cayley", "gizmo", p99), "")
+		var labels []string
+		var values []float64
+		for _, n := range sizes {
+			for _, rep := range []string{"a", "b"} {
+				if x := r.satAt(n, "cayley@postgres-"+rep, 1); x != nil {
+					labels = append(labels, fmt.Sprintf("%s replica %s", label(n), rep))
+					values = append(values, x.P50ms)
+				}
+			}
+		}
+		note := ""
+		if len(values) == 0 {
+			note = "not measured: no PostgreSQL run (BENCH_PG_SIZE, or PostgreSQL absent)"
+		}
+		vs = append(vs, judge("cayley engine on PostgreSQL at 100k, two replicas holding no graph: 1-hop p50 < 20 ms at one connection",
+			bound{limit: 20, atMost: true, unit: " ms", decimal: 2}, labels, values, note))
+	} else {
+		vs = append(vs, verdict{target: "cayley engine on bolt: 1-hop req/s ≥ 1.5× Gizmo's, p99 below Gizmo's", measured: notRun("cayley")})
+		vs = append(vs, verdict{target: "cayley engine on PostgreSQL at 100k, two replicas holding no graph: 1-hop p50 < 20 ms at one connection", measured: notRun("cayley")})
+	}
+
+	n, at := r.at1M()
+	if hasEngine(proj) {
+		one := func(target string, b bound, get func() (string, float64, bool)) {
+			if l, x, ok := get(); ok {
+				vs = append(vs, judge(target, b, []string{l}, []float64{x}, ""))
+			} else {
+				vs = append(vs, verdict{target: target, measured: "not measured"})
+			}
+		}
+		one("projection: steady RSS ≤ 150 MB "+at, bound{limit: 150, atMost: true, unit: " MB"}, func() (string, float64, bool) {
+			m := r.mem(n, proj, "steady")
+			return "", float64(m.kb(func(m *record) int64 { return m.RSSKB })) / 1024, m != nil
+		})
+		one("projection: peak RSS (VmHWM over the server's life: starts, load, a generation switch while serving) ≤ 200 MB "+at, bound{limit: 200, atMost: true, unit: " MB"}, func() (string, float64, bool) {
+			m := r.mem(n, proj, "after-switch")
+			return "", float64(m.kb(func(m *record) int64 { return m.HWMKB })) / 1024, m != nil
+		})
+		one(fmt.Sprintf("projection: ready < 2 s, the slowest of %d starts, %s", r.machine.Starts, at), bound{limit: 2, atMost: true, unit: " s", decimal: 2}, func() (string, float64, bool) {
+			s := slowest(r.starts(n, proj))
+			if s == nil {
+				return "", 0, false
+			}
+			return "", s.Ms / 1000, true
+		})
+		one("projection: switched to a new generation < 2 s, while serving, "+at, bound{limit: 2, atMost: true, unit: " s", decimal: 2}, func() (string, float64, bool) {
+			s := r.tool(n, "switch", proj)
+			if s == nil {
+				return "", 0, false
+			}
+			return "", s.Ms / 1000, true
+		})
+	}
+	{
+		target := "`digidip load --nquads` on bolt ≥ 40k quads/s (snapshot included) " + at
+		if l := r.load(n, "digidip", "bolt"); l != nil && l.Ms > 0 {
+			vs = append(vs, judge(target, bound{limit: 40, unit: "k quads/s", decimal: 1}, []string{""}, []float64{float64(l.Quads) / l.Ms}, ""))
+		} else {
+			vs = append(vs, verdict{target: target, measured: "not measured"})
+		}
+	}
+	return vs
+}
+
+func (m *record) kb(f func(*record) int64) int64 {
+	if m == nil {
+		return 0
+	}
+	return f(m)
+}
+
+// --- the document -------------------------------------------------------------------
+
+func (r *results) write(w *bytes.Buffer) {
+	m := r.machine
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	p("# Benchmark results\n\n")
+	p("Rendered by `bench/run.sh` from its records, `bench/results.jsonl` (run `%s`); do not edit by hand. `bench/run.sh --render [RUN]` renders it again from the records.\n\n", r.run)
+	dur := "incomplete: the run did not finish"
+	if r.total != nil {
+		dur = fmt.Sprintf("%.1f min", r.total.Ms/60000)
+	}
+	var sizes []string
+	for _, n := range m.Sizes {
+		sizes = append(sizes, label(n))
+	}
+	p("- **Run**: %s, commit `%s`; whole run %s; sizes %s; engines %s", m.Time, m.Commit, dur, strings.Join(sizes, ", "), strings.Join(r.engines, ", "))
+	if !m.EngineFlag {
+		p(" (this digidip has no `serve --engine`: its one read model is measured as the projection engine)")
+	}
+	p(".\n")
+	p("- **Machine**: %s, %d cores, %d GB RAM, Linux %s; %s; Cayley %s built from a scratch module.\n", m.CPU, m.Cores, m.MemGB, m.Kernel, m.Go, m.Cayley)
+	after := "–"
+	if r.total != nil {
+		after = r.total.LoadAfter
+	}
+	p("- **Noise**: the machine is shared; load average %s before the run, %s after. \"Core share\" is the CPU time the server got over a run as a share of its one core (from /proc): under 100%%, other processes took the rest; \"req per CPU-s\" divides that out. Saturation figures are the best of %d rounds (rounds interleave the servers; every run is listed at the end); each run measures %s after a %s warm-up; open-loop runs %s.\n", m.LoadBefore, after, m.Repeat, m.Duration, m.Warmup, m.OpenDuration)
+	p("- **Setup**: every server pinned to core %d (`taskset`), the load generator (`bench/loadgen`, raw HTTP/1.1 keep-alive) to core %d. The 1-hop question is `entity(id){ relations(direction:OUT, first:%d){ nodes{ object{ id name kind } } } }`, asked only about entities with at least %d outgoing relations, so every answer is full: each answer's objects are counted, and one with fewer is recorded as non-full. The ceiling (`bench/ceiling`) answers the very same request bodies with %d constant objects with the same fields. Gizmo gets `g.V(e).Out([the 10 relation predicates]).Save(label, \"name\").Save(type, \"kind\").Limit(%d).All()` and the in-process anchor (`bench/pathapi`) the same path through Cayley's Go API, both on a byte copy of the bolt generation digidip serves. Engines with the response cache on are held only against each other.\n", m.PinServer, m.PinClient, m.First, m.First, m.First, m.First)
+	var rates []string
+	for _, f := range m.Rates {
+		rates = append(rates, pctOf(f))
+	}
+	p("- **Open loop**: requests are due at fixed rates (%s of the ceiling's saturation req/s at that size) whatever the answers do, sent over %d connections; latency runs from each request's due time, so time queued behind a slow answer counts (no coordinated omission); a request the server fell too far behind to be sent counts as \"unsent\", with the time it had waited.\n\n", strings.Join(rates, ", "), m.Connections)
+
+	vs := r.targets()
+	p("## Targets of issue 13\n\n| target | measured | verdict |\n|---|---|---|\n")
 	for _, v := range vs {
 		verdict := "not measured"
 		if v.met != nil {
 			verdict = "**met**"
 			if !*v.met {
-				verdict = "**not met**"
+				verdict = "**missed**"
 			}
 			verdict += " (" + v.by + ")"
 		}
-		fmt.Fprintf(w, "| %s | %s | %s |\n", v.target, v.measured, verdict)
+		p("| %s | %s | %s |\n", v.target, v.measured, verdict)
 	}
-	fmt.Fprintln(w)
+	p("\nWhere the time goes for the misses: the profiles at %s quads, below.\n\n", label(r.largest()))
+
+	for _, n := range r.sizes {
+		r.writeSize(w, n)
+	}
+	r.writeProfiles(w, r.largest())
+	r.writeRuns(w)
+	if s := r.first(func(x *record) bool { return x.Tool == "soak" }); s != nil {
+		p("## Soak (issue 8)\n\n`bench/soak.sh` for %s: the analyst queries, a query of each entity and exports at saturation with clients reading slowly, every answer compared with a reference the load generator computes itself.\n\n%s\n", s.Duration, s.Markdown)
+		if s.Status == 0 {
+			p("\n**passed**\n")
+		} else {
+			p("\n**FAILED** (exit %d)\n", s.Status)
+		}
+	}
 }
 
 func (r *results) writeSize(w *bytes.Buffer, n int) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("## %s quads\n\n", label(n))
-	if pl, ok := r.one("plan", n, ""); ok && pl.Plan != nil {
+	if pl := r.plan(n); pl != nil && pl.Plan != nil {
 		x := pl.Plan
-		p("%d quads, %d entities, %d of which fund something. The 1-hop list asks about %d different entities: %d fund something, %d answer an empty list; an answer holds %.1f neighbours on average (the ceiling always answers 20)", pl.Quads, x.Entities, x.Funders, x.Spread, x.SpreadFunders, x.SpreadEmpty, x.MeanAnswer)
-		if x.Spread < 1000 {
-			p(" (the graph has fewer than 1000 entities that fund something, so the spread adds entities that fund nothing)")
+		p("%d quads, %d entities, %d relations. The 1-hop list asks about %d different entities, every one with at least %d outgoing relations (%d to %d, median %d)", pl.Quads, x.Entities, x.Relations, x.Chosen, x.First, x.MinOut, x.MaxOut, x.MedianOut)
+		if x.Candidates < x.Wanted {
+			p("; the graph has no more than these %d, %d fewer than the %d wanted", x.Candidates, x.Wanted-x.Candidates, x.Wanted)
 		}
-		p(". Latency lists: %d searches (exact names, acronym aliases, two-word prefixes), %d subgraph roots (depth 2), %d path pairs 2–4 relations apart.", x.SearchRequests, x.SubgraphRoots, x.PathPairs)
+		p(". Latency lists: %d searches, %d subgraph roots (depth 2), %d path pairs 2–4 relations apart.", x.Search, x.Subgraph, x.PathPairs)
 		if pl.LoadAvg != "" {
 			p(" Load average when this size started: %s.", pl.LoadAvg)
 		}
 		p("\n\n")
 	}
 
-	// load
-	cl, hasC := r.fastest("load", n, "cayley")
-	p("### Load (best of the runs)\n\n| loader | time | quads/s | × `cayley load` |\n|---|---:|---:|---:|\n")
-	for _, t := range []struct{ target, name string }{{"digidip", "`digidip load --nquads` (bolt)"}, {"cayley", "`cayley load` (bolt, anchor)"}, {"digidip-postgres", "`digidip load --nquads` (PostgreSQL)"}} {
-		x, ok := r.fastest("load", n, t.target)
-		if !ok {
-			continue
-		}
-		q := float64(x.Quads) / (x.Ms / 1000)
-		rel := "–"
-		if hasC {
-			rel = ratio(q, float64(cl.Quads)/(cl.Ms/1000))
-		}
-		p("| %s | %.1f s | %.0f | %s |\n", t.name, x.Ms/1000, q, rel)
-	}
-	p("\n")
-
-	// 1-hop
-	g, _ := r.best("onehop", n, "gizmo")
-	c, _ := r.best("onehop", n, "ceiling")
-	p("### 1-hop question, 16 connections (\"what does entity X fund\", 20 neighbours with names)\n\n")
-	p("| server | req/s | × Gizmo | × ceiling | p50 ms | p90 ms | p99 ms | p99 × Gizmo | p99 × ceiling | errors | X-Cache |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
-	for _, t := range []struct{ target, name string }{
-		{"gizmo", "Cayley `cayley http`, Gizmo (anchor)"},
-		{"digidip-cache", "digidip, response cache on"},
-		{"digidip-nocache", "digidip, response cache off"},
-		{"ceiling", "bare gqlgen, constant list (ceiling)"},
-		{"plain", "plain net/http, the ceiling's answer as constant bytes"},
-	} {
-		x, _ := r.best("onehop", n, t.target)
+	g, _ := r.sat(n, "gizmo", "onehop")
+	pa, _ := r.sat(n, "path-api", "onehop")
+	c, _ := r.sat(n, "ceiling", "onehop")
+	p("### 1-hop, response cache off, saturation (closed loop, %d connections; best of the rounds)\n\n", r.machine.Connections)
+	p("| server | req/s | × Gizmo | × path API | × ceiling | p50 ms | p90 ms | p99 ms | max ms | p99 × Gizmo | p99 × ceiling | errors | non-full | core share | req per CPU-s |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	var rows []string
+	rows = append(rows, r.engines...)
+	rows = append(rows, "gizmo", "path-api", "ceiling", "plain")
+	for _, s := range rows {
+		x, _ := r.sat(n, s, "onehop")
 		if x == nil {
 			continue
 		}
-		rg, rc, pg, pc := "–", "–", "–", "–"
+		rg, rp, rc, pg, pc := "–", "–", "–", "–", "–"
 		if g != nil {
 			rg, pg = ratio(x.RPS, g.RPS), ratio(x.P99ms, g.P99ms)
+		}
+		if pa != nil {
+			rp = ratio(x.RPS, pa.RPS)
 		}
 		if c != nil {
 			rc, pc = ratio(x.RPS, c.RPS), ratio(x.P99ms, c.P99ms)
 		}
-		p("| %s | %.0f | %s | %s | %.2f | %.2f | %.2f | %s | %s | %d | %s |\n", t.name, x.RPS, rg, rc, x.P50ms, x.P90ms, x.P99ms, pg, pc, x.Errors, cacheStates(x.Cache))
+		p("| %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d | %d | %s | %s |\n", serverName(x), x.RPS, rg, rp, rc, ms(x.P50ms), ms(x.P90ms), ms(x.P99ms), ms(x.MaxMs), pg, pc, x.Errors, x.NonFull, share(x), perCPU(x))
+	}
+	p("\n")
+	// the first failure of any run at this size, so an error count is never a mystery
+	for _, x := range r.find(func(x *record) bool { return x.Size == n && (x.FirstError != "" || x.FirstShort != "") }) {
+		if x.FirstError != "" {
+			p("- %s, %s %s: %d errors; the first: `%.300s`\n", x.Server, x.Query, x.Mode, x.Errors, x.FirstError)
+		}
+		if x.FirstShort != "" {
+			p("- %s, %s %s: %d non-full answers; the first: `%.300s`\n", x.Server, x.Query, x.Mode, x.NonFull, x.FirstShort)
+		}
+	}
+
+	if rates := r.rates(n); len(rates) > 0 {
+		p("### 1-hop, response cache off, fixed rates (open loop; latency from each request's due time)\n\n")
+		p("| rate | server | answered req/s | p50 ms | p90 ms | p99 ms | max ms | p99 × Gizmo | p99 × ceiling | service p50 / p99 ms | unsent | errors | non-full | core share |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, f := range rates {
+			og, oc := r.open(n, "gizmo", f), r.open(n, "ceiling", f)
+			for _, s := range append(slices.Clone(r.engines), "gizmo", "ceiling") {
+				x := r.open(n, s, f)
+				if x == nil {
+					continue
+				}
+				pg, pc := "–", "–"
+				if og != nil {
+					pg = ratio(x.P99ms, og.P99ms)
+				}
+				if oc != nil {
+					pc = ratio(x.P99ms, oc.P99ms)
+				}
+				p("| %s = %.0f/s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s / %s | %d | %d | %d | %s |\n", pctOf(f), x.Rate, serverName(x), x.RPS, ms(x.P50ms), ms(x.P90ms), ms(x.P99ms), ms(x.MaxMs), pg, pc, ms(x.SvcP50ms), ms(x.SvcP99ms), x.Unsent, x.Errors, x.NonFull, share(x))
+			}
+		}
+		p("\n")
+	}
+
+	var hot []*record
+	for _, e := range r.engines {
+		if x, _ := r.sat(n, e+"+cache", "onehop"); x != nil {
+			hot = append(hot, x)
+		}
+	}
+	if len(hot) > 0 {
+		p("### 1-hop, response cache on (saturation; held only against cache-on rows)\n\n")
+		p("| server | req/s | × %s | p50 ms | p90 ms | p99 ms | max ms | X-Cache | errors | non-full |\n|---|---:|---:|---:|---:|---:|---:|---|---:|---:|\n", hot[0].Engine)
+		for _, x := range hot {
+			p("| %s | %.0f | %s | %s | %s | %s | %s | %s | %d | %d |\n", serverName(x), x.RPS, ratio(x.RPS, hot[0].RPS), ms(x.P50ms), ms(x.P90ms), ms(x.P99ms), ms(x.MaxMs), cacheStates(x.XCache), x.Errors, x.NonFull)
+		}
+		p("\n")
+	}
+
+	p("### Search, 2-hop subgraph, path (1 connection, response cache off)\n\n| engine | query | req/s | p50 ms | p90 ms | p99 ms | max ms | errors |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, e := range r.engines {
+		for _, q := range []string{"search", "subgraph", "path"} {
+			if x, _ := r.sat(n, e, q); x != nil {
+				p("| %s | %s | %.0f | %s | %s | %s | %s | %d |\n", e, q, x.RPS, ms(x.P50ms), ms(x.P90ms), ms(x.P99ms), ms(x.MaxMs), x.Errors)
+			}
+		}
 	}
 	p("\n")
 
-	// latencies
-	p("### digidip: search, 2-hop subgraph, path (1 connection, response cache off)\n\n| query | req/s | p50 ms | p90 ms | p99 ms | max ms | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
-	for _, q := range []string{"search", "subgraph", "path"} {
-		x, _ := r.best("latency", n, q)
-		if x == nil {
+	p("### Starts, memory, generation switch\n\n")
+	p("| server | starts, ms | slowest start | peak at ready (VmHWM, largest) | steady RSS = anon + file | switch while serving (load) | latency during the switch | peak over its life (VmHWM) | RSS after the switch |\n|---|---|---:|---:|---:|---:|---|---:|---:|\n")
+	var servers []string
+	for _, e := range r.engines {
+		servers = append(servers, e, e+"+cache")
+	}
+	servers = append(servers, "gizmo")
+	for _, s := range servers {
+		st := r.starts(n, s)
+		steady := r.mem(n, s, "steady")
+		if len(st) == 0 && steady == nil {
 			continue
 		}
-		p("| %s | %.0f | %.2f | %.2f | %.2f | %.2f | %d |\n", q, x.RPS, x.P50ms, x.P90ms, x.P99ms, x.MaxMs, x.Errors)
+		var each []string
+		var hwm int64
+		for _, x := range st {
+			each = append(each, fmt.Sprintf("%.0f", x.Ms))
+			hwm = max(hwm, x.HWMKB)
+		}
+		slow, sw, during, peak, afterRSS := "–", "–", "–", "–", "–"
+		if x := slowest(st); x != nil {
+			slow = fmt.Sprintf("%.0f ms", x.Ms)
+		}
+		name := s
+		if x := r.first(func(x *record) bool { return x.Server == s && x.Role != "" }); x != nil {
+			name = serverName(x)
+		}
+		if x := r.tool(n, "switch", s); x != nil {
+			sw = fmt.Sprintf("%.0f ms (%.1f s)", x.Ms, x.LoadMs/1000)
+		}
+		if x := r.first(func(x *record) bool {
+			return x.Tool == "loadgen" && x.Size == n && x.Server == s && x.Phase == "switch"
+		}); x != nil {
+			during = fmt.Sprintf("%.0f/s due: p50 %s, p99 %s, max %s ms; %d errors, %d non-full, %d unsent", x.Rate, ms(x.P50ms), ms(x.P99ms), ms(x.MaxMs), x.Errors, x.NonFull, x.Unsent)
+		}
+		if x := r.mem(n, s, "after-switch"); x != nil {
+			peak, afterRSS = mb(x.HWMKB), mb(x.RSSKB)
+		} else if steady != nil {
+			peak = mb(steady.HWMKB)
+		}
+		stead := "–"
+		if steady != nil {
+			stead = fmt.Sprintf("%s = %s + %s", mb(steady.RSSKB), mb(steady.AnonKB), mb(steady.FileKB))
+		}
+		hw := "–"
+		if hwm > 0 {
+			hw = mb(hwm)
+		}
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", name, strings.Join(each, ", "), slow, hw, stead, sw, during, peak, afterRSS)
 	}
 	p("\n")
 
-	// PostgreSQL
-	if pgr, _ := r.best("onehop-pg", n, "digidip-nocache-postgres"); pgr != nil {
-		bolt, _ := r.best("onehop-pg", n, "digidip-nocache-bolt")
-		p("### PostgreSQL (1-hop, 16 connections, response cache off; rounds interleaved with bolt)\n\n| backend | req/s | × bolt | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|---:|\n")
-		for _, x := range []struct {
-			name string
-			res  *Result
-		}{{"bolt", bolt}, {"PostgreSQL", pgr}} {
-			if x.res == nil {
-				continue
+	p("### Load\n\n| loader | time | quads/s | × `cayley load` | on disk |\n|---|---:|---:|---:|---:|\n")
+	cl := r.load(n, "cayley", "bolt")
+	for _, x := range r.find(func(x *record) bool { return x.Tool == "load" && x.Size == n }) {
+		q := float64(x.Quads) / (x.Ms / 1000)
+		rel := "–"
+		if cl != nil {
+			rel = ratio(q, float64(cl.Quads)/(cl.Ms/1000))
+		}
+		name := "`digidip load --nquads` (" + x.Backend + ")"
+		disk := "–"
+		if x.Engine == "cayley" {
+			name = "`cayley load` (bolt, anchor)"
+			disk = fmt.Sprintf("%.1f MB", float64(x.Bytes)/1e6)
+		} else if s := r.first(func(y *record) bool {
+			return y.Tool == "store" && y.Size == n && y.Backend == x.Backend && y.ForEngine == x.ForEngine
+		}); s != nil {
+			disk = fmt.Sprintf("%.1f MB", float64(s.Bytes)/1e6)
+		}
+		p("| %s | %.1f s | %.0f | %s | %s |\n", name, x.Ms/1000, q, rel, disk)
+	}
+	p("\n")
+
+	pg := r.find(func(x *record) bool { return x.Size == n && x.Backend == "postgres" && x.Tool == "loadgen" })
+	if len(pg) > 0 {
+		p("### PostgreSQL (two replicas on one database, response cache off)\n\n| server | connections | req/s | p50 ms | p90 ms | p99 ms | max ms | errors | non-full | start | RSS (peak) |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, x := range pg {
+			start, rss := "–", "–"
+			if s := slowest(r.starts(n, x.Server)); s != nil {
+				start = fmt.Sprintf("%.0f ms", s.Ms)
 			}
-			rb := "–"
-			if bolt != nil {
-				rb = ratio(x.res.RPS, bolt.RPS)
+			if m := r.mem(n, x.Server, "steady"); m != nil {
+				rss = fmt.Sprintf("%s (%s)", mb(m.RSSKB), mb(m.HWMKB))
 			}
-			p("| %s | %.0f | %s | %.2f | %.2f | %d |\n", x.name, x.res.RPS, rb, x.res.P50ms, x.res.P99ms, x.res.Errors)
+			p("| %s | %d | %.0f | %s | %s | %s | %s | %d | %d | %s | %s |\n", serverName(x), x.Connections, x.RPS, ms(x.P50ms), ms(x.P90ms), ms(x.P99ms), ms(x.MaxMs), x.Errors, x.NonFull, start, rss)
 		}
-		if s, ok := r.one("store", n, "postgres"); ok {
-			p("\nPostgreSQL database size after the loads: %.0f MB.", float64(s.PGBytes)/1e6)
-		}
-		if x, ok := r.one("rss", n, "postgres"); ok {
-			p(" digidip's RSS on PostgreSQL: %s (anon %s; peak %s).", mb(x.RSSKB), mb(x.AnonKB), mb(x.HWMKB))
-		}
-		p("\n\n")
-	} else if s, ok := r.one("pg", n, ""); ok && s.Skipped != "" {
+		p("\n")
+	} else if s := r.tool(n, "postgres", ""); s != nil && s.Skipped != "" {
 		p("PostgreSQL: skipped (%s).\n\n", s.Skipped)
 	}
+}
 
-	// memory, disk, start
-	p("### Memory, disk, start\n\n| | value |\n|---|---:|\n")
-	for _, t := range []struct{ target, name string }{{"cache", "digidip RSS (cache on)"}, {"nocache", "digidip RSS (cache off)"}, {"cayley", "`cayley http` RSS"}} {
-		if x, ok := r.one("rss", n, t.target); ok {
-			p("| %s, after the runs: VmRSS = anon + file (peak VmHWM) | %s = %s + %s (%s) |\n", t.name, mb(x.RSSKB), mb(x.AnonKB), mb(x.FileKB), mb(x.HWMKB))
-		}
+// share is the share of its core the server had over the window.
+func share(x *record) string {
+	if x.ServerShare == 0 {
+		return "–"
 	}
-	if s, ok := r.one("store", n, ""); ok && s.DigidipBytes > 0 {
-		p("| store on disk: digidip's generation (a Cayley bolt store) | %.1f MB |\n", float64(s.DigidipBytes)/1e6)
-		p("| store on disk: `cayley load`'s own bolt store | %.1f MB |\n", float64(s.CayleyBytes)/1e6)
+	return pctOf(x.ServerShare)
+}
+
+// perCPU is answers per second of the server's CPU time: on a shared
+// machine, a figure other processes on its core do not lower.
+func perCPU(x *record) string {
+	if x.ServerCPU == 0 {
+		return "–"
 	}
-	if x, ok := r.one("switch", n, ""); ok {
-		p("| running servers switched to the loaded graph (read model built from the store, two servers on one core) | %.1f s |\n", x.Ms/1000)
-	}
-	for _, t := range []struct{ target, name string }{{"embedded-empty-store", "`serve` ready, empty store (loads the embedded data)"}, {"embedded-loaded-store", "`serve` ready, store holding the embedded data"}} {
-		if x, ok := r.one("ready", n, t.target); ok {
-			p("| %s | %.0f ms |\n", t.name, x.Ms)
-		}
-	}
-	p("\n")
+	return fmt.Sprintf("%.0f", x.RPS*x.Seconds/x.ServerCPU)
 }
 
 func cacheStates(c map[string]int) string {
@@ -553,137 +937,69 @@ func cacheStates(c map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-func (r *results) writeProfiles(w *bytes.Buffer) {
-	if r.profDir == "" || len(r.sizes) == 0 {
+func (r *results) writeProfiles(w *bytes.Buffer, n int) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	profs := r.find(func(x *record) bool { return x.Tool == "profile" && x.Size == n })
+	if len(profs) == 0 {
 		return
 	}
-	n := r.sizes[len(r.sizes)-1]
-	files := []struct{ file, title string }{
-		{fmt.Sprintf("cpu-nocache-%d.top", n), "CPU, 1-hop without the response cache, by function"},
-		{fmt.Sprintf("cpu-cache-%d.top", n), "CPU, 1-hop with the response cache, by function"},
-		{fmt.Sprintf("heap-nocache-%d.top", n), "heap in use after the runs (server without the cache)"},
+	p("## Where the time goes at %s quads\n\n", label(n))
+	p("CPU profiles (`serve --pprof`) of each engine answering the 1-hop question at saturation, and of the generation switch (from the end of the load, while the load generator sends at a fixed rate); the heap after the runs; `digidip load` itself under `perf record`. Each with its samples by package (own time, flat) and its top functions.\n\n")
+	titles := map[string]string{
+		"cpu-onehop": "CPU, 1-hop at saturation",
+		"cpu-switch": "CPU, generation switch while serving",
+		"heap":       "heap in use after the runs",
+		"perf-load":  "`digidip load --nquads`, perf",
 	}
-	wrote := false
-	if t := r.profileShares(n); t != "" {
-		fmt.Fprintf(w, "## Where digidip's time goes at %s quads (pprof, `serve --pprof`, a 6 s profile during an extra 1-hop run)\n\n%s\n", label(n), t)
-		wrote = true
-	}
-	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(r.profDir, f.file))
-		if err != nil || len(b) == 0 {
-			continue
+	for _, x := range profs {
+		who := x.Server
+		if x.Engine != "" && x.Kind == "perf-load" {
+			who = "digidip load (into " + x.Engine + "'s store, during its switch)"
 		}
-		if !wrote {
-			fmt.Fprintf(w, "## Where digidip's time goes at %s quads (pprof, `serve --pprof`, a 6 s profile during an extra 1-hop run)\n\n", label(n))
-			wrote = true
-		}
-		lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-		var keep []string
-		for _, l := range lines {
-			if strings.HasPrefix(l, "File:") || strings.HasPrefix(l, "Build ID:") || strings.HasPrefix(l, "Time:") {
-				continue
+		p("### %s: %s\n\n", who, titles[x.Kind])
+		if len(x.Parts) > 0 {
+			p("| part (cumulative: parts nest) | share |\n|---|---:|\n")
+			for _, pt := range x.Parts {
+				p("| %s (`%s`) | %.1f%% |\n", pt.Part, shortFn(pt.Fn), pt.Pct)
 			}
-			keep = append(keep, l)
+			p("\n")
 		}
-		fmt.Fprintf(w, "%s:\n\n```\n%s\n```\n\n", f.title, strings.Join(keep, "\n"))
+		if len(x.Packages) > 0 {
+			p("| package (own time) | share |\n|---|---:|\n")
+			for _, pk := range x.Packages {
+				p("| `%s` | %.1f%% |\n", pk.Package, pk.Pct)
+			}
+			p("\n")
+		}
+		if x.Top != "" {
+			p("```\n%s\n```\n\n", strings.TrimRight(x.Top, "\n"))
+		}
 	}
 }
 
 func (r *results) writeRuns(w *bytes.Buffer) {
-	fmt.Fprintf(w, "## Every run (req/s, p99 ms), for judging the noise\n\n| size | measure | server | runs |\n|---|---|---|---|\n")
+	fmt.Fprintf(w, "## Every saturation run (req/s / p99 ms), for judging the noise\n\n| size | server | query | runs |\n|---|---|---|---|\n")
 	for _, n := range r.sizes {
-		seen := map[string]bool{}
-		for _, x := range r.recs {
-			if x.Size != n || x.Result == nil || seen[x.What+x.Target] {
+		type key struct{ server, query string }
+		var seen []key
+		for _, x := range r.find(func(x *record) bool {
+			return (x.Tool == "loadgen" || x.Tool == "pathapi") && x.Size == n && x.Mode == "saturation"
+		}) {
+			k := key{x.Server, x.Query}
+			if slices.Contains(seen, k) {
 				continue
 			}
-			seen[x.What+x.Target] = true
-			_, runs := r.best(x.What, n, x.Target)
+			seen = append(seen, k)
 			var parts []string
-			for _, y := range runs {
-				parts = append(parts, fmt.Sprintf("%.0f / %.2f", y.RPS, y.P99ms))
+			for _, y := range r.find(func(y *record) bool {
+				return (y.Tool == "loadgen" || y.Tool == "pathapi") && y.Size == n && y.Mode == "saturation" && y.Server == k.server && y.Query == k.query
+			}) {
+				parts = append(parts, fmt.Sprintf("%.0f / %s", y.RPS, ms(y.P99ms)))
 			}
-			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", label(n), x.What, x.Target, strings.Join(parts, "; "))
-		}
-		var loads []string
-		for _, t := range []string{"digidip", "cayley", "digidip-postgres"} {
-			var parts []string
-			for _, x := range r.all("load", n, t) {
-				parts = append(parts, fmt.Sprintf("%.1f s", x.Ms/1000))
-			}
-			if len(parts) > 0 {
-				loads = append(loads, t+": "+strings.Join(parts, ", "))
-			}
-		}
-		if len(loads) > 0 {
-			fmt.Fprintf(w, "| %s | load | | %s |\n", label(n), strings.Join(loads, "; "))
+			fmt.Fprintf(w, "| %s | %s | %s | %s |\n", label(n), k.server, k.query, strings.Join(parts, "; "))
 		}
 	}
 	fmt.Fprintln(w)
-}
-
-// profileShares sums up the cumulative CPU profiles of the 1-hop runs: the
-// share of the samples spent in (and under) each part of a request.
-func (r *results) profileShares(n int) string {
-	parts := []struct{ label, fn string }{
-		{"whole request (net/http conn loop)", "net/http.(*conn).serve"},
-		{"socket writes (response)", "net.(*conn).Write"},
-		{"socket reads (request)", "net.(*conn).Read"},
-		{"access log line (slog)", "log/slog.(*Logger).LogAttrs"},
-		{"GraphQL transport: read, parse, validate, execute, encode", "github.com/digidip/digidip/server.transport.Do"},
-		{"parse and validate (gqlgen, query cache)", "github.com/99designs/gqlgen/graphql/executor.(*Executor).CreateOperationContext"},
-		{"cost, depth and alias limits", "github.com/digidip/digidip/graph.(*Limits).MutateOperationContext"},
-		{"execution (resolvers and marshalling)", "github.com/digidip/digidip/graph.(*executableSchema).Exec.func2"},
-		{"neighbours from the read model", "github.com/digidip/digidip/graph.neighbours"},
-		{"response JSON encoding", "github.com/digidip/digidip/server.writeResponse"},
-		{"response cache layer and what it calls (cache on: the hit path alone)", "github.com/digidip/digidip/server.New.(*responseCache).wrap.func4"},
-		{"metrics of the operation", "github.com/digidip/digidip/server.(*metrics).observeOperation"},
-		{"memory allocation", "runtime.mallocgc"},
-		{"garbage collector (background marking)", "runtime.gcBgMarkWorker"},
-	}
-	read := func(srv string) (map[string]string, string) {
-		b, err := os.ReadFile(filepath.Join(r.profDir, fmt.Sprintf("cpu-%s-%d.cum", srv, n)))
-		if err != nil {
-			return nil, ""
-		}
-		cum := map[string]string{}
-		total := ""
-		for _, l := range strings.Split(string(b), "\n") {
-			if strings.HasPrefix(l, "Duration:") {
-				total = strings.TrimSpace(l)
-			}
-			f := strings.Fields(l)
-			if len(f) >= 6 && strings.HasSuffix(f[4], "%") {
-				name := strings.Join(f[5:], " ")
-				if _, ok := cum[name]; !ok {
-					cum[name] = f[4]
-				}
-			}
-		}
-		return cum, total
-	}
-	nc, ntotal := read("nocache")
-	c, ctotal := read("cache")
-	if nc == nil && c == nil {
-		return ""
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Share of CPU samples in each part and what it calls (cumulative; parts nest, so they do not add up). Cache off: %s. Cache on: %s.\n\n", ntotal, ctotal)
-	b.WriteString("| part | cache off | cache on |\n|---|---:|---:|\n")
-	for _, p := range parts {
-		a, x := nc[p.fn], c[p.fn]
-		if a == "" && x == "" {
-			continue
-		}
-		if a == "" {
-			a = "–"
-		}
-		if x == "" {
-			x = "–"
-		}
-		fmt.Fprintf(&b, "| %s (`%s`) | %s | %s |\n", p.label, shortFn(p.fn), a, x)
-	}
-	return b.String()
 }
 
 func shortFn(fn string) string {

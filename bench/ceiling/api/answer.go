@@ -2,12 +2,16 @@ package api
 
 import "fmt"
 
-// twenty is the constant answer: 20 entities with ids and names as long as
-// the synthetic graph's.
-var twenty = func() []*Entity {
-	es := make([]*Entity, 20)
-	for i := range es {
-		es[i] = &Entity{ID: fmt.Sprintf("e%d", 1000+i), Name: fmt.Sprintf("Global Digital Partnership %d", 1000+i)}
+// ten is the constant answer: a page of 10 relations whose objects have
+// ids, names and kinds as long as the synthetic graph's.
+var ten = func() *RelationConnection {
+	c := &RelationConnection{}
+	for i := range 10 {
+		c.Nodes = append(c.Nodes, &Relation{Object: &Entity{
+			ID:   fmt.Sprintf("e%d", 1000+i),
+			Name: fmt.Sprintf("Global Digital Partnership %d", 1000+i),
+			Kind: AllKind[i%len(AllKind)],
+		}})
 	}
-	return es
+	return c
 }()

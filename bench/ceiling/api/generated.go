@@ -36,13 +36,22 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Entity struct {
-		ID         func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Neighbours func(childComplexity int, predicate Predicate, first *int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Relations func(childComplexity int, direction *Direction, first *int) int
 	}
 
 	Query struct {
 		Entity func(childComplexity int, id string) int
+	}
+
+	Relation struct {
+		Object func(childComplexity int) int
+	}
+
+	RelationConnection struct {
+		Nodes func(childComplexity int) int
 	}
 }
 
@@ -51,7 +60,7 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type EntityResolver interface {
-	Neighbours(ctx context.Context, obj *Entity, predicate Predicate, first *int) ([]*Entity, error)
+	Relations(ctx context.Context, obj *Entity, direction *Direction, first *int) (*RelationConnection, error)
 }
 type QueryResolver interface {
 	Entity(ctx context.Context, id string) (*Entity, error)
@@ -81,23 +90,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entity.ID(childComplexity), true
+	case "Entity.kind":
+		if e.ComplexityRoot.Entity.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entity.Kind(childComplexity), true
 	case "Entity.name":
 		if e.ComplexityRoot.Entity.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Entity.Name(childComplexity), true
-	case "Entity.neighbours":
-		if e.ComplexityRoot.Entity.Neighbours == nil {
+	case "Entity.relations":
+		if e.ComplexityRoot.Entity.Relations == nil {
 			break
 		}
 
-		args, err := ec.field_Entity_neighbours_args(ctx, rawArgs)
+		args, err := ec.field_Entity_relations_args(ctx, rawArgs)
 		if err != nil {
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.Neighbours(childComplexity, args["predicate"].(Predicate), args["first"].(*int)), true
+		return e.ComplexityRoot.Entity.Relations(childComplexity, args["direction"].(*Direction), args["first"].(*int)), true
 
 	case "Query.entity":
 		if e.ComplexityRoot.Query.Entity == nil {
@@ -110,6 +125,20 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Entity(childComplexity, args["id"].(string)), true
+
+	case "Relation.object":
+		if e.ComplexityRoot.Relation.Object == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relation.Object(childComplexity), true
+
+	case "RelationConnection.nodes":
+		if e.ComplexityRoot.RelationConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationConnection.Nodes(childComplexity), true
 
 	}
 	return 0, false
@@ -205,10 +234,28 @@ func (ec *executionContext) childFields_Entity(ctx context.Context, field graphq
 		return ec.fieldContext_Entity_id(ctx, field)
 	case "name":
 		return ec.fieldContext_Entity_name(ctx, field)
-	case "neighbours":
-		return ec.fieldContext_Entity_neighbours(ctx, field)
+	case "kind":
+		return ec.fieldContext_Entity_kind(ctx, field)
+	case "relations":
+		return ec.fieldContext_Entity_relations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Entity", field.Name)
+}
+
+func (ec *executionContext) childFields_Relation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "object":
+		return ec.fieldContext_Relation_object(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Relation", field.Name)
+}
+
+func (ec *executionContext) childFields_RelationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nodes":
+		return ec.fieldContext_RelationConnection_nodes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationConnection", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -327,17 +374,17 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
-func (ec *executionContext) field_Entity_neighbours_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+func (ec *executionContext) field_Entity_relations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "predicate",
-		func(ctx context.Context, v any) (Predicate, error) {
-			return ec.unmarshalNPredicate2githubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐPredicate(ctx, v)
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐDirection(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["predicate"] = arg0
+	args["direction"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
@@ -497,34 +544,57 @@ func (ec *executionContext) fieldContext_Entity_name(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Entity", field, false, false, "String")
 }
 
-func (ec *executionContext) _Entity_neighbours(ctx context.Context, field graphql.CollectedField, obj *Entity) (ret graphql.Marshaler) {
+func (ec *executionContext) _Entity_kind(ctx context.Context, field graphql.CollectedField, obj *Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entity_neighbours(ctx, field)
+			return ec.fieldContext_Entity_kind(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().Neighbours(ctx, obj, fc.Args["predicate"].(Predicate), fc.Args["first"].(*int))
+			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []*Entity) graphql.Marshaler {
-			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐEntityᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v Kind) graphql.Marshaler {
+			return ec.marshalNKind2githubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐKind(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Entity_neighbours(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Entity_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entity", field, false, false, "Kind")
+}
+
+func (ec *executionContext) _Entity_relations(ctx context.Context, field graphql.CollectedField, obj *Entity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_relations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().Relations(ctx, obj, fc.Args["direction"].(*Direction), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RelationConnection) graphql.Marshaler {
+			return ec.marshalNRelationConnection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐRelationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_relations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Entity",
 		Field:      field,
 		IsMethod:   true,
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Entity(ctx, field)
+			return ec.childFields_RelationConnection(ctx, field)
 		},
 	}
 	defer func() {
@@ -534,7 +604,7 @@ func (ec *executionContext) fieldContext_Entity_neighbours(ctx context.Context, 
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Entity_neighbours_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Entity_relations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -656,6 +726,70 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Relation_object(ctx context.Context, field graphql.CollectedField, obj *Relation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relation_object(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Object, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relation_object(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Relation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *RelationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Relation) graphql.Marshaler {
+			return ec.marshalNRelation2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐRelationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relation(ctx, field)
 		},
 	}
 	return fc, nil
@@ -1763,11 +1897,16 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "neighbours":
+		case "kind":
+			out.Values[i] = ec._Entity_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "relations":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Entity_neighbours(ctx, field, obj)
+					return ec._Entity_relations(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -1824,6 +1963,72 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationImplementors = []string{"Relation"}
+
+func (ec *executionContext) _Relation(ctx context.Context, sel ast.SelectionSet, obj *Relation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Relation")
+		case "object":
+			out.Values[i] = ec._Relation_object(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationConnectionImplementors = []string{"RelationConnection"}
+
+func (ec *executionContext) _RelationConnection(ctx context.Context, sel ast.SelectionSet, obj *RelationConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationConnection")
+		case "nodes":
+			out.Values[i] = ec._RelationConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -2218,22 +2423,6 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐEntityᚄ(ctx context.Context, sel ast.SelectionSet, v []*Entity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐEntity(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐEntity(ctx context.Context, sel ast.SelectionSet, v *Entity) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Entity!")
@@ -2256,14 +2445,46 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
-func (ec *executionContext) unmarshalNPredicate2githubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐPredicate(ctx context.Context, v any) (Predicate, error) {
-	var res Predicate
+func (ec *executionContext) unmarshalNKind2githubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐKind(ctx context.Context, v any) (Kind, error) {
+	var res Kind
 	err := res.UnmarshalGQL(v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNPredicate2githubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐPredicate(ctx context.Context, sel ast.SelectionSet, v Predicate) graphql.Marshaler {
+func (ec *executionContext) marshalNKind2githubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐKind(ctx context.Context, sel ast.SelectionSet, v Kind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNRelation2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐRelationᚄ(ctx context.Context, sel ast.SelectionSet, v []*Relation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐRelation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐRelation(ctx context.Context, sel ast.SelectionSet, v *Relation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Relation!")
+		return graphql.Null
+	}
+	return ec._Relation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRelationConnection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐRelationConnection(ctx context.Context, sel ast.SelectionSet, v *RelationConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationConnection!")
+		return graphql.Null
+	}
+	return ec._RelationConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -2450,6 +2671,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	_ = ctx
 	res := graphql.MarshalBoolean(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalODirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐDirection(ctx context.Context, v any) (*Direction, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(Direction)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐDirection(ctx context.Context, sel ast.SelectionSet, v *Direction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋbenchᚋceilingᚋapiᚐEntity(ctx context.Context, sel ast.SelectionSet, v *Entity) graphql.Marshaler {

@@ -10,54 +10,67 @@ import (
 )
 
 type Entity struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	Neighbours []*Entity `json:"neighbours"`
+	ID        string              `json:"id"`
+	Name      string              `json:"name"`
+	Kind      Kind                `json:"kind"`
+	Relations *RelationConnection `json:"relations"`
 }
 
 type Query struct {
 }
 
-type Predicate string
-
-const (
-	PredicateFunds Predicate = "FUNDS"
-)
-
-var AllPredicate = []Predicate{
-	PredicateFunds,
+type Relation struct {
+	Object *Entity `json:"object"`
 }
 
-func (e Predicate) IsValid() bool {
+type RelationConnection struct {
+	Nodes []*Relation `json:"nodes"`
+}
+
+type Direction string
+
+const (
+	DirectionOut  Direction = "OUT"
+	DirectionIn   Direction = "IN"
+	DirectionBoth Direction = "BOTH"
+)
+
+var AllDirection = []Direction{
+	DirectionOut,
+	DirectionIn,
+	DirectionBoth,
+}
+
+func (e Direction) IsValid() bool {
 	switch e {
-	case PredicateFunds:
+	case DirectionOut, DirectionIn, DirectionBoth:
 		return true
 	}
 	return false
 }
 
-func (e Predicate) String() string {
+func (e Direction) String() string {
 	return string(e)
 }
 
-func (e *Predicate) UnmarshalGQL(v any) error {
+func (e *Direction) UnmarshalGQL(v any) error {
 	str, ok := v.(string)
 	if !ok {
 		return fmt.Errorf("enums must be strings")
 	}
 
-	*e = Predicate(str)
+	*e = Direction(str)
 	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid Predicate", str)
+		return fmt.Errorf("%s is not a valid Direction", str)
 	}
 	return nil
 }
 
-func (e Predicate) MarshalGQL(w io.Writer) {
+func (e Direction) MarshalGQL(w io.Writer) {
 	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
 }
 
-func (e *Predicate) UnmarshalJSON(b []byte) error {
+func (e *Direction) UnmarshalJSON(b []byte) error {
 	s, err := strconv.Unquote(string(b))
 	if err != nil {
 		return err
@@ -65,7 +78,80 @@ func (e *Predicate) UnmarshalJSON(b []byte) error {
 	return e.UnmarshalGQL(s)
 }
 
-func (e Predicate) MarshalJSON() ([]byte, error) {
+func (e Direction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type Kind string
+
+const (
+	KindActor       Kind = "ACTOR"
+	KindCountry     Kind = "COUNTRY"
+	KindRegion      Kind = "REGION"
+	KindPerson      Kind = "PERSON"
+	KindForum       Kind = "FORUM"
+	KindPartnership Kind = "PARTNERSHIP"
+	KindInstrument  Kind = "INSTRUMENT"
+	KindPolicy      Kind = "POLICY"
+	KindCommitment  Kind = "COMMITMENT"
+	KindTopic       Kind = "TOPIC"
+	KindEvent       Kind = "EVENT"
+)
+
+var AllKind = []Kind{
+	KindActor,
+	KindCountry,
+	KindRegion,
+	KindPerson,
+	KindForum,
+	KindPartnership,
+	KindInstrument,
+	KindPolicy,
+	KindCommitment,
+	KindTopic,
+	KindEvent,
+}
+
+func (e Kind) IsValid() bool {
+	switch e {
+	case KindActor, KindCountry, KindRegion, KindPerson, KindForum, KindPartnership, KindInstrument, KindPolicy, KindCommitment, KindTopic, KindEvent:
+		return true
+	}
+	return false
+}
+
+func (e Kind) String() string {
+	return string(e)
+}
+
+func (e *Kind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Kind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Kind", str)
+	}
+	return nil
+}
+
+func (e Kind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Kind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Kind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

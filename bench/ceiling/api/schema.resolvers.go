@@ -9,14 +9,14 @@ import (
 	"context"
 )
 
-// Neighbours is the resolver for the neighbours field.
-func (r *entityResolver) Neighbours(ctx context.Context, obj *Entity, predicate Predicate, first *int) ([]*Entity, error) {
-	return twenty, nil
+// Relations is the resolver for the relations field.
+func (r *entityResolver) Relations(ctx context.Context, obj *Entity, direction *Direction, first *int) (*RelationConnection, error) {
+	return ten, nil
 }
 
 // Entity is the resolver for the entity field.
 func (r *queryResolver) Entity(ctx context.Context, id string) (*Entity, error) {
-	return &Entity{ID: id, Name: "Entity " + id}, nil
+	return &Entity{ID: id, Name: "Entity " + id, Kind: KindActor}, nil
 }
 
 // Entity returns EntityResolver implementation.
