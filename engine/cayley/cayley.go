@@ -25,11 +25,11 @@ type Reader struct {
 	qs  graph.QuadStore
 	sum *engine.Summary
 
-	ref      map[quad.IRI]graph.Ref // the vocabulary's IRIs (those the store holds)
-	named    map[any]quad.IRI       // ref key of a vocabulary IRI → the IRI
-	kinds    map[any]domain.Kind    // ref key of a kind's class → the kind
-	predRef  map[string]graph.Ref   // defined predicate's id → its IRI's ref
-	predID map[any]string         // ref key of a defined predicate's IRI → its id
+	ref     map[quad.IRI]graph.Ref // the vocabulary's IRIs (those the store holds)
+	named   map[any]quad.IRI       // ref key of a vocabulary IRI → the IRI
+	kinds   map[any]domain.Kind    // ref key of a kind's class → the kind
+	predRef map[string]graph.Ref   // defined predicate's id → its IRI's ref
+	predID  map[any]string         // ref key of a defined predicate's IRI → its id
 }
 
 var _ engine.Reader = (*Reader)(nil)

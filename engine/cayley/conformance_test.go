@@ -7,8 +7,14 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/cayleygraph/quad"
+
 	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/domain/domaintest"
 	"github.com/digidip/digidip/engine"
+	"github.com/digidip/digidip/engine/cayley"
+	"github.com/digidip/digidip/engine/projection"
+	"github.com/digidip/digidip/vocab"
 )
 
 // The cayley engine answers every question of engine.Reader exactly as the
@@ -146,4 +152,56 @@ func show(v any) string {
 		b = append(b[:2000], "..."...)
 	}
 	return fmt.Sprintf("%T %s", v, b)
+}
+
+// Quads the loader never writes read as the decoder (the projection's
+// source until now) reads them: a relation's statement without its quads
+// is no relation, and an entity without a label is named by its id.
+func TestMalformedQuadsReadAsDecoded(t *testing.T) {
+	ctx := context.Background()
+	var quads []quad.Quad
+	for _, q := range vocab.Quads(domaintest.Memo()) {
+		if q.Subject == vocab.EntityIRI("eib") && q.Predicate == vocab.PredicateIRI("funds") ||
+			q.Subject == vocab.EntityIRI("lulea") && q.Predicate == vocab.RDFSLabel {
+			continue
+		}
+		quads = append(quads, q)
+	}
+	for _, b := range backends[:2] {
+		t.Run(b.name, func(t *testing.T) {
+			qs := b.open(t, quads)
+			ds, err := vocab.DecodeQuads(quads)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := projection.New(ds)
+			sum, _ := want.Summary(ctx)
+			got, err := cayley.New(ctx, qs, sum)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if es, _ := got.Entities(ctx, []string{"lulea"}); es[0] == nil || es[0].Name != "lulea" {
+				t.Errorf("lulea without a label is %s, want named lulea", show(es[0]))
+			}
+			if rs, _ := got.Relations(ctx, []string{"eib/funds/d4d-hub"}); rs[0] != nil {
+				t.Errorf("a statement without its quads reads as %s, want no relation", show(rs[0]))
+			}
+			ents := []string{"eib", "d4d-hub", "lulea", "commission"}
+			rels := []string{"eib/funds/d4d-hub", "commission/coordinates-with/itu"}
+			call := map[string]func(r engine.Reader, _ []string) (any, error){
+				"Entities":  func(r engine.Reader, _ []string) (any, error) { return r.Entities(ctx, ents) },
+				"Names":     func(r engine.Reader, _ []string) (any, error) { return r.Names(ctx) },
+				"Degrees":   func(r engine.Reader, _ []string) (any, error) { return r.Degrees(ctx, ents) },
+				"Edges":     func(r engine.Reader, _ []string) (any, error) { return r.Edges(ctx, ents, engine.Out, nil) },
+				"Edges(in)": func(r engine.Reader, _ []string) (any, error) { return r.Edges(ctx, ents, engine.In, nil) },
+				"Relations": func(r engine.Reader, _ []string) (any, error) { return r.Relations(ctx, rels) },
+				"EdgesBy": func(r engine.Reader, _ []string) (any, error) {
+					return r.EdgesBy(ctx, engine.EdgeKey{Paragraph: "memo:1"})
+				},
+			}
+			for name, c := range call {
+				same(t, name, c, want, got, nil)
+			}
+		})
+	}
 }

@@ -17,7 +17,7 @@ import (
 // and the whole dataset, on the embedded data in a bolt store.
 func TestGraphOverCayley(t *testing.T) {
 	ctx := context.Background()
-	ds := datasets[1].ds(t)
+	ds := named(t, "embedded")
 	want, got := readers(t, backends[1], ds)
 	pg, err := engine.New(ctx, "projection", want)
 	if err != nil {
@@ -136,7 +136,7 @@ func TestGraphOverCayley(t *testing.T) {
 // A call whose context ends part way through stops with the context's
 // error; one whose context has ended does not start.
 func TestContextEnds(t *testing.T) {
-	ds := datasets[2].ds(t)
+	ds := named(t, "synth-20k")
 	_, r := readers(t, backends[1], ds)
 	var entities, relations, docs, paras []string
 	for _, e := range ds.Entities {

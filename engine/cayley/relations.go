@@ -292,16 +292,17 @@ func (r *Reader) Relations(ctx context.Context, ids []string) ([]*domain.Relatio
 	if err != nil {
 		return nil, err
 	}
-	// The statement says the relation is one; its quads carry the evidence.
+	// The statement describes the relation; its quads carry the evidence.
 	labels := make([][]graph.Ref, len(ids))
 	for i, id := range ids {
-		rel := r.relation(id, ps[i])
-		if rel == nil {
+		if out[i] = r.relation(id, ps[i]); out[i] == nil {
 			continue
 		}
-		out[i] = rel
 		if labels[i], err = r.labelsOf(ctx, nodes[4*i], nodes[4*i+1], nodes[4*i+2]); err != nil {
 			return nil, err
+		}
+		if len(labels[i]) == 0 {
+			out[i] = nil // a statement without its relation's quads, as the decoder drops it
 		}
 	}
 	flat := flatten(labels)
