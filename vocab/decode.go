@@ -13,36 +13,40 @@ import (
 	"github.com/cayleygraph/quad"
 )
 
-// node is what an IRI names, parsed back from the vocabulary.
-type node struct {
-	typ nodeType
-	id  string // entity, document, paragraph, relation or predicate id
-	n   int    // fact number
+// Node is what an IRI names, parsed back from the vocabulary.
+type Node struct {
+	Type NodeType
+	ID   string // entity, document, paragraph, relation or predicate id
+	N    int    // fact number
 	// evidence span
-	start, end int
+	Start, End int
 }
 
-type nodeType int
+// NodeType is the sort of thing an IRI of the vocabulary names.
+type NodeType int
 
+// The sorts of node: NodeOther is an IRI outside the vocabulary (or a
+// literal).
 const (
-	nodeOther nodeType = iota
-	nodeEntity
-	nodeFact
-	nodeDocument
-	nodeParagraph
-	nodeEvidence
-	nodeRelation
-	nodePredicate
+	NodeOther NodeType = iota
+	NodeEntity
+	NodeFact
+	NodeDocument
+	NodeParagraph
+	NodeEvidence
+	NodeRelation
+	NodePredicate
 )
 
-func parseIRI(v quad.Value) node {
+// ParseIRI reads what an IRI of the vocabulary names.
+func ParseIRI(v quad.Value) Node {
 	iri, ok := v.(quad.IRI)
 	if !ok {
-		return node{}
+		return Node{}
 	}
 	s := string(iri)
 	if !strings.HasPrefix(s, Base) {
-		return node{}
+		return Node{}
 	}
 	rest := s[len(Base):]
 	switch {
@@ -51,42 +55,44 @@ func parseIRI(v quad.Value) node {
 		if id, n, ok := strings.Cut(rest, "/fact/"); ok {
 			k, err := strconv.Atoi(n)
 			if err != nil {
-				return node{}
+				return Node{}
 			}
-			return node{typ: nodeFact, id: id, n: k}
+			return Node{Type: NodeFact, ID: id, N: k}
 		}
-		return node{typ: nodeEntity, id: rest}
+		return Node{Type: NodeEntity, ID: rest}
 	case strings.HasPrefix(rest, "doc/"):
 		rest = rest[len("doc/"):]
 		doc, num, ok := strings.Cut(rest, "/")
 		if !ok {
-			return node{typ: nodeDocument, id: doc}
+			return Node{Type: NodeDocument, ID: doc}
 		}
 		num, frag, hasFrag := strings.Cut(num, "#char=")
 		num, err := url.PathUnescape(num)
 		if err != nil {
-			return node{}
+			return Node{}
 		}
 		id := domain.ParagraphID(doc, num)
 		if !hasFrag {
-			return node{typ: nodeParagraph, id: id}
+			return Node{Type: NodeParagraph, ID: id}
 		}
 		a, b, _ := strings.Cut(frag, ",")
 		start, err1 := strconv.Atoi(a)
 		end, err2 := strconv.Atoi(b)
 		if err1 != nil || err2 != nil {
-			return node{}
+			return Node{}
 		}
-		return node{typ: nodeEvidence, id: id, start: start, end: end}
+		return Node{Type: NodeEvidence, ID: id, Start: start, End: end}
 	case strings.HasPrefix(rest, "relation/"):
-		return node{typ: nodeRelation, id: rest[len("relation/"):]}
+		return Node{Type: NodeRelation, ID: rest[len("relation/"):]}
 	case strings.HasPrefix(rest, "vocab/"):
-		return node{typ: nodePredicate, id: rest[len("vocab/"):]}
+		return Node{Type: NodePredicate, ID: rest[len("vocab/"):]}
 	}
-	return node{}
+	return Node{}
 }
 
-func stringOf(v quad.Value) string {
+// StringOf is the text of a literal or IRI, whatever its datatype or
+// language: what the decoder reads a text field as.
+func StringOf(v quad.Value) string {
 	switch x := v.(type) {
 	case quad.String:
 		return string(x)
@@ -102,31 +108,33 @@ func stringOf(v quad.Value) string {
 	return quad.StringOf(v)
 }
 
-func intOf(v quad.Value) (int, bool) {
+// IntOf reads a number stored as an integer, a float or a numeral.
+func IntOf(v quad.Value) (int, bool) {
 	switch x := v.(type) {
 	case quad.Int:
 		return int(x), true
 	case quad.Float:
 		return int(x), true
 	}
-	n, err := strconv.Atoi(stringOf(v))
+	n, err := strconv.Atoi(StringOf(v))
 	return n, err == nil
 }
 
-func floatOf(v quad.Value) (float64, bool) {
+// FloatOf reads a number stored as a float, an integer or a numeral.
+func FloatOf(v quad.Value) (float64, bool) {
 	switch x := v.(type) {
 	case quad.Float:
 		return float64(x), true
 	case quad.Int:
 		return float64(x), true
 	}
-	f, err := strconv.ParseFloat(stringOf(v), 64)
+	f, err := strconv.ParseFloat(StringOf(v), 64)
 	return f, err == nil
 }
 
 type relQuad struct {
 	s, p, o string
-	ev      node
+	ev      Node
 }
 
 type factKey struct {
@@ -154,10 +162,10 @@ type builder struct {
 	paras    map[string]*domain.Paragraph
 	ents     map[string]*domain.Entity
 	preds    map[string]*domain.Predicate
-	examples map[string]node
+	examples map[string]Node
 	facts    map[factKey]*domain.Fact
-	factEv   map[factKey]node
-	evQuote  map[node]string
+	factEv   map[factKey]Node
+	evQuote  map[Node]string
 	rels     map[string]*domain.Relation
 	relQuads []relQuad
 	hash     string
@@ -171,10 +179,10 @@ func newBuilder() *builder {
 		paras:    map[string]*domain.Paragraph{},
 		ents:     map[string]*domain.Entity{},
 		preds:    map[string]*domain.Predicate{},
-		examples: map[string]node{},
+		examples: map[string]Node{},
 		facts:    map[factKey]*domain.Fact{},
-		factEv:   map[factKey]node{},
-		evQuote:  map[node]string{},
+		factEv:   map[factKey]Node{},
+		evQuote:  map[Node]string{},
 		rels:     map[string]*domain.Relation{},
 	}
 }
@@ -225,48 +233,48 @@ func (b *builder) rel(id string) *domain.Relation {
 
 // add files one quad into the builder.
 func (b *builder) add(q quad.Quad) {
-	s := parseIRI(q.Subject)
+	s := ParseIRI(q.Subject)
 	switch q.Predicate {
 	case PropDataHash:
-		b.hash = stringOf(q.Object)
+		b.hash = StringOf(q.Object)
 		return
 	case PropDataSource:
-		b.source = stringOf(q.Object)
+		b.source = StringOf(q.Object)
 		return
 	}
 	p, _ := q.Predicate.(quad.IRI)
-	switch s.typ {
-	case nodeEntity:
-		b.addEntity(s.id, p, q)
-	case nodeFact:
-		b.addFact(factKey{s.id, s.n}, p, q.Object)
-	case nodeDocument:
-		b.addDocument(s.id, p, q.Object)
-	case nodeParagraph:
-		b.addParagraph(s.id, p, q.Object)
-	case nodeEvidence:
+	switch s.Type {
+	case NodeEntity:
+		b.addEntity(s.ID, p, q)
+	case NodeFact:
+		b.addFact(factKey{s.ID, s.N}, p, q.Object)
+	case NodeDocument:
+		b.addDocument(s.ID, p, q.Object)
+	case NodeParagraph:
+		b.addParagraph(s.ID, p, q.Object)
+	case NodeEvidence:
 		if p == OAExact {
-			b.evQuote[s] = stringOf(q.Object)
+			b.evQuote[s] = StringOf(q.Object)
 		}
-	case nodeRelation:
-		r := b.rel(s.id)
+	case NodeRelation:
+		r := b.rel(s.ID)
 		switch p {
 		case PropVerb:
-			r.Verb = stringOf(q.Object)
+			r.Verb = StringOf(q.Object)
 		case PropImplied:
-			r.Implied = stringOf(q.Object) == "true" || q.Object == quad.Bool(true)
+			r.Implied = StringOf(q.Object) == "true" || q.Object == quad.Bool(true)
 		}
-	case nodePredicate:
-		pr := b.pred(s.id)
+	case NodePredicate:
+		pr := b.pred(s.ID)
 		switch p {
 		case RDFSLabel:
-			pr.Label = stringOf(q.Object)
+			pr.Label = StringOf(q.Object)
 		case PropInverse:
-			pr.Inverse = stringOf(q.Object)
+			pr.Inverse = StringOf(q.Object)
 		case SKOSDefinition:
-			pr.Definition = stringOf(q.Object)
+			pr.Definition = StringOf(q.Object)
 		case PropExample:
-			b.examples[s.id] = parseIRI(q.Object)
+			b.examples[s.ID] = ParseIRI(q.Object)
 		}
 	}
 }
@@ -285,22 +293,22 @@ func (b *builder) addEntity(id string, p quad.IRI, q quad.Quad) {
 		}
 		b.ent(id).Kind = k
 	case RDFSLabel:
-		b.ent(id).Name = stringOf(q.Object)
+		b.ent(id).Name = StringOf(q.Object)
 	case SKOSAltLabel:
 		e := b.ent(id)
-		e.Aliases = append(e.Aliases, stringOf(q.Object))
+		e.Aliases = append(e.Aliases, StringOf(q.Object))
 	case SKOSHidden:
 		e := b.ent(id)
-		e.Common = append(e.Common, stringOf(q.Object))
+		e.Common = append(e.Common, StringOf(q.Object))
 	case DCDescription:
-		b.ent(id).Description = stringOf(q.Object)
+		b.ent(id).Description = StringOf(q.Object)
 	case PropFact:
 		// the fact node carries everything; its IRI names its entity
 	default:
-		o := parseIRI(q.Object)
-		pn := parseIRI(p)
-		if o.typ == nodeEntity && pn.typ == nodePredicate {
-			b.relQuads = append(b.relQuads, relQuad{s: id, p: pn.id, o: o.id, ev: parseIRI(q.Label)})
+		o := ParseIRI(q.Object)
+		pn := ParseIRI(p)
+		if o.Type == NodeEntity && pn.Type == NodePredicate {
+			b.relQuads = append(b.relQuads, relQuad{s: id, p: pn.ID, o: o.ID, ev: ParseIRI(q.Label)})
 		}
 	}
 }
@@ -308,21 +316,21 @@ func (b *builder) addEntity(id string, p quad.IRI, q quad.Quad) {
 func (b *builder) addFact(k factKey, p quad.IRI, o quad.Value) {
 	switch p {
 	case PropKey:
-		b.fact(k).Key = stringOf(o)
+		b.fact(k).Key = StringOf(o)
 	case PropFactText:
-		b.fact(k).Text = stringOf(o)
+		b.fact(k).Text = StringOf(o)
 	case PropFactDate:
-		b.fact(k).Date = stringOf(o)
+		b.fact(k).Date = StringOf(o)
 	case PropPrecision:
-		b.fact(k).Precision = stringOf(o)
+		b.fact(k).Precision = StringOf(o)
 	case PropQuantity:
-		if f, ok := floatOf(o); ok {
+		if f, ok := FloatOf(o); ok {
 			b.fact(k).Number = &f
 		}
 	case PropUnit:
-		b.fact(k).Unit = stringOf(o)
+		b.fact(k).Unit = StringOf(o)
 	case PropEvidence:
-		b.factEv[k] = parseIRI(o)
+		b.factEv[k] = ParseIRI(o)
 	}
 }
 
@@ -331,21 +339,21 @@ func (b *builder) addDocument(id string, p quad.IRI, o quad.Value) {
 	case RDFType:
 		b.doc(id)
 	case DCTitle:
-		b.doc(id).Title = stringOf(o)
+		b.doc(id).Title = StringOf(o)
 	case DCAlternative:
-		b.doc(id).Short = stringOf(o)
+		b.doc(id).Short = StringOf(o)
 	case DCIdentifier:
-		b.doc(id).Reference = stringOf(o)
+		b.doc(id).Reference = StringOf(o)
 	case DCDate:
-		b.doc(id).Date = stringOf(o)
+		b.doc(id).Date = StringOf(o)
 	case DCCreator:
-		b.doc(id).Author = stringOf(o)
+		b.doc(id).Author = StringOf(o)
 	case PropAuthorEntity:
-		b.doc(id).AuthorEntity = parseIRI(o).id
+		b.doc(id).AuthorEntity = ParseIRI(o).ID
 	case DCSource:
-		b.doc(id).URL = stringOf(o)
+		b.doc(id).URL = StringOf(o)
 	case PropSHA256:
-		b.doc(id).SHA256 = stringOf(o)
+		b.doc(id).SHA256 = StringOf(o)
 	}
 }
 
@@ -354,42 +362,48 @@ func (b *builder) addParagraph(id string, p quad.IRI, o quad.Value) {
 	case RDFType:
 		b.para(id)
 	case PropSection:
-		b.para(id).Section = stringOf(o)
+		b.para(id).Section = StringOf(o)
 	case PropOrder:
-		n, _ := intOf(o)
+		n, _ := IntOf(o)
 		b.para(id).Order = n
 	case PropText:
-		b.para(id).Text = stringOf(o)
+		b.para(id).Text = StringOf(o)
 	case PropParent:
-		b.para(id).Parent = parseIRI(o).id
+		b.para(id).Parent = ParseIRI(o).ID
 	case PropNote:
 		pp := b.para(id)
-		pp.Notes = append(pp.Notes, parseIRI(o).id)
+		pp.Notes = append(pp.Notes, ParseIRI(o).ID)
 	case PropMentions:
 		pp := b.para(id)
-		pp.Mentions = append(pp.Mentions, parseIRI(o).id)
+		pp.Mentions = append(pp.Mentions, ParseIRI(o).ID)
 	}
 }
 
-func (b *builder) evidence(n node) (domain.Evidence, bool) {
-	if n.typ != nodeEvidence {
+func (b *builder) evidence(n Node) (domain.Evidence, bool) {
+	if n.Type != NodeEvidence {
 		return domain.Evidence{}, false
 	}
 	quote, ok := b.evQuote[n]
 	if !ok {
 		// the span alone still locates the quote in its paragraph
-		p := b.paras[n.id]
+		p := b.paras[n.ID]
 		if p == nil {
 			return domain.Evidence{}, false
 		}
 		r := []rune(p.Text)
-		if n.start < 0 || n.end > len(r) || n.start > n.end {
+		if n.Start < 0 || n.End > len(r) || n.Start > n.End {
 			return domain.Evidence{}, false
 		}
-		quote = string(r[n.start:n.end])
+		quote = string(r[n.Start:n.End])
 	}
-	doc, _, _ := strings.Cut(n.id, ":")
-	return domain.Evidence{Document: doc, Paragraph: n.id, Quote: quote, Start: n.start, End: n.end}, true
+	return n.Evidence(quote), true
+}
+
+// Evidence is the evidence an evidence node names, with its quote: the
+// node's IRI gives its paragraph (and so its document) and its span.
+func (n Node) Evidence(quote string) domain.Evidence {
+	doc, _, _ := strings.Cut(n.ID, ":")
+	return domain.Evidence{Document: doc, Paragraph: n.ID, Quote: quote, Start: n.Start, End: n.End}
 }
 
 // ErrInvalidGraph is returned, wrapped with the details, when quads do not
