@@ -125,18 +125,21 @@ func env(key, def string) string {
 
 // storeFlags are the flags that say where the store is.
 type storeFlags struct {
-	backend, address string
-	pgMaxConns       int
+	backend, address, engine string
+	pgMaxConns               int
+	budget                   int64
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.backend, "backend", env("DIGIDIP_BACKEND", "bolt"), "store backend: "+strings.Join(store.Backends, " or ")+" (env DIGIDIP_BACKEND)")
 	fs.StringVar(&s.address, "store", env("DIGIDIP_STORE", "./digidip.db"), "the bolt store's directory, or the postgres:// URL (env DIGIDIP_STORE; a password is never printed, but PGPASSWORD keeps it off the command line)")
 	fs.IntVar(&s.pgMaxConns, "pg-max-conns", store.DefaultPGMaxConns, "postgres: most connections in each of the store's two pools (at least 2); a whole-graph export streams on two, so half as many stream at once")
+	fs.StringVar(&s.engine, "engine", env("DIGIDIP_ENGINE", "auto"), "what answers queries: "+strings.Join(store.Engines[:len(store.Engines)-1], ", ")+" or "+store.Engines[len(store.Engines)-1]+"; projection holds the graph in memory, cayley asks the store for every answer, auto takes the projection when its snapshot fits --projection-budget (env DIGIDIP_ENGINE)")
+	fs.Int64Var(&s.budget, "projection-budget", store.DefaultProjectionBudget, "with --engine auto: the largest snapshot, in bytes, held in memory as a projection (a million quads take about 22 MB)")
 }
 
 func (s *storeFlags) open(ctx context.Context) (*store.Store, error) {
-	return store.Open(ctx, store.Options{Backend: s.backend, Address: s.address, PGMaxConns: s.pgMaxConns})
+	return store.Open(ctx, store.Options{Backend: s.backend, Address: s.address, PGMaxConns: s.pgMaxConns, Engine: s.engine, ProjectionBudget: s.budget})
 }
 
 // shown is the store's address as output and logs show it: no password.
@@ -370,7 +373,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer st.Close()
 	g := st.Graph()
-	log.Info("store ready", "backend", sf.backend, "store", sf.shown(), "generation", st.Generation(),
+	log.Info("store ready", "backend", sf.backend, "store", sf.shown(), "generation", st.Generation(), "engine", g.Engine(),
 		"loaded", loaded, "entities", g.Stats().Entities, "data_hash", g.Hash())
 
 	cfg := server.Config{

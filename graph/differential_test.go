@@ -35,7 +35,10 @@ import (
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/graph/querytest"
 	"github.com/digidip/digidip/loaders"
+	"github.com/digidip/digidip/store"
+	"github.com/digidip/digidip/store/storetest"
 	"github.com/digidip/digidip/synth"
+	"github.com/digidip/digidip/vocab"
 )
 
 // The differential test asks every engine the same random queries as the
@@ -49,6 +52,9 @@ var engines = []struct {
 	{"in-memory", func(t *testing.T, ds *domain.Dataset) *engine.Graph { return projection.NewGraph(ds) }},
 	// the projection behind the per-request loaders an engine asking a
 	// store gets: batching must change no answer
+	{"cayley on memory", cayleyOn("memory")},
+	{"cayley on bolt", cayleyOn("bolt")},
+	{"cayley on postgres", cayleyOn("postgres")},
 	{"in-memory, batched", func(t *testing.T, ds *domain.Dataset) *engine.Graph {
 		g, err := engine.New(context.Background(), "batched", batching{projection.New(domain.Clone(ds))})
 		if err != nil {
@@ -56,6 +62,33 @@ var engines = []struct {
 		}
 		return g
 	}},
+}
+
+// cayleyOn is Cayley answering a store of one backend loaded with the
+// dataset as `digidip load` writes it, snapshot and summary included.
+func cayleyOn(backend string) func(t *testing.T, ds *domain.Dataset) *engine.Graph {
+	return func(t *testing.T, ds *domain.Dataset) *engine.Graph {
+		opts := store.Options{Backend: backend, Engine: "cayley"}
+		switch backend {
+		case "bolt":
+			opts.Address = filepath.Join(t.TempDir(), "db")
+		case "postgres":
+			opts.Address = storetest.PostgresAddress(t)
+		}
+		ctx := context.Background()
+		st, err := store.Open(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		if err := st.Replace(ctx, vocab.Quads(ds)); err != nil {
+			t.Fatal(err)
+		}
+		if e := st.Graph().Engine(); e != "cayley" {
+			t.Fatalf("the store answers with %s", e)
+		}
+		return st.Graph()
+	}
 }
 
 // batching is a reader that asks to be batched.

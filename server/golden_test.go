@@ -17,10 +17,19 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden responses under testdata/queries")
 
 // TestAnalystQueries runs each query under testdata/queries against a real
-// server on the embedded data and compares the response with its golden
-// file (-update rewrites them).
+// server on the embedded data, answered by each engine, and compares the
+// response with its golden file (-update rewrites them).
 func TestAnalystQueries(t *testing.T) {
-	st := datatest.Store(t)
+	for _, engine := range []string{"projection", "cayley"} {
+		t.Run(engine, func(t *testing.T) { analystQueries(t, engine) })
+	}
+}
+
+func analystQueries(t *testing.T, engine string) {
+	st := datatest.StoreEngine(t, engine)
+	if got := st.Graph().Engine(); got != engine {
+		t.Fatalf("the store answers with %s, not %s", got, engine)
+	}
 	srv, _ := newServer(t, st, server.Config{})
 	files, _ := filepath.Glob("testdata/queries/*.graphql")
 	if len(files) < 10 {

@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine/cayley"
 	"github.com/digidip/digidip/engine/projection"
 
 	"github.com/cayleygraph/cayley/graph"
@@ -40,6 +42,40 @@ type Options struct {
 	// Default DefaultPGMaxConns (6); 0 means the default. Unused by other
 	// backends.
 	PGMaxConns int
+	// Engine chooses what answers reads (see Engines): "projection" holds
+	// each generation's projection in memory, "cayley" asks the quad store
+	// for every answer and holds nothing that grows with the graph, and
+	// "auto" (or "") takes the projection when the generation's snapshot
+	// is at most ProjectionBudget bytes, Cayley otherwise.
+	Engine string
+	// ProjectionBudget is the largest snapshot "auto" holds in memory;
+	// DefaultProjectionBudget when 0. A projection takes about its
+	// snapshot's size in memory, plus what its answers allocate.
+	ProjectionBudget int64
+}
+
+// Engines lists the engines Options.Engine accepts.
+var Engines = []string{"auto", "projection", "cayley"}
+
+// DefaultProjectionBudget is "auto"'s budget: 512 MiB of snapshot holds a
+// graph of about 25 million quads (a million take 22 MB).
+const DefaultProjectionBudget = 512 << 20
+
+// engineFor is the engine that answers a generation whose snapshot is size
+// bytes (-1 when it has none).
+func (o Options) engineFor(size int64) string {
+	switch o.Engine {
+	case "projection", "cayley":
+		return o.Engine
+	}
+	budget := o.ProjectionBudget
+	if budget == 0 {
+		budget = DefaultProjectionBudget
+	}
+	if size >= 0 && size <= budget {
+		return "projection"
+	}
+	return "cayley"
 }
 
 // Backends lists the backends Open accepts.
@@ -129,6 +165,20 @@ func newHandle(gen string, seq uint64, proj *projection.Projection, g *engine.Gr
 	return &handle{gen: gen, seq: seq, g: g, sum: sum, proj: proj, qs: qs}
 }
 
+// cayleyHandle is a generation whose reads Cayley answers from qs; sum was
+// measured when it was written.
+func cayleyHandle(ctx context.Context, gen string, seq uint64, sum *engine.Summary, qs graph.QuadStore) (*handle, error) {
+	r, err := cayley.New(ctx, qs, sum)
+	if err != nil {
+		return nil, err
+	}
+	g, err := engine.New(ctx, "cayley", r)
+	if err != nil {
+		return nil, err
+	}
+	return &handle{gen: gen, seq: seq, g: g, sum: sum, qs: qs}, nil
+}
+
 // ErrClosed is returned by the store's methods after Close.
 var ErrClosed = errors.New("store is closed")
 
@@ -185,6 +235,15 @@ func (s *Store) timed(start time.Time) {
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Backend == "" {
 		opts.Backend = "bolt"
+	}
+	if opts.Engine == "" {
+		opts.Engine = "auto"
+	}
+	if !slices.Contains(Engines, opts.Engine) {
+		return nil, fmt.Errorf("unknown engine %q (known: %v): %w", opts.Engine, Engines, domain.ErrInvalidArgument)
+	}
+	if opts.ProjectionBudget < 0 {
+		return nil, fmt.Errorf("projection budget %d: must not be negative: %w", opts.ProjectionBudget, domain.ErrInvalidArgument)
 	}
 	var b backend
 	var streams chan struct{}
@@ -355,7 +414,14 @@ func (s *Store) Write(ctx context.Context, p *Prepared) error {
 	if err != nil {
 		return err
 	}
-	s.install(newHandle(gen, seq, p.proj, p.g, qs))
+	h := newHandle(gen, seq, p.proj, p.g, qs)
+	if s.opts.engineFor(int64(snap.Len())) == "cayley" {
+		if h, err = cayleyHandle(ctx, gen, seq, h.sum, qs); err != nil {
+			qs.Close()
+			return fmt.Errorf("generation %s: %w", gen, err)
+		}
+	}
+	s.install(h)
 	return nil
 }
 
@@ -390,48 +456,74 @@ func (s *Store) Refresh(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	proj, err := s.snapshot(ctx, gen)
-	if err == nil && proj == nil {
-		proj, err = s.scan(ctx, qs)
-		if _, ok := s.b.(*boltBackend); ok && err == nil {
-			// Reading every quad brought the whole bolt file into this
-			// process's memory map (200 MB of RSS at a million quads).
-			// The read model answers reads now: a fresh handle maps no
-			// page yet.
-			if fresh, err := s.b.open(ctx, gen); err == nil {
-				qs.Close()
-				qs = fresh
-			}
-		}
-	}
+	h, err := s.read(ctx, gen, seq, qs)
 	if err != nil {
 		qs.Close()
 		return false, fmt.Errorf("read generation %s: %w", gen, err)
 	}
-	s.install(newHandle(gen, seq, proj, proj.Graph(), qs))
+	s.install(h)
 	s.timed(start)
 	return true, nil
 }
 
-// snapshot opens a generation's projection from its snapshot, or gives nil
-// when the generation must be read quad by quad: it has no snapshot (an
-// older digidip wrote it), or one that does not open. The quads are the
-// generation and the snapshot only a quicker way to read them, so a bad
-// snapshot costs a slow start, logged, rather than the switch; a backend
-// that fails to answer fails the refresh.
-func (s *Store) snapshot(ctx context.Context, gen string) (*projection.Projection, error) {
+// read makes the handle of a generation with the engine the options
+// choose, from its snapshot when it has one that opens. Otherwise (a
+// generation an older digidip wrote, or a damaged snapshot) it reads every
+// quad: the quads are the generation and the snapshot only a quicker way
+// to read them, so a bad snapshot costs a slow start, logged, rather than
+// the switch; a backend that fails to answer fails the refresh.
+func (s *Store) read(ctx context.Context, gen string, seq uint64, qs graph.QuadStore) (*handle, error) {
 	data, err := s.b.blob(ctx, gen, snapshotBlob)
 	if errors.Is(err, errNoBlob) {
-		return nil, nil
+		data = nil
 	} else if err != nil {
 		return nil, err
 	}
-	proj, err := projection.Open(data)
-	if err != nil {
-		slog.Warn("reading the generation's quads: its snapshot does not open", "generation", gen, "err", err)
-		return nil, nil
+	size := int64(-1)
+	if data != nil {
+		size = int64(len(data))
 	}
-	return proj, nil
+	damaged := func(err error) {
+		slog.Warn("reading the generation's quads: its snapshot does not open", "generation", gen, "err", err)
+	}
+	if s.opts.engineFor(size) == "cayley" {
+		var sum *engine.Summary
+		if data != nil {
+			if sum, err = projection.ReadSummary(data); err != nil {
+				damaged(err)
+			}
+		}
+		if sum == nil {
+			// No summary: measure it once, quad by quad.
+			proj, err := s.scan(ctx, qs)
+			if err != nil {
+				return nil, err
+			}
+			if sum, err = proj.Summary(ctx); err != nil {
+				return nil, err
+			}
+		}
+		return cayleyHandle(ctx, gen, seq, sum, qs)
+	}
+	var proj *projection.Projection
+	if data != nil {
+		if proj, err = projection.Open(data); err != nil {
+			damaged(err)
+		}
+	}
+	if proj == nil {
+		if proj, err = s.scan(ctx, qs); err != nil {
+			return nil, err
+		}
+		// Reading every quad brought the whole store into this process's
+		// memory (200 MB of RSS at a million quads in bolt's map). The
+		// projection answers reads now: a fresh handle holds none of it.
+		if fresh, err := s.b.open(ctx, gen); err == nil {
+			qs.Close()
+			qs = fresh
+		}
+	}
+	return newHandle(gen, seq, proj, proj.Graph(), qs), nil
 }
 
 // Watch refreshes the store every interval (see Refresh) until ctx ends or

@@ -27,8 +27,14 @@ func Dataset(t testing.TB) *domain.Dataset {
 // embedded data as `digidip load` loads it, and closed when the test ends.
 func Store(t testing.TB) *store.Store {
 	t.Helper()
+	return StoreEngine(t, "")
+}
+
+// StoreEngine is Store answered by one engine (see store.Options.Engine).
+func StoreEngine(t testing.TB, engine string) *store.Store {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db")})
+	st, err := store.Open(ctx, store.Options{Backend: "bolt", Address: filepath.Join(t.TempDir(), "db"), Engine: engine})
 	if err != nil {
 		t.Fatal(err)
 	}
