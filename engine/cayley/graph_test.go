@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -229,4 +230,38 @@ func (p *progress) Err() error {
 		p.cancel()
 	}
 	return p.Context.Err()
+}
+
+// One reader answers many callers at once, each as it would alone.
+func TestConcurrentCallers(t *testing.T) {
+	ctx := context.Background()
+	ds := named(t, "synth-20k")
+	for _, b := range backends[:2] {
+		t.Run(b.name, func(t *testing.T) {
+			want, got := readers(t, b, ds)
+			var wg sync.WaitGroup
+			errs := make(chan error, 8)
+			for w := range 8 {
+				wg.Go(func() {
+					for i := w; i < len(ds.Entities); i += 8 {
+						id := ds.Entities[i].ID
+						g, err := oneHop(ctx, got, id, nil)
+						if err != nil {
+							errs <- err
+							return
+						}
+						if expect, _ := oneHop(ctx, want, id, nil); !reflect.DeepEqual(g, expect) {
+							errs <- fmt.Errorf("%s: %s, want %s", id, show(g), show(expect))
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+		})
+	}
 }
