@@ -136,8 +136,9 @@ func (r *Reader) valuesOf(ctx context.Context, rs []graph.Ref) ([]quad.Value, er
 }
 
 // each optimizes an iterator and calls fn with its results until ctx ends.
-// Cayley's iterators take ctx but do not all stop for it (bolt's do not),
-// so it is checked here as well.
+// Cayley's iterators take ctx but do not all stop for it (the memory
+// store's never do, bolt's between batches of reads), so it is checked
+// here as well.
 func each(ctx context.Context, s iterator.Shape, fn func(graph.Ref) error) (err error) {
 	s, _ = s.Optimize(ctx)
 	it := s.Iterate()

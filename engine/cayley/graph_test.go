@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/engine"
@@ -175,19 +178,89 @@ func TestContextEnds(t *testing.T) {
 			if v, err := call(ended); !errors.Is(err, context.Canceled) {
 				t.Errorf("with an ended context: %v, %s; want context.Canceled", err, show(v))
 			}
-			// How often the whole call checks its context...
-			all := newCountdown(1 << 40)
-			if _, err := call(all); err != nil {
+			// How many quads and values the whole call reads from bolt...
+			before := fetches(t)
+			if _, err := call(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			checks := 1<<40 - all.left.Load()
-			if checks < 4 {
-				t.Fatalf("the call checks its context %d times", checks)
+			reads := fetches(t) - before
+			// ...and a context that ends a quarter of the way through it,
+			// after which the call stops reading (within a batch or two).
+			before = fetches(t)
+			quarter := &progress{t: t, end: before + reads/4}
+			quarter.Context, quarter.cancel = context.WithCancel(context.Background())
+			if v, err := call(quarter); !errors.Is(err, context.Canceled) {
+				t.Errorf("with a context ending after %.0f of %.0f reads: %v, %s; want context.Canceled", reads/4, reads, err, show(v))
 			}
-			// ...and a context that ends half way through it.
-			half := newCountdown(checks / 2)
-			if v, err := call(half); !errors.Is(err, context.Canceled) {
-				t.Errorf("with a context ending after %d of %d checks: %v, %s; want context.Canceled", checks/2, checks, err, show(v))
+			if cut := fetches(t) - before; cut > reads/4+300 {
+				t.Errorf("ended after %.0f reads, the call read %.0f of its %.0f quads and values", reads/4, cut, reads)
+			}
+		})
+	}
+}
+
+// fetches is how many quads and values Cayley's bolt stores have read from
+// their logs so far.
+func fetches(t *testing.T) float64 {
+	t.Helper()
+	mfs, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "cayley_kv_primitive_fetch" {
+			return mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatal("Cayley counts no fetches")
+	return 0
+}
+
+// progress is a context that ends once bolt has read up to end quads and
+// values: it ends a call part way through its reading, wherever that is.
+type progress struct {
+	context.Context
+	cancel context.CancelFunc
+	t      *testing.T
+	end    float64
+}
+
+func (p *progress) Err() error {
+	if fetches(p.t) >= p.end {
+		p.cancel()
+	}
+	return p.Context.Err()
+}
+
+// One reader answers many callers at once, each as it would alone.
+func TestConcurrentCallers(t *testing.T) {
+	ctx := context.Background()
+	ds := named(t, "synth-20k")
+	for _, b := range backends[:2] {
+		t.Run(b.name, func(t *testing.T) {
+			want, got := readers(t, b, ds)
+			var wg sync.WaitGroup
+			errs := make(chan error, 8)
+			for w := range 8 {
+				wg.Go(func() {
+					for i := w; i < len(ds.Entities); i += 8 {
+						id := ds.Entities[i].ID
+						g, err := oneHop(ctx, got, id, nil)
+						if err != nil {
+							errs <- err
+							return
+						}
+						if expect, _ := oneHop(ctx, want, id, nil); !reflect.DeepEqual(g, expect) {
+							errs <- fmt.Errorf("%s: %s, want %s", id, show(g), show(expect))
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
 			}
 		})
 	}

@@ -218,9 +218,11 @@ func (r *Reader) cited(ctx context.Context, paras []graph.Ref) ([]engine.Edge, e
 
 // labelled lists the relations of the quads labelled with one of the
 // evidence nodes. Neither Cayley's bolt indexes (subject-predicate,
-// object-predicate-subject) nor its SQL ones index the label, so this is
-// one pass over the store's quads: the only question the engine cannot ask
-// an index (see the package's README in the report).
+// object-predicate-subject) nor its SQL ones index the label, and nothing
+// else links evidence to its relation, so this is one pass over the
+// store's quads: the one question the engine cannot ask an index. An index
+// needs the store to keep one, or the vocabulary a quad from each evidence
+// node to its relation's statement.
 func (r *Reader) labelled(ctx context.Context, evs []graph.Ref) ([]engine.Edge, error) {
 	if len(evs) == 0 {
 		return nil, ctx.Err()

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -271,26 +270,4 @@ func readers(t testing.TB, b backend, ds *domain.Dataset) (want *projection.Proj
 		t.Fatal(err)
 	}
 	return want, r
-}
-
-// countdown is a context that ends when its Err has been asked left times:
-// it ends a call part way through, at whichever check comes then.
-type countdown struct {
-	context.Context
-	cancel context.CancelFunc
-	left   atomic.Int64
-}
-
-func newCountdown(n int64) *countdown {
-	ctx, cancel := context.WithCancel(context.Background())
-	c := &countdown{Context: ctx, cancel: cancel}
-	c.left.Store(n)
-	return c
-}
-
-func (c *countdown) Err() error {
-	if c.left.Add(-1) <= 0 {
-		c.cancel()
-	}
-	return c.Context.Err()
 }
