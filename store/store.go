@@ -62,7 +62,7 @@ var Engines = []string{"auto", "projection", "cayley"}
 const DefaultProjectionBudget = 512 << 20
 
 // engineFor is the engine that answers a generation whose snapshot is size
-// bytes (-1 when it has none).
+// bytes (-1 when it has none or it is damaged).
 func (o Options) engineFor(size int64) string {
 	switch o.Engine {
 	case "projection", "cayley":
@@ -72,7 +72,9 @@ func (o Options) engineFor(size int64) string {
 	if budget == 0 {
 		budget = DefaultProjectionBudget
 	}
-	if size >= 0 && size <= budget {
+	// Without a snapshot (an older digidip wrote the generation) the
+	// graph is read quad by quad whichever engine answers: keep what is read.
+	if size < 0 || size <= budget {
 		return "projection"
 	}
 	return "cayley"
@@ -494,14 +496,9 @@ func (s *Store) read(ctx context.Context, gen string, seq uint64, qs graph.QuadS
 			}
 		}
 		if sum == nil {
-			// No summary: measure it once, quad by quad.
-			proj, err := s.scan(ctx, qs)
-			if err != nil {
-				return nil, err
-			}
-			if sum, err = proj.Summary(ctx); err != nil {
-				return nil, err
-			}
+			// Before snapshots, a load wrote neither the summary nor the
+			// links from statements to evidence that Cayley needs.
+			return nil, fmt.Errorf("the cayley engine cannot answer generation %s: an older digidip wrote it, without a snapshot; load the data again, or serve it with --engine projection", gen)
 		}
 		return cayleyHandle(ctx, gen, seq, sum, qs)
 	}

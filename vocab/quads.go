@@ -112,6 +112,12 @@ func Quads(ds *domain.Dataset) []quad.Quad {
 		}
 		rs := RelationIRI(r.ID)
 		add(rs, RDFType, RDFStatement, nil)
+		// The statement names its evidence too: the labels say which
+		// passage states each quad, but no store indexes labels, and this
+		// lets "the relations a paragraph states" be asked of an index.
+		for _, e := range r.Evidence {
+			add(rs, PropEvidence, evidence(e), nil)
+		}
 		add(rs, RDFSubject, s, nil)
 		add(rs, RDFPredicate, p, nil)
 		add(rs, RDFObject, o, nil)

@@ -170,7 +170,11 @@ func TestMalformedQuadsReadAsDecoded(t *testing.T) {
 	ctx := context.Background()
 	var quads []quad.Quad
 	for _, q := range vocab.Quads(domaintest.Memo()) {
+		// the statement keeps its type, verb and implied but loses its
+		// quads and its evidence links (EdgesBy reads the links, as it reads
+		// statements: a load writes them together)
 		if q.Subject == vocab.EntityIRI("eib") && q.Predicate == vocab.PredicateIRI("funds") ||
+			q.Subject == vocab.RelationIRI("eib/funds/d4d-hub") && q.Predicate == vocab.PropEvidence ||
 			q.Subject == vocab.EntityIRI("lulea") && q.Predicate == vocab.RDFSLabel {
 			continue
 		}

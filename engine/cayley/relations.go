@@ -207,66 +207,28 @@ func (r *Reader) EdgesBy(ctx context.Context, key engine.EdgeKey) ([]engine.Edge
 	return edgesOf(vals), nil
 }
 
-// cited lists the relations whose evidence quotes one of the paragraphs.
+// cited lists the relations whose evidence quotes one of the paragraphs:
+// the paragraphs' evidence nodes (oa:hasSource), then the statements that
+// name them (vocab:evidence), two lookups of the object index.
 func (r *Reader) cited(ctx context.Context, paras []graph.Ref) ([]engine.Edge, error) {
 	evs, err := r.linked(ctx, paras, quad.Object, vocab.OAHasSource, quad.Subject)
 	if err != nil {
 		return nil, err
 	}
-	return r.labelled(ctx, flatten(evs))
-}
-
-// labelled lists the relations of the quads labelled with one of the
-// evidence nodes. Neither Cayley's bolt indexes (subject-predicate,
-// object-predicate-subject) nor its SQL ones index the label, and nothing
-// else links evidence to its relation, so this is one pass over the
-// store's quads: the one question the engine cannot ask an index. An index
-// needs the store to keep one, or the vocabulary a quad from each evidence
-// node to its relation's statement.
-func (r *Reader) labelled(ctx context.Context, evs []graph.Ref) ([]engine.Edge, error) {
-	if len(evs) == 0 {
-		return nil, ctx.Err()
-	}
-	want := make(map[any]bool, len(evs))
-	for _, e := range evs {
-		want[refs.ToKey(e)] = true
-	}
-	seen := map[[3]any]bool{}
-	var found []graph.Ref
-	err := each(ctx, r.qs.QuadsAllIterator(), func(q graph.Ref) error {
-		l, err := r.qs.QuadDirection(q, quad.Label)
-		if err != nil || l == nil || !want[refs.ToKey(l)] {
-			return err
-		}
-		var t [3]graph.Ref
-		for i, d := range [3]quad.Direction{quad.Subject, quad.Predicate, quad.Object} {
-			if t[i], err = r.qs.QuadDirection(q, d); err != nil {
-				return err
-			}
-		}
-		k := [3]any{refs.ToKey(t[0]), refs.ToKey(t[1]), refs.ToKey(t[2])}
-		if !seen[k] {
-			seen[k] = true
-			found = append(found, t[0], t[1], t[2])
-		}
-		return nil
-	})
+	_, stmts, err := r.linkedValues(ctx, flatten(evs), quad.Object, vocab.PropEvidence, quad.Subject)
 	if err != nil {
 		return nil, err
 	}
-	vals, err := r.valuesOf(ctx, found)
-	if err != nil {
-		return nil, err
-	}
-	var out []engine.Edge
-	for i := 0; i < len(vals); i += 3 {
-		s, p, o := vocab.ParseIRI(vals[i]), vocab.ParseIRI(vals[i+1]), vocab.ParseIRI(vals[i+2])
-		if s.Type == vocab.NodeEntity && p.Type == vocab.NodePredicate && o.Type == vocab.NodeEntity {
-			out = append(out, engine.NewEdge(s.ID, p.ID, o.ID))
+	edges := edgesOf(flatten(stmts))
+	w := 0
+	for i, e := range edges {
+		if i > 0 && edges[w-1].ID == e.ID {
+			continue
 		}
+		edges[w] = e
+		w++
 	}
-	sortEdges(out)
-	return out, nil
+	return edges[:w], nil
 }
 
 // Relations implements engine.Reader: for each relation, its statement's
