@@ -314,22 +314,6 @@ func predicateSet(ps []string) map[string]bool {
 	return m
 }
 
-// OfPredicates keeps the edges of the given predicates (all when none are
-// given), in their order.
-func OfPredicates(edges []Edge, predicates []string) []Edge {
-	if len(predicates) == 0 {
-		return edges
-	}
-	preds := predicateSet(predicates)
-	var out []Edge
-	for _, e := range edges {
-		if preds[e.Predicate] {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 // SortEvidence puts evidence in reading order: by document, then by the
 // paragraph's place in it (order gives it by paragraph id; a paragraph it
 // does not know sorts by id), then by start.

@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digidip/digidip/domain/domaintest"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
@@ -56,7 +58,7 @@ var engines = []struct {
 	{"cayley on bolt", cayleyOn("bolt")},
 	{"cayley on postgres", cayleyOn("postgres")},
 	{"in-memory, batched", func(t *testing.T, ds *domain.Dataset) *engine.Graph {
-		g, err := engine.New(context.Background(), "batched", batching{projection.New(domain.Clone(ds))})
+		g, err := engine.New(context.Background(), "batched", batching{projection.New(domaintest.Clone(ds))})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/digidip/digidip/domain/domaintest"
+
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
@@ -68,7 +70,7 @@ func TestLoadersBatchEachLevel(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain := projection.NewGraph(ds)
-	c := &counting{Reader: projection.New(domain.Clone(ds))}
+	c := &counting{Reader: projection.New(domaintest.Clone(ds))}
 	batched, err := engine.New(context.Background(), "counting", c)
 	if err != nil {
 		t.Fatal(err)

@@ -650,7 +650,7 @@ func (p *Snapshot) WriteQuads(ctx context.Context, w quad.Writer) (n int, err er
 			return n, err
 		}
 		p.s.reads.Add(1)
-		if err := w.WriteQuad(q); err != nil {
+		if _, err := w.WriteQuads([]quad.Quad{q}); err != nil {
 			return n, err
 		}
 		n++

@@ -379,11 +379,6 @@ func gqlBody(query string, vars map[string]any) string {
 	return string(b)
 }
 
-func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
-
 func writeJSONL(name string, reqs []Request) error {
 	f, err := os.Create(name)
 	if err != nil {

@@ -282,12 +282,6 @@ func (r *results) tool(size int, tool, server string) *record {
 	return r.first(func(x *record) bool { return x.Tool == tool && x.Size == size && x.Server == server })
 }
 
-func (r *results) profile(size int, server, kind string) *record {
-	return r.first(func(x *record) bool {
-		return x.Tool == "profile" && x.Size == size && x.Server == server && x.Kind == kind
-	})
-}
-
 func (r *results) load(size int, engine, backend string) *record {
 	return r.first(func(x *record) bool {
 		return x.Tool == "load" && x.Size == size && x.Engine == engine && x.Backend == backend

@@ -60,3 +60,32 @@ func Must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// Clone copies a dataset deep enough that indexing the copy (which sorts its
+// lists) leaves the original as it was.
+func Clone(ds *domain.Dataset) *domain.Dataset {
+	c := &domain.Dataset{Hash: ds.Hash, Source: ds.Source}
+	for _, d := range ds.Documents {
+		dd := *d
+		dd.Paragraphs = nil
+		for _, p := range d.Paragraphs {
+			pp := *p
+			dd.Paragraphs = append(dd.Paragraphs, &pp)
+		}
+		c.Documents = append(c.Documents, &dd)
+	}
+	for _, p := range ds.Predicates {
+		pp := *p
+		c.Predicates = append(c.Predicates, &pp)
+	}
+	for _, e := range ds.Entities {
+		ee := *e
+		c.Entities = append(c.Entities, &ee)
+	}
+	for _, r := range ds.Relations {
+		rr := *r
+		rr.Evidence = append([]domain.Evidence(nil), r.Evidence...)
+		c.Relations = append(c.Relations, &rr)
+	}
+	return c
+}

@@ -168,7 +168,7 @@ var datasets = []dataset{
 		if err != nil {
 			t.Fatal(err)
 		}
-		return domain.Clone(ds)
+		return domaintest.Clone(ds)
 	}},
 	{"synth-20k", func(testing.TB) *domain.Dataset { return synth.Dataset(20000, 1) }},
 }
@@ -225,7 +225,7 @@ func edgeCases() *domain.Dataset {
 // once each, in order of first mention (its quads are a set), and an entity
 // without a name named by its id (as the decoder names it).
 func canonical(ds *domain.Dataset) *domain.Dataset {
-	ds = domain.Clone(ds)
+	ds = domaintest.Clone(ds)
 	for _, d := range ds.Documents {
 		for _, p := range d.Paragraphs {
 			var ms []string

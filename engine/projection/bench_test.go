@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/digidip/digidip/domain/domaintest"
+
 	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/engine/projection"
@@ -47,7 +49,7 @@ func BenchmarkBuild(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
-				ds := domain.Clone(benchData()) // the old projection sorts what it is given
+				ds := domaintest.Clone(benchData()) // the old projection sorts what it is given
 				b.StartTimer()
 				build(ds)
 			}
@@ -89,7 +91,7 @@ func BenchmarkOneHop(b *testing.B) {
 	ctx := context.Background()
 	for name, build := range builders {
 		b.Run(name, func(b *testing.B) {
-			r := build(domain.Clone(benchData()))
+			r := build(domaintest.Clone(benchData()))
 			ids, err := r.EntityIDs(ctx, "")
 			if err != nil {
 				b.Fatal(err)

@@ -158,7 +158,7 @@ func (p *reference) Edges(_ context.Context, ids []string, dir engine.Direction,
 	}
 	out := make([][]engine.Edge, len(ids))
 	for i, id := range ids {
-		out[i] = engine.OfPredicates(index[id], predicates)
+		out[i] = ofPredicates(index[id], predicates)
 	}
 	return out, nil
 }
@@ -211,4 +211,23 @@ func (p *reference) Mentions(_ context.Context, entities []string) ([][]string, 
 
 func (p *reference) Predicates(context.Context) ([]*domain.Predicate, error) {
 	return p.predicates, nil
+}
+
+// ofPredicates keeps the edges of the given predicates (all when none are
+// given), in their order.
+func ofPredicates(edges []engine.Edge, predicates []string) []engine.Edge {
+	if len(predicates) == 0 {
+		return edges
+	}
+	preds := map[string]bool{}
+	for _, p := range predicates {
+		preds[p] = true
+	}
+	var out []engine.Edge
+	for _, e := range edges {
+		if preds[e.Predicate] {
+			out = append(out, e)
+		}
+	}
+	return out
 }
