@@ -6,7 +6,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -219,58 +221,18 @@ type RelationFilter struct {
 	Paragraph  string
 }
 
-// Relations lists the relations that pass the filter, by id. It starts from
-// the smallest index the filter names, so its cost follows the answer's size.
+// Relations lists the relations that pass the filter, by id. It reads one
+// index, the one the summary expects to be smallest, and filters its
+// relations by the rest of the filter, so that its cost follows the
+// smallest list the filter names rather than the largest.
 func (g *Graph) Relations(ctx context.Context, f RelationFilter) ([]Edge, error) {
-	type index struct {
-		edges []Edge
-		cites bool // every edge of it passes the paragraph and document filters
-	}
-	var lists []index
-	add := func(cites bool, l []Edge, err error) error {
-		lists = append(lists, index{l, cites})
-		return err
-	}
-	onlyPara := f.Paragraph != "" && f.Document == ""
-	onlyDoc := f.Document != "" && f.Paragraph == ""
-	none := f.Paragraph == "" && f.Document == ""
-	var err error
-	if f.Subject != "" {
-		l, e := g.edges(ctx, f.Subject, Out, nil)
-		err = add(none, l, e)
-	}
-	if f.Object != "" && err == nil {
-		l, e := g.edges(ctx, f.Object, In, nil)
-		err = add(none, l, e)
-	}
-	if f.Paragraph != "" && err == nil {
-		l, e := g.r.EdgesBy(ctx, EdgeKey{Paragraph: f.Paragraph})
-		err = add(onlyPara, l, e)
-	}
-	if f.Document != "" && err == nil {
-		l, e := g.r.EdgesBy(ctx, EdgeKey{Document: f.Document})
-		err = add(onlyDoc, l, e)
-	}
-	if len(f.Predicates) == 1 && err == nil {
-		l, e := g.r.EdgesBy(ctx, EdgeKey{Predicate: f.Predicates[0]})
-		err = add(none, l, e)
-	}
-	if len(lists) == 0 && err == nil {
-		l, e := g.r.EdgesBy(ctx, EdgeKey{})
-		err = add(none, l, e)
-	}
+	base, cites, err := g.relationIndex(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	base := lists[0]
-	for _, l := range lists[1:] {
-		if len(l.edges) < len(base.edges) {
-			base = l
-		}
-	}
 	preds := predicateSet(f.Predicates)
 	var need []Edge // passes all but the evidence filters
-	for _, e := range base.edges {
+	for _, e := range base {
 		if f.Subject != "" && e.Subject != f.Subject ||
 			f.Object != "" && e.Object != f.Object ||
 			preds != nil && !preds[e.Predicate] {
@@ -278,7 +240,7 @@ func (g *Graph) Relations(ctx context.Context, f RelationFilter) ([]Edge, error)
 		}
 		need = append(need, e)
 	}
-	if base.cites {
+	if cites || f.Paragraph == "" && f.Document == "" {
 		return need, nil
 	}
 	rels, err := g.Load(ctx, need)
@@ -293,6 +255,81 @@ func (g *Graph) Relations(ctx context.Context, f RelationFilter) ([]Edge, error)
 		out = append(out, need[i])
 	}
 	return out, nil
+}
+
+// relationIndex reads the index of the relations that f selects whose
+// answer the summary expects to be shortest: a paragraph's (a paragraph
+// states a few), an entity's (its degree), a document's or the
+// predicates' (their counts), else all. cites reports that every edge of
+// it passes f's paragraph and document filters.
+func (g *Graph) relationIndex(ctx context.Context, f RelationFilter) (edges []Edge, cites bool, err error) {
+	st := &g.sum.Stats
+	const (
+		none = iota
+		paragraph
+		subject
+		object
+		document
+		predicates
+	)
+	pick, best := none, st.Relations
+	consider := func(index, size int) {
+		if size < best {
+			pick, best = index, size
+		}
+	}
+	if f.Paragraph != "" {
+		consider(paragraph, g.sum.Sizes.ParagraphRels)
+	}
+	if f.Subject != "" || f.Object != "" {
+		deg, err := g.r.Degrees(ctx, []string{f.Subject, f.Object})
+		if err != nil {
+			return nil, false, err
+		}
+		if f.Subject != "" {
+			consider(subject, deg[0])
+		}
+		if f.Object != "" {
+			consider(object, deg[1])
+		}
+	}
+	if f.Document != "" && st.Documents > 0 {
+		// a document's share of the evidence, on average
+		consider(document, st.Evidence/st.Documents)
+	}
+	if len(f.Predicates) > 0 {
+		n := 0
+		for p := range predicateSet(f.Predicates) {
+			n += st.ByPredicate[p]
+		}
+		consider(predicates, n)
+	}
+	switch pick {
+	case paragraph:
+		edges, err = g.r.EdgesBy(ctx, EdgeKey{Paragraph: f.Paragraph})
+		return edges, f.Document == "", err
+	case subject:
+		edges, err = g.edges(ctx, f.Subject, Out, f.Predicates)
+	case object:
+		edges, err = g.edges(ctx, f.Object, In, f.Predicates)
+	case document:
+		edges, err = g.r.EdgesBy(ctx, EdgeKey{Document: f.Document})
+		return edges, f.Paragraph == "", err
+	case predicates:
+		for p := range predicateSet(f.Predicates) {
+			l, err := g.r.EdgesBy(ctx, EdgeKey{Predicate: p})
+			if err != nil {
+				return nil, false, err
+			}
+			edges = append(edges, l...)
+		}
+		if len(predicateSet(f.Predicates)) > 1 {
+			slices.SortFunc(edges, func(a, b Edge) int { return strings.Compare(a.ID, b.ID) })
+		}
+	default:
+		edges, err = g.r.EdgesBy(ctx, EdgeKey{})
+	}
+	return edges, false, err
 }
 
 func (g *Graph) edges(ctx context.Context, id string, dir Direction, preds []string) ([]Edge, error) {

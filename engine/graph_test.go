@@ -3,17 +3,17 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/digidip/digidip/engine/projection"
-
-	"github.com/digidip/digidip/domain/domaintest"
-
 	"github.com/digidip/digidip/domain"
-
+	"github.com/digidip/digidip/domain/domaintest"
 	"github.com/digidip/digidip/engine"
+	"github.com/digidip/digidip/engine/projection"
+	"github.com/digidip/digidip/synth"
 )
 
 func ids[T any](xs []T, id func(T) string) []string {
@@ -240,5 +240,86 @@ func TestTimeline(t *testing.T) {
 		if got := text(domaintest.Must(g.Timeline(context.Background(), tt.from, tt.to, tt.kinds, tt.undated, -1))); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestRelationsMatchesScan holds Relations, whichever index it reads, to a
+// scan of the dataset, for filters of every combination of fields over ids
+// of a synthetic graph (hubs and leaves, ids that name nothing).
+func TestRelationsMatchesScan(t *testing.T) {
+	ds := synth.Dataset(20000, 3)
+	g := projection.NewGraph(domaintest.Clone(ds))
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	pick := func(l []string) string { return l[rng.IntN(len(l))] }
+	var ents, paras, docs, preds []string
+	for _, e := range ds.Entities {
+		ents = append(ents, e.ID)
+	}
+	for _, d := range ds.Documents {
+		docs = append(docs, d.ID)
+		for _, p := range d.Paragraphs {
+			paras = append(paras, p.ID)
+		}
+	}
+	for _, p := range ds.Predicates {
+		preds = append(preds, p.ID)
+	}
+	// a hub as subject and object, so that an entity's list is long too
+	hub := ds.Relations[0].Subject
+	nonEmpty := 0
+	for i := range 400 {
+		// half the filters are drawn from one relation, so that they
+		// select it, and half at random
+		r := ds.Relations[rng.IntN(len(ds.Relations))]
+		from := func(own string, any []string) string {
+			if i%2 == 0 {
+				return own
+			}
+			return pick(any)
+		}
+		var f engine.RelationFilter
+		if i&2 != 0 {
+			f.Subject = from(r.Subject, append(ents, hub, hub, "nosuch"))
+		}
+		if i&4 != 0 {
+			f.Object = from(r.Object, append(ents, hub, "nosuch"))
+		}
+		if i&8 != 0 {
+			f.Paragraph = from(r.Evidence[0].Paragraph, append(paras, "nosuch:1"))
+		}
+		if i&16 != 0 {
+			f.Document = from(r.Evidence[len(r.Evidence)-1].Document, append(docs, "nosuch"))
+		}
+		for k := range (i >> 5) & 3 {
+			f.Predicates = append(f.Predicates, from(r.Predicate, append(preds, "nosuch")))
+			if k > 0 {
+				f.Predicates[k] = pick(preds)
+			}
+		}
+		want := []string{}
+		for _, r := range ds.Relations {
+			if (f.Subject == "" || r.Subject == f.Subject) &&
+				(f.Object == "" || r.Object == f.Object) &&
+				(len(f.Predicates) == 0 || slices.Contains(f.Predicates, r.Predicate)) &&
+				(f.Paragraph == "" || r.CitesParagraph(f.Paragraph)) &&
+				(f.Document == "" || r.CitesDocument(f.Document)) {
+				want = append(want, r.ID)
+			}
+		}
+		slices.Sort(want)
+		got, err := g.Relations(ctx, f)
+		if err != nil {
+			t.Fatalf("Relations(%+v): %v", f, err)
+		}
+		if ids := relationIDs(got); !slices.Equal(ids, want) {
+			t.Errorf("Relations(%+v) = %v, want %v", f, ids, want)
+		}
+		if len(want) > 0 {
+			nonEmpty++
+		}
+	}
+	if nonEmpty < 200 {
+		t.Errorf("only %d of 400 filters select anything: too few to test by", nonEmpty)
 	}
 }
