@@ -33,6 +33,9 @@ type Graph struct {
 
 	searchMu sync.Mutex
 	search   *searchIndex // built on the first search
+
+	treeMu   sync.Mutex
+	paraTree *paragraphTree // read on first use
 }
 
 // versions numbers read models in the order they are built.
@@ -219,6 +222,9 @@ type RelationFilter struct {
 	Object     string
 	Document   string
 	Paragraph  string
+	// Subtree widens Paragraph to the paragraph and every sub-point under
+	// it (4 and 4.A to 4.H).
+	Subtree bool
 }
 
 // Relations lists the relations that pass the filter, by id. It reads one
@@ -226,7 +232,17 @@ type RelationFilter struct {
 // relations by the rest of the filter, so that its cost follows the
 // smallest list the filter names rather than the largest.
 func (g *Graph) Relations(ctx context.Context, f RelationFilter) ([]Edge, error) {
-	base, cites, err := g.relationIndex(ctx, f)
+	var paras []string
+	if f.Paragraph != "" {
+		paras = []string{f.Paragraph}
+		if f.Subtree {
+			var err error
+			if paras, err = g.Subtree(ctx, f.Paragraph); err != nil {
+				return nil, err
+			}
+		}
+	}
+	base, cites, err := g.relationIndex(ctx, f, paras)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +265,7 @@ func (g *Graph) Relations(ctx context.Context, f RelationFilter) ([]Edge, error)
 	}
 	out := make([]Edge, 0, len(need))
 	for i, r := range rels {
-		if f.Paragraph != "" && !r.CitesParagraph(f.Paragraph) || f.Document != "" && !r.CitesDocument(f.Document) {
+		if len(paras) > 0 && !slices.ContainsFunc(paras, r.CitesParagraph) || f.Document != "" && !r.CitesDocument(f.Document) {
 			continue
 		}
 		out = append(out, need[i])
@@ -258,11 +274,11 @@ func (g *Graph) Relations(ctx context.Context, f RelationFilter) ([]Edge, error)
 }
 
 // relationIndex reads the index of the relations that f selects whose
-// answer the summary expects to be shortest: a paragraph's (a paragraph
+// answer the summary expects to be shortest: the paragraphs' (a paragraph
 // states a few), an entity's (its degree), a document's or the
 // predicates' (their counts), else all. cites reports that every edge of
 // it passes f's paragraph and document filters.
-func (g *Graph) relationIndex(ctx context.Context, f RelationFilter) (edges []Edge, cites bool, err error) {
+func (g *Graph) relationIndex(ctx context.Context, f RelationFilter, paras []string) (edges []Edge, cites bool, err error) {
 	st := &g.sum.Stats
 	const (
 		none = iota
@@ -278,8 +294,8 @@ func (g *Graph) relationIndex(ctx context.Context, f RelationFilter) (edges []Ed
 			pick, best = index, size
 		}
 	}
-	if f.Paragraph != "" {
-		consider(paragraph, g.sum.Sizes.ParagraphRels)
+	if len(paras) > 0 {
+		consider(paragraph, len(paras)*g.sum.Sizes.ParagraphRels)
 	}
 	if f.Subject != "" || f.Object != "" {
 		deg, err := g.r.Degrees(ctx, []string{f.Subject, f.Object})
@@ -304,9 +320,30 @@ func (g *Graph) relationIndex(ctx context.Context, f RelationFilter) (edges []Ed
 		}
 		consider(predicates, n)
 	}
+	// union reads one list per key, each in id order, into one list in id
+	// order without repeats
+	union := func(keys []EdgeKey) ([]Edge, error) {
+		if len(keys) == 1 {
+			return g.r.EdgesBy(ctx, keys[0])
+		}
+		var all []Edge
+		for _, k := range keys {
+			l, err := g.r.EdgesBy(ctx, k)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, l...)
+		}
+		slices.SortFunc(all, func(a, b Edge) int { return strings.Compare(a.ID, b.ID) })
+		return slices.CompactFunc(all, func(a, b Edge) bool { return a.ID == b.ID }), nil
+	}
 	switch pick {
 	case paragraph:
-		edges, err = g.r.EdgesBy(ctx, EdgeKey{Paragraph: f.Paragraph})
+		keys := make([]EdgeKey, len(paras))
+		for i, p := range paras {
+			keys[i] = EdgeKey{Paragraph: p}
+		}
+		edges, err = union(keys)
 		return edges, f.Document == "", err
 	case subject:
 		edges, err = g.edges(ctx, f.Subject, Out, f.Predicates)
@@ -314,18 +351,13 @@ func (g *Graph) relationIndex(ctx context.Context, f RelationFilter) (edges []Ed
 		edges, err = g.edges(ctx, f.Object, In, f.Predicates)
 	case document:
 		edges, err = g.r.EdgesBy(ctx, EdgeKey{Document: f.Document})
-		return edges, f.Paragraph == "", err
+		return edges, len(paras) == 0, err
 	case predicates:
+		var keys []EdgeKey
 		for p := range predicateSet(f.Predicates) {
-			l, err := g.r.EdgesBy(ctx, EdgeKey{Predicate: p})
-			if err != nil {
-				return nil, false, err
-			}
-			edges = append(edges, l...)
+			keys = append(keys, EdgeKey{Predicate: p})
 		}
-		if len(predicateSet(f.Predicates)) > 1 {
-			slices.SortFunc(edges, func(a, b Edge) int { return strings.Compare(a.ID, b.ID) })
-		}
+		edges, err = union(keys)
 	default:
 		edges, err = g.r.EdgesBy(ctx, EdgeKey{})
 	}
@@ -448,7 +480,7 @@ func (g *Graph) Paths(ctx context.Context, from, to string, maxHops int, predica
 	}
 	for i, id := range []string{from, to} {
 		if ends[i] == nil {
-			return nil, fmt.Errorf("entity %q: %w", id, domain.ErrNotFound)
+			return nil, g.NotFound(ctx, "entity", id)
 		}
 	}
 	if maxHops < 1 || maxHops > MaxPathHops {
@@ -619,7 +651,7 @@ func (g *Graph) Subgraph(ctx context.Context, q SubgraphQuery) (*Subgraph, error
 	}
 	for i, r := range q.Roots {
 		if roots[i] == nil {
-			return nil, fmt.Errorf("entity %q: %w", r, domain.ErrNotFound)
+			return nil, g.NotFound(ctx, "entity", r)
 		}
 	}
 	kinds := domain.FilterKinds(q.Kinds)

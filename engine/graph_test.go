@@ -3,16 +3,19 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/digidip/digidip/data"
 	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/domain/domaintest"
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/engine/projection"
+	"github.com/digidip/digidip/loaders"
 	"github.com/digidip/digidip/synth"
 )
 
@@ -247,12 +250,33 @@ func TestTimeline(t *testing.T) {
 // scan of the dataset, for filters of every combination of fields over ids
 // of a synthetic graph (hubs and leaves, ids that name nothing).
 func TestRelationsMatchesScan(t *testing.T) {
-	ds := synth.Dataset(20000, 3)
+	embedded, err := loaders.Read(data.FS(), "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the shipped data has sub-points and footnotes; the synthetic graph
+	// has hubs
+	for _, ds := range []*domain.Dataset{embedded, synth.Dataset(20000, 3)} {
+		t.Run(ds.Source, func(t *testing.T) { relationsMatchScan(t, ds) })
+	}
+}
+
+func relationsMatchScan(t *testing.T, ds *domain.Dataset) {
 	g := projection.NewGraph(domaintest.Clone(ds))
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(1, 2))
 	pick := func(l []string) string { return l[rng.IntN(len(l))] }
 	var ents, paras, docs, preds []string
+	parent := map[string]string{}
+	// under reports whether paragraph p is top or lies under it
+	under := func(p, top string) bool {
+		for ; p != ""; p = parent[p] {
+			if p == top {
+				return true
+			}
+		}
+		return false
+	}
 	for _, e := range ds.Entities {
 		ents = append(ents, e.ID)
 	}
@@ -260,6 +284,7 @@ func TestRelationsMatchesScan(t *testing.T) {
 		docs = append(docs, d.ID)
 		for _, p := range d.Paragraphs {
 			paras = append(paras, p.ID)
+			parent[p.ID] = p.Parent
 		}
 	}
 	for _, p := range ds.Predicates {
@@ -268,7 +293,7 @@ func TestRelationsMatchesScan(t *testing.T) {
 	// a hub as subject and object, so that an entity's list is long too
 	hub := ds.Relations[0].Subject
 	nonEmpty := 0
-	for i := range 400 {
+	for i := range 800 {
 		// half the filters are drawn from one relation, so that they
 		// select it, and half at random
 		r := ds.Relations[rng.IntN(len(ds.Relations))]
@@ -287,6 +312,9 @@ func TestRelationsMatchesScan(t *testing.T) {
 		}
 		if i&8 != 0 {
 			f.Paragraph = from(r.Evidence[0].Paragraph, append(paras, "nosuch:1"))
+			if f.Subtree = i&128 != 0; f.Subtree && i%2 == 0 && parent[f.Paragraph] != "" {
+				f.Paragraph = parent[f.Paragraph] // the relation is stated under it
+			}
 		}
 		if i&16 != 0 {
 			f.Document = from(r.Evidence[len(r.Evidence)-1].Document, append(docs, "nosuch"))
@@ -302,7 +330,9 @@ func TestRelationsMatchesScan(t *testing.T) {
 			if (f.Subject == "" || r.Subject == f.Subject) &&
 				(f.Object == "" || r.Object == f.Object) &&
 				(len(f.Predicates) == 0 || slices.Contains(f.Predicates, r.Predicate)) &&
-				(f.Paragraph == "" || r.CitesParagraph(f.Paragraph)) &&
+				(f.Paragraph == "" || slices.ContainsFunc(r.Evidence, func(e domain.Evidence) bool {
+					return e.Paragraph == f.Paragraph || f.Subtree && under(e.Paragraph, f.Paragraph)
+				})) &&
 				(f.Document == "" || r.CitesDocument(f.Document)) {
 				want = append(want, r.ID)
 			}
@@ -319,7 +349,48 @@ func TestRelationsMatchesScan(t *testing.T) {
 			nonEmpty++
 		}
 	}
-	if nonEmpty < 200 {
-		t.Errorf("only %d of 400 filters select anything: too few to test by", nonEmpty)
+	if nonEmpty < 400 {
+		t.Errorf("only %d of 800 filters select anything: too few to test by", nonEmpty)
+	}
+}
+
+func TestNotFoundSuggests(t *testing.T) {
+	ds, err := loaders.Read(data.FS(), "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := projection.NewGraph(ds)
+	rel := ds.Relations[len(ds.Relations)/2].ID
+	tests := []struct {
+		what, id string
+		want     []string // the first suggestions, in order
+	}{
+		{"entity", "global-gatway", []string{"global-gateway"}},
+		{"entity", "Global Gateway", []string{"global-gateway"}},
+		{"entity", "EIB", []string{"european-investment-bank"}},
+		{"entity", "European Investment", []string{"european-investment-bank"}},
+		{"entity", "x", nil},
+		{"entity", "no-such-entity", nil},
+		{"document", "council", []string{"council-2023"}},
+		{"document", "eeas-2021", []string{"eeas-2022"}},
+		{"paragraph", "4.A", []string{"council-2023:4.A"}},
+		{"paragraph", "council-2023:4.Z", []string{"council-2023:4.A"}},
+		{"relation", rel[:len(rel)-1] + "x", []string{rel}},
+	}
+	for _, tt := range tests {
+		err := g.NotFound(context.Background(), tt.what, tt.id)
+		var nf *domain.NotFoundError
+		if !errors.As(err, &nf) || !errors.Is(err, domain.ErrNotFound) {
+			t.Fatalf("NotFound(%s, %q) = %v, not a NotFoundError", tt.what, tt.id, err)
+		}
+		if len(nf.Suggestions) > engine.MaxSuggestions {
+			t.Errorf("NotFound(%s, %q) suggests %d ids", tt.what, tt.id, len(nf.Suggestions))
+		}
+		if len(tt.want) == 0 && len(nf.Suggestions) > 0 || len(nf.Suggestions) < len(tt.want) || !slices.Equal(nf.Suggestions[:len(tt.want)], tt.want) {
+			t.Errorf("NotFound(%s, %q) suggests %q, want %q first", tt.what, tt.id, nf.Suggestions, tt.want)
+		}
+		if !strings.Contains(err.Error(), fmt.Sprintf("%s %q not found", tt.what, tt.id)) {
+			t.Errorf("message %q", err)
+		}
 	}
 }

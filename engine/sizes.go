@@ -19,6 +19,8 @@ type Sizes struct {
 	ParagraphNotes    int // footnotes one paragraph calls
 	ParagraphMentions int // entities one paragraph names
 	ParagraphRels     int // relations one paragraph states
+	ParagraphChildren int // sub-points of one paragraph
+	NoteCallers       int // paragraphs that call one footnote
 
 	// Longest texts.
 	ParagraphText, Quote, FactText, Name, Description, Aliases, CommonNames, Title, Definition int

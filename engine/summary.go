@@ -74,12 +74,21 @@ func Summarize(ds *domain.Dataset) *Summary {
 	}
 
 	mentioned := map[string]int{}
+	children, callers := map[string]int{}, map[string]int{}
 	for _, d := range ds.Documents {
 		st.Paragraphs += len(d.Paragraphs)
 		s.Paragraphs = max(s.Paragraphs, len(d.Paragraphs))
 		s.Title = max(s.Title, jsonLen(d.Title))
 		for _, p := range d.Paragraphs {
 			s.ParagraphNotes = max(s.ParagraphNotes, len(p.Notes))
+			if p.Parent != "" {
+				children[p.Parent]++
+				s.ParagraphChildren = max(s.ParagraphChildren, children[p.Parent])
+			}
+			for _, n := range p.Notes {
+				callers[n]++
+				s.NoteCallers = max(s.NoteCallers, callers[n])
+			}
 			s.ParagraphMentions = max(s.ParagraphMentions, len(p.Mentions))
 			s.ParagraphText = max(s.ParagraphText, jsonLen(p.Text))
 			seen := map[string]bool{}

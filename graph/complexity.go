@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/digidip/digidip/engine"
@@ -65,7 +66,7 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	c.Query.Search = func(child int, _ string, _ []model.Kind, first *int) int {
 		return upTo(first, 10, entities, child)
 	}
-	c.Query.Relations = func(child int, _ *model.Predicate, _, _, _, _ *string, first *int, _ *string) int {
+	c.Query.Relations = func(child int, _ *model.Predicate, _, _, _, _ *string, _ *bool, first *int, _ *string) int {
 		return upTo(first, DefaultFirst, relations, child)
 	}
 	c.Query.Path = func(child int, _, _ string, _ *int, _ []model.Predicate, first *int) int {
@@ -122,8 +123,19 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	c.Paragraph.Notes = func(child int, first *int) int {
 		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.ParagraphNotes }, child)
 	}
-	c.Paragraph.Relations = func(child int, _ *model.Predicate, first *int, _ *string) int {
+	c.Paragraph.Relations = func(child int, _ *model.Predicate, subtree *bool, first *int, _ *string) int {
+		if subtree != nil && *subtree {
+			return upTo(first, DefaultFirst, relations, child)
+		}
 		return upTo(first, DefaultFirst, func(s *engine.Sizes) int { return s.ParagraphRels }, child)
+	}
+	// A summary written before these sizes were measured has them as 0:
+	// then a document's paragraphs bound them.
+	c.Paragraph.Children = func(child int, first *int) int {
+		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return cmp.Or(s.ParagraphChildren, s.Paragraphs) }, child)
+	}
+	c.Paragraph.CalledFrom = func(child int, first *int) int {
+		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return cmp.Or(s.NoteCallers, s.Paragraphs) }, child)
 	}
 	// Counts by kind and by predicate are bounded by the schema's enums.
 	c.Stats.ByKind = func(child int) int { return list(len(model.AllKind), child) }

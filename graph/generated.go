@@ -134,15 +134,17 @@ type ComplexityRoot struct {
 	}
 
 	Paragraph struct {
-		Document  func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Mentions  func(childComplexity int, first *int) int
-		Notes     func(childComplexity int, first *int) int
-		Number    func(childComplexity int) int
-		Parent    func(childComplexity int) int
-		Relations func(childComplexity int, predicate *model.Predicate, first *int, after *string) int
-		Section   func(childComplexity int) int
-		Text      func(childComplexity int) int
+		CalledFrom func(childComplexity int, first *int) int
+		Children   func(childComplexity int, first *int) int
+		Document   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Mentions   func(childComplexity int, first *int) int
+		Notes      func(childComplexity int, first *int) int
+		Number     func(childComplexity int) int
+		Parent     func(childComplexity int) int
+		Relations  func(childComplexity int, predicate *model.Predicate, subtree *bool, first *int, after *string) int
+		Section    func(childComplexity int) int
+		Text       func(childComplexity int) int
 	}
 
 	Path struct {
@@ -182,7 +184,7 @@ type ComplexityRoot struct {
 		Paragraph  func(childComplexity int, id string) int
 		Path       func(childComplexity int, from string, to string, maxHops *int, predicates []model.Predicate, first *int) int
 		Predicates func(childComplexity int, first *int) int
-		Relations  func(childComplexity int, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, first *int, after *string) int
+		Relations  func(childComplexity int, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, subtree *bool, first *int, after *string) int
 		Search     func(childComplexity int, text string, kinds []model.Kind, first *int) int
 		Stats      func(childComplexity int) int
 		Subgraph   func(childComplexity int, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) int
@@ -301,10 +303,12 @@ type ParagraphResolver interface {
 	Section(ctx context.Context, obj *domain.Paragraph) (*string, error)
 	Document(ctx context.Context, obj *domain.Paragraph) (*domain.Document, error)
 	Parent(ctx context.Context, obj *domain.Paragraph) (*domain.Paragraph, error)
+	Children(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error)
 	Notes(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error)
+	CalledFrom(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error)
 
 	Mentions(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Entity, error)
-	Relations(ctx context.Context, obj *domain.Paragraph, predicate *model.Predicate, first *int, after *string) (*model.RelationConnection, error)
+	Relations(ctx context.Context, obj *domain.Paragraph, predicate *model.Predicate, subtree *bool, first *int, after *string) (*model.RelationConnection, error)
 }
 type PathResolver interface {
 	Length(ctx context.Context, obj *engine.Path) (int, error)
@@ -326,7 +330,7 @@ type QueryResolver interface {
 	Entity(ctx context.Context, id string) (*domain.Entity, error)
 	Entities(ctx context.Context, kind *model.Kind, first *int, after *string) (*model.EntityConnection, error)
 	Search(ctx context.Context, text string, kinds []model.Kind, first *int) ([]*domain.Entity, error)
-	Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, first *int, after *string) (*model.RelationConnection, error)
+	Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, subtree *bool, first *int, after *string) (*model.RelationConnection, error)
 	Path(ctx context.Context, from string, to string, maxHops *int, predicates []model.Predicate, first *int) ([]*engine.Path, error)
 	Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) (*engine.Subgraph, error)
 	Documents(ctx context.Context, first *int) ([]*domain.Document, error)
@@ -771,6 +775,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Paragraph.calledFrom":
+		if e.ComplexityRoot.Paragraph.CalledFrom == nil {
+			break
+		}
+
+		args, err := ec.field_Paragraph_calledFrom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Paragraph.CalledFrom(childComplexity, args["first"].(*int)), true
+	case "Paragraph.children":
+		if e.ComplexityRoot.Paragraph.Children == nil {
+			break
+		}
+
+		args, err := ec.field_Paragraph_children_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Paragraph.Children(childComplexity, args["first"].(*int)), true
 	case "Paragraph.document":
 		if e.ComplexityRoot.Paragraph.Document == nil {
 			break
@@ -827,7 +853,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Paragraph.Relations(childComplexity, args["predicate"].(*model.Predicate), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Paragraph.Relations(childComplexity, args["predicate"].(*model.Predicate), args["subtree"].(*bool), args["first"].(*int), args["after"].(*string)), true
 	case "Paragraph.section":
 		if e.ComplexityRoot.Paragraph.Section == nil {
 			break
@@ -1040,7 +1066,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Relations(childComplexity, args["predicate"].(*model.Predicate), args["subject"].(*string), args["object"].(*string), args["document"].(*string), args["paragraph"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Relations(childComplexity, args["predicate"].(*model.Predicate), args["subject"].(*string), args["object"].(*string), args["document"].(*string), args["paragraph"].(*string), args["subtree"].(*bool), args["first"].(*int), args["after"].(*string)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -1496,10 +1522,10 @@ schema {
 
 "The entry points of the API."
 type Query {
-  "Any object by its id (Relay Node): an entity, document, paragraph or relation. Null when nothing has that id."
+  "Any object by its id (Relay Node): an entity, document, paragraph or relation. When nothing has that id: null, and a NOT_FOUND error that suggests ids it may have meant."
   node("The object's id." id: ID!): Node
 
-  "The entity with this id (a kebab-case slug such as ` + "`" + `global-gateway` + "`" + `), or null."
+  "The entity with this id (a kebab-case slug such as ` + "`" + `global-gateway` + "`" + `). When no entity has it: null, and a NOT_FOUND error whose ` + "`" + `extensions.suggestions` + "`" + ` lists up to three ids it may have meant (misspelt ids, and the ids of entities whose name is the text given, so a name finds its id)."
   entity("The entity's id." id: ID!): Entity
 
   "Entities by id, optionally of one kind, as a connection."
@@ -1529,7 +1555,8 @@ type Query {
   """
   Relations that match every filter given, by id: for example everything
   paragraph 7 of the 2023 conclusions states
-  (` + "`" + `paragraph: "council-2023:7"` + "`" + `).
+  (` + "`" + `paragraph: "council-2023:7"` + "`" + `). An id that names nothing is a NOT_FOUND
+  error that suggests ids it may have meant, not an empty answer.
   """
   relations(
     "Only relations of this predicate."
@@ -1542,6 +1569,8 @@ type Query {
     document: ID
     "Only relations with evidence in this paragraph (` + "`" + `document:number` + "`" + `)."
     paragraph: ID
+    "With ` + "`" + `paragraph` + "`" + `: also the relations stated in its sub-points, and theirs (paragraph 4 and 4.A to 4.H)."
+    subtree: Boolean = false
     "How many to return (1 to 100, default 20)."
     first: Int = 20
     "Return relations after this cursor."
@@ -1590,10 +1619,10 @@ type Query {
   "The source documents."
   documents("How many to return (1 to 100, default 100)." first: Int = 100): [Document!]!
 
-  "The document with this id (` + "`" + `council-2023` + "`" + `, ` + "`" + `eeas-2022` + "`" + `), or null."
+  "The document with this id (` + "`" + `council-2023` + "`" + `, ` + "`" + `eeas-2022` + "`" + `); null, with a NOT_FOUND error suggesting ids, when none has it."
   document("The document's id." id: ID!): Document
 
-  "The paragraph with this id (` + "`" + `council-2023:7` + "`" + `, ` + "`" + `council-2023:4.A` + "`" + `, ` + "`" + `eeas-2022:bilateral.8` + "`" + `), or null."
+  "The paragraph with this id (` + "`" + `council-2023:7` + "`" + `, ` + "`" + `council-2023:4.A` + "`" + `, ` + "`" + `eeas-2022:bilateral.8` + "`" + `); null, with a NOT_FOUND error suggesting ids (a number alone, ` + "`" + `4.A` + "`" + `, suggests the paragraphs with that number), when none has it."
   paragraph("The paragraph's id: document id, a colon, paragraph number." id: ID!): Paragraph
 
   """
@@ -1739,7 +1768,7 @@ type Relation implements Node {
   verb: String
   "True when the text implies the relation rather than states it."
   implied: Boolean!
-  "The passages that state it, in document order; optionally only those of one document or paragraph."
+  "The passages that state it, in document order; optionally only those of one document or paragraph (an id that names nothing is a NOT_FOUND error)."
   evidence(
     "Only evidence from this document."
     document: ID
@@ -1839,8 +1868,12 @@ type Paragraph implements Node {
   document: Document!
   "The enclosing paragraph, for a sub-point."
   parent: Paragraph
+  "Its sub-points, in reading order: 4.A to 4.H under 4."
+  children("How many to return (1 to 100, default 100)." first: Int = 100): [Paragraph!]!
   "The footnotes it calls."
   notes("How many to return (1 to 100, default 100)." first: Int = 100): [Paragraph!]!
+  "For a footnote: the paragraphs that call it, in reading order."
+  calledFrom("How many to return (1 to 100, default 100)." first: Int = 100): [Paragraph!]!
   "The full text."
   text: String!
   "The entities it names, in order of first mention."
@@ -1849,6 +1882,8 @@ type Paragraph implements Node {
   relations(
     "Only relations of this predicate."
     predicate: Predicate
+    "Also the relations its sub-points state, and theirs."
+    subtree: Boolean = false
     "How many to return (1 to 100, default 20)."
     first: Int = 20
     "Return relations after this cursor."
@@ -2238,8 +2273,12 @@ func (ec *executionContext) childFields_Paragraph(ctx context.Context, field gra
 		return ec.fieldContext_Paragraph_document(ctx, field)
 	case "parent":
 		return ec.fieldContext_Paragraph_parent(ctx, field)
+	case "children":
+		return ec.fieldContext_Paragraph_children(ctx, field)
 	case "notes":
 		return ec.fieldContext_Paragraph_notes(ctx, field)
+	case "calledFrom":
+		return ec.fieldContext_Paragraph_calledFrom(ctx, field)
 	case "text":
 		return ec.fieldContext_Paragraph_text(ctx, field)
 	case "mentions":
@@ -2716,6 +2755,34 @@ func (ec *executionContext) field_Entity_relations_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Paragraph_calledFrom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Paragraph_children_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Paragraph_mentions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2755,22 +2822,30 @@ func (ec *executionContext) field_Paragraph_relations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["predicate"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "subtree",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subtree"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -2991,22 +3066,30 @@ func (ec *executionContext) field_Query_relations_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["paragraph"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "subtree",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subtree"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg6
+	args["after"] = arg7
 	return args, nil
 }
 
@@ -4990,6 +5073,50 @@ func (ec *executionContext) fieldContext_Paragraph_parent(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Paragraph_children(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Paragraph_children(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Paragraph().Children(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Paragraph) graphql.Marshaler {
+			return ec.marshalNParagraph2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐParagraphᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Paragraph_children(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Paragraph",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Paragraph(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Paragraph_children_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Paragraph_notes(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5028,6 +5155,50 @@ func (ec *executionContext) fieldContext_Paragraph_notes(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Paragraph_notes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Paragraph_calledFrom(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Paragraph_calledFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Paragraph().CalledFrom(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Paragraph) graphql.Marshaler {
+			return ec.marshalNParagraph2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐParagraphᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Paragraph_calledFrom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Paragraph",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Paragraph(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Paragraph_calledFrom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -5111,7 +5282,7 @@ func (ec *executionContext) _Paragraph_relations(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Paragraph().Relations(ctx, obj, fc.Args["predicate"].(*model.Predicate), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Paragraph().Relations(ctx, obj, fc.Args["predicate"].(*model.Predicate), fc.Args["subtree"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -5753,7 +5924,7 @@ func (ec *executionContext) _Query_relations(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Relations(ctx, fc.Args["predicate"].(*model.Predicate), fc.Args["subject"].(*string), fc.Args["object"].(*string), fc.Args["document"].(*string), fc.Args["paragraph"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Relations(ctx, fc.Args["predicate"].(*model.Predicate), fc.Args["subject"].(*string), fc.Args["object"].(*string), fc.Args["document"].(*string), fc.Args["paragraph"].(*string), fc.Args["subtree"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -8968,11 +9139,23 @@ func (ec *executionContext) _Paragraph(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Paragraph_parent(ctx, field, obj)
 				})
+		case "children":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Paragraph_children(ctx, field, obj)
+				})
 		case "notes":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Paragraph_notes(ctx, field, obj)
+				})
+		case "calledFrom":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Paragraph_calledFrom(ctx, field, obj)
 				})
 		case "text":
 			out.Values[i] = ec._Paragraph_text(ctx, field, obj)

@@ -120,13 +120,18 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 	}
 	path := graphql.GetPath(ctx)
 	var ue *userError
+	var nf *domain.NotFoundError
 	switch {
 	case errors.As(err, &ue):
 		return coded(path, ue.code, ue.msg)
+	case errors.As(err, &nf):
+		e := coded(path, CodeNotFound, nf.Error())
+		e.Extensions["suggestions"] = append([]string{}, nf.Suggestions...)
+		return e
 	case errors.Is(err, domain.ErrNotFound):
-		return coded(path, CodeNotFound, err.Error())
+		return coded(path, CodeNotFound, messageOf(err))
 	case errors.Is(err, domain.ErrInvalidArgument):
-		return coded(path, CodeBadInput, strings.TrimSuffix(err.Error(), ": "+domain.ErrInvalidArgument.Error()))
+		return coded(path, CodeBadInput, strings.TrimSuffix(messageOf(err), ": "+domain.ErrInvalidArgument.Error()))
 	case errors.Is(err, context.DeadlineExceeded):
 		return coded(path, CodeTimeout, "the request took longer than its deadline")
 	case errors.Is(err, context.Canceled):
@@ -137,6 +142,20 @@ func ErrorPresenter(ctx context.Context, err error) *gqlerror.Error {
 		return gqlErr
 	}
 	return coded(path, CodeInternal, "internal error")
+}
+
+// messageOf is an error's own words: gqlgen wraps a resolver's error in a
+// gqlerror.Error, whose Error() starts with a position ("input:1:3: ")
+// that means nothing to the client.
+func messageOf(err error) string {
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) {
+		if gqlErr.Err != nil {
+			return messageOf(gqlErr.Err)
+		}
+		return gqlErr.Message
+	}
+	return err.Error()
 }
 
 func coded(path ast.Path, code, msg string) *gqlerror.Error {

@@ -219,6 +219,15 @@ func (r *paragraphResolver) Parent(ctx context.Context, obj *domain.Paragraph) (
 	return paragraphByID(ctx, r.graph(ctx), obj.Parent)
 }
 
+// Children is the resolver for the children field.
+func (r *paragraphResolver) Children(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error) {
+	limit, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
+	return r.graph(ctx).Children(ctx, obj.ID, limit)
+}
+
 // Notes is the resolver for the notes field.
 func (r *paragraphResolver) Notes(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error) {
 	limit, err := firstArg(first, DefaultFirstAll, MaxFirst)
@@ -239,6 +248,15 @@ func (r *paragraphResolver) Notes(ctx context.Context, obj *domain.Paragraph, fi
 		}
 	}
 	return out, nil
+}
+
+// CalledFrom is the resolver for the calledFrom field.
+func (r *paragraphResolver) CalledFrom(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error) {
+	limit, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
+	return r.graph(ctx).CalledFrom(ctx, obj.ID, limit)
 }
 
 // Mentions is the resolver for the mentions field.
@@ -264,8 +282,8 @@ func (r *paragraphResolver) Mentions(ctx context.Context, obj *domain.Paragraph,
 }
 
 // Relations is the resolver for the relations field.
-func (r *paragraphResolver) Relations(ctx context.Context, obj *domain.Paragraph, predicate *model.Predicate, first *int, after *string) (*model.RelationConnection, error) {
-	edges, err := r.graph(ctx).Relations(ctx, engine.RelationFilter{Paragraph: obj.ID, Predicates: optPredicate(predicate)})
+func (r *paragraphResolver) Relations(ctx context.Context, obj *domain.Paragraph, predicate *model.Predicate, subtree *bool, first *int, after *string) (*model.RelationConnection, error) {
+	edges, err := r.graph(ctx).Relations(ctx, engine.RelationFilter{Paragraph: obj.ID, Subtree: subtree != nil && *subtree, Predicates: optPredicate(predicate)})
 	if err != nil {
 		return nil, err
 	}
@@ -315,10 +333,12 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 		if rel, err := g.Relation(ctx, id); rel != nil || err != nil {
 			return rel, err
 		}
+		return nil, g.NotFound(ctx, "relation", id)
 	case strings.Contains(id, ":"):
 		if p, err := g.Paragraph(ctx, id); p != nil || err != nil {
 			return p, err
 		}
+		return nil, g.NotFound(ctx, "paragraph", id)
 	default:
 		if e, err := g.Entity(ctx, id); e != nil || err != nil {
 			return e, err
@@ -326,13 +346,18 @@ func (r *queryResolver) Node(ctx context.Context, id string) (model.Node, error)
 		if d := g.Document(id); d != nil {
 			return d, nil
 		}
+		return nil, g.NotFound(ctx, "entity", id)
 	}
-	return nil, nil
 }
 
 // Entity is the resolver for the entity field.
 func (r *queryResolver) Entity(ctx context.Context, id string) (*domain.Entity, error) {
-	return r.graph(ctx).Entity(ctx, id)
+	g := r.graph(ctx)
+	e, err := g.Entity(ctx, id)
+	if e == nil && err == nil {
+		err = g.NotFound(ctx, "entity", id)
+	}
+	return e, err
 }
 
 // Entities is the resolver for the entities field.
@@ -368,14 +393,20 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.K
 }
 
 // Relations is the resolver for the relations field.
-func (r *queryResolver) Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, first *int, after *string) (*model.RelationConnection, error) {
-	edges, err := r.graph(ctx).Relations(ctx, engine.RelationFilter{
+func (r *queryResolver) Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, subtree *bool, first *int, after *string) (*model.RelationConnection, error) {
+	g := r.graph(ctx)
+	f := engine.RelationFilter{
 		Predicates: optPredicate(predicate),
 		Subject:    optID(subject),
 		Object:     optID(object),
 		Document:   optID(document),
 		Paragraph:  optID(paragraph),
-	})
+		Subtree:    subtree != nil && *subtree,
+	}
+	if err := g.CheckFilter(ctx, f); err != nil {
+		return nil, err
+	}
+	edges, err := g.Relations(ctx, f)
 	if err != nil {
 		return nil, err
 	}
@@ -433,12 +464,21 @@ func (r *queryResolver) Documents(ctx context.Context, first *int) ([]*domain.Do
 
 // Document is the resolver for the document field.
 func (r *queryResolver) Document(ctx context.Context, id string) (*domain.Document, error) {
-	return r.graph(ctx).Document(id), nil
+	g := r.graph(ctx)
+	if d := g.Document(id); d != nil {
+		return d, nil
+	}
+	return nil, g.NotFound(ctx, "document", id)
 }
 
 // Paragraph is the resolver for the paragraph field.
 func (r *queryResolver) Paragraph(ctx context.Context, id string) (*domain.Paragraph, error) {
-	return r.graph(ctx).Paragraph(ctx, id)
+	g := r.graph(ctx)
+	p, err := g.Paragraph(ctx, id)
+	if p == nil && err == nil {
+		err = g.NotFound(ctx, "paragraph", id)
+	}
+	return p, err
 }
 
 // Timeline is the resolver for the timeline field.
@@ -555,6 +595,16 @@ func (r *relationResolver) Evidence(ctx context.Context, obj *domain.Relation, d
 			continue
 		}
 		out = append(out, e)
+	}
+	if len(out) == 0 {
+		// nothing quoted there, or nothing there: an id that names
+		// nothing is the client's mistake, worth telling
+		if err := r.graph(ctx).CheckDocument(ctx, optID(document)); err != nil {
+			return nil, err
+		}
+		if err := r.graph(ctx).CheckParagraph(ctx, optID(paragraph)); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
