@@ -154,6 +154,9 @@ type Evidence struct {
 	Quote     string
 	Start     int
 	End       int
+	// Verb is the relation's verb as this quote words it: worked out when
+	// a relation's evidence is answered (Relation.VerbOf), never stored.
+	Verb string
 }
 
 // ID is the evidence's stable address: its paragraph and span.

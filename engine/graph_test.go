@@ -57,6 +57,12 @@ func TestSearch(t *testing.T) {
 		{"European", nil, 1, []string{"commission"}},                    // limit
 		{"  ", nil, 10, []string{}},                                     // nothing to look for
 		{"zzz", nil, 10, []string{}},
+		{"union european", nil, 10, []string{"council"}},                        // every word, in any order
+		{"bank invest", nil, 10, []string{"eib"}},                               // word prefixes
+		{"union telecom", nil, 10, []string{"itu"}},                             // only the label with both
+		{"union zzz", nil, 10, []string{}},                                      // a word nowhere
+		{"european union", nil, 10, []string{"council"}},                        // the words as written: a substring
+		{"hub d4d", []domain.Kind{domain.Commitment}, 10, []string{"action-1"}}, // kinds still apply
 	}
 	for _, tt := range tests {
 		got := entityIDs(domaintest.Must(g.Search(context.Background(), tt.text, tt.kinds, tt.limit)))
@@ -351,6 +357,27 @@ func relationsMatchScan(t *testing.T, ds *domain.Dataset) {
 	}
 	if nonEmpty < 400 {
 		t.Errorf("only %d of 800 filters select anything: too few to test by", nonEmpty)
+	}
+}
+
+// Search matches every word in any order, and still ranks exact names and
+// aliases first.
+func TestSearchAllWords(t *testing.T) {
+	ds, err := loaders.Read(data.FS(), "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := projection.NewGraph(ds)
+	for _, tt := range []struct{ text, first string }{
+		{"Delegation expertise", "action-15-delegation-expertise"},
+		{"expertise delegation", "action-15-delegation-expertise"},
+		{"Global Gateway", "global-gateway"},
+		{"EIB", "european-investment-bank"},
+	} {
+		got := entityIDs(domaintest.Must(g.Search(context.Background(), tt.text, nil, 10)))
+		if len(got) == 0 || got[0] != tt.first {
+			t.Errorf("Search(%q) = %v, want %s first", tt.text, got, tt.first)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"index/suffixarray"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -101,6 +102,35 @@ func newSearchIndex(names []Name) *searchIndex {
 	return ix
 }
 
+// allWords lists the labels in which every word of the query starts a word,
+// in any order ("delegation expertise" finds "… every EU Delegation with
+// relevant expertise …"): the labels of the rarest word, found by two
+// binary searches of the word starts, each checked for the other words.
+func (ix *searchIndex) allWords(words []string) []int32 {
+	rare, lo, hi := "", 0, len(ix.words)+1
+	for _, w := range words {
+		a := sort.Search(len(ix.words), func(i int) bool { return ix.words[i].suffix >= w })
+		z := sort.Search(len(ix.words), func(i int) bool {
+			return ix.words[i].suffix > w && !strings.HasPrefix(ix.words[i].suffix, w)
+		})
+		if z-a < hi-lo {
+			rare, lo, hi = w, a, z
+		}
+	}
+	var out []int32
+	for i := lo; i < hi && i < lo+scan; i++ {
+		li := ix.words[i].label
+		text := " " + ix.labels[li].text
+		if slices.ContainsFunc(words, func(w string) bool { return w != rare && !strings.Contains(text, " "+w) }) {
+			continue
+		}
+		if len(out) == 0 || out[len(out)-1] != li {
+			out = append(out, li)
+		}
+	}
+	return out
+}
+
 type hit struct {
 	entity int32
 	rank   int
@@ -151,6 +181,11 @@ func (ix *searchIndex) find(ctx context.Context, r Reader, text string, kinds []
 			if li >= 0 {
 				consider(int32(li), 3)
 			}
+		}
+	}
+	if words := strings.Fields(q); len(words) > 1 && len(best) < limit {
+		for _, li := range ix.allWords(words) {
+			consider(li, 4)
 		}
 	}
 	hits := make([]hit, 0, len(best))

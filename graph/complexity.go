@@ -74,6 +74,15 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	}
 	c.Query.Documents = func(child int, first *int) int { return upTo(first, DefaultFirstAll, documents, child) }
 	c.Query.Predicates = func(child int, first *int) int { return upTo(first, DefaultFirstAll, predicates, child) }
+	c.Query.CommonNeighbours = func(child int, _, _ string, _ *model.Predicate, _ *model.Direction, _ []model.Kind, first *int) int {
+		return upTo(first, DefaultFirstAll, entities, child)
+	}
+	c.ComparisonSide.Entities = func(child int, _ []model.Kind, first *int, _ *string) int {
+		return upTo(first, DefaultFirst, entities, child)
+	}
+	c.ComparisonSide.Relations = func(child int, _ *model.Predicate, first *int, _ *string) int {
+		return upTo(first, DefaultFirst, relations, child)
+	}
 	c.Query.Timeline = func(child int, _, _ *string, _ []model.Kind, _ *bool, first *int) int {
 		return upTo(first, DefaultFirstAll, moments, child)
 	}

@@ -30,6 +30,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	ComparisonSide() ComparisonSideResolver
 	Document() DocumentResolver
 	Entity() EntityResolver
 	Evidence() EvidenceResolver
@@ -49,6 +50,19 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	Comparison struct {
+		A     func(childComplexity int) int
+		B     func(childComplexity int) int
+		Both  func(childComplexity int) int
+		OnlyA func(childComplexity int) int
+		OnlyB func(childComplexity int) int
+	}
+
+	ComparisonSide struct {
+		Entities  func(childComplexity int, kinds []model.Kind, first *int, after *string) int
+		Relations func(childComplexity int, predicate *model.Predicate, first *int, after *string) int
+	}
+
 	Document struct {
 		Author       func(childComplexity int) int
 		AuthorEntity func(childComplexity int) int
@@ -100,6 +114,7 @@ type ComplexityRoot struct {
 		Paragraph func(childComplexity int) int
 		Quote     func(childComplexity int) int
 		Start     func(childComplexity int) int
+		Verb      func(childComplexity int) int
 	}
 
 	Fact struct {
@@ -176,19 +191,21 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Document   func(childComplexity int, id string) int
-		Documents  func(childComplexity int, first *int) int
-		Entities   func(childComplexity int, kind *model.Kind, first *int, after *string) int
-		Entity     func(childComplexity int, id string) int
-		Node       func(childComplexity int, id string) int
-		Paragraph  func(childComplexity int, id string) int
-		Path       func(childComplexity int, from string, to string, maxHops *int, predicates []model.Predicate, first *int) int
-		Predicates func(childComplexity int, first *int) int
-		Relations  func(childComplexity int, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, subtree *bool, first *int, after *string) int
-		Search     func(childComplexity int, text string, kinds []model.Kind, first *int) int
-		Stats      func(childComplexity int) int
-		Subgraph   func(childComplexity int, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) int
-		Timeline   func(childComplexity int, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) int
+		CommonNeighbours func(childComplexity int, a string, b string, predicate *model.Predicate, direction *model.Direction, kinds []model.Kind, first *int) int
+		Compare          func(childComplexity int, a string, b string) int
+		Document         func(childComplexity int, id string) int
+		Documents        func(childComplexity int, first *int) int
+		Entities         func(childComplexity int, kind *model.Kind, first *int, after *string) int
+		Entity           func(childComplexity int, id string) int
+		Node             func(childComplexity int, id string) int
+		Paragraph        func(childComplexity int, id string) int
+		Path             func(childComplexity int, from string, to string, maxHops *int, predicates []model.Predicate, first *int) int
+		Predicates       func(childComplexity int, first *int) int
+		Relations        func(childComplexity int, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, subtree *bool, first *int, after *string) int
+		Search           func(childComplexity int, text string, kinds []model.Kind, first *int) int
+		Stats            func(childComplexity int) int
+		Subgraph         func(childComplexity int, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) int
+		Timeline         func(childComplexity int, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) int
 	}
 
 	Relation struct {
@@ -200,7 +217,7 @@ type ComplexityRoot struct {
 		Predicate   func(childComplexity int) int
 		PredicateID func(childComplexity int) int
 		Subject     func(childComplexity int) int
-		Verb        func(childComplexity int) int
+		Verb        func(childComplexity int, document *string, paragraph *string) int
 	}
 
 	RelationConnection struct {
@@ -256,6 +273,10 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ComparisonSideResolver interface {
+	Entities(ctx context.Context, obj *engine.Side, kinds []model.Kind, first *int, after *string) (*model.EntityConnection, error)
+	Relations(ctx context.Context, obj *engine.Side, predicate *model.Predicate, first *int, after *string) (*model.RelationConnection, error)
+}
 type DocumentResolver interface {
 	ShortTitle(ctx context.Context, obj *domain.Document) (*string, error)
 	Reference(ctx context.Context, obj *domain.Document) (*string, error)
@@ -285,6 +306,8 @@ type EntityResolver interface {
 type EvidenceResolver interface {
 	Document(ctx context.Context, obj *domain.Evidence) (*domain.Document, error)
 	Paragraph(ctx context.Context, obj *domain.Evidence) (*domain.Paragraph, error)
+
+	Verb(ctx context.Context, obj *domain.Evidence) (*string, error)
 }
 type FactResolver interface {
 	Date(ctx context.Context, obj *domain.Fact) (*string, error)
@@ -333,6 +356,8 @@ type QueryResolver interface {
 	Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, subtree *bool, first *int, after *string) (*model.RelationConnection, error)
 	Path(ctx context.Context, from string, to string, maxHops *int, predicates []model.Predicate, first *int) ([]*engine.Path, error)
 	Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) (*engine.Subgraph, error)
+	Compare(ctx context.Context, a string, b string) (*engine.Comparison, error)
+	CommonNeighbours(ctx context.Context, a string, b string, predicate *model.Predicate, direction *model.Direction, kinds []model.Kind, first *int) ([]*domain.Entity, error)
 	Documents(ctx context.Context, first *int) ([]*domain.Document, error)
 	Document(ctx context.Context, id string) (*domain.Document, error)
 	Paragraph(ctx context.Context, id string) (*domain.Paragraph, error)
@@ -346,7 +371,7 @@ type RelationResolver interface {
 	Label(ctx context.Context, obj *domain.Relation) (string, error)
 	Subject(ctx context.Context, obj *domain.Relation) (*domain.Entity, error)
 	Object(ctx context.Context, obj *domain.Relation) (*domain.Entity, error)
-	Verb(ctx context.Context, obj *domain.Relation) (*string, error)
+	Verb(ctx context.Context, obj *domain.Relation, document *string, paragraph *string) (*string, error)
 
 	Evidence(ctx context.Context, obj *domain.Relation, document *string, paragraph *string, first *int) ([]*domain.Evidence, error)
 }
@@ -378,6 +403,60 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "Comparison.a":
+		if e.ComplexityRoot.Comparison.A == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comparison.A(childComplexity), true
+	case "Comparison.b":
+		if e.ComplexityRoot.Comparison.B == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comparison.B(childComplexity), true
+	case "Comparison.both":
+		if e.ComplexityRoot.Comparison.Both == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comparison.Both(childComplexity), true
+	case "Comparison.onlyA":
+		if e.ComplexityRoot.Comparison.OnlyA == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comparison.OnlyA(childComplexity), true
+	case "Comparison.onlyB":
+		if e.ComplexityRoot.Comparison.OnlyB == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Comparison.OnlyB(childComplexity), true
+
+	case "ComparisonSide.entities":
+		if e.ComplexityRoot.ComparisonSide.Entities == nil {
+			break
+		}
+
+		args, err := ec.field_ComparisonSide_entities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ComparisonSide.Entities(childComplexity, args["kinds"].([]model.Kind), args["first"].(*int), args["after"].(*string)), true
+	case "ComparisonSide.relations":
+		if e.ComplexityRoot.ComparisonSide.Relations == nil {
+			break
+		}
+
+		args, err := ec.field_ComparisonSide_relations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ComparisonSide.Relations(childComplexity, args["predicate"].(*model.Predicate), args["first"].(*int), args["after"].(*string)), true
 
 	case "Document.author":
 		if e.ComplexityRoot.Document.Author == nil {
@@ -656,6 +735,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Evidence.Start(childComplexity), true
+	case "Evidence.verb":
+		if e.ComplexityRoot.Evidence.Verb == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Verb(childComplexity), true
 
 	case "Fact.date":
 		if e.ComplexityRoot.Fact.Date == nil {
@@ -967,6 +1052,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PredicateInfo.Predicate(childComplexity), true
 
+	case "Query.commonNeighbours":
+		if e.ComplexityRoot.Query.CommonNeighbours == nil {
+			break
+		}
+
+		args, err := ec.field_Query_commonNeighbours_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CommonNeighbours(childComplexity, args["a"].(string), args["b"].(string), args["predicate"].(*model.Predicate), args["direction"].(*model.Direction), args["kinds"].([]model.Kind), args["first"].(*int)), true
+	case "Query.compare":
+		if e.ComplexityRoot.Query.Compare == nil {
+			break
+		}
+
+		args, err := ec.field_Query_compare_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Compare(childComplexity, args["a"].(string), args["b"].(string)), true
 	case "Query.document":
 		if e.ComplexityRoot.Query.Document == nil {
 			break
@@ -1165,7 +1272,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Relation.Verb(childComplexity), true
+		args, err := ec.field_Relation_verb_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Relation.Verb(childComplexity, args["document"].(*string), args["paragraph"].(*string)), true
 
 	case "RelationConnection.edges":
 		if e.ComplexityRoot.RelationConnection.Edges == nil {
@@ -1616,6 +1728,39 @@ type Query {
     maxEdges: Int = 2000
   ): Subgraph!
 
+  """
+  Two documents side by side: the entities each names and the relations
+  each states, split into what only the first has, what only the second
+  has and what both have (what the 2023 conclusions add to the 2022 page;
+  the relations both state).
+  """
+  compare(
+    "The first document (` + "`" + `council-2023` + "`" + `)."
+    a: ID!
+    "The second document (` + "`" + `eeas-2022` + "`" + `)."
+    b: ID!
+  ): Comparison!
+
+  """
+  The entities that two entities both reach by their relations in one
+  direction, in id order: the topics two partnerships both concern
+  (` + "`" + `predicate: CONCERNS` + "`" + `), the actors two commitments both call on.
+  """
+  commonNeighbours(
+    "One entity."
+    a: ID!
+    "The other."
+    b: ID!
+    "Only follow relations of this predicate."
+    predicate: Predicate
+    "Which relations to follow from each (default OUT)."
+    direction: Direction = OUT
+    "Only entities of these kinds."
+    kinds: [Kind!]
+    "How many to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [Entity!]!
+
   "The source documents."
   documents("How many to return (1 to 100, default 100)." first: Int = 100): [Document!]!
 
@@ -1764,8 +1909,18 @@ type Relation implements Node {
   subject: Entity!
   "The entity the relation points to."
   object: Entity!
-  "The text's own verb, where it matters (calls on, invites, calls for, will)."
-  verb: String
+  """
+  The text's own verb, where it matters (calls on, invites, calls for,
+  will); a relation stated with several verbs lists them (` + "`" + `calls on,
+  invites` + "`" + `). With ` + "`" + `document` + "`" + ` or ` + "`" + `paragraph` + "`" + `: only the verbs its evidence
+  there uses (paragraph 7 ` + "`" + `calls on` + "`" + `), null when it has no evidence there.
+  """
+  verb(
+    "Only the verbs of the evidence in this document."
+    document: ID
+    "Only the verbs of the evidence in this paragraph."
+    paragraph: ID
+  ): String
   "True when the text implies the relation rather than states it."
   implied: Boolean!
   "The passages that state it, in document order; optionally only those of one document or paragraph (an id that names nothing is a NOT_FOUND error)."
@@ -1789,6 +1944,8 @@ type Evidence {
   paragraph: Paragraph!
   "The words, verbatim."
   quote: String!
+  "For a relation's evidence: the relation's verb as this quote words it (` + "`" + `invites` + "`" + ` where the relation reads ` + "`" + `calls on, invites` + "`" + `); null for a fact's evidence and for relations without a verb."
+  verb: String
   "Where the quote starts in the paragraph's text, in Unicode code points (a W3C Web Annotation TextPositionSelector)."
   start: Int!
   "Where the quote ends in the paragraph's text (exclusive), in code points."
@@ -1884,6 +2041,42 @@ type Paragraph implements Node {
     predicate: Predicate
     "Also the relations its sub-points state, and theirs."
     subtree: Boolean = false
+    "How many to return (1 to 100, default 20)."
+    first: Int = 20
+    "Return relations after this cursor."
+    after: String
+  ): RelationConnection!
+}
+
+"Two documents compared: see ` + "`" + `Query.compare` + "`" + `."
+type Comparison {
+  "The first document."
+  a: Document!
+  "The second document."
+  b: Document!
+  "What the first names or states and the second does not."
+  onlyA: ComparisonSide!
+  "What the second names or states and the first does not."
+  onlyB: ComparisonSide!
+  "What both name or state."
+  both: ComparisonSide!
+}
+
+"One part of a comparison of two documents."
+type ComparisonSide {
+  "The entities the part's paragraphs name (their ` + "`" + `mentions` + "`" + `), by id."
+  entities(
+    "Only entities of these kinds."
+    kinds: [Kind!]
+    "How many to return (1 to 100, default 20)."
+    first: Int = 20
+    "Return entities after this cursor."
+    after: String
+  ): EntityConnection!
+  "The relations the part's evidence states, by id; each relation's ` + "`" + `evidence` + "`" + ` gives both documents' words."
+  relations(
+    "Only relations of this predicate."
+    predicate: Predicate
     "How many to return (1 to 100, default 20)."
     first: Int = 20
     "Return relations after this cursor."
@@ -2093,6 +2286,32 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_Comparison(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "a":
+		return ec.fieldContext_Comparison_a(ctx, field)
+	case "b":
+		return ec.fieldContext_Comparison_b(ctx, field)
+	case "onlyA":
+		return ec.fieldContext_Comparison_onlyA(ctx, field)
+	case "onlyB":
+		return ec.fieldContext_Comparison_onlyB(ctx, field)
+	case "both":
+		return ec.fieldContext_Comparison_both(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Comparison", field.Name)
+}
+
+func (ec *executionContext) childFields_ComparisonSide(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entities":
+		return ec.fieldContext_ComparisonSide_entities(ctx, field)
+	case "relations":
+		return ec.fieldContext_ComparisonSide_relations(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ComparisonSide", field.Name)
+}
+
 func (ec *executionContext) childFields_Document(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -2191,6 +2410,8 @@ func (ec *executionContext) childFields_Evidence(ctx context.Context, field grap
 		return ec.fieldContext_Evidence_paragraph(ctx, field)
 	case "quote":
 		return ec.fieldContext_Evidence_quote(ctx, field)
+	case "verb":
+		return ec.fieldContext_Evidence_verb(ctx, field)
 	case "start":
 		return ec.fieldContext_Evidence_start(ctx, field)
 	case "end":
@@ -2581,6 +2802,66 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_ComparisonSide_entities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]model.Kind, error) {
+			return ec.unmarshalOKind2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_ComparisonSide_relations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "predicate",
+		func(ctx context.Context, v any) (*model.Predicate, error) {
+			return ec.unmarshalOPredicate2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐPredicate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["predicate"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Document_paragraphs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2860,6 +3141,82 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_commonNeighbours_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "a",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["a"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "b",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["b"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "predicate",
+		func(ctx context.Context, v any) (*model.Predicate, error) {
+			return ec.unmarshalOPredicate2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐPredicate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["predicate"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*model.Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]model.Kind, error) {
+			return ec.unmarshalOKind2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_compare_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "a",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["a"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "b",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["b"] = arg1
 	return args, nil
 }
 
@@ -3253,6 +3610,28 @@ func (ec *executionContext) field_Relation_evidence_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Relation_verb_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "document",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["document"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "paragraph",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["paragraph"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Subgraph_export_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3340,6 +3719,254 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _Comparison_a(ctx context.Context, field graphql.CollectedField, obj *engine.Comparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comparison_a(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.A, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Document) graphql.Marshaler {
+			return ec.marshalNDocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐDocument(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comparison_a(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Comparison",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Document(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Comparison_b(ctx context.Context, field graphql.CollectedField, obj *engine.Comparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comparison_b(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.B, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Document) graphql.Marshaler {
+			return ec.marshalNDocument2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐDocument(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comparison_b(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Comparison",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Document(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Comparison_onlyA(ctx context.Context, field graphql.CollectedField, obj *engine.Comparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comparison_onlyA(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnlyA, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v engine.Side) graphql.Marshaler {
+			return ec.marshalNComparisonSide2githubᚗcomᚋdigidipᚋdigidipᚋengineᚐSide(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comparison_onlyA(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Comparison",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComparisonSide(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Comparison_onlyB(ctx context.Context, field graphql.CollectedField, obj *engine.Comparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comparison_onlyB(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OnlyB, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v engine.Side) graphql.Marshaler {
+			return ec.marshalNComparisonSide2githubᚗcomᚋdigidipᚋdigidipᚋengineᚐSide(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comparison_onlyB(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Comparison",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComparisonSide(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Comparison_both(ctx context.Context, field graphql.CollectedField, obj *engine.Comparison) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Comparison_both(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Both, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v engine.Side) graphql.Marshaler {
+			return ec.marshalNComparisonSide2githubᚗcomᚋdigidipᚋdigidipᚋengineᚐSide(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Comparison_both(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Comparison",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComparisonSide(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ComparisonSide_entities(ctx context.Context, field graphql.CollectedField, obj *engine.Side) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparisonSide_entities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ComparisonSide().Entities(ctx, obj, fc.Args["kinds"].([]model.Kind), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EntityConnection) graphql.Marshaler {
+			return ec.marshalNEntityConnection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparisonSide_entities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ComparisonSide",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntityConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ComparisonSide_entities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ComparisonSide_relations(ctx context.Context, field graphql.CollectedField, obj *engine.Side) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ComparisonSide_relations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ComparisonSide().Relations(ctx, obj, fc.Args["predicate"].(*model.Predicate), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
+			return ec.marshalNRelationConnection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ComparisonSide_relations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ComparisonSide",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ComparisonSide_relations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _Document_id(ctx context.Context, field graphql.CollectedField, obj *domain.Document) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -4428,6 +5055,29 @@ func (ec *executionContext) _Evidence_quote(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Evidence_quote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Evidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _Evidence_verb(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_verb(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Evidence().Verb(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_verb(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, true, true, "String")
 }
 
 func (ec *executionContext) _Evidence_start(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
@@ -6046,6 +6696,94 @@ func (ec *executionContext) fieldContext_Query_subgraph(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_compare(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_compare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Compare(ctx, fc.Args["a"].(string), fc.Args["b"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *engine.Comparison) graphql.Marshaler {
+			return ec.marshalNComparison2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐComparison(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_compare(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Comparison(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_compare_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_commonNeighbours(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_commonNeighbours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CommonNeighbours(ctx, fc.Args["a"].(string), fc.Args["b"].(string), fc.Args["predicate"].(*model.Predicate), fc.Args["direction"].(*model.Direction), fc.Args["kinds"].([]model.Kind), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_commonNeighbours(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entity(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_commonNeighbours_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_documents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6539,7 +7277,8 @@ func (ec *executionContext) _Relation_verb(ctx context.Context, field graphql.Co
 			return ec.fieldContext_Relation_verb(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Relation().Verb(ctx, obj)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Relation().Verb(ctx, obj, fc.Args["document"].(*string), fc.Args["paragraph"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -6549,8 +7288,28 @@ func (ec *executionContext) _Relation_verb(ctx context.Context, field graphql.Co
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Relation_verb(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Relation", field, true, true, "String")
+func (ec *executionContext) fieldContext_Relation_verb(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Relation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Relation_verb_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Relation_implied(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
@@ -8534,6 +9293,99 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var comparisonImplementors = []string{"Comparison"}
+
+func (ec *executionContext) _Comparison(ctx context.Context, sel ast.SelectionSet, obj *engine.Comparison) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, comparisonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Comparison")
+		case "a":
+			out.Values[i] = ec._Comparison_a(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "b":
+			out.Values[i] = ec._Comparison_b(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onlyA":
+			out.Values[i] = ec._Comparison_onlyA(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "onlyB":
+			out.Values[i] = ec._Comparison_onlyB(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "both":
+			out.Values[i] = ec._Comparison_both(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var comparisonSideImplementors = []string{"ComparisonSide"}
+
+func (ec *executionContext) _ComparisonSide(ctx context.Context, sel ast.SelectionSet, obj *engine.Side) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, comparisonSideImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ComparisonSide")
+		case "entities":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ComparisonSide_entities(ctx, field, obj)
+				})
+		case "relations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ComparisonSide_relations(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var documentImplementors = []string{"Document", "Node"}
 
 func (ec *executionContext) _Document(ctx context.Context, sel ast.SelectionSet, obj *domain.Document) graphql.Marshaler {
@@ -8858,6 +9710,12 @@ func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "verb":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Evidence_verb(ctx, field, obj)
+				})
 		case "start":
 			out.Values[i] = ec._Evidence_start(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -9450,6 +10308,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_subgraph(ctx, field)
+				})
+		case "compare":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_compare(ctx, field)
+				})
+		case "commonNeighbours":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_commonNeighbours(ctx, field)
 				})
 		case "documents":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -10296,6 +11166,18 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNComparison2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐComparison(ctx context.Context, sel ast.SelectionSet, v *engine.Comparison) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Comparison!")
+		return graphql.Null
+	}
+	return ec._Comparison(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNComparisonSide2githubᚗcomᚋdigidipᚋdigidipᚋengineᚐSide(ctx context.Context, sel ast.SelectionSet, v engine.Side) graphql.Marshaler {
+	return ec._ComparisonSide(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNDocument2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐDocumentᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Document) graphql.Marshaler {

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -15,6 +16,35 @@ import (
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/graph/model"
 )
+
+// Entities is the resolver for the entities field.
+func (r *comparisonSideResolver) Entities(ctx context.Context, obj *engine.Side, kinds []model.Kind, first *int, after *string) (*model.EntityConnection, error) {
+	ids := obj.Entities
+	if len(kinds) > 0 {
+		es, err := entitiesByID(ctx, r.graph(ctx), ids)
+		if err != nil {
+			return nil, err
+		}
+		keep := toKinds(kinds)
+		ids = nil
+		for _, e := range es {
+			if e != nil && slices.Contains(keep, e.Kind) {
+				ids = append(ids, e.ID)
+			}
+		}
+	}
+	return entityConnection(ctx, r.graph(ctx), ids, first, after)
+}
+
+// Relations is the resolver for the relations field.
+func (r *comparisonSideResolver) Relations(ctx context.Context, obj *engine.Side, predicate *model.Predicate, first *int, after *string) (*model.RelationConnection, error) {
+	edges := obj.Relations
+	if predicate != nil {
+		p := PredicateID(*predicate)
+		edges = slices.DeleteFunc(slices.Clone(edges), func(e engine.Edge) bool { return e.Predicate != p })
+	}
+	return relationConnection(ctx, r.graph(ctx), edges, first, after)
+}
 
 // ShortTitle is the resolver for the shortTitle field.
 func (r *documentResolver) ShortTitle(ctx context.Context, obj *domain.Document) (*string, error) {
@@ -159,6 +189,11 @@ func (r *evidenceResolver) Document(ctx context.Context, obj *domain.Evidence) (
 // Paragraph is the resolver for the paragraph field.
 func (r *evidenceResolver) Paragraph(ctx context.Context, obj *domain.Evidence) (*domain.Paragraph, error) {
 	return paragraphByID(ctx, r.graph(ctx), obj.Paragraph)
+}
+
+// Verb is the resolver for the verb field.
+func (r *evidenceResolver) Verb(ctx context.Context, obj *domain.Evidence) (*string, error) {
+	return optString(obj.Verb), nil
 }
 
 // Date is the resolver for the date field.
@@ -452,6 +487,24 @@ func (r *queryResolver) Subgraph(ctx context.Context, roots []string, depth *int
 	return r.graph(ctx).Subgraph(ctx, q)
 }
 
+// Compare is the resolver for the compare field.
+func (r *queryResolver) Compare(ctx context.Context, a string, b string) (*engine.Comparison, error) {
+	return r.graph(ctx).Compare(ctx, a, b)
+}
+
+// CommonNeighbours is the resolver for the commonNeighbours field.
+func (r *queryResolver) CommonNeighbours(ctx context.Context, a string, b string, predicate *model.Predicate, direction *model.Direction, kinds []model.Kind, first *int) ([]*domain.Entity, error) {
+	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := r.graph(ctx).CommonNeighbours(ctx, a, b, toDirection(direction, engine.Out), optPredicate(predicate), toKinds(kinds))
+	if err != nil {
+		return nil, err
+	}
+	return entitiesByID(ctx, r.graph(ctx), ids[:min(n, len(ids))])
+}
+
 // Documents is the resolver for the documents field.
 func (r *queryResolver) Documents(ctx context.Context, first *int) ([]*domain.Document, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
@@ -575,8 +628,21 @@ func (r *relationResolver) Object(ctx context.Context, obj *domain.Relation) (*d
 }
 
 // Verb is the resolver for the verb field.
-func (r *relationResolver) Verb(ctx context.Context, obj *domain.Relation) (*string, error) {
-	return optString(obj.Verb), nil
+func (r *relationResolver) Verb(ctx context.Context, obj *domain.Relation, document *string, paragraph *string) (*string, error) {
+	if document == nil && paragraph == nil {
+		return optString(obj.Verb), nil
+	}
+	verb := obj.VerbIn(optID(document), optID(paragraph))
+	if verb == "" {
+		g := r.graph(ctx)
+		if err := g.CheckDocument(ctx, optID(document)); err != nil {
+			return nil, err
+		}
+		if err := g.CheckParagraph(ctx, optID(paragraph)); err != nil {
+			return nil, err
+		}
+	}
+	return optString(verb), nil
 }
 
 // Evidence is the resolver for the evidence field.
@@ -590,11 +656,12 @@ func (r *relationResolver) Evidence(ctx context.Context, obj *domain.Relation, d
 		if len(out) == n {
 			break
 		}
-		e := &obj.Evidence[i]
+		e := obj.Evidence[i]
 		if document != nil && e.Document != *document || paragraph != nil && e.Paragraph != *paragraph {
 			continue
 		}
-		out = append(out, e)
+		e.Verb = obj.VerbOf(e)
+		out = append(out, &e)
 	}
 	if len(out) == 0 {
 		// nothing quoted there, or nothing there: an id that names
@@ -639,6 +706,9 @@ func (r *subgraphEdgeResolver) Relation(ctx context.Context, obj *domain.Relatio
 	return obj, nil
 }
 
+// ComparisonSide returns ComparisonSideResolver implementation.
+func (r *Resolver) ComparisonSide() ComparisonSideResolver { return &comparisonSideResolver{r} }
+
 // Document returns DocumentResolver implementation.
 func (r *Resolver) Document() DocumentResolver { return &documentResolver{r} }
 
@@ -679,17 +749,18 @@ func (r *Resolver) Subgraph() SubgraphResolver { return &subgraphResolver{r} }
 func (r *Resolver) SubgraphEdge() SubgraphEdgeResolver { return &subgraphEdgeResolver{r} }
 
 type (
-	documentResolver      struct{ *Resolver }
-	entityResolver        struct{ *Resolver }
-	evidenceResolver      struct{ *Resolver }
-	factResolver          struct{ *Resolver }
-	momentResolver        struct{ *Resolver }
-	paragraphResolver     struct{ *Resolver }
-	pathResolver          struct{ *Resolver }
-	pathStepResolver      struct{ *Resolver }
-	predicateInfoResolver struct{ *Resolver }
-	queryResolver         struct{ *Resolver }
-	relationResolver      struct{ *Resolver }
-	subgraphResolver      struct{ *Resolver }
-	subgraphEdgeResolver  struct{ *Resolver }
+	comparisonSideResolver struct{ *Resolver }
+	documentResolver       struct{ *Resolver }
+	entityResolver         struct{ *Resolver }
+	evidenceResolver       struct{ *Resolver }
+	factResolver           struct{ *Resolver }
+	momentResolver         struct{ *Resolver }
+	paragraphResolver      struct{ *Resolver }
+	pathResolver           struct{ *Resolver }
+	pathStepResolver       struct{ *Resolver }
+	predicateInfoResolver  struct{ *Resolver }
+	queryResolver          struct{ *Resolver }
+	relationResolver       struct{ *Resolver }
+	subgraphResolver       struct{ *Resolver }
+	subgraphEdgeResolver   struct{ *Resolver }
 )
