@@ -77,6 +77,9 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	c.Query.CommonNeighbours = func(child int, _, _ string, _ *model.Predicate, _ *model.Direction, _ []model.Kind, first *int) int {
 		return upTo(first, DefaultFirstAll, entities, child)
 	}
+	c.RelationConnection.GroupBy = func(child int, _ model.RelationKey, first *int) int {
+		return upTo(first, DefaultFirstAll, relations, child)
+	}
 	c.ComparisonSide.Entities = func(child int, _ []model.Kind, first *int, _ *string) int {
 		return upTo(first, DefaultFirst, entities, child)
 	}

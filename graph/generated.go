@@ -42,6 +42,7 @@ type ResolverRoot interface {
 	PredicateInfo() PredicateInfoResolver
 	Query() QueryResolver
 	Relation() RelationResolver
+	RelationConnection() RelationConnectionResolver
 	Subgraph() SubgraphResolver
 	SubgraphEdge() SubgraphEdgeResolver
 }
@@ -125,6 +126,11 @@ type ComplexityRoot struct {
 		Precision func(childComplexity int) int
 		Text      func(childComplexity int) int
 		Unit      func(childComplexity int) int
+	}
+
+	GroupCount struct {
+		Count func(childComplexity int) int
+		Key   func(childComplexity int) int
 	}
 
 	KindCount struct {
@@ -221,7 +227,9 @@ type ComplexityRoot struct {
 	}
 
 	RelationConnection struct {
+		Distinct   func(childComplexity int, by model.RelationKey) int
 		Edges      func(childComplexity int) int
+		GroupBy    func(childComplexity int, by model.RelationKey, first *int) int
 		Nodes      func(childComplexity int) int
 		PageInfo   func(childComplexity int) int
 		TotalCount func(childComplexity int) int
@@ -374,6 +382,10 @@ type RelationResolver interface {
 	Verb(ctx context.Context, obj *domain.Relation, document *string, paragraph *string) (*string, error)
 
 	Evidence(ctx context.Context, obj *domain.Relation, document *string, paragraph *string, first *int) ([]*domain.Evidence, error)
+}
+type RelationConnectionResolver interface {
+	GroupBy(ctx context.Context, obj *model.RelationConnection, by model.RelationKey, first *int) ([]*model.GroupCount, error)
+	Distinct(ctx context.Context, obj *model.RelationConnection, by model.RelationKey) (int, error)
 }
 type SubgraphResolver interface {
 	Export(ctx context.Context, obj *engine.Subgraph, format model.ExportFormat) (*model.SubgraphExport, error)
@@ -784,6 +796,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Fact.Unit(childComplexity), true
+
+	case "GroupCount.count":
+		if e.ComplexityRoot.GroupCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupCount.Count(childComplexity), true
+	case "GroupCount.key":
+		if e.ComplexityRoot.GroupCount.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupCount.Key(childComplexity), true
 
 	case "KindCount.count":
 		if e.ComplexityRoot.KindCount.Count == nil {
@@ -1279,12 +1304,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Relation.Verb(childComplexity, args["document"].(*string), args["paragraph"].(*string)), true
 
+	case "RelationConnection.distinct":
+		if e.ComplexityRoot.RelationConnection.Distinct == nil {
+			break
+		}
+
+		args, err := ec.field_RelationConnection_distinct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RelationConnection.Distinct(childComplexity, args["by"].(model.RelationKey)), true
 	case "RelationConnection.edges":
 		if e.ComplexityRoot.RelationConnection.Edges == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RelationConnection.Edges(childComplexity), true
+	case "RelationConnection.groupBy":
+		if e.ComplexityRoot.RelationConnection.GroupBy == nil {
+			break
+		}
+
+		args, err := ec.field_RelationConnection_groupBy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RelationConnection.GroupBy(childComplexity, args["by"].(model.RelationKey), args["first"].(*int)), true
 	case "RelationConnection.nodes":
 		if e.ComplexityRoot.RelationConnection.Nodes == nil {
 			break
@@ -2257,6 +2304,42 @@ type RelationConnection {
   pageInfo: PageInfo!
   "How many relations match in all."
   totalCount: Int!
+  """
+  Every relation that matches, not only this page, counted by a key,
+  largest groups first (then by key): by paragraph, how many relations each
+  paragraph states. A relation with evidence in several paragraphs (or
+  documents) counts in each.
+  """
+  groupBy(
+    "What to count by."
+    by: RelationKey!
+    "How many groups to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [GroupCount!]!
+  "How many distinct keys the relations that match have: ` + "`" + `distinct(by: PARAGRAPH)` + "`" + ` is how many paragraphs state them."
+  distinct("What to count." by: RelationKey!): Int!
+}
+
+"What relations are counted by."
+enum RelationKey {
+  "The predicate (` + "`" + `calls-on` + "`" + `)."
+  PREDICATE
+  "The subject's id."
+  SUBJECT
+  "The object's id."
+  OBJECT
+  "The id of a document quoted as evidence."
+  DOCUMENT
+  "The id of a paragraph quoted as evidence."
+  PARAGRAPH
+}
+
+"How many of a list share one key."
+type GroupCount {
+  "The key: a predicate id (` + "`" + `calls-on` + "`" + `), an entity id, a document id or a paragraph id."
+  key: String!
+  "How many."
+  count: Int!
 }
 
 "A relation with its cursor."
@@ -2440,6 +2523,16 @@ func (ec *executionContext) childFields_Fact(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Fact", field.Name)
 }
 
+func (ec *executionContext) childFields_GroupCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_GroupCount_key(ctx, field)
+	case "count":
+		return ec.fieldContext_GroupCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupCount", field.Name)
+}
+
 func (ec *executionContext) childFields_KindCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "kind":
@@ -2600,6 +2693,10 @@ func (ec *executionContext) childFields_RelationConnection(ctx context.Context, 
 		return ec.fieldContext_RelationConnection_pageInfo(ctx, field)
 	case "totalCount":
 		return ec.fieldContext_RelationConnection_totalCount(ctx, field)
+	case "groupBy":
+		return ec.fieldContext_RelationConnection_groupBy(ctx, field)
+	case "distinct":
+		return ec.fieldContext_RelationConnection_distinct(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RelationConnection", field.Name)
 }
@@ -3577,6 +3674,42 @@ func (ec *executionContext) field_Query_timeline_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["first"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_RelationConnection_distinct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.RelationKey, error) {
+			return ec.unmarshalNRelationKey2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationKey(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_RelationConnection_groupBy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.RelationKey, error) {
+			return ec.unmarshalNRelationKey2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationKey(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -5294,6 +5427,52 @@ func (ec *executionContext) fieldContext_Fact_evidence(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _GroupCount_key(ctx context.Context, field graphql.CollectedField, obj *model.GroupCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupCount_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupCount_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _GroupCount_count(ctx context.Context, field graphql.CollectedField, obj *model.GroupCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _KindCount_kind(ctx context.Context, field graphql.CollectedField, obj *model.KindCount) (ret graphql.Marshaler) {
@@ -7496,6 +7675,94 @@ func (ec *executionContext) _RelationConnection_totalCount(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_RelationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RelationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RelationConnection_groupBy(ctx context.Context, field graphql.CollectedField, obj *model.RelationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationConnection_groupBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RelationConnection().GroupBy(ctx, obj, fc.Args["by"].(model.RelationKey), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GroupCount) graphql.Marshaler {
+			return ec.marshalNGroupCount2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐGroupCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationConnection_groupBy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupCount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RelationConnection_groupBy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationConnection_distinct(ctx context.Context, field graphql.CollectedField, obj *model.RelationConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationConnection_distinct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RelationConnection().Distinct(ctx, obj, fc.Args["by"].(model.RelationKey))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationConnection_distinct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RelationConnection_distinct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _RelationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RelationEdge) (ret graphql.Marshaler) {
@@ -9809,6 +10076,44 @@ func (ec *executionContext) _Fact(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var groupCountImplementors = []string{"GroupCount"}
+
+func (ec *executionContext) _GroupCount(ctx context.Context, sel ast.SelectionSet, obj *model.GroupCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupCount")
+		case "key":
+			out.Values[i] = ec._GroupCount_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._GroupCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var kindCountImplementors = []string{"KindCount"}
 
 func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet, obj *model.KindCount) graphql.Marshaler {
@@ -10482,23 +10787,35 @@ func (ec *executionContext) _RelationConnection(ctx context.Context, sel ast.Sel
 		case "edges":
 			out.Values[i] = ec._RelationConnection_edges(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "nodes":
 			out.Values[i] = ec._RelationConnection_nodes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "pageInfo":
 			out.Values[i] = ec._RelationConnection_pageInfo(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "totalCount":
 			out.Values[i] = ec._RelationConnection_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "groupBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationConnection_groupBy(ctx, field, obj)
+				})
+		case "distinct":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationConnection_distinct(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11322,6 +11639,30 @@ func (ec *executionContext) marshalNFact2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋd
 	return ec._Fact(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNGroupCount2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐGroupCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GroupCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGroupCount2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐGroupCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGroupCount2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐGroupCount(ctx context.Context, sel ast.SelectionSet, v *model.GroupCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GroupCount!")
+		return graphql.Null
+	}
+	return ec._GroupCount(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11596,6 +11937,16 @@ func (ec *executionContext) marshalNRelationEdge2ᚖgithubᚗcomᚋdigidipᚋdig
 		return graphql.Null
 	}
 	return ec._RelationEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRelationKey2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationKey(ctx context.Context, v any) (model.RelationKey, error) {
+	var res model.RelationKey
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRelationKey2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationKey(ctx context.Context, sel ast.SelectionSet, v model.RelationKey) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNStats2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStats(ctx context.Context, sel ast.SelectionSet, v *model.Stats) graphql.Marshaler {

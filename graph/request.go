@@ -1,11 +1,13 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -245,7 +247,7 @@ func relationConnection(ctx context.Context, g *engine.Graph, edges []engine.Edg
 	if err != nil {
 		return nil, err
 	}
-	c := &model.RelationConnection{Nodes: items, PageInfo: info, TotalCount: len(edges)}
+	c := &model.RelationConnection{Nodes: items, PageInfo: info, TotalCount: len(edges), All: edges}
 	c.Edges = make([]*model.RelationEdge, len(items))
 	for i, r := range items {
 		c.Edges[i] = &model.RelationEdge{Cursor: cursors[i], Node: r}
@@ -387,3 +389,48 @@ var isoPrefix = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
 // Search text longer than this is refused: no name is that long, and
 // folding it costs time for nothing.
 const maxSearchText = 200
+
+// groups counts relations by a key, largest groups first, then by key. A
+// key of the evidence (document, paragraph) needs the relations read.
+func groups(ctx context.Context, g *engine.Graph, edges []engine.Edge, by model.RelationKey) ([]*model.GroupCount, error) {
+	count := map[string]int{}
+	switch by {
+	case model.RelationKeyPredicate, model.RelationKeySubject, model.RelationKeyObject:
+		for _, e := range edges {
+			switch by {
+			case model.RelationKeyPredicate:
+				count[e.Predicate]++
+			case model.RelationKeySubject:
+				count[e.Subject]++
+			default:
+				count[e.Object]++
+			}
+		}
+	default:
+		rels, err := g.Load(ctx, edges)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rels {
+			seen := map[string]bool{}
+			for _, ev := range r.Evidence {
+				k := ev.Paragraph
+				if by == model.RelationKeyDocument {
+					k = ev.Document
+				}
+				if !seen[k] {
+					seen[k] = true
+					count[k]++
+				}
+			}
+		}
+	}
+	out := make([]*model.GroupCount, 0, len(count))
+	for k, n := range count {
+		out = append(out, &model.GroupCount{Key: k, Count: n})
+	}
+	slices.SortFunc(out, func(a, b *model.GroupCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Key, b.Key))
+	})
+	return out, nil
+}

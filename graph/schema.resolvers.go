@@ -676,6 +676,25 @@ func (r *relationResolver) Evidence(ctx context.Context, obj *domain.Relation, d
 	return out, nil
 }
 
+// GroupBy is the resolver for the groupBy field.
+func (r *relationConnectionResolver) GroupBy(ctx context.Context, obj *model.RelationConnection, by model.RelationKey, first *int) ([]*model.GroupCount, error) {
+	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := groups(ctx, r.graph(ctx), obj.All, by)
+	if err != nil {
+		return nil, err
+	}
+	return gs[:min(n, len(gs))], nil
+}
+
+// Distinct is the resolver for the distinct field.
+func (r *relationConnectionResolver) Distinct(ctx context.Context, obj *model.RelationConnection, by model.RelationKey) (int, error) {
+	gs, err := groups(ctx, r.graph(ctx), obj.All, by)
+	return len(gs), err
+}
+
 // Export is the resolver for the export field.
 func (r *subgraphResolver) Export(ctx context.Context, obj *engine.Subgraph, format model.ExportFormat) (*model.SubgraphExport, error) {
 	return r.subgraphExport(ctx, obj, format)
@@ -742,6 +761,11 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Relation returns RelationResolver implementation.
 func (r *Resolver) Relation() RelationResolver { return &relationResolver{r} }
 
+// RelationConnection returns RelationConnectionResolver implementation.
+func (r *Resolver) RelationConnection() RelationConnectionResolver {
+	return &relationConnectionResolver{r}
+}
+
 // Subgraph returns SubgraphResolver implementation.
 func (r *Resolver) Subgraph() SubgraphResolver { return &subgraphResolver{r} }
 
@@ -749,18 +773,19 @@ func (r *Resolver) Subgraph() SubgraphResolver { return &subgraphResolver{r} }
 func (r *Resolver) SubgraphEdge() SubgraphEdgeResolver { return &subgraphEdgeResolver{r} }
 
 type (
-	comparisonSideResolver struct{ *Resolver }
-	documentResolver       struct{ *Resolver }
-	entityResolver         struct{ *Resolver }
-	evidenceResolver       struct{ *Resolver }
-	factResolver           struct{ *Resolver }
-	momentResolver         struct{ *Resolver }
-	paragraphResolver      struct{ *Resolver }
-	pathResolver           struct{ *Resolver }
-	pathStepResolver       struct{ *Resolver }
-	predicateInfoResolver  struct{ *Resolver }
-	queryResolver          struct{ *Resolver }
-	relationResolver       struct{ *Resolver }
-	subgraphResolver       struct{ *Resolver }
-	subgraphEdgeResolver   struct{ *Resolver }
+	comparisonSideResolver     struct{ *Resolver }
+	documentResolver           struct{ *Resolver }
+	entityResolver             struct{ *Resolver }
+	evidenceResolver           struct{ *Resolver }
+	factResolver               struct{ *Resolver }
+	momentResolver             struct{ *Resolver }
+	paragraphResolver          struct{ *Resolver }
+	pathResolver               struct{ *Resolver }
+	pathStepResolver           struct{ *Resolver }
+	predicateInfoResolver      struct{ *Resolver }
+	queryResolver              struct{ *Resolver }
+	relationResolver           struct{ *Resolver }
+	relationConnectionResolver struct{ *Resolver }
+	subgraphResolver           struct{ *Resolver }
+	subgraphEdgeResolver       struct{ *Resolver }
 )

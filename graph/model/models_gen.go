@@ -31,6 +31,14 @@ type EntityEdge struct {
 	Node *domain.Entity `json:"node"`
 }
 
+// How many of a list share one key.
+type GroupCount struct {
+	// The key: a predicate id (`calls-on`), an entity id, a document id or a paragraph id.
+	Key string `json:"key"`
+	// How many.
+	Count int `json:"count"`
+}
+
 // A count of entities of one kind.
 type KindCount struct {
 	// The kind.
@@ -61,18 +69,6 @@ type PredicateCount struct {
 
 // The entry points of the API.
 type Query struct {
-}
-
-// A page of relations.
-type RelationConnection struct {
-	// The relations with their cursors.
-	Edges []*RelationEdge `json:"edges"`
-	// The relations.
-	Nodes []*domain.Relation `json:"nodes"`
-	// Where this page stands.
-	PageInfo *PageInfo `json:"pageInfo"`
-	// How many relations match in all.
-	TotalCount int `json:"totalCount"`
 }
 
 // A relation with its cursor.
@@ -476,6 +472,73 @@ func (e *Predicate) UnmarshalJSON(b []byte) error {
 }
 
 func (e Predicate) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What relations are counted by.
+type RelationKey string
+
+const (
+	// The predicate (`calls-on`).
+	RelationKeyPredicate RelationKey = "PREDICATE"
+	// The subject's id.
+	RelationKeySubject RelationKey = "SUBJECT"
+	// The object's id.
+	RelationKeyObject RelationKey = "OBJECT"
+	// The id of a document quoted as evidence.
+	RelationKeyDocument RelationKey = "DOCUMENT"
+	// The id of a paragraph quoted as evidence.
+	RelationKeyParagraph RelationKey = "PARAGRAPH"
+)
+
+var AllRelationKey = []RelationKey{
+	RelationKeyPredicate,
+	RelationKeySubject,
+	RelationKeyObject,
+	RelationKeyDocument,
+	RelationKeyParagraph,
+}
+
+func (e RelationKey) IsValid() bool {
+	switch e {
+	case RelationKeyPredicate, RelationKeySubject, RelationKeyObject, RelationKeyDocument, RelationKeyParagraph:
+		return true
+	}
+	return false
+}
+
+func (e RelationKey) String() string {
+	return string(e)
+}
+
+func (e *RelationKey) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RelationKey(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RelationKey", str)
+	}
+	return nil
+}
+
+func (e RelationKey) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RelationKey) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RelationKey) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -1,0 +1,17 @@
+package model
+
+import (
+	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/engine"
+)
+
+// RelationConnection is a page of relations and the whole list it is a
+// page of, from which its counts and groups are read.
+type RelationConnection struct {
+	Edges      []*RelationEdge
+	Nodes      []*domain.Relation
+	PageInfo   *PageInfo
+	TotalCount int
+	// All lists every relation that matched, by id, not only this page.
+	All []engine.Edge
+}
