@@ -177,13 +177,29 @@ func (g *Graph) ParagraphsByID(ctx context.Context, ids []string) ([]*domain.Par
 }
 
 // Mentions lists the paragraphs that mention an entity, in reading order,
-// at most limit of them (all when limit < 0).
-func (g *Graph) Mentions(ctx context.Context, entity string, limit int) ([]*domain.Paragraph, error) {
+// only of one document unless document is "", at most limit of them (all
+// when limit < 0).
+func (g *Graph) Mentions(ctx context.Context, entity, document string, limit int) ([]*domain.Paragraph, error) {
 	ids, err := g.r.Mentions(ctx, []string{entity})
 	if err != nil {
 		return nil, err
 	}
-	return g.paragraphs(ctx, ids[0], limit)
+	return g.paragraphs(ctx, InDocument(ids[0], document), limit)
+}
+
+// InDocument keeps the paragraph ids of one document (all when document is
+// ""), in a new list.
+func InDocument(paragraphs []string, document string) []string {
+	if document == "" {
+		return paragraphs
+	}
+	var out []string
+	for _, p := range paragraphs {
+		if strings.HasPrefix(p, document+":") {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Predicates lists the defined predicates by id.

@@ -109,7 +109,7 @@ func TestNeighboursAndRelations(t *testing.T) {
 			t.Errorf("Relations(%+v) = %v, want %v", tt.f, ids, tt.want)
 		}
 	}
-	if ps := domaintest.Must(g.Mentions(context.Background(), "d4d-hub", -1)); len(ps) != 2 || ps[0].ID != "memo:1" || ps[1].ID != "memo:2" {
+	if ps := domaintest.Must(g.Mentions(context.Background(), "d4d-hub", "", -1)); len(ps) != 2 || ps[0].ID != "memo:1" || ps[1].ID != "memo:2" {
 		t.Errorf("mentions of d4d-hub = %v", ps)
 	}
 }

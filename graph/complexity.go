@@ -94,13 +94,13 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	byPredicate := func(p string) func(*engine.Sizes) int {
 		return func(s *engine.Sizes) int { return s.PredicateDegree(p) }
 	}
-	c.Entity.Relations = func(child int, p *model.Predicate, _ *model.Direction, first *int, _ *string) int {
+	c.Entity.Relations = func(child int, p *model.Predicate, _ *model.Direction, _, _ *string, _ *bool, _ []model.Kind, first *int, _ *string) int {
 		return upTo(first, DefaultFirst, byPredicate(strings.Join(optPredicate(p), "")), child)
 	}
-	c.Entity.Neighbours = func(child int, p model.Predicate, _ *model.Direction, first *int) int {
+	c.Entity.Neighbours = func(child int, p model.Predicate, _ *model.Direction, _ []model.Kind, first *int) int {
 		return upTo(first, DefaultFirst, byPredicate(PredicateID(p)), child)
 	}
-	c.Entity.Mentions = func(child int, first *int) int {
+	c.Entity.Mentions = func(child int, _ *string, first *int) int {
 		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.EntityMentions }, child)
 	}
 	c.Entity.Facts = func(child int, _ *string, first *int) int {

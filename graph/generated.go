@@ -89,11 +89,11 @@ type ComplexityRoot struct {
 		Funds       func(childComplexity int, first *int) int
 		ID          func(childComplexity int) int
 		Kind        func(childComplexity int) int
-		Mentions    func(childComplexity int, first *int) int
+		Mentions    func(childComplexity int, document *string, first *int) int
 		Name        func(childComplexity int) int
-		Neighbours  func(childComplexity int, predicate model.Predicate, direction *model.Direction, first *int) int
+		Neighbours  func(childComplexity int, predicate model.Predicate, direction *model.Direction, kinds []model.Kind, first *int) int
 		Partners    func(childComplexity int, first *int) int
-		Relations   func(childComplexity int, predicate *model.Predicate, direction *model.Direction, first *int, after *string) int
+		Relations   func(childComplexity int, predicate *model.Predicate, direction *model.Direction, document *string, paragraph *string, subtree *bool, otherKinds []model.Kind, first *int, after *string) int
 	}
 
 	EntityConnection struct {
@@ -301,9 +301,9 @@ type EntityResolver interface {
 	CommonNames(ctx context.Context, obj *domain.Entity) ([]string, error)
 
 	Degree(ctx context.Context, obj *domain.Entity) (int, error)
-	Relations(ctx context.Context, obj *domain.Entity, predicate *model.Predicate, direction *model.Direction, first *int, after *string) (*model.RelationConnection, error)
-	Neighbours(ctx context.Context, obj *domain.Entity, predicate model.Predicate, direction *model.Direction, first *int) ([]*domain.Entity, error)
-	Mentions(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Paragraph, error)
+	Relations(ctx context.Context, obj *domain.Entity, predicate *model.Predicate, direction *model.Direction, document *string, paragraph *string, subtree *bool, otherKinds []model.Kind, first *int, after *string) (*model.RelationConnection, error)
+	Neighbours(ctx context.Context, obj *domain.Entity, predicate model.Predicate, direction *model.Direction, kinds []model.Kind, first *int) ([]*domain.Entity, error)
+	Mentions(ctx context.Context, obj *domain.Entity, document *string, first *int) ([]*domain.Paragraph, error)
 	Facts(ctx context.Context, obj *domain.Entity, key *string, first *int) ([]*domain.Fact, error)
 	CalledOn(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error)
 	Deadline(ctx context.Context, obj *domain.Entity) (*domain.Fact, error)
@@ -632,7 +632,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.Mentions(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Entity.Mentions(childComplexity, args["document"].(*string), args["first"].(*int)), true
 	case "Entity.name":
 		if e.ComplexityRoot.Entity.Name == nil {
 			break
@@ -649,7 +649,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.Neighbours(childComplexity, args["predicate"].(model.Predicate), args["direction"].(*model.Direction), args["first"].(*int)), true
+		return e.ComplexityRoot.Entity.Neighbours(childComplexity, args["predicate"].(model.Predicate), args["direction"].(*model.Direction), args["kinds"].([]model.Kind), args["first"].(*int)), true
 	case "Entity.partners":
 		if e.ComplexityRoot.Entity.Partners == nil {
 			break
@@ -671,7 +671,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.Relations(childComplexity, args["predicate"].(*model.Predicate), args["direction"].(*model.Direction), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Entity.Relations(childComplexity, args["predicate"].(*model.Predicate), args["direction"].(*model.Direction), args["document"].(*string), args["paragraph"].(*string), args["subtree"].(*bool), args["otherKinds"].([]model.Kind), args["first"].(*int), args["after"].(*string)), true
 
 	case "EntityConnection.edges":
 		if e.ComplexityRoot.EntityConnection.Edges == nil {
@@ -1901,12 +1901,20 @@ type Entity implements Node {
   description: String!
   "How many relations it takes part in."
   degree: Int!
-  "Its relations, by id, optionally of one predicate and in one direction."
+  "Its relations, by id, optionally of one predicate, in one direction, stated in one document or paragraph, to entities of some kinds."
   relations(
     "Only relations of this predicate."
     predicate: Predicate
     "Which relations to follow (default BOTH)."
     direction: Direction = BOTH
+    "Only relations with evidence in this document."
+    document: ID
+    "Only relations with evidence in this paragraph (` + "`" + `document:number` + "`" + `)."
+    paragraph: ID
+    "With ` + "`" + `paragraph` + "`" + `: also its sub-points, and theirs."
+    subtree: Boolean = false
+    "Only relations whose other end is an entity of one of these kinds."
+    otherKinds: [Kind!]
     "How many to return (1 to 100, default 20)."
     first: Int = 20
     "Return relations after this cursor."
@@ -1918,11 +1926,18 @@ type Entity implements Node {
     predicate: Predicate!
     "Which way to follow it (default OUT)."
     direction: Direction = OUT
+    "Only entities of these kinds."
+    kinds: [Kind!]
     "How many to return (1 to 100, default 20)."
     first: Int = 20
   ): [Entity!]!
   "The paragraphs that name it (by its name or an alias), in document order."
-  mentions("How many to return (1 to 100, default 100)." first: Int = 100): [Paragraph!]!
+  mentions(
+    "Only paragraphs of this document."
+    document: ID
+    "How many to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [Paragraph!]!
   "Typed attributes stated in the sources: dates, deadlines, amounts, counts, references, status."
   facts(
     "Only facts with this key (date, deadline, amount, count, reference, status, period)."
@@ -3040,14 +3055,22 @@ func (ec *executionContext) field_Entity_funds_args(ctx context.Context, rawArgs
 func (ec *executionContext) field_Entity_mentions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "document",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["document"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -3070,14 +3093,22 @@ func (ec *executionContext) field_Entity_neighbours_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["direction"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "kinds",
+		func(ctx context.Context, v any) ([]model.Kind, error) {
+			return ec.unmarshalOKind2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kinds"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg2
+	args["first"] = arg3
 	return args, nil
 }
 
@@ -3114,22 +3145,54 @@ func (ec *executionContext) field_Entity_relations_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["direction"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "document",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["document"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "paragraph",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["paragraph"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "subtree",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subtree"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "otherKinds",
+		func(ctx context.Context, v any) ([]model.Kind, error) {
+			return ec.unmarshalOKind2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["otherKinds"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg3
+	args["after"] = arg7
 	return args, nil
 }
 
@@ -4532,7 +4595,7 @@ func (ec *executionContext) _Entity_relations(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().Relations(ctx, obj, fc.Args["predicate"].(*model.Predicate), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Entity().Relations(ctx, obj, fc.Args["predicate"].(*model.Predicate), fc.Args["direction"].(*model.Direction), fc.Args["document"].(*string), fc.Args["paragraph"].(*string), fc.Args["subtree"].(*bool), fc.Args["otherKinds"].([]model.Kind), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -4576,7 +4639,7 @@ func (ec *executionContext) _Entity_neighbours(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().Neighbours(ctx, obj, fc.Args["predicate"].(model.Predicate), fc.Args["direction"].(*model.Direction), fc.Args["first"].(*int))
+			return ec.Resolvers.Entity().Neighbours(ctx, obj, fc.Args["predicate"].(model.Predicate), fc.Args["direction"].(*model.Direction), fc.Args["kinds"].([]model.Kind), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
@@ -4620,7 +4683,7 @@ func (ec *executionContext) _Entity_mentions(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().Mentions(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Entity().Mentions(ctx, obj, fc.Args["document"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Paragraph) graphql.Marshaler {

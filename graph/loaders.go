@@ -146,15 +146,16 @@ func degreeOf(ctx context.Context, g *engine.Graph, id string) (int, error) {
 }
 
 // mentionsOf lists the paragraphs that mention an entity, at most limit.
-func mentionsOf(ctx context.Context, g *engine.Graph, id string, limit int) ([]*domain.Paragraph, error) {
+func mentionsOf(ctx context.Context, g *engine.Graph, id, document string, limit int) ([]*domain.Paragraph, error) {
 	l := loadersOf(ctx)
 	if l == nil {
-		return g.Mentions(ctx, id, limit)
+		return g.Mentions(ctx, id, document, limit)
 	}
 	ids, err := l.mentions.Load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	ids = engine.InDocument(ids, document)
 	ids = ids[:min(limit, len(ids))]
 	ps, err := l.paragraphs.LoadAll(ctx, ids)
 	if err != nil {

@@ -340,7 +340,7 @@ func optID(s *string) string {
 
 // neighbours lists the distinct entities at the far end of an entity's
 // relations, in relation order.
-func neighbours(ctx context.Context, g *engine.Graph, id string, dir engine.Direction, preds []string, limit int) ([]*domain.Entity, error) {
+func neighbours(ctx context.Context, g *engine.Graph, id string, dir engine.Direction, preds []string, kinds []domain.Kind, limit int) ([]*domain.Entity, error) {
 	edges, err := neighbourEdges(ctx, g, id, dir, preds)
 	if err != nil {
 		return nil, err
@@ -348,16 +348,14 @@ func neighbours(ctx context.Context, g *engine.Graph, id string, dir engine.Dire
 	var others []string
 	seen := map[string]bool{}
 	for _, r := range edges {
-		other := r.Object
-		if r.Object == id {
-			other = r.Subject
-		}
+		other := otherEnd(r, id)
 		if seen[other] {
 			continue
 		}
 		seen[other] = true
 		others = append(others, other)
-		if limit > 0 && len(others) == limit {
+		// with kinds to keep, which of them count is known only once read
+		if limit > 0 && len(others) == limit && len(kinds) == 0 {
 			break
 		}
 	}
@@ -365,10 +363,76 @@ func neighbours(ctx context.Context, g *engine.Graph, id string, dir engine.Dire
 	if err != nil {
 		return nil, err
 	}
+	keep := domain.FilterKinds(kinds)
 	out := []*domain.Entity{}
 	for _, e := range es {
-		if e != nil {
+		if e != nil && keep.Keeps(e.Kind) && (limit <= 0 || len(out) < limit) {
 			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// otherEnd is the end of a relation of id that is not id (id itself for a
+// relation of id with itself).
+func otherEnd(r engine.Edge, id string) string {
+	if r.Object == id {
+		return r.Subject
+	}
+	return r.Object
+}
+
+// citing keeps the edges whose relations have evidence in a document or a
+// paragraph (with subtree, or under it); an id that names nothing is
+// NOT_FOUND.
+func citing(ctx context.Context, g *engine.Graph, edges []engine.Edge, document, paragraph string, subtree bool) ([]engine.Edge, error) {
+	if document == "" && paragraph == "" {
+		return edges, nil
+	}
+	if err := g.CheckDocument(ctx, document); err != nil {
+		return nil, err
+	}
+	if err := g.CheckParagraph(ctx, paragraph); err != nil {
+		return nil, err
+	}
+	var paras []string
+	if paragraph != "" {
+		paras = []string{paragraph}
+		if subtree {
+			var err error
+			if paras, err = g.Subtree(ctx, paragraph); err != nil {
+				return nil, err
+			}
+		}
+	}
+	rels, err := relationsOf(ctx, g, edges)
+	if err != nil {
+		return nil, err
+	}
+	keep := map[string]bool{}
+	for _, r := range rels {
+		if (document == "" || r.CitesDocument(document)) && (len(paras) == 0 || slices.ContainsFunc(paras, r.CitesParagraph)) {
+			keep[r.ID] = true
+		}
+	}
+	return slices.DeleteFunc(slices.Clone(edges), func(e engine.Edge) bool { return !keep[e.ID] }), nil
+}
+
+// toKindsOf keeps the edges of id whose other end is of one of kinds.
+func toKindsOf(ctx context.Context, g *engine.Graph, id string, edges []engine.Edge, kinds []domain.Kind) ([]engine.Edge, error) {
+	others := make([]string, len(edges))
+	for i, e := range edges {
+		others[i] = otherEnd(e, id)
+	}
+	es, err := entitiesByID(ctx, g, others)
+	if err != nil {
+		return nil, err
+	}
+	keep := domain.FilterKinds(kinds)
+	var out []engine.Edge
+	for i, e := range es {
+		if e != nil && keep.Keeps(e.Kind) {
+			out = append(out, edges[i])
 		}
 	}
 	return out, nil
@@ -381,7 +445,7 @@ func neighbourList(ctx context.Context, g *engine.Graph, id string, dir engine.D
 	if err != nil {
 		return nil, err
 	}
-	return neighbours(ctx, g, id, dir, []string{predicate}, n)
+	return neighbours(ctx, g, id, dir, []string{predicate}, nil, n)
 }
 
 var isoPrefix = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)

@@ -107,30 +107,42 @@ func (r *entityResolver) Degree(ctx context.Context, obj *domain.Entity) (int, e
 }
 
 // Relations is the resolver for the relations field.
-func (r *entityResolver) Relations(ctx context.Context, obj *domain.Entity, predicate *model.Predicate, direction *model.Direction, first *int, after *string) (*model.RelationConnection, error) {
-	edges, err := neighbourEdges(ctx, r.graph(ctx), obj.ID, toDirection(direction, engine.Both), optPredicate(predicate))
+func (r *entityResolver) Relations(ctx context.Context, obj *domain.Entity, predicate *model.Predicate, direction *model.Direction, document *string, paragraph *string, subtree *bool, otherKinds []model.Kind, first *int, after *string) (*model.RelationConnection, error) {
+	g := r.graph(ctx)
+	edges, err := neighbourEdges(ctx, g, obj.ID, toDirection(direction, engine.Both), optPredicate(predicate))
 	if err != nil {
 		return nil, err
 	}
-	return relationConnection(ctx, r.graph(ctx), edges, first, after)
+	if edges, err = citing(ctx, g, edges, optID(document), optID(paragraph), subtree != nil && *subtree); err != nil {
+		return nil, err
+	}
+	if len(otherKinds) > 0 {
+		if edges, err = toKindsOf(ctx, g, obj.ID, edges, toKinds(otherKinds)); err != nil {
+			return nil, err
+		}
+	}
+	return relationConnection(ctx, g, edges, first, after)
 }
 
 // Neighbours is the resolver for the neighbours field.
-func (r *entityResolver) Neighbours(ctx context.Context, obj *domain.Entity, predicate model.Predicate, direction *model.Direction, first *int) ([]*domain.Entity, error) {
+func (r *entityResolver) Neighbours(ctx context.Context, obj *domain.Entity, predicate model.Predicate, direction *model.Direction, kinds []model.Kind, first *int) ([]*domain.Entity, error) {
 	n, err := firstArg(first, DefaultFirst, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
-	return neighbours(ctx, r.graph(ctx), obj.ID, toDirection(direction, engine.Out), []string{PredicateID(predicate)}, n)
+	return neighbours(ctx, r.graph(ctx), obj.ID, toDirection(direction, engine.Out), []string{PredicateID(predicate)}, toKinds(kinds), n)
 }
 
 // Mentions is the resolver for the mentions field.
-func (r *entityResolver) Mentions(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Paragraph, error) {
+func (r *entityResolver) Mentions(ctx context.Context, obj *domain.Entity, document *string, first *int) ([]*domain.Paragraph, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
-	return mentionsOf(ctx, r.graph(ctx), obj.ID, n)
+	if err := r.graph(ctx).CheckDocument(ctx, optID(document)); err != nil {
+		return nil, err
+	}
+	return mentionsOf(ctx, r.graph(ctx), obj.ID, optID(document), n)
 }
 
 // Facts is the resolver for the facts field.

@@ -183,7 +183,7 @@ func TestListsWithoutFirstFollowTheData(t *testing.T) {
 	g := big.Graph()
 	hub, most := "", 0
 	for _, e := range domaintest.Must(g.Entities(context.Background(), "")) {
-		if n := len(domaintest.Must(g.Mentions(context.Background(), e.ID, -1))); n > most {
+		if n := len(domaintest.Must(g.Mentions(context.Background(), e.ID, "", -1))); n > most {
 			hub, most = e.ID, n
 		}
 	}

@@ -133,7 +133,7 @@ func TestGraphOverCayley(t *testing.T) {
 		})
 	}
 	compare("Dataset", func(g *engine.Graph) (any, error) { return g.Dataset(ctx) })
-	compare("Mentions", func(g *engine.Graph) (any, error) { return g.Mentions(ctx, sample[0], -1) })
+	compare("Mentions", func(g *engine.Graph) (any, error) { return g.Mentions(ctx, sample[0], "", -1) })
 }
 
 // A call whose context ends part way through stops with the context's
