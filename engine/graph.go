@@ -236,6 +236,7 @@ type RelationFilter struct {
 	Predicates []string
 	Subject    string
 	Object     string
+	Entity     string // either end
 	Document   string
 	Paragraph  string
 	// Subtree widens Paragraph to the paragraph and every sub-point under
@@ -267,6 +268,7 @@ func (g *Graph) Relations(ctx context.Context, f RelationFilter) ([]Edge, error)
 	for _, e := range base {
 		if f.Subject != "" && e.Subject != f.Subject ||
 			f.Object != "" && e.Object != f.Object ||
+			f.Entity != "" && e.Subject != f.Entity && e.Object != f.Entity ||
 			preds != nil && !preds[e.Predicate] {
 			continue
 		}
@@ -301,6 +303,7 @@ func (g *Graph) relationIndex(ctx context.Context, f RelationFilter, paras []str
 		paragraph
 		subject
 		object
+		either
 		document
 		predicates
 	)
@@ -313,8 +316,8 @@ func (g *Graph) relationIndex(ctx context.Context, f RelationFilter, paras []str
 	if len(paras) > 0 {
 		consider(paragraph, len(paras)*g.sum.Sizes.ParagraphRels)
 	}
-	if f.Subject != "" || f.Object != "" {
-		deg, err := g.r.Degrees(ctx, []string{f.Subject, f.Object})
+	if f.Subject != "" || f.Object != "" || f.Entity != "" {
+		deg, err := g.r.Degrees(ctx, []string{f.Subject, f.Object, f.Entity})
 		if err != nil {
 			return nil, false, err
 		}
@@ -323,6 +326,9 @@ func (g *Graph) relationIndex(ctx context.Context, f RelationFilter, paras []str
 		}
 		if f.Object != "" {
 			consider(object, deg[1])
+		}
+		if f.Entity != "" {
+			consider(either, deg[2])
 		}
 	}
 	if f.Document != "" && st.Documents > 0 {
@@ -365,6 +371,8 @@ func (g *Graph) relationIndex(ctx context.Context, f RelationFilter, paras []str
 		edges, err = g.edges(ctx, f.Subject, Out, f.Predicates)
 	case object:
 		edges, err = g.edges(ctx, f.Object, In, f.Predicates)
+	case either:
+		edges, err = g.Neighbours(ctx, f.Entity, Both, f.Predicates)
 	case document:
 		edges, err = g.r.EdgesBy(ctx, EdgeKey{Document: f.Document})
 		return edges, len(paras) == 0, err

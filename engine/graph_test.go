@@ -299,7 +299,7 @@ func relationsMatchScan(t *testing.T, ds *domain.Dataset) {
 	// a hub as subject and object, so that an entity's list is long too
 	hub := ds.Relations[0].Subject
 	nonEmpty := 0
-	for i := range 800 {
+	for i := range 1600 {
 		// half the filters are drawn from one relation, so that they
 		// select it, and half at random
 		r := ds.Relations[rng.IntN(len(ds.Relations))]
@@ -315,6 +315,12 @@ func relationsMatchScan(t *testing.T, ds *domain.Dataset) {
 		}
 		if i&4 != 0 {
 			f.Object = from(r.Object, append(ents, hub, "nosuch"))
+		}
+		if i&256 != 0 {
+			f.Entity = from(r.Subject, append(ents, hub, "nosuch"))
+			if i&512 != 0 {
+				f.Entity = from(r.Object, append(ents, hub, "nosuch"))
+			}
 		}
 		if i&8 != 0 {
 			f.Paragraph = from(r.Evidence[0].Paragraph, append(paras, "nosuch:1"))
@@ -335,6 +341,7 @@ func relationsMatchScan(t *testing.T, ds *domain.Dataset) {
 		for _, r := range ds.Relations {
 			if (f.Subject == "" || r.Subject == f.Subject) &&
 				(f.Object == "" || r.Object == f.Object) &&
+				(f.Entity == "" || r.Subject == f.Entity || r.Object == f.Entity) &&
 				(len(f.Predicates) == 0 || slices.Contains(f.Predicates, r.Predicate)) &&
 				(f.Paragraph == "" || slices.ContainsFunc(r.Evidence, func(e domain.Evidence) bool {
 					return e.Paragraph == f.Paragraph || f.Subtree && under(e.Paragraph, f.Paragraph)
@@ -355,8 +362,8 @@ func relationsMatchScan(t *testing.T, ds *domain.Dataset) {
 			nonEmpty++
 		}
 	}
-	if nonEmpty < 400 {
-		t.Errorf("only %d of 800 filters select anything: too few to test by", nonEmpty)
+	if nonEmpty < 700 {
+		t.Errorf("only %d of 1600 filters select anything: too few to test by", nonEmpty)
 	}
 }
 

@@ -151,7 +151,7 @@ func (g *Graph) CheckParagraph(ctx context.Context, id string) error {
 // nothing, so that a misspelt filter is told apart from one that matches
 // nothing.
 func (g *Graph) CheckFilter(ctx context.Context, f RelationFilter) error {
-	if err := g.CheckEntities(ctx, f.Subject, f.Object); err != nil {
+	if err := g.CheckEntities(ctx, f.Subject, f.Object, f.Entity); err != nil {
 		return err
 	}
 	if err := g.CheckDocument(ctx, f.Document); err != nil {

@@ -66,7 +66,7 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	c.Query.Search = func(child int, _ string, _ []model.Kind, first *int) int {
 		return upTo(first, 10, entities, child)
 	}
-	c.Query.Relations = func(child int, _ *model.Predicate, _, _, _, _ *string, _ *bool, first *int, _ *string) int {
+	c.Query.Relations = func(child int, _ *model.Predicate, _, _, _ *string, _, _ []model.Kind, _, _ *string, _ *bool, first *int, _ *string) int {
 		return upTo(first, DefaultFirst, relations, child)
 	}
 	c.Query.Path = func(child int, _, _ string, _ *int, _ []model.Predicate, first *int) int {

@@ -241,6 +241,7 @@ func newPool(ds *domain.Dataset) querytest.Pool {
 			"Query.entity.id":          ents,
 			"subject":                  ents,
 			"object":                   ents,
+			"entity":                   ents,
 			"from":                     ents,
 			"to":                       ents,
 			"roots":                    ents,

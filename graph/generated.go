@@ -207,7 +207,7 @@ type ComplexityRoot struct {
 		Paragraph        func(childComplexity int, id string) int
 		Path             func(childComplexity int, from string, to string, maxHops *int, predicates []model.Predicate, first *int) int
 		Predicates       func(childComplexity int, first *int) int
-		Relations        func(childComplexity int, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, subtree *bool, first *int, after *string) int
+		Relations        func(childComplexity int, predicate *model.Predicate, subject *string, object *string, entity *string, subjectKinds []model.Kind, objectKinds []model.Kind, document *string, paragraph *string, subtree *bool, first *int, after *string) int
 		Search           func(childComplexity int, text string, kinds []model.Kind, first *int) int
 		Stats            func(childComplexity int) int
 		Subgraph         func(childComplexity int, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) int
@@ -361,7 +361,7 @@ type QueryResolver interface {
 	Entity(ctx context.Context, id string) (*domain.Entity, error)
 	Entities(ctx context.Context, kind *model.Kind, first *int, after *string) (*model.EntityConnection, error)
 	Search(ctx context.Context, text string, kinds []model.Kind, first *int) ([]*domain.Entity, error)
-	Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, subtree *bool, first *int, after *string) (*model.RelationConnection, error)
+	Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, entity *string, subjectKinds []model.Kind, objectKinds []model.Kind, document *string, paragraph *string, subtree *bool, first *int, after *string) (*model.RelationConnection, error)
 	Path(ctx context.Context, from string, to string, maxHops *int, predicates []model.Predicate, first *int) ([]*engine.Path, error)
 	Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) (*engine.Subgraph, error)
 	Compare(ctx context.Context, a string, b string) (*engine.Comparison, error)
@@ -1198,7 +1198,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Relations(childComplexity, args["predicate"].(*model.Predicate), args["subject"].(*string), args["object"].(*string), args["document"].(*string), args["paragraph"].(*string), args["subtree"].(*bool), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Relations(childComplexity, args["predicate"].(*model.Predicate), args["subject"].(*string), args["object"].(*string), args["entity"].(*string), args["subjectKinds"].([]model.Kind), args["objectKinds"].([]model.Kind), args["document"].(*string), args["paragraph"].(*string), args["subtree"].(*bool), args["first"].(*int), args["after"].(*string)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -1724,6 +1724,12 @@ type Query {
     subject: ID
     "Only relations whose object is this entity."
     object: ID
+    "Only relations with this entity at either end."
+    entity: ID
+    "Only relations whose subject is an entity of one of these kinds."
+    subjectKinds: [Kind!]
+    "Only relations whose object is an entity of one of these kinds."
+    objectKinds: [Kind!]
     "Only relations with evidence in this document."
     document: ID
     "Only relations with evidence in this paragraph (` + "`" + `document:number` + "`" + `)."
@@ -3567,46 +3573,70 @@ func (ec *executionContext) field_Query_relations_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["object"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "document",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "entity",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["document"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "paragraph",
+	args["entity"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "subjectKinds",
+		func(ctx context.Context, v any) ([]model.Kind, error) {
+			return ec.unmarshalOKind2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["subjectKinds"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "objectKinds",
+		func(ctx context.Context, v any) ([]model.Kind, error) {
+			return ec.unmarshalOKind2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["objectKinds"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "document",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["paragraph"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "subtree",
+	args["document"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "paragraph",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["paragraph"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "subtree",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["subtree"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["subtree"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg9
+	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg7
+	args["after"] = arg10
 	return args, nil
 }
 
@@ -6816,7 +6846,7 @@ func (ec *executionContext) _Query_relations(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Relations(ctx, fc.Args["predicate"].(*model.Predicate), fc.Args["subject"].(*string), fc.Args["object"].(*string), fc.Args["document"].(*string), fc.Args["paragraph"].(*string), fc.Args["subtree"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Relations(ctx, fc.Args["predicate"].(*model.Predicate), fc.Args["subject"].(*string), fc.Args["object"].(*string), fc.Args["entity"].(*string), fc.Args["subjectKinds"].([]model.Kind), fc.Args["objectKinds"].([]model.Kind), fc.Args["document"].(*string), fc.Args["paragraph"].(*string), fc.Args["subtree"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {

@@ -418,6 +418,31 @@ func citing(ctx context.Context, g *engine.Graph, edges []engine.Edge, document,
 	return slices.DeleteFunc(slices.Clone(edges), func(e engine.Edge) bool { return !keep[e.ID] }), nil
 }
 
+// endsOfKinds keeps the edges whose subject is of one of subjects and whose
+// object is of one of objects (no kinds: any).
+func endsOfKinds(ctx context.Context, g *engine.Graph, edges []engine.Edge, subjects, objects []domain.Kind) ([]engine.Edge, error) {
+	if len(subjects) == 0 && len(objects) == 0 {
+		return edges, nil
+	}
+	ends := make([]string, 0, 2*len(edges))
+	for _, e := range edges {
+		ends = append(ends, e.Subject, e.Object)
+	}
+	es, err := entitiesByID(ctx, g, ends)
+	if err != nil {
+		return nil, err
+	}
+	ks, ko := domain.FilterKinds(subjects), domain.FilterKinds(objects)
+	var out []engine.Edge
+	for i, e := range edges {
+		s, o := es[2*i], es[2*i+1]
+		if s != nil && o != nil && ks.Keeps(s.Kind) && ko.Keeps(o.Kind) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
 // toKindsOf keeps the edges of id whose other end is of one of kinds.
 func toKindsOf(ctx context.Context, g *engine.Graph, id string, edges []engine.Edge, kinds []domain.Kind) ([]engine.Edge, error) {
 	others := make([]string, len(edges))

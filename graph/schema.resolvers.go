@@ -440,12 +440,13 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.K
 }
 
 // Relations is the resolver for the relations field.
-func (r *queryResolver) Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, document *string, paragraph *string, subtree *bool, first *int, after *string) (*model.RelationConnection, error) {
+func (r *queryResolver) Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, entity *string, subjectKinds []model.Kind, objectKinds []model.Kind, document *string, paragraph *string, subtree *bool, first *int, after *string) (*model.RelationConnection, error) {
 	g := r.graph(ctx)
 	f := engine.RelationFilter{
 		Predicates: optPredicate(predicate),
 		Subject:    optID(subject),
 		Object:     optID(object),
+		Entity:     optID(entity),
 		Document:   optID(document),
 		Paragraph:  optID(paragraph),
 		Subtree:    subtree != nil && *subtree,
@@ -457,7 +458,10 @@ func (r *queryResolver) Relations(ctx context.Context, predicate *model.Predicat
 	if err != nil {
 		return nil, err
 	}
-	return relationConnection(ctx, r.graph(ctx), edges, first, after)
+	if edges, err = endsOfKinds(ctx, g, edges, toKinds(subjectKinds), toKinds(objectKinds)); err != nil {
+		return nil, err
+	}
+	return relationConnection(ctx, g, edges, first, after)
 }
 
 // Path is the resolver for the path field.
