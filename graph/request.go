@@ -382,42 +382,6 @@ func otherEnd(r engine.Edge, id string) string {
 	return r.Object
 }
 
-// citing keeps the edges whose relations have evidence in a document or a
-// paragraph (with subtree, or under it); an id that names nothing is
-// NOT_FOUND.
-func citing(ctx context.Context, g *engine.Graph, edges []engine.Edge, document, paragraph string, subtree bool) ([]engine.Edge, error) {
-	if document == "" && paragraph == "" {
-		return edges, nil
-	}
-	if err := g.CheckDocument(ctx, document); err != nil {
-		return nil, err
-	}
-	if err := g.CheckParagraph(ctx, paragraph); err != nil {
-		return nil, err
-	}
-	var paras []string
-	if paragraph != "" {
-		paras = []string{paragraph}
-		if subtree {
-			var err error
-			if paras, err = g.Subtree(ctx, paragraph); err != nil {
-				return nil, err
-			}
-		}
-	}
-	rels, err := relationsOf(ctx, g, edges)
-	if err != nil {
-		return nil, err
-	}
-	keep := map[string]bool{}
-	for _, r := range rels {
-		if (document == "" || r.CitesDocument(document)) && (len(paras) == 0 || slices.ContainsFunc(paras, r.CitesParagraph)) {
-			keep[r.ID] = true
-		}
-	}
-	return slices.DeleteFunc(slices.Clone(edges), func(e engine.Edge) bool { return !keep[e.ID] }), nil
-}
-
 // endsOfKinds keeps the edges whose subject is of one of subjects and whose
 // object is of one of objects (no kinds: any).
 func endsOfKinds(ctx context.Context, g *engine.Graph, edges []engine.Edge, subjects, objects []domain.Kind) ([]engine.Edge, error) {

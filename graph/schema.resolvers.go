@@ -109,11 +109,29 @@ func (r *entityResolver) Degree(ctx context.Context, obj *domain.Entity) (int, e
 // Relations is the resolver for the relations field.
 func (r *entityResolver) Relations(ctx context.Context, obj *domain.Entity, predicate *model.Predicate, direction *model.Direction, document *string, paragraph *string, subtree *bool, otherKinds []model.Kind, first *int, after *string) (*model.RelationConnection, error) {
 	g := r.graph(ctx)
-	edges, err := neighbourEdges(ctx, g, obj.ID, toDirection(direction, engine.Both), optPredicate(predicate))
-	if err != nil {
-		return nil, err
+	dir := toDirection(direction, engine.Both)
+	var edges []engine.Edge
+	var err error
+	if document == nil && paragraph == nil {
+		edges, err = neighbourEdges(ctx, g, obj.ID, dir, optPredicate(predicate))
+	} else {
+		// evidence filters are the root filter's, which reads the
+		// smaller index
+		f := engine.RelationFilter{Predicates: optPredicate(predicate), Document: optID(document),
+			Paragraph: optID(paragraph), Subtree: subtree != nil && *subtree}
+		switch dir {
+		case engine.Out:
+			f.Subject = obj.ID
+		case engine.In:
+			f.Object = obj.ID
+		default:
+			f.Entity = obj.ID
+		}
+		if err = g.CheckFilter(ctx, f); err == nil {
+			edges, err = g.Relations(ctx, f)
+		}
 	}
-	if edges, err = citing(ctx, g, edges, optID(document), optID(paragraph), subtree != nil && *subtree); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	if len(otherKinds) > 0 {
