@@ -82,10 +82,16 @@ type NotFoundError struct {
 	What        string // entity, document, paragraph, relation
 	ID          string
 	Suggestions []string // nearest first; at most a few
+	// At names where the id was given, when that is not plain from the
+	// error's place: a filter's path ("where.subject.id").
+	At string
 }
 
 func (e *NotFoundError) Error() string {
 	var s strings.Builder
+	if e.At != "" {
+		s.WriteString(e.At + ": ")
+	}
 	fmt.Fprintf(&s, "%s %q not found", e.What, e.ID)
 	switch len(e.Suggestions) {
 	case 0:

@@ -15,6 +15,7 @@ type paragraphTree struct {
 	children map[string][]string // paragraph -> its sub-points, in reading order
 	callers  map[string][]string // footnote -> the paragraphs that call it, in reading order
 	byNumber map[string][]string // number ("4.A") -> the paragraphs with it, in document order
+	pos      map[string]int      // paragraph -> its index in ids: reading order across documents
 }
 
 // tree reads the paragraph tree once; a failure is not kept.
@@ -24,7 +25,7 @@ func (g *Graph) tree(ctx context.Context) (*paragraphTree, error) {
 	if g.paraTree != nil {
 		return g.paraTree, nil
 	}
-	t := &paragraphTree{children: map[string][]string{}, callers: map[string][]string{}, byNumber: map[string][]string{}}
+	t := &paragraphTree{children: map[string][]string{}, callers: map[string][]string{}, byNumber: map[string][]string{}, pos: map[string]int{}}
 	docs := make([]string, len(g.documents))
 	for i, d := range g.documents {
 		docs[i] = d.ID
@@ -39,6 +40,7 @@ func (g *Graph) tree(ctx context.Context) (*paragraphTree, error) {
 			return nil, fmt.Errorf("paragraph tree: %w", err)
 		}
 		for _, p := range compact(ps) {
+			t.pos[p.ID] = len(t.ids)
 			t.ids = append(t.ids, p.ID)
 			t.byNumber[p.Number] = append(t.byNumber[p.Number], p.ID)
 			if p.Parent != "" {

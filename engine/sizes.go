@@ -1,5 +1,10 @@
 package engine
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Sizes are the longest lists and texts one graph holds, measured once
 // when the graph is built, so that the cost of a query can be priced from
 // the data it would read rather than from bounds true of one dataset.
@@ -24,6 +29,15 @@ type Sizes struct {
 
 	// Longest texts.
 	ParagraphText, Quote, FactText, Name, Description, Aliases, CommonNames, Title, Definition int
+
+	// Typical lists, the 99th percentile over the objects that hold them:
+	// what one of many entities (or relations) holds, for pricing lists
+	// under lists, where the maximum would price every item as the hub.
+	// Zero in a summary written before they were measured.
+	DegreeP99           int
+	PredicateDegreesP99 map[string]int
+	EntityMentionsP99   int
+	EvidenceP99         int
 
 	// TopDegrees[i] is the sum of the i+1 largest degrees: the most
 	// relations any i+1 entities can take part in; kept for up to
@@ -72,4 +86,33 @@ func listLen(ss []string) int {
 		n += jsonLen(s) + 1
 	}
 	return n
+}
+
+// TypicalDegree is the 99th percentile of an entity's relations of one
+// predicate (of all when predicate is empty), both directions; the maximum
+// when the summary predates percentiles.
+func (s *Sizes) TypicalDegree(predicate string) int {
+	if predicate == "" {
+		return cmp.Or(s.DegreeP99, s.Degree)
+	}
+	if n, ok := s.PredicateDegreesP99[predicate]; ok {
+		return n
+	}
+	return s.PredicateDegrees[predicate]
+}
+
+// p99 is the 99th percentile of counts over n objects, the objects not in
+// counts holding none.
+func p99(counts []int, n int) int {
+	if len(counts) == 0 || n == 0 {
+		return 0
+	}
+	slices.Sort(counts)
+	// the value below which 99% of the n objects fall: objects holding
+	// none sit below all of counts
+	rank := n - 1 - (n-1)/100
+	if i := rank - (n - len(counts)); i >= 0 {
+		return counts[i]
+	}
+	return 0
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/digidip/digidip/domain"
@@ -66,9 +67,21 @@ func Summarize(ds *domain.Dataset) *Summary {
 		sum2 += degrees[i]
 		s.TopDegrees[i] = sum2
 	}
+	s.DegreeP99 = p99(slices.Clone(degrees), len(ds.Entities))
+	byPred := map[string][]int{}
 	for k, n := range perEntity {
 		s.PredicateDegrees[k[1]] = max(s.PredicateDegrees[k[1]], n)
+		byPred[k[1]] = append(byPred[k[1]], n)
 	}
+	s.PredicateDegreesP99 = map[string]int{}
+	for p, ns := range byPred {
+		s.PredicateDegreesP99[p] = p99(ns, len(ds.Entities))
+	}
+	evidence := make([]int, len(ds.Relations))
+	for i, r := range ds.Relations {
+		evidence[i] = len(r.Evidence)
+	}
+	s.EvidenceP99 = p99(evidence, len(ds.Relations))
 	for _, n := range byPara {
 		s.ParagraphRels = max(s.ParagraphRels, n)
 	}
@@ -101,9 +114,12 @@ func Summarize(ds *domain.Dataset) *Summary {
 			}
 		}
 	}
+	mentions := make([]int, 0, len(mentioned))
 	for _, n := range mentioned {
 		s.EntityMentions = max(s.EntityMentions, n)
+		mentions = append(mentions, n)
 	}
+	s.EntityMentionsP99 = p99(mentions, len(ds.Entities))
 
 	for _, e := range ds.Entities {
 		st.ByKind[e.Kind]++

@@ -60,13 +60,13 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	)
 
 	var c ComplexityRoot
-	c.Query.Entities = func(child int, _ *model.Kind, first *int, _ *string) int {
+	c.Query.Entities = func(child int, _ *model.Kind, _ *model.EntityWhere, _ []*model.EntitySort, first *int, _ *string) int {
 		return upTo(first, DefaultFirst, entities, child)
 	}
 	c.Query.Search = func(child int, _ string, _ []model.Kind, first *int) int {
 		return upTo(first, 10, entities, child)
 	}
-	c.Query.Relations = func(child int, _ *model.Predicate, _, _, _ *string, _, _ []model.Kind, _, _ *string, _ *bool, first *int, _ *string) int {
+	c.Query.Relations = func(child int, _ *model.Predicate, _, _, _ *string, _, _ []model.Kind, _, _ *string, _ *bool, _ *model.RelationWhere, _ []*model.RelationSort, first *int, _ *string) int {
 		return upTo(first, DefaultFirst, relations, child)
 	}
 	c.Query.Path = func(child int, _, _ string, _ *int, _ []model.Predicate, first *int) int {
@@ -74,16 +74,22 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	}
 	c.Query.Documents = func(child int, first *int) int { return upTo(first, DefaultFirstAll, documents, child) }
 	c.Query.Predicates = func(child int, first *int) int { return upTo(first, DefaultFirstAll, predicates, child) }
-	c.Query.CommonNeighbours = func(child int, _, _ string, _ *model.Predicate, _ *model.Direction, _ []model.Kind, first *int) int {
+	c.Query.CommonNeighbours = func(child int, _, _ string, _ *model.Predicate, _ *model.Direction, _ []model.Kind, _ *model.EntityWhere, first *int) int {
 		return upTo(first, DefaultFirstAll, entities, child)
 	}
 	c.RelationConnection.GroupBy = func(child int, _ model.RelationKey, first *int) int {
 		return upTo(first, DefaultFirstAll, relations, child)
 	}
-	c.ComparisonSide.Entities = func(child int, _ []model.Kind, first *int, _ *string) int {
+	c.RelationAggregate.GroupBy = func(child int, _ model.RelationKey, first *int) int {
+		return upTo(first, DefaultFirstAll, relations, child)
+	}
+	c.EntityAggregate.GroupBy = func(child int, _ model.EntityKey, first *int) int {
+		return upTo(first, DefaultFirstAll, entities, child)
+	}
+	c.ComparisonSide.Entities = func(child int, _ []model.Kind, _ *model.EntityWhere, first *int, _ *string) int {
 		return upTo(first, DefaultFirst, entities, child)
 	}
-	c.ComparisonSide.Relations = func(child int, _ *model.Predicate, first *int, _ *string) int {
+	c.ComparisonSide.Relations = func(child int, _ *model.Predicate, _ *model.RelationWhere, first *int, _ *string) int {
 		return upTo(first, DefaultFirst, relations, child)
 	}
 	c.Query.Timeline = func(child int, _, _ *string, _ []model.Kind, _ *bool, first *int) int {
@@ -94,20 +100,22 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	byPredicate := func(p string) func(*engine.Sizes) int {
 		return func(s *engine.Sizes) int { return s.PredicateDegree(p) }
 	}
-	c.Entity.Relations = func(child int, p *model.Predicate, _ *model.Direction, _, _ *string, _ *bool, _ []model.Kind, first *int, _ *string) int {
+	c.Entity.Relations = func(child int, p *model.Predicate, _ *model.Direction, _, _ *string, _ *bool, _ []model.Kind, _ *model.RelationWhere, _ []*model.RelationSort, first *int, _ *string) int {
 		return upTo(first, DefaultFirst, byPredicate(strings.Join(optPredicate(p), "")), child)
 	}
-	c.Entity.Neighbours = func(child int, p model.Predicate, _ *model.Direction, _ []model.Kind, first *int) int {
+	c.Entity.Neighbours = func(child int, p model.Predicate, _ *model.Direction, _ []model.Kind, _ *model.EntityWhere, first *int) int {
 		return upTo(first, DefaultFirst, byPredicate(PredicateID(p)), child)
 	}
-	c.Entity.Mentions = func(child int, _ *string, first *int) int {
+	c.Entity.Mentions = func(child int, _ *string, _ *model.ParagraphWhere, first *int) int {
 		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.EntityMentions }, child)
 	}
 	c.Entity.Facts = func(child int, _ *string, first *int) int {
 		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.Facts }, child)
 	}
-	shortcut := func(p string) func(int, *int) int {
-		return func(child int, first *int) int { return upTo(first, DefaultFirstAll, byPredicate(p), child) }
+	shortcut := func(p string) func(int, *model.EntityWhere, *int) int {
+		return func(child int, _ *model.EntityWhere, first *int) int {
+			return upTo(first, DefaultFirstAll, byPredicate(p), child)
+		}
 	}
 	c.Entity.CalledOn = shortcut("calls-on")
 	c.Entity.Funders = shortcut("funds")
@@ -125,17 +133,17 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	c.Fact.Text = text(func(s *engine.Sizes) int { return s.FactText })
 	c.Moment.Text = text(func(s *engine.Sizes) int { return s.FactText })
 	c.Document.Title = text(func(s *engine.Sizes) int { return s.Title })
-	c.Document.Paragraphs = func(child int, first *int) int {
+	c.Document.Paragraphs = func(child int, _ *model.ParagraphWhere, first *int) int {
 		return upTo(first, MaxFirstParagraph, func(s *engine.Sizes) int { return s.Paragraphs }, child)
 	}
 	c.Paragraph.Text = text(func(s *engine.Sizes) int { return s.ParagraphText })
-	c.Paragraph.Mentions = func(child int, first *int) int {
+	c.Paragraph.Mentions = func(child int, _ *model.EntityWhere, first *int) int {
 		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.ParagraphMentions }, child)
 	}
-	c.Paragraph.Notes = func(child int, first *int) int {
+	c.Paragraph.Notes = func(child int, _ *model.ParagraphWhere, first *int) int {
 		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.ParagraphNotes }, child)
 	}
-	c.Paragraph.Relations = func(child int, _ *model.Predicate, subtree *bool, first *int, _ *string) int {
+	c.Paragraph.Relations = func(child int, _ *model.Predicate, subtree *bool, _ *model.RelationWhere, _ []*model.RelationSort, first *int, _ *string) int {
 		if subtree != nil && *subtree {
 			return upTo(first, DefaultFirst, relations, child)
 		}
@@ -143,10 +151,10 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	}
 	// A summary written before these sizes were measured has them as 0:
 	// then a document's paragraphs bound them.
-	c.Paragraph.Children = func(child int, first *int) int {
+	c.Paragraph.Children = func(child int, _ *model.ParagraphWhere, first *int) int {
 		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return cmp.Or(s.ParagraphChildren, s.Paragraphs) }, child)
 	}
-	c.Paragraph.CalledFrom = func(child int, first *int) int {
+	c.Paragraph.CalledFrom = func(child int, _ *model.ParagraphWhere, first *int) int {
 		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return cmp.Or(s.NoteCallers, s.Paragraphs) }, child)
 	}
 	// Counts by kind and by predicate are bounded by the schema's enums.

@@ -1,11 +1,13 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/digidip/digidip/engine"
+	"github.com/digidip/digidip/graph/model"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -22,6 +24,8 @@ func (l *Limits) cost(ctx context.Context, op *ast.OperationDefinition, vars map
 	c := &coster{ctx: ctx, es: l.es, schema: l.es.Schema(), vars: vars, intro: l.intro, memo: map[memoKey]int{}}
 	if g := FromContext(ctx); g != nil {
 		c.sizes = g.Sizes()
+		st := g.Stats()
+		c.stats = &st
 	}
 	return c.set(op.SelectionSet, nil)
 }
@@ -32,6 +36,11 @@ type coster struct {
 	schema *ast.Schema
 	vars   map[string]any
 	sizes  *engine.Sizes // nil without a pinned graph
+	stats  *engine.Stats // nil without a pinned graph
+	// inList is set while the walk is under a list: there an entity's
+	// lists are priced at their typical size, not at the hub's (see
+	// listSize).
+	inList bool
 	intro  *schemaSizes
 	memo   map[memoKey]int
 }
@@ -78,7 +87,10 @@ func (c *coster) field(f *ast.Field, parent *ast.Field) int {
 	}
 	var child int
 	if t := c.schema.Types[f.Definition.Type.Name()]; t != nil && (t.Kind == ast.Object || t.Kind == ast.Interface || t.Kind == ast.Union) {
+		was := c.inList
+		c.inList = was || f.Definition.Type.Elem != nil
 		child = c.set(f.SelectionSet, f)
+		c.inList = was
 	}
 	owner := f.ObjectDefinition.Name
 	switch owner + "." + f.Name {
@@ -101,6 +113,9 @@ func (c *coster) field(f *ast.Field, parent *ast.Field) int {
 		return list(c.pathHops(parent)+1, child)
 	}
 	args := f.ArgumentMap(c.vars)
+	if n, ok := c.listSize(owner+"."+f.Name, args); ok {
+		return list(n, child)
+	}
 	if f.ObjectDefinition.Kind == ast.Interface {
 		// the costliest implementation of the field
 		most := 0
@@ -117,6 +132,49 @@ func (c *coster) priced(typeName, field string, child int, args map[string]any) 
 		return v
 	}
 	return capAdd(1, child)
+}
+
+// listSize prices, from the graph served, the lists whose size the data
+// bounds more tightly than Complexity can: the relations of one predicate
+// by how many the graph holds, and, under a list, an entity's relations,
+// neighbours and mentions and a relation's evidence by their 99th
+// percentile. A list of many entities holds a few hubs at most; pricing
+// every one as the largest hub refused ordinary questions (each relation's
+// subject with its relations) at ten times their size. The response
+// budget still stops an answer that outgrows its price.
+func (c *coster) listSize(field string, args map[string]any) (int, bool) {
+	if c.sizes == nil {
+		return 0, false
+	}
+	pred := func() string {
+		if p, ok := args["predicate"].(string); ok {
+			return PredicateID(model.Predicate(p))
+		}
+		return ""
+	}
+	first := func(def int) int { return max(1, intArg(args, "first", def)) }
+	if field == "Query.relations" && c.stats != nil && pred() != "" {
+		return min(first(DefaultFirst), c.stats.ByPredicate[pred()]), true
+	}
+	if !c.inList {
+		return 0, false
+	}
+	s := c.sizes
+	switch field {
+	case "Entity.relations", "Entity.neighbours":
+		return min(first(DefaultFirst), s.TypicalDegree(pred())), true
+	case "Entity.calledOn":
+		return min(first(DefaultFirstAll), s.TypicalDegree("calls-on")), true
+	case "Entity.funders", "Entity.funds":
+		return min(first(DefaultFirstAll), s.TypicalDegree("funds")), true
+	case "Entity.partners":
+		return min(first(DefaultFirstAll), s.TypicalDegree("partners-with")), true
+	case "Entity.mentions":
+		return min(first(DefaultFirstAll), cmp.Or(s.EntityMentionsP99, s.EntityMentions)), true
+	case "Relation.evidence":
+		return min(first(DefaultFirstAll), cmp.Or(s.EvidenceP99, s.Evidence)), true
+	}
+	return 0, false
 }
 
 // subgraphNodes is the most entities the enclosing subgraph field returns.

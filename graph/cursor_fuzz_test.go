@@ -71,10 +71,10 @@ func TestNestedListsCostMoreThanTheLimit(t *testing.T) {
 	c := Complexity(func() *engine.Sizes { return big })
 	hundred := 100
 	leaf := 1
-	inner := c.Entity.Relations(leaf, nil, nil, nil, nil, nil, nil, &hundred, nil)
-	outer := c.Entity.Relations(inner, nil, nil, nil, nil, nil, nil, &hundred, nil)
-	outer = c.Entity.Relations(outer, nil, nil, nil, nil, nil, nil, &hundred, nil)
-	top := c.Query.Entities(outer, (*model.Kind)(nil), &hundred, nil)
+	inner := c.Entity.Relations(leaf, nil, nil, nil, nil, nil, nil, nil, nil, &hundred, nil)
+	outer := c.Entity.Relations(inner, nil, nil, nil, nil, nil, nil, nil, nil, &hundred, nil)
+	outer = c.Entity.Relations(outer, nil, nil, nil, nil, nil, nil, nil, nil, &hundred, nil)
+	top := c.Query.Entities(outer, (*model.Kind)(nil), nil, nil, &hundred, nil)
 	if top <= DefaultMaxCost*1000 {
 		t.Errorf("four nested first:100 lists cost %d", top)
 	}

@@ -33,6 +33,7 @@ type ResolverRoot interface {
 	ComparisonSide() ComparisonSideResolver
 	Document() DocumentResolver
 	Entity() EntityResolver
+	EntityAggregate() EntityAggregateResolver
 	Evidence() EvidenceResolver
 	Fact() FactResolver
 	Moment() MomentResolver
@@ -42,6 +43,7 @@ type ResolverRoot interface {
 	PredicateInfo() PredicateInfoResolver
 	Query() QueryResolver
 	Relation() RelationResolver
+	RelationAggregate() RelationAggregateResolver
 	RelationConnection() RelationConnectionResolver
 	Subgraph() SubgraphResolver
 	SubgraphEdge() SubgraphEdgeResolver
@@ -60,8 +62,8 @@ type ComplexityRoot struct {
 	}
 
 	ComparisonSide struct {
-		Entities  func(childComplexity int, kinds []model.Kind, first *int, after *string) int
-		Relations func(childComplexity int, predicate *model.Predicate, first *int, after *string) int
+		Entities  func(childComplexity int, kinds []model.Kind, where *model.EntityWhere, first *int, after *string) int
+		Relations func(childComplexity int, predicate *model.Predicate, where *model.RelationWhere, first *int, after *string) int
 	}
 
 	Document struct {
@@ -69,7 +71,7 @@ type ComplexityRoot struct {
 		AuthorEntity func(childComplexity int) int
 		Date         func(childComplexity int) int
 		ID           func(childComplexity int) int
-		Paragraphs   func(childComplexity int, first *int) int
+		Paragraphs   func(childComplexity int, where *model.ParagraphWhere, first *int) int
 		Reference    func(childComplexity int) int
 		SHA256       func(childComplexity int) int
 		ShortTitle   func(childComplexity int) int
@@ -78,22 +80,28 @@ type ComplexityRoot struct {
 	}
 
 	Entity struct {
-		Aliases     func(childComplexity int) int
-		CalledOn    func(childComplexity int, first *int) int
-		CommonNames func(childComplexity int) int
-		Deadline    func(childComplexity int) int
-		Degree      func(childComplexity int) int
-		Description func(childComplexity int) int
-		Facts       func(childComplexity int, key *string, first *int) int
-		Funders     func(childComplexity int, first *int) int
-		Funds       func(childComplexity int, first *int) int
-		ID          func(childComplexity int) int
-		Kind        func(childComplexity int) int
-		Mentions    func(childComplexity int, document *string, first *int) int
-		Name        func(childComplexity int) int
-		Neighbours  func(childComplexity int, predicate model.Predicate, direction *model.Direction, kinds []model.Kind, first *int) int
-		Partners    func(childComplexity int, first *int) int
-		Relations   func(childComplexity int, predicate *model.Predicate, direction *model.Direction, document *string, paragraph *string, subtree *bool, otherKinds []model.Kind, first *int, after *string) int
+		Aliases            func(childComplexity int) int
+		CalledOn           func(childComplexity int, where *model.EntityWhere, first *int) int
+		CommonNames        func(childComplexity int) int
+		Deadline           func(childComplexity int) int
+		Degree             func(childComplexity int) int
+		Description        func(childComplexity int) int
+		Facts              func(childComplexity int, key *string, first *int) int
+		Funders            func(childComplexity int, where *model.EntityWhere, first *int) int
+		Funds              func(childComplexity int, where *model.EntityWhere, first *int) int
+		ID                 func(childComplexity int) int
+		Kind               func(childComplexity int) int
+		Mentions           func(childComplexity int, document *string, where *model.ParagraphWhere, first *int) int
+		Name               func(childComplexity int) int
+		Neighbours         func(childComplexity int, predicate model.Predicate, direction *model.Direction, kinds []model.Kind, where *model.EntityWhere, first *int) int
+		Partners           func(childComplexity int, where *model.EntityWhere, first *int) int
+		Relations          func(childComplexity int, predicate *model.Predicate, direction *model.Direction, document *string, paragraph *string, subtree *bool, otherKinds []model.Kind, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) int
+		RelationsAggregate func(childComplexity int, direction *model.Direction, where *model.RelationWhere) int
+	}
+
+	EntityAggregate struct {
+		Count   func(childComplexity int) int
+		GroupBy func(childComplexity int, by model.EntityKey, first *int) int
 	}
 
 	EntityConnection struct {
@@ -155,15 +163,15 @@ type ComplexityRoot struct {
 	}
 
 	Paragraph struct {
-		CalledFrom func(childComplexity int, first *int) int
-		Children   func(childComplexity int, first *int) int
+		CalledFrom func(childComplexity int, where *model.ParagraphWhere, first *int) int
+		Children   func(childComplexity int, where *model.ParagraphWhere, first *int) int
 		Document   func(childComplexity int) int
 		ID         func(childComplexity int) int
-		Mentions   func(childComplexity int, first *int) int
-		Notes      func(childComplexity int, first *int) int
+		Mentions   func(childComplexity int, where *model.EntityWhere, first *int) int
+		Notes      func(childComplexity int, where *model.ParagraphWhere, first *int) int
 		Number     func(childComplexity int) int
 		Parent     func(childComplexity int) int
-		Relations  func(childComplexity int, predicate *model.Predicate, subtree *bool, first *int, after *string) int
+		Relations  func(childComplexity int, predicate *model.Predicate, subtree *bool, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) int
 		Section    func(childComplexity int) int
 		Text       func(childComplexity int) int
 	}
@@ -197,21 +205,23 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		CommonNeighbours func(childComplexity int, a string, b string, predicate *model.Predicate, direction *model.Direction, kinds []model.Kind, first *int) int
-		Compare          func(childComplexity int, a string, b string) int
-		Document         func(childComplexity int, id string) int
-		Documents        func(childComplexity int, first *int) int
-		Entities         func(childComplexity int, kind *model.Kind, first *int, after *string) int
-		Entity           func(childComplexity int, id string) int
-		Node             func(childComplexity int, id string) int
-		Paragraph        func(childComplexity int, id string) int
-		Path             func(childComplexity int, from string, to string, maxHops *int, predicates []model.Predicate, first *int) int
-		Predicates       func(childComplexity int, first *int) int
-		Relations        func(childComplexity int, predicate *model.Predicate, subject *string, object *string, entity *string, subjectKinds []model.Kind, objectKinds []model.Kind, document *string, paragraph *string, subtree *bool, first *int, after *string) int
-		Search           func(childComplexity int, text string, kinds []model.Kind, first *int) int
-		Stats            func(childComplexity int) int
-		Subgraph         func(childComplexity int, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) int
-		Timeline         func(childComplexity int, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) int
+		CommonNeighbours   func(childComplexity int, a string, b string, predicate *model.Predicate, direction *model.Direction, kinds []model.Kind, where *model.EntityWhere, first *int) int
+		Compare            func(childComplexity int, a string, b string) int
+		Document           func(childComplexity int, id string) int
+		Documents          func(childComplexity int, first *int) int
+		Entities           func(childComplexity int, kind *model.Kind, where *model.EntityWhere, sort []*model.EntitySort, first *int, after *string) int
+		EntitiesAggregate  func(childComplexity int, where *model.EntityWhere) int
+		Entity             func(childComplexity int, id string) int
+		Node               func(childComplexity int, id string) int
+		Paragraph          func(childComplexity int, id string) int
+		Path               func(childComplexity int, from string, to string, maxHops *int, predicates []model.Predicate, first *int) int
+		Predicates         func(childComplexity int, first *int) int
+		Relations          func(childComplexity int, predicate *model.Predicate, subject *string, object *string, entity *string, subjectKinds []model.Kind, objectKinds []model.Kind, document *string, paragraph *string, subtree *bool, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) int
+		RelationsAggregate func(childComplexity int, where *model.RelationWhere) int
+		Search             func(childComplexity int, text string, kinds []model.Kind, first *int) int
+		Stats              func(childComplexity int) int
+		Subgraph           func(childComplexity int, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) int
+		Timeline           func(childComplexity int, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) int
 	}
 
 	Relation struct {
@@ -224,6 +234,12 @@ type ComplexityRoot struct {
 		PredicateID func(childComplexity int) int
 		Subject     func(childComplexity int) int
 		Verb        func(childComplexity int, document *string, paragraph *string) int
+	}
+
+	RelationAggregate struct {
+		Count    func(childComplexity int) int
+		Distinct func(childComplexity int, by model.RelationKey) int
+		GroupBy  func(childComplexity int, by model.RelationKey, first *int) int
 	}
 
 	RelationConnection struct {
@@ -282,8 +298,8 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type ComparisonSideResolver interface {
-	Entities(ctx context.Context, obj *engine.Side, kinds []model.Kind, first *int, after *string) (*model.EntityConnection, error)
-	Relations(ctx context.Context, obj *engine.Side, predicate *model.Predicate, first *int, after *string) (*model.RelationConnection, error)
+	Entities(ctx context.Context, obj *engine.Side, kinds []model.Kind, where *model.EntityWhere, first *int, after *string) (*model.EntityConnection, error)
+	Relations(ctx context.Context, obj *engine.Side, predicate *model.Predicate, where *model.RelationWhere, first *int, after *string) (*model.RelationConnection, error)
 }
 type DocumentResolver interface {
 	ShortTitle(ctx context.Context, obj *domain.Document) (*string, error)
@@ -293,7 +309,7 @@ type DocumentResolver interface {
 	AuthorEntity(ctx context.Context, obj *domain.Document) (*domain.Entity, error)
 	URL(ctx context.Context, obj *domain.Document) (*string, error)
 
-	Paragraphs(ctx context.Context, obj *domain.Document, first *int) ([]*domain.Paragraph, error)
+	Paragraphs(ctx context.Context, obj *domain.Document, where *model.ParagraphWhere, first *int) ([]*domain.Paragraph, error)
 }
 type EntityResolver interface {
 	Kind(ctx context.Context, obj *domain.Entity) (model.Kind, error)
@@ -301,15 +317,19 @@ type EntityResolver interface {
 	CommonNames(ctx context.Context, obj *domain.Entity) ([]string, error)
 
 	Degree(ctx context.Context, obj *domain.Entity) (int, error)
-	Relations(ctx context.Context, obj *domain.Entity, predicate *model.Predicate, direction *model.Direction, document *string, paragraph *string, subtree *bool, otherKinds []model.Kind, first *int, after *string) (*model.RelationConnection, error)
-	Neighbours(ctx context.Context, obj *domain.Entity, predicate model.Predicate, direction *model.Direction, kinds []model.Kind, first *int) ([]*domain.Entity, error)
-	Mentions(ctx context.Context, obj *domain.Entity, document *string, first *int) ([]*domain.Paragraph, error)
+	Relations(ctx context.Context, obj *domain.Entity, predicate *model.Predicate, direction *model.Direction, document *string, paragraph *string, subtree *bool, otherKinds []model.Kind, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) (*model.RelationConnection, error)
+	RelationsAggregate(ctx context.Context, obj *domain.Entity, direction *model.Direction, where *model.RelationWhere) (*model.RelationAggregate, error)
+	Neighbours(ctx context.Context, obj *domain.Entity, predicate model.Predicate, direction *model.Direction, kinds []model.Kind, where *model.EntityWhere, first *int) ([]*domain.Entity, error)
+	Mentions(ctx context.Context, obj *domain.Entity, document *string, where *model.ParagraphWhere, first *int) ([]*domain.Paragraph, error)
 	Facts(ctx context.Context, obj *domain.Entity, key *string, first *int) ([]*domain.Fact, error)
-	CalledOn(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error)
+	CalledOn(ctx context.Context, obj *domain.Entity, where *model.EntityWhere, first *int) ([]*domain.Entity, error)
 	Deadline(ctx context.Context, obj *domain.Entity) (*domain.Fact, error)
-	Funders(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error)
-	Funds(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error)
-	Partners(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error)
+	Funders(ctx context.Context, obj *domain.Entity, where *model.EntityWhere, first *int) ([]*domain.Entity, error)
+	Funds(ctx context.Context, obj *domain.Entity, where *model.EntityWhere, first *int) ([]*domain.Entity, error)
+	Partners(ctx context.Context, obj *domain.Entity, where *model.EntityWhere, first *int) ([]*domain.Entity, error)
+}
+type EntityAggregateResolver interface {
+	GroupBy(ctx context.Context, obj *model.EntityAggregate, by model.EntityKey, first *int) ([]*model.GroupCount, error)
 }
 type EvidenceResolver interface {
 	Document(ctx context.Context, obj *domain.Evidence) (*domain.Document, error)
@@ -334,12 +354,12 @@ type ParagraphResolver interface {
 	Section(ctx context.Context, obj *domain.Paragraph) (*string, error)
 	Document(ctx context.Context, obj *domain.Paragraph) (*domain.Document, error)
 	Parent(ctx context.Context, obj *domain.Paragraph) (*domain.Paragraph, error)
-	Children(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error)
-	Notes(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error)
-	CalledFrom(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error)
+	Children(ctx context.Context, obj *domain.Paragraph, where *model.ParagraphWhere, first *int) ([]*domain.Paragraph, error)
+	Notes(ctx context.Context, obj *domain.Paragraph, where *model.ParagraphWhere, first *int) ([]*domain.Paragraph, error)
+	CalledFrom(ctx context.Context, obj *domain.Paragraph, where *model.ParagraphWhere, first *int) ([]*domain.Paragraph, error)
 
-	Mentions(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Entity, error)
-	Relations(ctx context.Context, obj *domain.Paragraph, predicate *model.Predicate, subtree *bool, first *int, after *string) (*model.RelationConnection, error)
+	Mentions(ctx context.Context, obj *domain.Paragraph, where *model.EntityWhere, first *int) ([]*domain.Entity, error)
+	Relations(ctx context.Context, obj *domain.Paragraph, predicate *model.Predicate, subtree *bool, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) (*model.RelationConnection, error)
 }
 type PathResolver interface {
 	Length(ctx context.Context, obj *engine.Path) (int, error)
@@ -359,13 +379,15 @@ type PredicateInfoResolver interface {
 type QueryResolver interface {
 	Node(ctx context.Context, id string) (model.Node, error)
 	Entity(ctx context.Context, id string) (*domain.Entity, error)
-	Entities(ctx context.Context, kind *model.Kind, first *int, after *string) (*model.EntityConnection, error)
+	Entities(ctx context.Context, kind *model.Kind, where *model.EntityWhere, sort []*model.EntitySort, first *int, after *string) (*model.EntityConnection, error)
 	Search(ctx context.Context, text string, kinds []model.Kind, first *int) ([]*domain.Entity, error)
-	Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, entity *string, subjectKinds []model.Kind, objectKinds []model.Kind, document *string, paragraph *string, subtree *bool, first *int, after *string) (*model.RelationConnection, error)
+	Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, entity *string, subjectKinds []model.Kind, objectKinds []model.Kind, document *string, paragraph *string, subtree *bool, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) (*model.RelationConnection, error)
+	EntitiesAggregate(ctx context.Context, where *model.EntityWhere) (*model.EntityAggregate, error)
+	RelationsAggregate(ctx context.Context, where *model.RelationWhere) (*model.RelationAggregate, error)
 	Path(ctx context.Context, from string, to string, maxHops *int, predicates []model.Predicate, first *int) ([]*engine.Path, error)
 	Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) (*engine.Subgraph, error)
 	Compare(ctx context.Context, a string, b string) (*engine.Comparison, error)
-	CommonNeighbours(ctx context.Context, a string, b string, predicate *model.Predicate, direction *model.Direction, kinds []model.Kind, first *int) ([]*domain.Entity, error)
+	CommonNeighbours(ctx context.Context, a string, b string, predicate *model.Predicate, direction *model.Direction, kinds []model.Kind, where *model.EntityWhere, first *int) ([]*domain.Entity, error)
 	Documents(ctx context.Context, first *int) ([]*domain.Document, error)
 	Document(ctx context.Context, id string) (*domain.Document, error)
 	Paragraph(ctx context.Context, id string) (*domain.Paragraph, error)
@@ -382,6 +404,10 @@ type RelationResolver interface {
 	Verb(ctx context.Context, obj *domain.Relation, document *string, paragraph *string) (*string, error)
 
 	Evidence(ctx context.Context, obj *domain.Relation, document *string, paragraph *string, first *int) ([]*domain.Evidence, error)
+}
+type RelationAggregateResolver interface {
+	GroupBy(ctx context.Context, obj *model.RelationAggregate, by model.RelationKey, first *int) ([]*model.GroupCount, error)
+	Distinct(ctx context.Context, obj *model.RelationAggregate, by model.RelationKey) (int, error)
 }
 type RelationConnectionResolver interface {
 	GroupBy(ctx context.Context, obj *model.RelationConnection, by model.RelationKey, first *int) ([]*model.GroupCount, error)
@@ -457,7 +483,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.ComparisonSide.Entities(childComplexity, args["kinds"].([]model.Kind), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.ComparisonSide.Entities(childComplexity, args["kinds"].([]model.Kind), args["where"].(*model.EntityWhere), args["first"].(*int), args["after"].(*string)), true
 	case "ComparisonSide.relations":
 		if e.ComplexityRoot.ComparisonSide.Relations == nil {
 			break
@@ -468,7 +494,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.ComparisonSide.Relations(childComplexity, args["predicate"].(*model.Predicate), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.ComparisonSide.Relations(childComplexity, args["predicate"].(*model.Predicate), args["where"].(*model.RelationWhere), args["first"].(*int), args["after"].(*string)), true
 
 	case "Document.author":
 		if e.ComplexityRoot.Document.Author == nil {
@@ -504,7 +530,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Document.Paragraphs(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Document.Paragraphs(childComplexity, args["where"].(*model.ParagraphWhere), args["first"].(*int)), true
 	case "Document.reference":
 		if e.ComplexityRoot.Document.Reference == nil {
 			break
@@ -552,7 +578,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.CalledOn(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Entity.CalledOn(childComplexity, args["where"].(*model.EntityWhere), args["first"].(*int)), true
 	case "Entity.commonNames":
 		if e.ComplexityRoot.Entity.CommonNames == nil {
 			break
@@ -598,7 +624,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.Funders(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Entity.Funders(childComplexity, args["where"].(*model.EntityWhere), args["first"].(*int)), true
 	case "Entity.funds":
 		if e.ComplexityRoot.Entity.Funds == nil {
 			break
@@ -609,7 +635,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.Funds(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Entity.Funds(childComplexity, args["where"].(*model.EntityWhere), args["first"].(*int)), true
 	case "Entity.id":
 		if e.ComplexityRoot.Entity.ID == nil {
 			break
@@ -632,7 +658,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.Mentions(childComplexity, args["document"].(*string), args["first"].(*int)), true
+		return e.ComplexityRoot.Entity.Mentions(childComplexity, args["document"].(*string), args["where"].(*model.ParagraphWhere), args["first"].(*int)), true
 	case "Entity.name":
 		if e.ComplexityRoot.Entity.Name == nil {
 			break
@@ -649,7 +675,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.Neighbours(childComplexity, args["predicate"].(model.Predicate), args["direction"].(*model.Direction), args["kinds"].([]model.Kind), args["first"].(*int)), true
+		return e.ComplexityRoot.Entity.Neighbours(childComplexity, args["predicate"].(model.Predicate), args["direction"].(*model.Direction), args["kinds"].([]model.Kind), args["where"].(*model.EntityWhere), args["first"].(*int)), true
 	case "Entity.partners":
 		if e.ComplexityRoot.Entity.Partners == nil {
 			break
@@ -660,7 +686,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.Partners(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Entity.Partners(childComplexity, args["where"].(*model.EntityWhere), args["first"].(*int)), true
 	case "Entity.relations":
 		if e.ComplexityRoot.Entity.Relations == nil {
 			break
@@ -671,7 +697,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.Relations(childComplexity, args["predicate"].(*model.Predicate), args["direction"].(*model.Direction), args["document"].(*string), args["paragraph"].(*string), args["subtree"].(*bool), args["otherKinds"].([]model.Kind), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Entity.Relations(childComplexity, args["predicate"].(*model.Predicate), args["direction"].(*model.Direction), args["document"].(*string), args["paragraph"].(*string), args["subtree"].(*bool), args["otherKinds"].([]model.Kind), args["where"].(*model.RelationWhere), args["sort"].([]*model.RelationSort), args["first"].(*int), args["after"].(*string)), true
+	case "Entity.relationsAggregate":
+		if e.ComplexityRoot.Entity.RelationsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Entity_relationsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Entity.RelationsAggregate(childComplexity, args["direction"].(*model.Direction), args["where"].(*model.RelationWhere)), true
+
+	case "EntityAggregate.count":
+		if e.ComplexityRoot.EntityAggregate.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EntityAggregate.Count(childComplexity), true
+	case "EntityAggregate.groupBy":
+		if e.ComplexityRoot.EntityAggregate.GroupBy == nil {
+			break
+		}
+
+		args, err := ec.field_EntityAggregate_groupBy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.EntityAggregate.GroupBy(childComplexity, args["by"].(model.EntityKey), args["first"].(*int)), true
 
 	case "EntityConnection.edges":
 		if e.ComplexityRoot.EntityConnection.Edges == nil {
@@ -895,7 +950,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Paragraph.CalledFrom(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Paragraph.CalledFrom(childComplexity, args["where"].(*model.ParagraphWhere), args["first"].(*int)), true
 	case "Paragraph.children":
 		if e.ComplexityRoot.Paragraph.Children == nil {
 			break
@@ -906,7 +961,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Paragraph.Children(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Paragraph.Children(childComplexity, args["where"].(*model.ParagraphWhere), args["first"].(*int)), true
 	case "Paragraph.document":
 		if e.ComplexityRoot.Paragraph.Document == nil {
 			break
@@ -929,7 +984,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Paragraph.Mentions(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Paragraph.Mentions(childComplexity, args["where"].(*model.EntityWhere), args["first"].(*int)), true
 	case "Paragraph.notes":
 		if e.ComplexityRoot.Paragraph.Notes == nil {
 			break
@@ -940,7 +995,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Paragraph.Notes(childComplexity, args["first"].(*int)), true
+		return e.ComplexityRoot.Paragraph.Notes(childComplexity, args["where"].(*model.ParagraphWhere), args["first"].(*int)), true
 	case "Paragraph.number":
 		if e.ComplexityRoot.Paragraph.Number == nil {
 			break
@@ -963,7 +1018,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Paragraph.Relations(childComplexity, args["predicate"].(*model.Predicate), args["subtree"].(*bool), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Paragraph.Relations(childComplexity, args["predicate"].(*model.Predicate), args["subtree"].(*bool), args["where"].(*model.RelationWhere), args["sort"].([]*model.RelationSort), args["first"].(*int), args["after"].(*string)), true
 	case "Paragraph.section":
 		if e.ComplexityRoot.Paragraph.Section == nil {
 			break
@@ -1087,7 +1142,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CommonNeighbours(childComplexity, args["a"].(string), args["b"].(string), args["predicate"].(*model.Predicate), args["direction"].(*model.Direction), args["kinds"].([]model.Kind), args["first"].(*int)), true
+		return e.ComplexityRoot.Query.CommonNeighbours(childComplexity, args["a"].(string), args["b"].(string), args["predicate"].(*model.Predicate), args["direction"].(*model.Direction), args["kinds"].([]model.Kind), args["where"].(*model.EntityWhere), args["first"].(*int)), true
 	case "Query.compare":
 		if e.ComplexityRoot.Query.Compare == nil {
 			break
@@ -1131,7 +1186,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Entities(childComplexity, args["kind"].(*model.Kind), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Entities(childComplexity, args["kind"].(*model.Kind), args["where"].(*model.EntityWhere), args["sort"].([]*model.EntitySort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.entitiesAggregate":
+		if e.ComplexityRoot.Query.EntitiesAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Query_entitiesAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EntitiesAggregate(childComplexity, args["where"].(*model.EntityWhere)), true
 	case "Query.entity":
 		if e.ComplexityRoot.Query.Entity == nil {
 			break
@@ -1198,7 +1264,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Relations(childComplexity, args["predicate"].(*model.Predicate), args["subject"].(*string), args["object"].(*string), args["entity"].(*string), args["subjectKinds"].([]model.Kind), args["objectKinds"].([]model.Kind), args["document"].(*string), args["paragraph"].(*string), args["subtree"].(*bool), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.Relations(childComplexity, args["predicate"].(*model.Predicate), args["subject"].(*string), args["object"].(*string), args["entity"].(*string), args["subjectKinds"].([]model.Kind), args["objectKinds"].([]model.Kind), args["document"].(*string), args["paragraph"].(*string), args["subtree"].(*bool), args["where"].(*model.RelationWhere), args["sort"].([]*model.RelationSort), args["first"].(*int), args["after"].(*string)), true
+	case "Query.relationsAggregate":
+		if e.ComplexityRoot.Query.RelationsAggregate == nil {
+			break
+		}
+
+		args, err := ec.field_Query_relationsAggregate_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RelationsAggregate(childComplexity, args["where"].(*model.RelationWhere)), true
 	case "Query.search":
 		if e.ComplexityRoot.Query.Search == nil {
 			break
@@ -1303,6 +1380,35 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Relation.Verb(childComplexity, args["document"].(*string), args["paragraph"].(*string)), true
+
+	case "RelationAggregate.count":
+		if e.ComplexityRoot.RelationAggregate.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RelationAggregate.Count(childComplexity), true
+	case "RelationAggregate.distinct":
+		if e.ComplexityRoot.RelationAggregate.Distinct == nil {
+			break
+		}
+
+		args, err := ec.field_RelationAggregate_distinct_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RelationAggregate.Distinct(childComplexity, args["by"].(model.RelationKey)), true
+	case "RelationAggregate.groupBy":
+		if e.ComplexityRoot.RelationAggregate.GroupBy == nil {
+			break
+		}
+
+		args, err := ec.field_RelationAggregate_groupBy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.RelationAggregate.GroupBy(childComplexity, args["by"].(model.RelationKey), args["first"].(*int)), true
 
 	case "RelationConnection.distinct":
 		if e.ComplexityRoot.RelationConnection.Distinct == nil {
@@ -1525,7 +1631,27 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	opCtx := graphql.GetOperationContext(ctx)
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
-		return graphql.NewInputUnmarshalerIndex()
+		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("DateFilter", ec.unmarshalInputDateFilter),
+			graphql.NewInputUnmarshaler("EntityListWhere", ec.unmarshalInputEntityListWhere),
+			graphql.NewInputUnmarshaler("EntityRelationsWhere", ec.unmarshalInputEntityRelationsWhere),
+			graphql.NewInputUnmarshaler("EntitySort", ec.unmarshalInputEntitySort),
+			graphql.NewInputUnmarshaler("EntityWhere", ec.unmarshalInputEntityWhere),
+			graphql.NewInputUnmarshaler("EvidenceListWhere", ec.unmarshalInputEvidenceListWhere),
+			graphql.NewInputUnmarshaler("EvidenceWhere", ec.unmarshalInputEvidenceWhere),
+			graphql.NewInputUnmarshaler("FactListWhere", ec.unmarshalInputFactListWhere),
+			graphql.NewInputUnmarshaler("FactWhere", ec.unmarshalInputFactWhere),
+			graphql.NewInputUnmarshaler("FloatFilter", ec.unmarshalInputFloatFilter),
+			graphql.NewInputUnmarshaler("IDFilter", ec.unmarshalInputIDFilter),
+			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
+			graphql.NewInputUnmarshaler("KindFilter", ec.unmarshalInputKindFilter),
+			graphql.NewInputUnmarshaler("ParagraphListWhere", ec.unmarshalInputParagraphListWhere),
+			graphql.NewInputUnmarshaler("ParagraphWhere", ec.unmarshalInputParagraphWhere),
+			graphql.NewInputUnmarshaler("PredicateFilter", ec.unmarshalInputPredicateFilter),
+			graphql.NewInputUnmarshaler("RelationSort", ec.unmarshalInputRelationSort),
+			graphql.NewInputUnmarshaler("RelationWhere", ec.unmarshalInputRelationWhere),
+			graphql.NewInputUnmarshaler("StringFilter", ec.unmarshalInputStringFilter),
+		)
 	}
 	first := true
 
@@ -1691,6 +1817,10 @@ type Query {
   entities(
     "Only entities of this kind."
     kind: Kind
+    "Only entities this filter keeps."
+    where: EntityWhere
+    "Sort by these keys (default: by id)."
+    sort: [EntitySort!]
     "How many to return (1 to 100, default 20)."
     first: Int = 20
     "Return entities after this cursor (from ` + "`" + `pageInfo.endCursor` + "`" + `)."
@@ -1736,11 +1866,36 @@ type Query {
     paragraph: ID
     "With ` + "`" + `paragraph` + "`" + `: also the relations stated in its sub-points, and theirs (paragraph 4 and 4.A to 4.H)."
     subtree: Boolean = false
+    "Only relations this filter keeps."
+    where: RelationWhere
+    "Sort by these keys (default: by id)."
+    sort: [RelationSort!]
     "How many to return (1 to 100, default 20)."
     first: Int = 20
     "Return relations after this cursor."
     after: String
   ): RelationConnection!
+
+  """
+  Counts over the entities a filter keeps, without listing them: how many
+  countries the texts name, how many entities of each kind the 2023
+  conclusions name (` + "`" + `groupBy(by: KIND)` + "`" + `).
+  """
+  entitiesAggregate(
+    "Only entities this filter keeps (absent: all)."
+    where: EntityWhere
+  ): EntityAggregate!
+
+  """
+  Counts over the relations a filter keeps, without listing them: how many
+  paragraphs call on the High Representative is
+  ` + "`" + `relationsAggregate(where: { predicate: { eq: CALLS_ON }, object: { id: {
+  eq: "high-representative" } } }) { distinct(by: PARAGRAPH) }` + "`" + `.
+  """
+  relationsAggregate(
+    "Only relations this filter keeps (absent: all)."
+    where: RelationWhere
+  ): RelationAggregate!
 
   """
   The shortest paths between two entities, following relations in either
@@ -1810,6 +1965,8 @@ type Query {
     direction: Direction = OUT
     "Only entities of these kinds."
     kinds: [Kind!]
+    "Only entities this filter keeps."
+    where: EntityWhere
     "How many to return (1 to 100, default 100)."
     first: Int = 100
   ): [Entity!]!
@@ -1921,11 +2078,22 @@ type Entity implements Node {
     subtree: Boolean = false
     "Only relations whose other end is an entity of one of these kinds."
     otherKinds: [Kind!]
+    "Only relations this filter keeps."
+    where: RelationWhere
+    "Sort by these keys (default: by id)."
+    sort: [RelationSort!]
     "How many to return (1 to 100, default 20)."
     first: Int = 20
     "Return relations after this cursor."
     after: String
   ): RelationConnection!
+  "Counts over its relations that a filter keeps."
+  relationsAggregate(
+    "Which relations to count (default BOTH)."
+    direction: Direction = BOTH
+    "Only relations this filter keeps (absent: all)."
+    where: RelationWhere
+  ): RelationAggregate!
   "The entities at the other end of its relations of one predicate, in one direction (default OUT)."
   neighbours(
     "The predicate to follow."
@@ -1934,6 +2102,8 @@ type Entity implements Node {
     direction: Direction = OUT
     "Only entities of these kinds."
     kinds: [Kind!]
+    "Only entities this filter keeps."
+    where: EntityWhere
     "How many to return (1 to 100, default 20)."
     first: Int = 20
   ): [Entity!]!
@@ -1941,6 +2111,8 @@ type Entity implements Node {
   mentions(
     "Only paragraphs of this document."
     document: ID
+    "Only paragraphs this filter keeps."
+    where: ParagraphWhere
     "How many to return (1 to 100, default 100)."
     first: Int = 100
   ): [Paragraph!]!
@@ -1952,15 +2124,35 @@ type Entity implements Node {
     first: Int = 100
   ): [Fact!]!
   "For a commitment: the actors it calls on, invites or commits to carry it out."
-  calledOn("How many to return (1 to 100, default 100)." first: Int = 100): [Entity!]!
+  calledOn(
+    "Only entities this filter keeps."
+    where: EntityWhere
+    "How many to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [Entity!]!
   "For a commitment: its deadline, if the text gives one."
   deadline: Fact
   "Who funds it."
-  funders("How many to return (1 to 100, default 100)." first: Int = 100): [Entity!]!
+  funders(
+    "Only entities this filter keeps."
+    where: EntityWhere
+    "How many to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [Entity!]!
   "What it funds."
-  funds("How many to return (1 to 100, default 100)." first: Int = 100): [Entity!]!
+  funds(
+    "Only entities this filter keeps."
+    where: EntityWhere
+    "How many to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [Entity!]!
   "Its partners, in either direction of ` + "`" + `partners-with` + "`" + `."
-  partners("How many to return (1 to 100, default 100)." first: Int = 100): [Entity!]!
+  partners(
+    "Only entities this filter keeps."
+    where: EntityWhere
+    "How many to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [Entity!]!
 }
 
 "A relation: subject, predicate, object, with every passage that states it."
@@ -2076,6 +2268,8 @@ type Document implements Node {
   sha256: String!
   "Its paragraphs in order."
   paragraphs(
+    "Only paragraphs this filter keeps."
+    where: ParagraphWhere
     "How many to return (1 to 1000, default 1000)."
     first: Int = 1000
   ): [Paragraph!]!
@@ -2094,21 +2288,45 @@ type Paragraph implements Node {
   "The enclosing paragraph, for a sub-point."
   parent: Paragraph
   "Its sub-points, in reading order: 4.A to 4.H under 4."
-  children("How many to return (1 to 100, default 100)." first: Int = 100): [Paragraph!]!
+  children(
+    "Only paragraphs this filter keeps."
+    where: ParagraphWhere
+    "How many to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [Paragraph!]!
   "The footnotes it calls."
-  notes("How many to return (1 to 100, default 100)." first: Int = 100): [Paragraph!]!
+  notes(
+    "Only paragraphs this filter keeps."
+    where: ParagraphWhere
+    "How many to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [Paragraph!]!
   "For a footnote: the paragraphs that call it, in reading order."
-  calledFrom("How many to return (1 to 100, default 100)." first: Int = 100): [Paragraph!]!
+  calledFrom(
+    "Only paragraphs this filter keeps."
+    where: ParagraphWhere
+    "How many to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [Paragraph!]!
   "The full text."
   text: String!
   "The entities it names, in order of first mention."
-  mentions("How many to return (1 to 100, default 100)." first: Int = 100): [Entity!]!
+  mentions(
+    "Only entities this filter keeps."
+    where: EntityWhere
+    "How many to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [Entity!]!
   "The relations it states, by id."
   relations(
     "Only relations of this predicate."
     predicate: Predicate
     "Also the relations its sub-points state, and theirs."
     subtree: Boolean = false
+    "Only relations this filter keeps."
+    where: RelationWhere
+    "Sort by these keys (default: by id)."
+    sort: [RelationSort!]
     "How many to return (1 to 100, default 20)."
     first: Int = 20
     "Return relations after this cursor."
@@ -2136,6 +2354,8 @@ type ComparisonSide {
   entities(
     "Only entities of these kinds."
     kinds: [Kind!]
+    "Only entities this filter keeps."
+    where: EntityWhere
     "How many to return (1 to 100, default 20)."
     first: Int = 20
     "Return entities after this cursor."
@@ -2145,6 +2365,8 @@ type ComparisonSide {
   relations(
     "Only relations of this predicate."
     predicate: Predicate
+    "Only relations this filter keeps."
+    where: RelationWhere
     "How many to return (1 to 100, default 20)."
     first: Int = 20
     "Return relations after this cursor."
@@ -2382,6 +2604,373 @@ type PageInfo {
   "The last item's cursor: pass it as ` + "`" + `after` + "`" + ` for the next page."
   endCursor: String
 }
+
+"""
+Conditions on a text field; every operator given must hold. ` + "`" + `eq` + "`" + ` and ` + "`" + `in` + "`" + `
+compare exactly; ` + "`" + `contains` + "`" + `, ` + "`" + `startsWith` + "`" + ` and ` + "`" + `endsWith` + "`" + ` ignore case,
+accents and punctuation (` + "`" + `{ contains: "gateway" }` + "`" + ` matches ` + "`" + `Global
+Gateway` + "`" + `).
+"""
+input StringFilter {
+  "Exactly this text."
+  eq: String
+  "Exactly one of these texts (at most 100)."
+  in: [String!]
+  "Contains this text."
+  contains: String
+  "Starts with this text."
+  startsWith: String
+  "Ends with this text."
+  endsWith: String
+}
+
+"Conditions on an id; an id that names nothing is a NOT_FOUND error that suggests ids it may have meant."
+input IDFilter {
+  "This id."
+  eq: ID
+  "One of these ids (at most 100)."
+  in: [ID!]
+}
+
+"Conditions on a whole number; every operator given must hold."
+input IntFilter {
+  "Equal to."
+  eq: Int
+  "One of (at most 100)."
+  in: [Int!]
+  "Less than."
+  lt: Int
+  "Less than or equal to."
+  lte: Int
+  "Greater than."
+  gt: Int
+  "Greater than or equal to."
+  gte: Int
+}
+
+"Conditions on a number; every operator given must hold."
+input FloatFilter {
+  "Equal to."
+  eq: Float
+  "Less than."
+  lt: Float
+  "Less than or equal to."
+  lte: Float
+  "Greater than."
+  gt: Float
+  "Greater than or equal to."
+  gte: Float
+}
+
+"""
+Conditions on a date, each an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD).
+A date compares by the first day it may mean (` + "`" + `2024` + "`" + ` is 1 January 2024,
+summer 2024 is 21 June), against the first day of the date given for ` + "`" + `lt` + "`" + `
+and ` + "`" + `gte` + "`" + ` and its last day for ` + "`" + `lte` + "`" + ` and ` + "`" + `gt` + "`" + `: ` + "`" + `{ lt: "2025" }` + "`" + ` is before
+2025, ` + "`" + `{ lte: "2025" }` + "`" + ` is in 2025 or before.
+"""
+input DateFilter {
+  "Within this date: ` + "`" + `2024` + "`" + ` matches any day of 2024."
+  eq: String
+  "Before."
+  lt: String
+  "Before or within."
+  lte: String
+  "After."
+  gt: String
+  "Within or after."
+  gte: String
+}
+
+"Conditions on an entity's kind."
+input KindFilter {
+  "This kind."
+  eq: Kind
+  "One of these kinds."
+  in: [Kind!]
+}
+
+"Conditions on a relation's predicate."
+input PredicateFilter {
+  "This predicate."
+  eq: Predicate
+  "One of these predicates."
+  in: [Predicate!]
+}
+
+"""
+Which entities to keep. Every field given must hold (AND); ` + "`" + `AND` + "`" + `, ` + "`" + `OR` + "`" + ` and
+` + "`" + `NOT` + "`" + ` combine filters, and ` + "`" + `relations` + "`" + `, ` + "`" + `facts` + "`" + ` and ` + "`" + `mentionedIn` + "`" + ` look
+through the graph: ` + "`" + `{ relations: { direction: OUT, some: { predicate: { eq:
+FUNDS } } } }` + "`" + ` keeps the entities that fund something. An empty filter
+keeps everything; a contradictory one keeps nothing.
+"""
+input EntityWhere {
+  "Every one of these filters holds."
+  AND: [EntityWhere!]
+  "At least one of these filters holds (an empty list is no filter)."
+  OR: [EntityWhere!]
+  "This filter does not hold."
+  NOT: EntityWhere
+  "The entity's id."
+  id: IDFilter
+  "Its kind."
+  kind: KindFilter
+  "Its name."
+  name: StringFilter
+  "Its name, one of its aliases or one of its common names."
+  anyName: StringFilter
+  "Its one-line description."
+  description: StringFilter
+  "How many relations it takes part in."
+  degree: IntFilter
+  "Its relations, in one direction or both."
+  relations: EntityRelationsWhere
+  "Its facts (dates, deadlines, amounts...)."
+  facts: FactListWhere
+  "The paragraphs that name it."
+  mentionedIn: ParagraphListWhere
+}
+
+"""
+A condition on a list: ` + "`" + `some` + "`" + ` holds when at least one item matches, ` + "`" + `none` + "`" + `
+when no item does, ` + "`" + `all` + "`" + ` when every item does (an empty list included) and
+` + "`" + `single` + "`" + ` when exactly one does. Several given must all hold.
+"""
+input EntityRelationsWhere {
+  "Which of its relations to look at (default BOTH)."
+  direction: Direction = BOTH
+  "At least one relation matches."
+  some: RelationWhere
+  "No relation matches."
+  none: RelationWhere
+  "Every relation matches."
+  all: RelationWhere
+  "Exactly one relation matches."
+  single: RelationWhere
+}
+
+"A condition on a list of entities: see ` + "`" + `EntityRelationsWhere` + "`" + ` for the quantifiers."
+input EntityListWhere {
+  "At least one matches."
+  some: EntityWhere
+  "None matches."
+  none: EntityWhere
+  "Every one matches."
+  all: EntityWhere
+  "Exactly one matches."
+  single: EntityWhere
+}
+
+"A condition on a list of paragraphs: see ` + "`" + `EntityRelationsWhere` + "`" + ` for the quantifiers."
+input ParagraphListWhere {
+  "At least one matches."
+  some: ParagraphWhere
+  "None matches."
+  none: ParagraphWhere
+  "Every one matches."
+  all: ParagraphWhere
+  "Exactly one matches."
+  single: ParagraphWhere
+}
+
+"A condition on a list of evidence: see ` + "`" + `EntityRelationsWhere` + "`" + ` for the quantifiers."
+input EvidenceListWhere {
+  "At least one matches."
+  some: EvidenceWhere
+  "None matches."
+  none: EvidenceWhere
+  "Every one matches."
+  all: EvidenceWhere
+  "Exactly one matches."
+  single: EvidenceWhere
+}
+
+"A condition on a list of facts: see ` + "`" + `EntityRelationsWhere` + "`" + ` for the quantifiers."
+input FactListWhere {
+  "At least one matches."
+  some: FactWhere
+  "None matches."
+  none: FactWhere
+  "Every one matches."
+  all: FactWhere
+  "Exactly one matches."
+  single: FactWhere
+}
+
+"""
+Which relations to keep. Every field given must hold (AND); ` + "`" + `subject` + "`" + `,
+` + "`" + `object` + "`" + ` and ` + "`" + `evidence` + "`" + ` look through the graph: ` + "`" + `{ object: { kind: { eq:
+COUNTRY } }, evidence: { some: { paragraph: { within: "council-2023:4" } } } }` + "`" + `.
+"""
+input RelationWhere {
+  "Every one of these filters holds."
+  AND: [RelationWhere!]
+  "At least one of these filters holds (an empty list is no filter)."
+  OR: [RelationWhere!]
+  "This filter does not hold."
+  NOT: RelationWhere
+  "The relation's id (` + "`" + `subject/predicate/object` + "`" + `)."
+  id: IDFilter
+  "Its predicate."
+  predicate: PredicateFilter
+  "Its subject."
+  subject: EntityWhere
+  "Its object."
+  object: EntityWhere
+  "Either end: the subject or the object matches."
+  either: EntityWhere
+  "The passages that state it."
+  evidence: EvidenceListWhere
+  "How many documents state it: ` + "`" + `{ gte: 2 }` + "`" + ` keeps the relations stated in more than one."
+  sources: IntFilter
+  "Whether the text implies it rather than states it."
+  implied: Boolean
+  "The text's verb for it (` + "`" + `calls on, invites` + "`" + `)."
+  verb: StringFilter
+}
+
+"Which evidence items match: every field given must hold."
+input EvidenceWhere {
+  "Every one of these filters holds."
+  AND: [EvidenceWhere!]
+  "At least one of these filters holds (an empty list is no filter)."
+  OR: [EvidenceWhere!]
+  "This filter does not hold."
+  NOT: EvidenceWhere
+  "The document quoted."
+  document: IDFilter
+  "The paragraph quoted."
+  paragraph: ParagraphWhere
+  "The quote's words."
+  quote: StringFilter
+  "The relation's verb as this quote words it."
+  verb: StringFilter
+}
+
+"Which paragraphs match: every field given must hold."
+input ParagraphWhere {
+  "Every one of these filters holds."
+  AND: [ParagraphWhere!]
+  "At least one of these filters holds (an empty list is no filter)."
+  OR: [ParagraphWhere!]
+  "This filter does not hold."
+  NOT: ParagraphWhere
+  "The paragraph's id (` + "`" + `council-2023:7` + "`" + `)."
+  id: IDFilter
+  "Its document."
+  document: IDFilter
+  "Its number (` + "`" + `4.A` + "`" + `)."
+  number: StringFilter
+  "The heading it falls under."
+  section: StringFilter
+  "Its text."
+  text: StringFilter
+  "The paragraph is this one or one of its sub-points, or theirs: ` + "`" + `council-2023:4` + "`" + ` matches 4 and 4.A to 4.H."
+  within: ID
+  "The entities it names."
+  mentions: EntityListWhere
+}
+
+"Which facts match: every field given must hold."
+input FactWhere {
+  "Every one of these filters holds."
+  AND: [FactWhere!]
+  "At least one of these filters holds (an empty list is no filter)."
+  OR: [FactWhere!]
+  "This filter does not hold."
+  NOT: FactWhere
+  "What the fact is: date, deadline, amount, count, reference, status or period."
+  key: StringFilter
+  "The source's words."
+  text: StringFilter
+  "Its date; a fact without one never matches."
+  date: DateFilter
+  "Its figure; a fact without one never matches."
+  number: FloatFilter
+  "The unit of its figure."
+  unit: StringFilter
+}
+
+"Which way to sort."
+enum SortDirection {
+  "Smallest first (A to Z, earliest, fewest)."
+  ASC
+  "Largest first."
+  DESC
+}
+
+"""
+One key to sort entities by: give exactly one field. A list of them sorts by
+the first, then the next; ties end in id order.
+"""
+input EntitySort {
+  "By id."
+  id: SortDirection
+  "By name, ignoring case and accents."
+  name: SortDirection
+  "By kind, in the order ` + "`" + `Kind` + "`" + ` lists them."
+  kind: SortDirection
+  "By the number of relations."
+  degree: SortDirection
+  "By the first paragraph that names it, in reading order (documents by id); never named comes last."
+  documentOrder: SortDirection
+}
+
+"""
+One key to sort relations by: give exactly one field. A list of them sorts
+by the first, then the next; ties end in id order.
+"""
+input RelationSort {
+  "By id."
+  id: SortDirection
+  "By predicate id."
+  predicate: SortDirection
+  "By the subject's name."
+  subject: SortDirection
+  "By the object's name."
+  object: SortDirection
+  "By the first passage that states it, in reading order (documents by id)."
+  documentOrder: SortDirection
+  "By how many documents state it."
+  sources: SortDirection
+}
+
+"Counts over the entities a filter keeps: see ` + "`" + `Query.entitiesAggregate` + "`" + `."
+type EntityAggregate {
+  "How many entities match."
+  count: Int!
+  "The entities that match, counted by a key, largest groups first (then by key). An entity named in several documents counts in each."
+  groupBy(
+    "What to count by."
+    by: EntityKey!
+    "How many groups to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [GroupCount!]!
+}
+
+"What entities are counted by."
+enum EntityKey {
+  "The kind (` + "`" + `COUNTRY` + "`" + `)."
+  KIND
+  "The id of a document that names the entity."
+  DOCUMENT
+}
+
+"Counts over the relations a filter keeps: see ` + "`" + `Query.relationsAggregate` + "`" + `."
+type RelationAggregate {
+  "How many relations match."
+  count: Int!
+  "The relations that match, counted by a key, largest groups first (then by key). A relation with evidence in several paragraphs (or documents) counts in each."
+  groupBy(
+    "What to count by."
+    by: RelationKey!
+    "How many groups to return (1 to 100, default 100)."
+    first: Int = 100
+  ): [GroupCount!]!
+  "How many distinct keys the relations that match have: ` + "`" + `distinct(by: PARAGRAPH)` + "`" + ` is how many paragraphs state them."
+  distinct("What to count." by: RelationKey!): Int!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2460,6 +3049,8 @@ func (ec *executionContext) childFields_Entity(ctx context.Context, field graphq
 		return ec.fieldContext_Entity_degree(ctx, field)
 	case "relations":
 		return ec.fieldContext_Entity_relations(ctx, field)
+	case "relationsAggregate":
+		return ec.fieldContext_Entity_relationsAggregate(ctx, field)
 	case "neighbours":
 		return ec.fieldContext_Entity_neighbours(ctx, field)
 	case "mentions":
@@ -2478,6 +3069,16 @@ func (ec *executionContext) childFields_Entity(ctx context.Context, field graphq
 		return ec.fieldContext_Entity_partners(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Entity", field.Name)
+}
+
+func (ec *executionContext) childFields_EntityAggregate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_EntityAggregate_count(ctx, field)
+	case "groupBy":
+		return ec.fieldContext_EntityAggregate_groupBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EntityAggregate", field.Name)
 }
 
 func (ec *executionContext) childFields_EntityConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2702,6 +3303,18 @@ func (ec *executionContext) childFields_Relation(ctx context.Context, field grap
 		return ec.fieldContext_Relation_evidence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Relation", field.Name)
+}
+
+func (ec *executionContext) childFields_RelationAggregate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "count":
+		return ec.fieldContext_RelationAggregate_count(ctx, field)
+	case "groupBy":
+		return ec.fieldContext_RelationAggregate_groupBy(ctx, field)
+	case "distinct":
+		return ec.fieldContext_RelationAggregate_distinct(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RelationAggregate", field.Name)
 }
 
 func (ec *executionContext) childFields_RelationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2931,22 +3544,30 @@ func (ec *executionContext) field_ComparisonSide_entities_args(ctx context.Conte
 		return nil, err
 	}
 	args["kinds"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -2961,6 +3582,44 @@ func (ec *executionContext) field_ComparisonSide_relations_args(ctx context.Cont
 		return nil, err
 	}
 	args["predicate"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.RelationWhere, error) {
+			return ec.unmarshalORelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Document_paragraphs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.ParagraphWhere, error) {
+			return ec.unmarshalOParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
@@ -2969,42 +3628,50 @@ func (ec *executionContext) field_ComparisonSide_relations_args(ctx context.Cont
 		return nil, err
 	}
 	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*string, error) {
-			return ec.unmarshalOString2ᚖstring(ctx, v)
+	return args, nil
+}
+
+func (ec *executionContext) field_EntityAggregate_groupBy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.EntityKey, error) {
+			return ec.unmarshalNEntityKey2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityKey(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
-	return args, nil
-}
-
-func (ec *executionContext) field_Document_paragraphs_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["by"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
+	args["first"] = arg1
 	return args, nil
 }
 
 func (ec *executionContext) field_Entity_calledOn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -3033,28 +3700,44 @@ func (ec *executionContext) field_Entity_facts_args(ctx context.Context, rawArgs
 func (ec *executionContext) field_Entity_funders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
+	args["first"] = arg1
 	return args, nil
 }
 
 func (ec *executionContext) field_Entity_funds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -3069,14 +3752,22 @@ func (ec *executionContext) field_Entity_mentions_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["document"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.ParagraphWhere, error) {
+			return ec.unmarshalOParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
+	args["first"] = arg2
 	return args, nil
 }
 
@@ -3107,28 +3798,66 @@ func (ec *executionContext) field_Entity_neighbours_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["kinds"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg3
+	args["first"] = arg4
 	return args, nil
 }
 
 func (ec *executionContext) field_Entity_partners_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
+	args["first"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Entity_relationsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "direction",
+		func(ctx context.Context, v any) (*model.Direction, error) {
+			return ec.unmarshalODirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐDirection(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["direction"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.RelationWhere, error) {
+			return ec.unmarshalORelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
 	return args, nil
 }
 
@@ -3183,78 +3912,126 @@ func (ec *executionContext) field_Entity_relations_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["otherKinds"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.RelationWhere, error) {
+			return ec.unmarshalORelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+		func(ctx context.Context, v any) ([]*model.RelationSort, error) {
+			return ec.unmarshalORelationSort2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationSortᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sort"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg7
+	args["after"] = arg9
 	return args, nil
 }
 
 func (ec *executionContext) field_Paragraph_calledFrom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.ParagraphWhere, error) {
+			return ec.unmarshalOParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
+	args["first"] = arg1
 	return args, nil
 }
 
 func (ec *executionContext) field_Paragraph_children_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.ParagraphWhere, error) {
+			return ec.unmarshalOParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
+	args["first"] = arg1
 	return args, nil
 }
 
 func (ec *executionContext) field_Paragraph_mentions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
+	args["first"] = arg1
 	return args, nil
 }
 
 func (ec *executionContext) field_Paragraph_notes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.ParagraphWhere, error) {
+			return ec.unmarshalOParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg0
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -3277,22 +4054,38 @@ func (ec *executionContext) field_Paragraph_relations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["subtree"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.RelationWhere, error) {
+			return ec.unmarshalORelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+		func(ctx context.Context, v any) ([]*model.RelationSort, error) {
+			return ec.unmarshalORelationSort2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationSortᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sort"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg3
+	args["after"] = arg5
 	return args, nil
 }
 
@@ -3353,14 +4146,22 @@ func (ec *executionContext) field_Query_commonNeighbours_args(ctx context.Contex
 		return nil, err
 	}
 	args["kinds"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg5
+	args["first"] = arg6
 	return args, nil
 }
 
@@ -3414,6 +4215,20 @@ func (ec *executionContext) field_Query_documents_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_entitiesAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_entities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3425,22 +4240,38 @@ func (ec *executionContext) field_Query_entities_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["kind"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.EntityWhere, error) {
+			return ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+		func(ctx context.Context, v any) ([]*model.EntitySort, error) {
+			return ec.unmarshalOEntitySort2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntitySortᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sort"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg2
+	args["after"] = arg4
 	return args, nil
 }
 
@@ -3546,6 +4377,20 @@ func (ec *executionContext) field_Query_predicates_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_relationsAggregate_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.RelationWhere, error) {
+			return ec.unmarshalORelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_relations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3621,22 +4466,38 @@ func (ec *executionContext) field_Query_relations_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["subtree"] = arg8
-	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.RelationWhere, error) {
+			return ec.unmarshalORelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg9
+	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "sort",
+		func(ctx context.Context, v any) ([]*model.RelationSort, error) {
+			return ec.unmarshalORelationSort2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationSortᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sort"] = arg10
+	arg11, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg9
-	arg10, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg11
+	arg12, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg10
+	args["after"] = arg12
 	return args, nil
 }
 
@@ -3767,6 +4628,42 @@ func (ec *executionContext) field_Query_timeline_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["first"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_RelationAggregate_distinct_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.RelationKey, error) {
+			return ec.unmarshalNRelationKey2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationKey(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_RelationAggregate_groupBy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.RelationKey, error) {
+			return ec.unmarshalNRelationKey2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationKey(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -4116,7 +5013,7 @@ func (ec *executionContext) _ComparisonSide_entities(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.ComparisonSide().Entities(ctx, obj, fc.Args["kinds"].([]model.Kind), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.ComparisonSide().Entities(ctx, obj, fc.Args["kinds"].([]model.Kind), fc.Args["where"].(*model.EntityWhere), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EntityConnection) graphql.Marshaler {
@@ -4160,7 +5057,7 @@ func (ec *executionContext) _ComparisonSide_relations(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.ComparisonSide().Relations(ctx, obj, fc.Args["predicate"].(*model.Predicate), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.ComparisonSide().Relations(ctx, obj, fc.Args["predicate"].(*model.Predicate), fc.Args["where"].(*model.RelationWhere), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -4420,7 +5317,7 @@ func (ec *executionContext) _Document_paragraphs(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Document().Paragraphs(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Document().Paragraphs(ctx, obj, fc.Args["where"].(*model.ParagraphWhere), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Paragraph) graphql.Marshaler {
@@ -4625,7 +5522,7 @@ func (ec *executionContext) _Entity_relations(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().Relations(ctx, obj, fc.Args["predicate"].(*model.Predicate), fc.Args["direction"].(*model.Direction), fc.Args["document"].(*string), fc.Args["paragraph"].(*string), fc.Args["subtree"].(*bool), fc.Args["otherKinds"].([]model.Kind), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Entity().Relations(ctx, obj, fc.Args["predicate"].(*model.Predicate), fc.Args["direction"].(*model.Direction), fc.Args["document"].(*string), fc.Args["paragraph"].(*string), fc.Args["subtree"].(*bool), fc.Args["otherKinds"].([]model.Kind), fc.Args["where"].(*model.RelationWhere), fc.Args["sort"].([]*model.RelationSort), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -4659,6 +5556,50 @@ func (ec *executionContext) fieldContext_Entity_relations(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Entity_relationsAggregate(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entity_relationsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Entity().RelationsAggregate(ctx, obj, fc.Args["direction"].(*model.Direction), fc.Args["where"].(*model.RelationWhere))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationAggregate) graphql.Marshaler {
+			return ec.marshalNRelationAggregate2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationAggregate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entity_relationsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Entity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationAggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Entity_relationsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Entity_neighbours(ctx context.Context, field graphql.CollectedField, obj *domain.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4669,7 +5610,7 @@ func (ec *executionContext) _Entity_neighbours(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().Neighbours(ctx, obj, fc.Args["predicate"].(model.Predicate), fc.Args["direction"].(*model.Direction), fc.Args["kinds"].([]model.Kind), fc.Args["first"].(*int))
+			return ec.Resolvers.Entity().Neighbours(ctx, obj, fc.Args["predicate"].(model.Predicate), fc.Args["direction"].(*model.Direction), fc.Args["kinds"].([]model.Kind), fc.Args["where"].(*model.EntityWhere), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
@@ -4713,7 +5654,7 @@ func (ec *executionContext) _Entity_mentions(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().Mentions(ctx, obj, fc.Args["document"].(*string), fc.Args["first"].(*int))
+			return ec.Resolvers.Entity().Mentions(ctx, obj, fc.Args["document"].(*string), fc.Args["where"].(*model.ParagraphWhere), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Paragraph) graphql.Marshaler {
@@ -4801,7 +5742,7 @@ func (ec *executionContext) _Entity_calledOn(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().CalledOn(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Entity().CalledOn(ctx, obj, fc.Args["where"].(*model.EntityWhere), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
@@ -4877,7 +5818,7 @@ func (ec *executionContext) _Entity_funders(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().Funders(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Entity().Funders(ctx, obj, fc.Args["where"].(*model.EntityWhere), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
@@ -4921,7 +5862,7 @@ func (ec *executionContext) _Entity_funds(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().Funds(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Entity().Funds(ctx, obj, fc.Args["where"].(*model.EntityWhere), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
@@ -4965,7 +5906,7 @@ func (ec *executionContext) _Entity_partners(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().Partners(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Entity().Partners(ctx, obj, fc.Args["where"].(*model.EntityWhere), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
@@ -4993,6 +5934,73 @@ func (ec *executionContext) fieldContext_Entity_partners(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Entity_partners_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EntityAggregate_count(ctx context.Context, field graphql.CollectedField, obj *model.EntityAggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntityAggregate_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntityAggregate_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EntityAggregate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EntityAggregate_groupBy(ctx context.Context, field graphql.CollectedField, obj *model.EntityAggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EntityAggregate_groupBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.EntityAggregate().GroupBy(ctx, obj, fc.Args["by"].(model.EntityKey), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GroupCount) graphql.Marshaler {
+			return ec.marshalNGroupCount2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐGroupCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EntityAggregate_groupBy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EntityAggregate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupCount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_EntityAggregate_groupBy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6005,7 +7013,7 @@ func (ec *executionContext) _Paragraph_children(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Paragraph().Children(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Paragraph().Children(ctx, obj, fc.Args["where"].(*model.ParagraphWhere), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Paragraph) graphql.Marshaler {
@@ -6049,7 +7057,7 @@ func (ec *executionContext) _Paragraph_notes(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Paragraph().Notes(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Paragraph().Notes(ctx, obj, fc.Args["where"].(*model.ParagraphWhere), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Paragraph) graphql.Marshaler {
@@ -6093,7 +7101,7 @@ func (ec *executionContext) _Paragraph_calledFrom(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Paragraph().CalledFrom(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Paragraph().CalledFrom(ctx, obj, fc.Args["where"].(*model.ParagraphWhere), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Paragraph) graphql.Marshaler {
@@ -6160,7 +7168,7 @@ func (ec *executionContext) _Paragraph_mentions(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Paragraph().Mentions(ctx, obj, fc.Args["first"].(*int))
+			return ec.Resolvers.Paragraph().Mentions(ctx, obj, fc.Args["where"].(*model.EntityWhere), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
@@ -6204,7 +7212,7 @@ func (ec *executionContext) _Paragraph_relations(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Paragraph().Relations(ctx, obj, fc.Args["predicate"].(*model.Predicate), fc.Args["subtree"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Paragraph().Relations(ctx, obj, fc.Args["predicate"].(*model.Predicate), fc.Args["subtree"].(*bool), fc.Args["where"].(*model.RelationWhere), fc.Args["sort"].([]*model.RelationSort), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -6758,7 +7766,7 @@ func (ec *executionContext) _Query_entities(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Entities(ctx, fc.Args["kind"].(*model.Kind), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Entities(ctx, fc.Args["kind"].(*model.Kind), fc.Args["where"].(*model.EntityWhere), fc.Args["sort"].([]*model.EntitySort), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.EntityConnection) graphql.Marshaler {
@@ -6846,7 +7854,7 @@ func (ec *executionContext) _Query_relations(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Relations(ctx, fc.Args["predicate"].(*model.Predicate), fc.Args["subject"].(*string), fc.Args["object"].(*string), fc.Args["entity"].(*string), fc.Args["subjectKinds"].([]model.Kind), fc.Args["objectKinds"].([]model.Kind), fc.Args["document"].(*string), fc.Args["paragraph"].(*string), fc.Args["subtree"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().Relations(ctx, fc.Args["predicate"].(*model.Predicate), fc.Args["subject"].(*string), fc.Args["object"].(*string), fc.Args["entity"].(*string), fc.Args["subjectKinds"].([]model.Kind), fc.Args["objectKinds"].([]model.Kind), fc.Args["document"].(*string), fc.Args["paragraph"].(*string), fc.Args["subtree"].(*bool), fc.Args["where"].(*model.RelationWhere), fc.Args["sort"].([]*model.RelationSort), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
@@ -6874,6 +7882,94 @@ func (ec *executionContext) fieldContext_Query_relations(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_relations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_entitiesAggregate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_entitiesAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EntitiesAggregate(ctx, fc.Args["where"].(*model.EntityWhere))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.EntityAggregate) graphql.Marshaler {
+			return ec.marshalNEntityAggregate2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityAggregate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_entitiesAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EntityAggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_entitiesAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_relationsAggregate(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_relationsAggregate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RelationsAggregate(ctx, fc.Args["where"].(*model.RelationWhere))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RelationAggregate) graphql.Marshaler {
+			return ec.marshalNRelationAggregate2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationAggregate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_relationsAggregate(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RelationAggregate(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_relationsAggregate_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -7022,7 +8118,7 @@ func (ec *executionContext) _Query_commonNeighbours(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CommonNeighbours(ctx, fc.Args["a"].(string), fc.Args["b"].(string), fc.Args["predicate"].(*model.Predicate), fc.Args["direction"].(*model.Direction), fc.Args["kinds"].([]model.Kind), fc.Args["first"].(*int))
+			return ec.Resolvers.Query().CommonNeighbours(ctx, fc.Args["a"].(string), fc.Args["b"].(string), fc.Args["predicate"].(*model.Predicate), fc.Args["direction"].(*model.Direction), fc.Args["kinds"].([]model.Kind), fc.Args["where"].(*model.EntityWhere), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
@@ -7645,6 +8741,117 @@ func (ec *executionContext) fieldContext_Relation_evidence(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Relation_evidence_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationAggregate_count(ctx context.Context, field graphql.CollectedField, obj *model.RelationAggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationAggregate_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationAggregate_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RelationAggregate", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RelationAggregate_groupBy(ctx context.Context, field graphql.CollectedField, obj *model.RelationAggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationAggregate_groupBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RelationAggregate().GroupBy(ctx, obj, fc.Args["by"].(model.RelationKey), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GroupCount) graphql.Marshaler {
+			return ec.marshalNGroupCount2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐGroupCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationAggregate_groupBy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationAggregate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupCount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RelationAggregate_groupBy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RelationAggregate_distinct(ctx context.Context, field graphql.CollectedField, obj *model.RelationAggregate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RelationAggregate_distinct(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.RelationAggregate().Distinct(ctx, obj, fc.Args["by"].(model.RelationKey))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RelationAggregate_distinct(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RelationAggregate",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_RelationAggregate_distinct_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9604,6 +10811,1431 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputDateFilter(ctx context.Context, obj any) (model.DateFilter, error) {
+	var it model.DateFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "lt", "lte", "gt", "gte"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = data
+		case "lt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lt = data
+		case "lte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lte = data
+		case "gt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gt = data
+		case "gte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gte = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDateFilter unmarshals raw into the DateFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDateFilter(ctx context.Context, raw any) (model.DateFilter, error) {
+	var out model.DateFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DateFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEntityListWhere(ctx context.Context, obj any) (model.EntityListWhere, error) {
+	var it model.EntityListWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"some", "none", "all", "single"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "some":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("some"))
+			data, err := ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Some = data
+		case "none":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("none"))
+			data, err := ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.None = data
+		case "all":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("all"))
+			data, err := ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.All = data
+		case "single":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("single"))
+			data, err := ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Single = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEntityListWhere unmarshals raw into the EntityListWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEntityListWhere(ctx context.Context, raw any) (model.EntityListWhere, error) {
+	var out model.EntityListWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntityListWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEntityRelationsWhere(ctx context.Context, obj any) (model.EntityRelationsWhere, error) {
+	var it model.EntityRelationsWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "BOTH"
+	}
+
+	fieldsInOrder := [...]string{"direction", "some", "none", "all", "single"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalODirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "some":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("some"))
+			data, err := ec.unmarshalORelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Some = data
+		case "none":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("none"))
+			data, err := ec.unmarshalORelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.None = data
+		case "all":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("all"))
+			data, err := ec.unmarshalORelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.All = data
+		case "single":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("single"))
+			data, err := ec.unmarshalORelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Single = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEntityRelationsWhere unmarshals raw into the EntityRelationsWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEntityRelationsWhere(ctx context.Context, raw any) (model.EntityRelationsWhere, error) {
+	var out model.EntityRelationsWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntityRelationsWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEntitySort(ctx context.Context, obj any) (model.EntitySort, error) {
+	var it model.EntitySort
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "kind", "degree", "documentOrder"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "degree":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("degree"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Degree = data
+		case "documentOrder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("documentOrder"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DocumentOrder = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEntitySort unmarshals raw into the EntitySort input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEntitySort(ctx context.Context, raw any) (model.EntitySort, error) {
+	var out model.EntitySort
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntitySort", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEntityWhere(ctx context.Context, obj any) (model.EntityWhere, error) {
+	var it model.EntityWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "id", "kind", "name", "anyName", "description", "degree", "relations", "facts", "mentionedIn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "AND":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("AND"))
+			data, err := ec.unmarshalOEntityWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "OR":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("OR"))
+			data, err := ec.unmarshalOEntityWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "NOT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("NOT"))
+			data, err := ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOKindFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "anyName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("anyName"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AnyName = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "degree":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("degree"))
+			data, err := ec.unmarshalOIntFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐIntFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Degree = data
+		case "relations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("relations"))
+			data, err := ec.unmarshalOEntityRelationsWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityRelationsWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Relations = data
+		case "facts":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("facts"))
+			data, err := ec.unmarshalOFactListWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactListWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Facts = data
+		case "mentionedIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mentionedIn"))
+			data, err := ec.unmarshalOParagraphListWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphListWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MentionedIn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEntityWhere unmarshals raw into the EntityWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEntityWhere(ctx context.Context, raw any) (model.EntityWhere, error) {
+	var out model.EntityWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EntityWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEvidenceListWhere(ctx context.Context, obj any) (model.EvidenceListWhere, error) {
+	var it model.EvidenceListWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"some", "none", "all", "single"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "some":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("some"))
+			data, err := ec.unmarshalOEvidenceWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEvidenceWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Some = data
+		case "none":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("none"))
+			data, err := ec.unmarshalOEvidenceWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEvidenceWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.None = data
+		case "all":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("all"))
+			data, err := ec.unmarshalOEvidenceWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEvidenceWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.All = data
+		case "single":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("single"))
+			data, err := ec.unmarshalOEvidenceWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEvidenceWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Single = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEvidenceListWhere unmarshals raw into the EvidenceListWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEvidenceListWhere(ctx context.Context, raw any) (model.EvidenceListWhere, error) {
+	var out model.EvidenceListWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EvidenceListWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEvidenceWhere(ctx context.Context, obj any) (model.EvidenceWhere, error) {
+	var it model.EvidenceWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "document", "paragraph", "quote", "verb"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "AND":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("AND"))
+			data, err := ec.unmarshalOEvidenceWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEvidenceWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "OR":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("OR"))
+			data, err := ec.unmarshalOEvidenceWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEvidenceWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "NOT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("NOT"))
+			data, err := ec.unmarshalOEvidenceWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEvidenceWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "document":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("document"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Document = data
+		case "paragraph":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("paragraph"))
+			data, err := ec.unmarshalOParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Paragraph = data
+		case "quote":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quote"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quote = data
+		case "verb":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verb"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Verb = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEvidenceWhere unmarshals raw into the EvidenceWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEvidenceWhere(ctx context.Context, raw any) (model.EvidenceWhere, error) {
+	var out model.EvidenceWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EvidenceWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFactListWhere(ctx context.Context, obj any) (model.FactListWhere, error) {
+	var it model.FactListWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"some", "none", "all", "single"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "some":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("some"))
+			data, err := ec.unmarshalOFactWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Some = data
+		case "none":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("none"))
+			data, err := ec.unmarshalOFactWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.None = data
+		case "all":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("all"))
+			data, err := ec.unmarshalOFactWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.All = data
+		case "single":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("single"))
+			data, err := ec.unmarshalOFactWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Single = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFactListWhere unmarshals raw into the FactListWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFactListWhere(ctx context.Context, raw any) (model.FactListWhere, error) {
+	var out model.FactListWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FactListWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFactWhere(ctx context.Context, obj any) (model.FactWhere, error) {
+	var it model.FactWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "key", "text", "date", "number", "unit"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "AND":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("AND"))
+			data, err := ec.unmarshalOFactWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "OR":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("OR"))
+			data, err := ec.unmarshalOFactWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "NOT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("NOT"))
+			data, err := ec.unmarshalOFactWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalODateFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐDateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOFloatFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFloatFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFactWhere unmarshals raw into the FactWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFactWhere(ctx context.Context, raw any) (model.FactWhere, error) {
+	var out model.FactWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FactWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFloatFilter(ctx context.Context, obj any) (model.FloatFilter, error) {
+	var it model.FloatFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "lt", "lte", "gt", "gte"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = data
+		case "lt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lt = data
+		case "lte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lte = data
+		case "gt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gt = data
+		case "gte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gte = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFloatFilter unmarshals raw into the FloatFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFloatFilter(ctx context.Context, raw any) (model.FloatFilter, error) {
+	var out model.FloatFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FloatFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIDFilter(ctx context.Context, obj any) (model.IDFilter, error) {
+	var it model.IDFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIDFilter unmarshals raw into the IDFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIDFilter(ctx context.Context, raw any) (model.IDFilter, error) {
+	var out model.IDFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IDFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIntFilter(ctx context.Context, obj any) (model.IntFilter, error) {
+	var it model.IntFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "in", "lt", "lte", "gt", "gte"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		case "lt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lt"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lt = data
+		case "lte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lte"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lte = data
+		case "gt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gt"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gt = data
+		case "gte":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gte"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Gte = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIntFilter unmarshals raw into the IntFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIntFilter(ctx context.Context, raw any) (model.IntFilter, error) {
+	var out model.IntFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IntFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputKindFilter(ctx context.Context, obj any) (model.KindFilter, error) {
+	var it model.KindFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOKind2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOKind2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalKindFilter unmarshals raw into the KindFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalKindFilter(ctx context.Context, raw any) (model.KindFilter, error) {
+	var out model.KindFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "KindFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputParagraphListWhere(ctx context.Context, obj any) (model.ParagraphListWhere, error) {
+	var it model.ParagraphListWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"some", "none", "all", "single"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "some":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("some"))
+			data, err := ec.unmarshalOParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Some = data
+		case "none":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("none"))
+			data, err := ec.unmarshalOParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.None = data
+		case "all":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("all"))
+			data, err := ec.unmarshalOParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.All = data
+		case "single":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("single"))
+			data, err := ec.unmarshalOParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Single = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalParagraphListWhere unmarshals raw into the ParagraphListWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalParagraphListWhere(ctx context.Context, raw any) (model.ParagraphListWhere, error) {
+	var out model.ParagraphListWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ParagraphListWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputParagraphWhere(ctx context.Context, obj any) (model.ParagraphWhere, error) {
+	var it model.ParagraphWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "id", "document", "number", "section", "text", "within", "mentions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "AND":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("AND"))
+			data, err := ec.unmarshalOParagraphWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "OR":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("OR"))
+			data, err := ec.unmarshalOParagraphWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "NOT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("NOT"))
+			data, err := ec.unmarshalOParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "document":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("document"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Document = data
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "section":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("section"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Section = data
+		case "text":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("text"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Text = data
+		case "within":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("within"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Within = data
+		case "mentions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mentions"))
+			data, err := ec.unmarshalOEntityListWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityListWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mentions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalParagraphWhere unmarshals raw into the ParagraphWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalParagraphWhere(ctx context.Context, raw any) (model.ParagraphWhere, error) {
+	var out model.ParagraphWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ParagraphWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPredicateFilter(ctx context.Context, obj any) (model.PredicateFilter, error) {
+	var it model.PredicateFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOPredicate2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐPredicate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOPredicate2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐPredicateᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPredicateFilter unmarshals raw into the PredicateFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPredicateFilter(ctx context.Context, raw any) (model.PredicateFilter, error) {
+	var out model.PredicateFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PredicateFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRelationSort(ctx context.Context, obj any) (model.RelationSort, error) {
+	var it model.RelationSort
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "predicate", "subject", "object", "documentOrder", "sources"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "predicate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("predicate"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Predicate = data
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subject = data
+		case "object":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("object"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Object = data
+		case "documentOrder":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("documentOrder"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DocumentOrder = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalOSortDirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRelationSort unmarshals raw into the RelationSort input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRelationSort(ctx context.Context, raw any) (model.RelationSort, error) {
+	var out model.RelationSort
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RelationSort", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRelationWhere(ctx context.Context, obj any) (model.RelationWhere, error) {
+	var it model.RelationWhere
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "id", "predicate", "subject", "object", "either", "evidence", "sources", "implied", "verb"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "AND":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("AND"))
+			data, err := ec.unmarshalORelationWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "OR":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("OR"))
+			data, err := ec.unmarshalORelationWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhereᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "NOT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("NOT"))
+			data, err := ec.unmarshalORelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOIDFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐIDFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "predicate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("predicate"))
+			data, err := ec.unmarshalOPredicateFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐPredicateFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Predicate = data
+		case "subject":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subject"))
+			data, err := ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Subject = data
+		case "object":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("object"))
+			data, err := ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Object = data
+		case "either":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("either"))
+			data, err := ec.unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Either = data
+		case "evidence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("evidence"))
+			data, err := ec.unmarshalOEvidenceListWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEvidenceListWhere(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Evidence = data
+		case "sources":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sources"))
+			data, err := ec.unmarshalOIntFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐIntFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sources = data
+		case "implied":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("implied"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Implied = data
+		case "verb":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verb"))
+			data, err := ec.unmarshalOStringFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStringFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Verb = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRelationWhere unmarshals raw into the RelationWhere input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRelationWhere(ctx context.Context, raw any) (model.RelationWhere, error) {
+	var out model.RelationWhere
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RelationWhere", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputStringFilter(ctx context.Context, obj any) (model.StringFilter, error) {
+	var it model.StringFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "in", "contains", "startsWith", "endsWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		case "contains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Contains = data
+		case "startsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsWith"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsWith = data
+		case "endsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsWith"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStringFilter unmarshals raw into the StringFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStringFilter(ctx context.Context, raw any) (model.StringFilter, error) {
+	var out model.StringFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StringFilter", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -9886,6 +12518,12 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Entity_relations(ctx, field, obj)
 				})
+		case "relationsAggregate":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entity_relationsAggregate(ctx, field, obj)
+				})
 		case "neighbours":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -9933,6 +12571,45 @@ func (ec *executionContext) _Entity(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Entity_partners(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var entityAggregateImplementors = []string{"EntityAggregate"}
+
+func (ec *executionContext) _EntityAggregate(ctx context.Context, sel ast.SelectionSet, obj *model.EntityAggregate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, entityAggregateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EntityAggregate")
+		case "count":
+			out.Values[i] = ec._EntityAggregate_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "groupBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EntityAggregate_groupBy(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10695,6 +13372,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_relations(ctx, field)
 				})
+		case "entitiesAggregate":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_entitiesAggregate(ctx, field)
+				})
+		case "relationsAggregate":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_relationsAggregate(ctx, field)
+				})
 		case "path":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -10848,6 +13537,51 @@ func (ec *executionContext) _Relation(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Relation_evidence(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var relationAggregateImplementors = []string{"RelationAggregate"}
+
+func (ec *executionContext) _RelationAggregate(ctx context.Context, sel ast.SelectionSet, obj *model.RelationAggregate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, relationAggregateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RelationAggregate")
+		case "count":
+			out.Values[i] = ec._RelationAggregate_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "groupBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationAggregate_groupBy(ctx, field, obj)
+				})
+		case "distinct":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RelationAggregate_distinct(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11638,6 +14372,14 @@ func (ec *executionContext) marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidip�
 	return ec._Entity(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNEntityAggregate2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityAggregate(ctx context.Context, sel ast.SelectionSet, v *model.EntityAggregate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EntityAggregate!")
+		return graphql.Null
+	}
+	return ec._EntityAggregate(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNEntityConnection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityConnection(ctx context.Context, sel ast.SelectionSet, v *model.EntityConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "EntityConnection!")
@@ -11670,6 +14412,26 @@ func (ec *executionContext) marshalNEntityEdge2ᚖgithubᚗcomᚋdigidipᚋdigid
 	return ec._EntityEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNEntityKey2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityKey(ctx context.Context, v any) (model.EntityKey, error) {
+	var res model.EntityKey
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEntityKey2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityKey(ctx context.Context, sel ast.SelectionSet, v model.EntityKey) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNEntitySort2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntitySort(ctx context.Context, v any) (*model.EntitySort, error) {
+	res, err := ec.unmarshalInputEntitySort(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx context.Context, v any) (*model.EntityWhere, error) {
+	res, err := ec.unmarshalInputEntityWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNEvidence2githubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEvidence(ctx context.Context, sel ast.SelectionSet, v domain.Evidence) graphql.Marshaler {
 	return ec._Evidence(ctx, sel, &v)
 }
@@ -11696,6 +14458,11 @@ func (ec *executionContext) marshalNEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidip
 		return graphql.Null
 	}
 	return ec._Evidence(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEvidenceWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEvidenceWhere(ctx context.Context, v any) (*model.EvidenceWhere, error) {
+	res, err := ec.unmarshalInputEvidenceWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNExportFormat2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐExportFormat(ctx context.Context, v any) (model.ExportFormat, error) {
@@ -11730,6 +14497,11 @@ func (ec *executionContext) marshalNFact2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋd
 		return graphql.Null
 	}
 	return ec._Fact(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFactWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactWhere(ctx context.Context, v any) (*model.FactWhere, error) {
+	res, err := ec.unmarshalInputFactWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNGroupCount2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐGroupCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GroupCount) graphql.Marshaler {
@@ -11874,6 +14646,11 @@ func (ec *executionContext) marshalNParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidi
 	return ec._Paragraph(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx context.Context, v any) (*model.ParagraphWhere, error) {
+	res, err := ec.unmarshalInputParagraphWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPath2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*engine.Path) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -12000,6 +14777,14 @@ func (ec *executionContext) marshalNRelation2ᚖgithubᚗcomᚋdigidipᚋdigidip
 	return ec._Relation(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRelationAggregate2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationAggregate(ctx context.Context, sel ast.SelectionSet, v *model.RelationAggregate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RelationAggregate!")
+		return graphql.Null
+	}
+	return ec._RelationAggregate(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRelationConnection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationConnection(ctx context.Context, sel ast.SelectionSet, v *model.RelationConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "RelationConnection!")
@@ -12040,6 +14825,16 @@ func (ec *executionContext) unmarshalNRelationKey2githubᚗcomᚋdigidipᚋdigid
 
 func (ec *executionContext) marshalNRelationKey2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationKey(ctx context.Context, sel ast.SelectionSet, v model.RelationKey) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRelationSort2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationSort(ctx context.Context, v any) (*model.RelationSort, error) {
+	res, err := ec.unmarshalInputRelationSort(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNRelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx context.Context, v any) (*model.RelationWhere, error) {
+	res, err := ec.unmarshalInputRelationWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNStats2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStats(ctx context.Context, sel ast.SelectionSet, v *model.Stats) graphql.Marshaler {
@@ -12305,6 +15100,14 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalODateFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐDateFilter(ctx context.Context, v any) (*model.DateFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDateFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalODirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐDirection(ctx context.Context, v any) (*model.Direction, error) {
 	if v == nil {
 		return nil, nil
@@ -12335,6 +15138,64 @@ func (ec *executionContext) marshalOEntity2ᚖgithubᚗcomᚋdigidipᚋdigidip�
 	return ec._Entity(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOEntityListWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityListWhere(ctx context.Context, v any) (*model.EntityListWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEntityListWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEntityRelationsWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityRelationsWhere(ctx context.Context, v any) (*model.EntityRelationsWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEntityRelationsWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEntitySort2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntitySortᚄ(ctx context.Context, v any) ([]*model.EntitySort, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.EntitySort, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEntitySort2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntitySort(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOEntityWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhereᚄ(ctx context.Context, v any) ([]*model.EntityWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.EntityWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOEntityWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEntityWhere(ctx context.Context, v any) (*model.EntityWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEntityWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEvidence(ctx context.Context, sel ast.SelectionSet, v *domain.Evidence) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -12342,11 +15203,77 @@ func (ec *executionContext) marshalOEvidence2ᚖgithubᚗcomᚋdigidipᚋdigidip
 	return ec._Evidence(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOEvidenceListWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEvidenceListWhere(ctx context.Context, v any) (*model.EvidenceListWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEvidenceListWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEvidenceWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEvidenceWhereᚄ(ctx context.Context, v any) ([]*model.EvidenceWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.EvidenceWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEvidenceWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEvidenceWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOEvidenceWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐEvidenceWhere(ctx context.Context, v any) (*model.EvidenceWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputEvidenceWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOFact2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐFact(ctx context.Context, sel ast.SelectionSet, v *domain.Fact) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Fact(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOFactListWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactListWhere(ctx context.Context, v any) (*model.FactListWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFactListWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFactWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactWhereᚄ(ctx context.Context, v any) ([]*model.FactWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.FactWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFactWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOFactWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactWhere(ctx context.Context, v any) (*model.FactWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFactWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
@@ -12364,6 +15291,14 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = sel
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalOFloatFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFloatFilter(ctx context.Context, v any) (*model.FloatFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFloatFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -12419,6 +15354,49 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalOIDFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐIDFilter(ctx context.Context, v any) (*model.IDFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputIDFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -12435,6 +15413,14 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOIntFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐIntFilter(ctx context.Context, v any) (*model.IntFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputIntFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOKind2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindᚄ(ctx context.Context, v any) ([]model.Kind, error) {
@@ -12489,6 +15475,14 @@ func (ec *executionContext) marshalOKind2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋg
 	return v
 }
 
+func (ec *executionContext) unmarshalOKindFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindFilter(ctx context.Context, v any) (*model.KindFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputKindFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalONode2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐNode(ctx context.Context, sel ast.SelectionSet, v model.Node) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -12501,6 +15495,39 @@ func (ec *executionContext) marshalOParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidi
 		return graphql.Null
 	}
 	return ec._Paragraph(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOParagraphListWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphListWhere(ctx context.Context, v any) (*model.ParagraphListWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputParagraphListWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOParagraphWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhereᚄ(ctx context.Context, v any) ([]*model.ParagraphWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ParagraphWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOParagraphWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐParagraphWhere(ctx context.Context, v any) (*model.ParagraphWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputParagraphWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOPredicate2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐPredicateᚄ(ctx context.Context, v any) ([]model.Predicate, error) {
@@ -12555,6 +15582,107 @@ func (ec *executionContext) marshalOPredicate2ᚖgithubᚗcomᚋdigidipᚋdigidi
 	return v
 }
 
+func (ec *executionContext) unmarshalOPredicateFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐPredicateFilter(ctx context.Context, v any) (*model.PredicateFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPredicateFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalORelationSort2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationSortᚄ(ctx context.Context, v any) ([]*model.RelationSort, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.RelationSort, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRelationSort2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationSort(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalORelationWhere2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhereᚄ(ctx context.Context, v any) ([]*model.RelationWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.RelationWhere, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalORelationWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationWhere(ctx context.Context, v any) (*model.RelationWhere, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRelationWhere(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOSortDirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSortDirection(ctx context.Context, v any) (*model.SortDirection, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.SortDirection)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSortDirection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐSortDirection(ctx context.Context, sel ast.SelectionSet, v *model.SortDirection) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -12571,6 +15699,14 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOStringFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐStringFilter(ctx context.Context, v any) (*model.StringFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputStringFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

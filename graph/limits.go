@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -122,10 +123,24 @@ func (l *Limits) Validate(es graphql.ExecutableSchema) error {
 	return nil
 }
 
-// Cost is what the response reports in `extensions.cost`.
+// Cost is what the response reports in `extensions.cost`: the price the
+// query was admitted at, the fields its answer holds (the same unit, text
+// aside), and the limit.
 type Cost struct {
 	Requested int `json:"requested"`
+	Returned  int `json:"returned"`
 	Limit     int `json:"limit"`
+}
+
+// returnedKey holds the count of fields resolved for one response.
+type returnedKey struct{}
+
+// InterceptField counts the fields an answer holds, for Cost.Returned.
+func (l *Limits) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	if n, ok := ctx.Value(returnedKey{}).(*atomic.Int64); ok {
+		n.Add(1)
+	}
+	return next(ctx)
 }
 
 const costStat = "DigidipCost"
@@ -262,12 +277,18 @@ func (l *Limits) MutateOperationContext(ctx context.Context, opCtx *graphql.Oper
 // concurrently and records errors as they happen, and the same question
 // should get the same bytes (caches, ETags and diffs depend on it).
 func (l *Limits) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	if opCtx := graphql.GetOperationContext(ctx); opCtx != nil {
+	var returned atomic.Int64
+	ctx = context.WithValue(ctx, returnedKey{}, &returned)
+	resp := next(ctx)
+	if opCtx := graphql.GetOperationContext(ctx); opCtx != nil && resp != nil {
 		if c, ok := opCtx.Stats.GetExtension(costStat).(Cost); ok {
-			graphql.RegisterExtension(ctx, "cost", c)
+			c.Returned = int(returned.Load())
+			if resp.Extensions == nil {
+				resp.Extensions = map[string]any{}
+			}
+			resp.Extensions["cost"] = c
 		}
 	}
-	resp := next(ctx)
 	if resp != nil && len(resp.Errors) > 1 {
 		slices.SortStableFunc(resp.Errors, func(a, b *gqlerror.Error) int {
 			if c := strings.Compare(a.Path.String(), b.Path.String()); c != 0 {

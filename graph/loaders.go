@@ -156,7 +156,9 @@ func mentionsOf(ctx context.Context, g *engine.Graph, id, document string, limit
 		return nil, err
 	}
 	ids = engine.InDocument(ids, document)
-	ids = ids[:min(limit, len(ids))]
+	if limit >= 0 {
+		ids = ids[:min(limit, len(ids))]
+	}
 	ps, err := l.paragraphs.LoadAll(ctx, ids)
 	if err != nil {
 		return nil, err

@@ -222,7 +222,16 @@ func page[T any](items []T, key func(T) string, first *int, after *string) (out 
 	}
 	start := 0
 	if after != nil {
-		start = sort.Search(len(items), func(i int) bool { return key(items[i]) > from })
+		// A list in key order pages by key, so a page stays right when the
+		// item it continues after is gone; a list sorted otherwise
+		// continues after the item itself.
+		if i := slices.IndexFunc(items, func(it T) bool { return key(it) == from }); i >= 0 {
+			start = i + 1
+		} else if slices.IsSortedFunc(items, func(a, b T) int { return strings.Compare(key(a), key(b)) }) {
+			start = sort.Search(len(items), func(i int) bool { return key(items[i]) > from })
+		} else {
+			return nil, nil, nil, &userError{code: CodeBadCursor, msg: "after names an item that is no longer in this sorted list: start again without it"}
+		}
 	}
 	end := min(start+n, len(items))
 	out = items[start:end]
@@ -340,7 +349,7 @@ func optID(s *string) string {
 
 // neighbours lists the distinct entities at the far end of an entity's
 // relations, in relation order.
-func neighbours(ctx context.Context, g *engine.Graph, id string, dir engine.Direction, preds []string, kinds []domain.Kind, limit int) ([]*domain.Entity, error) {
+func neighbours(ctx context.Context, g *engine.Graph, id string, dir engine.Direction, preds []string, kinds []domain.Kind, where *model.EntityWhere, limit int) ([]*domain.Entity, error) {
 	edges, err := neighbourEdges(ctx, g, id, dir, preds)
 	if err != nil {
 		return nil, err
@@ -355,9 +364,13 @@ func neighbours(ctx context.Context, g *engine.Graph, id string, dir engine.Dire
 		seen[other] = true
 		others = append(others, other)
 		// with kinds to keep, which of them count is known only once read
-		if limit > 0 && len(others) == limit && len(kinds) == 0 {
+		if limit > 0 && len(others) == limit && len(kinds) == 0 && where == nil {
 			break
 		}
+	}
+	others, err = filterEntities(ctx, g, others, where)
+	if err != nil {
+		return nil, err
 	}
 	es, err := entitiesByID(ctx, g, others)
 	if err != nil {
@@ -429,12 +442,12 @@ func toKindsOf(ctx context.Context, g *engine.Graph, id string, edges []engine.E
 
 // neighbourList is one of the shortcut lists of an entity (calledOn,
 // funders, funds, partners): its neighbours by one predicate, `first` of them.
-func neighbourList(ctx context.Context, g *engine.Graph, id string, dir engine.Direction, predicate string, first *int) ([]*domain.Entity, error) {
+func neighbourList(ctx context.Context, g *engine.Graph, id string, dir engine.Direction, predicate string, where *model.EntityWhere, first *int) ([]*domain.Entity, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
-	return neighbours(ctx, g, id, dir, []string{predicate}, nil, n)
+	return neighbours(ctx, g, id, dir, []string{predicate}, nil, where, n)
 }
 
 var isoPrefix = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
@@ -478,6 +491,11 @@ func groups(ctx context.Context, g *engine.Graph, edges []engine.Edge, by model.
 			}
 		}
 	}
+	return sortGroups(count), nil
+}
+
+// sortGroups lists counts by key, largest first, then by key.
+func sortGroups(count map[string]int) []*model.GroupCount {
 	out := make([]*model.GroupCount, 0, len(count))
 	for k, n := range count {
 		out = append(out, &model.GroupCount{Key: k, Count: n})
@@ -485,5 +503,5 @@ func groups(ctx context.Context, g *engine.Graph, edges []engine.Edge, by model.
 	slices.SortFunc(out, func(a, b *model.GroupCount) int {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Key, b.Key))
 	})
-	return out, nil
+	return out
 }

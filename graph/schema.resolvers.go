@@ -18,7 +18,7 @@ import (
 )
 
 // Entities is the resolver for the entities field.
-func (r *comparisonSideResolver) Entities(ctx context.Context, obj *engine.Side, kinds []model.Kind, first *int, after *string) (*model.EntityConnection, error) {
+func (r *comparisonSideResolver) Entities(ctx context.Context, obj *engine.Side, kinds []model.Kind, where *model.EntityWhere, first *int, after *string) (*model.EntityConnection, error) {
 	ids := obj.Entities
 	if len(kinds) > 0 {
 		es, err := entitiesByID(ctx, r.graph(ctx), ids)
@@ -33,15 +33,23 @@ func (r *comparisonSideResolver) Entities(ctx context.Context, obj *engine.Side,
 			}
 		}
 	}
+	ids, err := filterEntities(ctx, r.graph(ctx), ids, where)
+	if err != nil {
+		return nil, err
+	}
 	return entityConnection(ctx, r.graph(ctx), ids, first, after)
 }
 
 // Relations is the resolver for the relations field.
-func (r *comparisonSideResolver) Relations(ctx context.Context, obj *engine.Side, predicate *model.Predicate, first *int, after *string) (*model.RelationConnection, error) {
+func (r *comparisonSideResolver) Relations(ctx context.Context, obj *engine.Side, predicate *model.Predicate, where *model.RelationWhere, first *int, after *string) (*model.RelationConnection, error) {
 	edges := obj.Relations
 	if predicate != nil {
 		p := PredicateID(*predicate)
 		edges = slices.DeleteFunc(slices.Clone(edges), func(e engine.Edge) bool { return e.Predicate != p })
+	}
+	edges, err := filterRelations(ctx, r.graph(ctx), edges, where)
+	if err != nil {
+		return nil, err
 	}
 	return relationConnection(ctx, r.graph(ctx), edges, first, after)
 }
@@ -80,12 +88,19 @@ func (r *documentResolver) URL(ctx context.Context, obj *domain.Document) (*stri
 }
 
 // Paragraphs is the resolver for the paragraphs field.
-func (r *documentResolver) Paragraphs(ctx context.Context, obj *domain.Document, first *int) ([]*domain.Paragraph, error) {
+func (r *documentResolver) Paragraphs(ctx context.Context, obj *domain.Document, where *model.ParagraphWhere, first *int) ([]*domain.Paragraph, error) {
 	n, err := firstArg(first, MaxFirstParagraph, MaxFirstParagraph)
 	if err != nil {
 		return nil, err
 	}
-	return r.graph(ctx).DocumentParagraphs(ctx, obj.ID, n)
+	if where == nil {
+		return r.graph(ctx).DocumentParagraphs(ctx, obj.ID, n)
+	}
+	ps, err := r.graph(ctx).DocumentParagraphs(ctx, obj.ID, -1)
+	if err == nil {
+		ps, err = filterParagraphs(ctx, r.graph(ctx), ps, where)
+	}
+	return ps[:min(n, len(ps))], err
 }
 
 // Kind is the resolver for the kind field.
@@ -107,7 +122,7 @@ func (r *entityResolver) Degree(ctx context.Context, obj *domain.Entity) (int, e
 }
 
 // Relations is the resolver for the relations field.
-func (r *entityResolver) Relations(ctx context.Context, obj *domain.Entity, predicate *model.Predicate, direction *model.Direction, document *string, paragraph *string, subtree *bool, otherKinds []model.Kind, first *int, after *string) (*model.RelationConnection, error) {
+func (r *entityResolver) Relations(ctx context.Context, obj *domain.Entity, predicate *model.Predicate, direction *model.Direction, document *string, paragraph *string, subtree *bool, otherKinds []model.Kind, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) (*model.RelationConnection, error) {
 	g := r.graph(ctx)
 	dir := toDirection(direction, engine.Both)
 	var edges []engine.Edge
@@ -139,20 +154,36 @@ func (r *entityResolver) Relations(ctx context.Context, obj *domain.Entity, pred
 			return nil, err
 		}
 	}
+	if edges, err = filterSortRelations(ctx, g, edges, where, sort); err != nil {
+		return nil, err
+	}
 	return relationConnection(ctx, g, edges, first, after)
 }
 
+// RelationsAggregate is the resolver for the relationsAggregate field.
+func (r *entityResolver) RelationsAggregate(ctx context.Context, obj *domain.Entity, direction *model.Direction, where *model.RelationWhere) (*model.RelationAggregate, error) {
+	g := r.graph(ctx)
+	edges, err := neighbourEdges(ctx, g, obj.ID, toDirection(direction, engine.Both), nil)
+	if err == nil {
+		edges, err = filterRelations(ctx, g, edges, where)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &model.RelationAggregate{Count: len(edges), All: edges}, nil
+}
+
 // Neighbours is the resolver for the neighbours field.
-func (r *entityResolver) Neighbours(ctx context.Context, obj *domain.Entity, predicate model.Predicate, direction *model.Direction, kinds []model.Kind, first *int) ([]*domain.Entity, error) {
+func (r *entityResolver) Neighbours(ctx context.Context, obj *domain.Entity, predicate model.Predicate, direction *model.Direction, kinds []model.Kind, where *model.EntityWhere, first *int) ([]*domain.Entity, error) {
 	n, err := firstArg(first, DefaultFirst, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
-	return neighbours(ctx, r.graph(ctx), obj.ID, toDirection(direction, engine.Out), []string{PredicateID(predicate)}, toKinds(kinds), n)
+	return neighbours(ctx, r.graph(ctx), obj.ID, toDirection(direction, engine.Out), []string{PredicateID(predicate)}, toKinds(kinds), where, n)
 }
 
 // Mentions is the resolver for the mentions field.
-func (r *entityResolver) Mentions(ctx context.Context, obj *domain.Entity, document *string, first *int) ([]*domain.Paragraph, error) {
+func (r *entityResolver) Mentions(ctx context.Context, obj *domain.Entity, document *string, where *model.ParagraphWhere, first *int) ([]*domain.Paragraph, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
@@ -160,7 +191,14 @@ func (r *entityResolver) Mentions(ctx context.Context, obj *domain.Entity, docum
 	if err := r.graph(ctx).CheckDocument(ctx, optID(document)); err != nil {
 		return nil, err
 	}
-	return mentionsOf(ctx, r.graph(ctx), obj.ID, optID(document), n)
+	if where == nil {
+		return mentionsOf(ctx, r.graph(ctx), obj.ID, optID(document), n)
+	}
+	ps, err := mentionsOf(ctx, r.graph(ctx), obj.ID, optID(document), -1)
+	if err == nil {
+		ps, err = filterParagraphs(ctx, r.graph(ctx), ps, where)
+	}
+	return ps[:min(n, len(ps))], err
 }
 
 // Facts is the resolver for the facts field.
@@ -182,8 +220,8 @@ func (r *entityResolver) Facts(ctx context.Context, obj *domain.Entity, key *str
 }
 
 // CalledOn is the resolver for the calledOn field.
-func (r *entityResolver) CalledOn(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error) {
-	return neighbourList(ctx, r.graph(ctx), obj.ID, engine.Out, "calls-on", first)
+func (r *entityResolver) CalledOn(ctx context.Context, obj *domain.Entity, where *model.EntityWhere, first *int) ([]*domain.Entity, error) {
+	return neighbourList(ctx, r.graph(ctx), obj.ID, engine.Out, "calls-on", where, first)
 }
 
 // Deadline is the resolver for the deadline field.
@@ -197,18 +235,31 @@ func (r *entityResolver) Deadline(ctx context.Context, obj *domain.Entity) (*dom
 }
 
 // Funders is the resolver for the funders field.
-func (r *entityResolver) Funders(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error) {
-	return neighbourList(ctx, r.graph(ctx), obj.ID, engine.In, "funds", first)
+func (r *entityResolver) Funders(ctx context.Context, obj *domain.Entity, where *model.EntityWhere, first *int) ([]*domain.Entity, error) {
+	return neighbourList(ctx, r.graph(ctx), obj.ID, engine.In, "funds", where, first)
 }
 
 // Funds is the resolver for the funds field.
-func (r *entityResolver) Funds(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error) {
-	return neighbourList(ctx, r.graph(ctx), obj.ID, engine.Out, "funds", first)
+func (r *entityResolver) Funds(ctx context.Context, obj *domain.Entity, where *model.EntityWhere, first *int) ([]*domain.Entity, error) {
+	return neighbourList(ctx, r.graph(ctx), obj.ID, engine.Out, "funds", where, first)
 }
 
 // Partners is the resolver for the partners field.
-func (r *entityResolver) Partners(ctx context.Context, obj *domain.Entity, first *int) ([]*domain.Entity, error) {
-	return neighbourList(ctx, r.graph(ctx), obj.ID, engine.Both, "partners-with", first)
+func (r *entityResolver) Partners(ctx context.Context, obj *domain.Entity, where *model.EntityWhere, first *int) ([]*domain.Entity, error) {
+	return neighbourList(ctx, r.graph(ctx), obj.ID, engine.Both, "partners-with", where, first)
+}
+
+// GroupBy is the resolver for the groupBy field.
+func (r *entityAggregateResolver) GroupBy(ctx context.Context, obj *model.EntityAggregate, by model.EntityKey, first *int) ([]*model.GroupCount, error) {
+	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := entityGroups(ctx, r.graph(ctx), obj.IDs, by)
+	if err != nil {
+		return nil, err
+	}
+	return gs[:min(n, len(gs))], nil
 }
 
 // Document is the resolver for the document field.
@@ -285,21 +336,31 @@ func (r *paragraphResolver) Parent(ctx context.Context, obj *domain.Paragraph) (
 }
 
 // Children is the resolver for the children field.
-func (r *paragraphResolver) Children(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error) {
+func (r *paragraphResolver) Children(ctx context.Context, obj *domain.Paragraph, where *model.ParagraphWhere, first *int) ([]*domain.Paragraph, error) {
 	limit, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
-	return r.graph(ctx).Children(ctx, obj.ID, limit)
+	if where == nil {
+		return r.graph(ctx).Children(ctx, obj.ID, limit)
+	}
+	ps, err := r.graph(ctx).Children(ctx, obj.ID, -1)
+	if err == nil {
+		ps, err = filterParagraphs(ctx, r.graph(ctx), ps, where)
+	}
+	return ps[:min(limit, len(ps))], err
 }
 
 // Notes is the resolver for the notes field.
-func (r *paragraphResolver) Notes(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error) {
+func (r *paragraphResolver) Notes(ctx context.Context, obj *domain.Paragraph, where *model.ParagraphWhere, first *int) ([]*domain.Paragraph, error) {
 	limit, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
 	ps, err := paragraphsByID(ctx, r.graph(ctx), obj.Notes)
+	if err == nil {
+		ps, err = filterParagraphs(ctx, r.graph(ctx), compactParagraphs(ps), where)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -316,25 +377,36 @@ func (r *paragraphResolver) Notes(ctx context.Context, obj *domain.Paragraph, fi
 }
 
 // CalledFrom is the resolver for the calledFrom field.
-func (r *paragraphResolver) CalledFrom(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Paragraph, error) {
+func (r *paragraphResolver) CalledFrom(ctx context.Context, obj *domain.Paragraph, where *model.ParagraphWhere, first *int) ([]*domain.Paragraph, error) {
 	limit, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
-	return r.graph(ctx).CalledFrom(ctx, obj.ID, limit)
+	if where == nil {
+		return r.graph(ctx).CalledFrom(ctx, obj.ID, limit)
+	}
+	ps, err := r.graph(ctx).CalledFrom(ctx, obj.ID, -1)
+	if err == nil {
+		ps, err = filterParagraphs(ctx, r.graph(ctx), ps, where)
+	}
+	return ps[:min(limit, len(ps))], err
 }
 
 // Mentions is the resolver for the mentions field.
-func (r *paragraphResolver) Mentions(ctx context.Context, obj *domain.Paragraph, first *int) ([]*domain.Entity, error) {
+func (r *paragraphResolver) Mentions(ctx context.Context, obj *domain.Paragraph, where *model.EntityWhere, first *int) ([]*domain.Entity, error) {
 	limit, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
-	es, err := entitiesByID(ctx, r.graph(ctx), obj.Mentions)
+	ids, err := filterEntities(ctx, r.graph(ctx), obj.Mentions, where)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*domain.Entity, 0, min(limit, len(obj.Mentions)))
+	es, err := entitiesByID(ctx, r.graph(ctx), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*domain.Entity, 0, min(limit, len(ids)))
 	for _, e := range es {
 		if len(out) == limit {
 			break
@@ -347,8 +419,11 @@ func (r *paragraphResolver) Mentions(ctx context.Context, obj *domain.Paragraph,
 }
 
 // Relations is the resolver for the relations field.
-func (r *paragraphResolver) Relations(ctx context.Context, obj *domain.Paragraph, predicate *model.Predicate, subtree *bool, first *int, after *string) (*model.RelationConnection, error) {
+func (r *paragraphResolver) Relations(ctx context.Context, obj *domain.Paragraph, predicate *model.Predicate, subtree *bool, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) (*model.RelationConnection, error) {
 	edges, err := r.graph(ctx).Relations(ctx, engine.RelationFilter{Paragraph: obj.ID, Subtree: subtree != nil && *subtree, Predicates: optPredicate(predicate)})
+	if err == nil {
+		edges, err = filterSortRelations(ctx, r.graph(ctx), edges, where, sort)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -426,16 +501,36 @@ func (r *queryResolver) Entity(ctx context.Context, id string) (*domain.Entity, 
 }
 
 // Entities is the resolver for the entities field.
-func (r *queryResolver) Entities(ctx context.Context, kind *model.Kind, first *int, after *string) (*model.EntityConnection, error) {
+func (r *queryResolver) Entities(ctx context.Context, kind *model.Kind, where *model.EntityWhere, sort []*model.EntitySort, first *int, after *string) (*model.EntityConnection, error) {
 	var k domain.Kind
 	if kind != nil {
 		k = domain.Kind(*kind)
 	}
-	ids, err := r.graph(ctx).EntityIDs(ctx, k)
+	g := r.graph(ctx)
+	w, err := entityWhere(ctx, g, where)
 	if err != nil {
 		return nil, err
 	}
-	return entityConnection(ctx, r.graph(ctx), ids, first, after)
+	keys, err := entitySort(sort)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if k != "" {
+		ids, err = g.EntityIDs(ctx, k)
+	} else {
+		ids, err = g.EntityCandidates(ctx, w)
+	}
+	if err == nil {
+		ids, err = g.FilterEntities(ctx, ids, w)
+	}
+	if err == nil {
+		ids, err = g.SortEntities(ctx, ids, keys)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return entityConnection(ctx, g, ids, first, after)
 }
 
 // Search is the resolver for the search field.
@@ -458,7 +553,7 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.K
 }
 
 // Relations is the resolver for the relations field.
-func (r *queryResolver) Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, entity *string, subjectKinds []model.Kind, objectKinds []model.Kind, document *string, paragraph *string, subtree *bool, first *int, after *string) (*model.RelationConnection, error) {
+func (r *queryResolver) Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, entity *string, subjectKinds []model.Kind, objectKinds []model.Kind, document *string, paragraph *string, subtree *bool, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) (*model.RelationConnection, error) {
 	g := r.graph(ctx)
 	f := engine.RelationFilter{
 		Predicates: optPredicate(predicate),
@@ -472,6 +567,18 @@ func (r *queryResolver) Relations(ctx context.Context, predicate *model.Predicat
 	if err := g.CheckFilter(ctx, f); err != nil {
 		return nil, err
 	}
+	w, err := relationWhere(ctx, g, where)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := relationSort(sort)
+	if err != nil {
+		return nil, err
+	}
+	if f.Predicates == nil && f.Subject == "" && f.Object == "" && f.Entity == "" && f.Document == "" && f.Paragraph == "" {
+		// the filter's own ids pick the index to start from
+		f = engine.RelationIndex(w)
+	}
 	edges, err := g.Relations(ctx, f)
 	if err != nil {
 		return nil, err
@@ -479,7 +586,47 @@ func (r *queryResolver) Relations(ctx context.Context, predicate *model.Predicat
 	if edges, err = endsOfKinds(ctx, g, edges, toKinds(subjectKinds), toKinds(objectKinds)); err != nil {
 		return nil, err
 	}
+	if edges, err = g.FilterRelations(ctx, edges, w); err != nil {
+		return nil, err
+	}
+	if edges, err = g.SortRelations(ctx, edges, keys); err != nil {
+		return nil, err
+	}
 	return relationConnection(ctx, g, edges, first, after)
+}
+
+// EntitiesAggregate is the resolver for the entitiesAggregate field.
+func (r *queryResolver) EntitiesAggregate(ctx context.Context, where *model.EntityWhere) (*model.EntityAggregate, error) {
+	g := r.graph(ctx)
+	w, err := entityWhere(ctx, g, where)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := g.EntityCandidates(ctx, w)
+	if err == nil {
+		ids, err = g.FilterEntities(ctx, ids, w)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &model.EntityAggregate{Count: len(ids), IDs: ids}, nil
+}
+
+// RelationsAggregate is the resolver for the relationsAggregate field.
+func (r *queryResolver) RelationsAggregate(ctx context.Context, where *model.RelationWhere) (*model.RelationAggregate, error) {
+	g := r.graph(ctx)
+	w, err := relationWhere(ctx, g, where)
+	if err != nil {
+		return nil, err
+	}
+	edges, err := g.Relations(ctx, engine.RelationIndex(w))
+	if err == nil {
+		edges, err = g.FilterRelations(ctx, edges, w)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &model.RelationAggregate{Count: len(edges), All: edges}, nil
 }
 
 // Path is the resolver for the path field.
@@ -527,12 +674,15 @@ func (r *queryResolver) Compare(ctx context.Context, a string, b string) (*engin
 }
 
 // CommonNeighbours is the resolver for the commonNeighbours field.
-func (r *queryResolver) CommonNeighbours(ctx context.Context, a string, b string, predicate *model.Predicate, direction *model.Direction, kinds []model.Kind, first *int) ([]*domain.Entity, error) {
+func (r *queryResolver) CommonNeighbours(ctx context.Context, a string, b string, predicate *model.Predicate, direction *model.Direction, kinds []model.Kind, where *model.EntityWhere, first *int) ([]*domain.Entity, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
 	ids, err := r.graph(ctx).CommonNeighbours(ctx, a, b, toDirection(direction, engine.Out), optPredicate(predicate), toKinds(kinds))
+	if err == nil {
+		ids, err = filterEntities(ctx, r.graph(ctx), ids, where)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -711,6 +861,25 @@ func (r *relationResolver) Evidence(ctx context.Context, obj *domain.Relation, d
 }
 
 // GroupBy is the resolver for the groupBy field.
+func (r *relationAggregateResolver) GroupBy(ctx context.Context, obj *model.RelationAggregate, by model.RelationKey, first *int) ([]*model.GroupCount, error) {
+	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := groups(ctx, r.graph(ctx), obj.All, by)
+	if err != nil {
+		return nil, err
+	}
+	return gs[:min(n, len(gs))], nil
+}
+
+// Distinct is the resolver for the distinct field.
+func (r *relationAggregateResolver) Distinct(ctx context.Context, obj *model.RelationAggregate, by model.RelationKey) (int, error) {
+	gs, err := groups(ctx, r.graph(ctx), obj.All, by)
+	return len(gs), err
+}
+
+// GroupBy is the resolver for the groupBy field.
 func (r *relationConnectionResolver) GroupBy(ctx context.Context, obj *model.RelationConnection, by model.RelationKey, first *int) ([]*model.GroupCount, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
@@ -768,6 +937,9 @@ func (r *Resolver) Document() DocumentResolver { return &documentResolver{r} }
 // Entity returns EntityResolver implementation.
 func (r *Resolver) Entity() EntityResolver { return &entityResolver{r} }
 
+// EntityAggregate returns EntityAggregateResolver implementation.
+func (r *Resolver) EntityAggregate() EntityAggregateResolver { return &entityAggregateResolver{r} }
+
 // Evidence returns EvidenceResolver implementation.
 func (r *Resolver) Evidence() EvidenceResolver { return &evidenceResolver{r} }
 
@@ -795,6 +967,11 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 // Relation returns RelationResolver implementation.
 func (r *Resolver) Relation() RelationResolver { return &relationResolver{r} }
 
+// RelationAggregate returns RelationAggregateResolver implementation.
+func (r *Resolver) RelationAggregate() RelationAggregateResolver {
+	return &relationAggregateResolver{r}
+}
+
 // RelationConnection returns RelationConnectionResolver implementation.
 func (r *Resolver) RelationConnection() RelationConnectionResolver {
 	return &relationConnectionResolver{r}
@@ -810,6 +987,7 @@ type (
 	comparisonSideResolver     struct{ *Resolver }
 	documentResolver           struct{ *Resolver }
 	entityResolver             struct{ *Resolver }
+	entityAggregateResolver    struct{ *Resolver }
 	evidenceResolver           struct{ *Resolver }
 	factResolver               struct{ *Resolver }
 	momentResolver             struct{ *Resolver }
@@ -819,6 +997,7 @@ type (
 	predicateInfoResolver      struct{ *Resolver }
 	queryResolver              struct{ *Resolver }
 	relationResolver           struct{ *Resolver }
+	relationAggregateResolver  struct{ *Resolver }
 	relationConnectionResolver struct{ *Resolver }
 	subgraphResolver           struct{ *Resolver }
 	subgraphEdgeResolver       struct{ *Resolver }

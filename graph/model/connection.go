@@ -15,3 +15,15 @@ type RelationConnection struct {
 	// All lists every relation that matched, by id, not only this page.
 	All []engine.Edge
 }
+
+// RelationAggregate is every relation a filter kept, for counting.
+type RelationAggregate struct {
+	Count int
+	All   []engine.Edge
+}
+
+// EntityAggregate is every entity a filter kept, by id, for counting.
+type EntityAggregate struct {
+	Count int
+	IDs   []string
+}

@@ -11,6 +11,24 @@ import (
 	"github.com/digidip/digidip/domain"
 )
 
+// Conditions on a date, each an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD).
+// A date compares by the first day it may mean (`2024` is 1 January 2024,
+// summer 2024 is 21 June), against the first day of the date given for `lt`
+// and `gte` and its last day for `lte` and `gt`: `{ lt: "2025" }` is before
+// 2025, `{ lte: "2025" }` is in 2025 or before.
+type DateFilter struct {
+	// Within this date: `2024` matches any day of 2024.
+	Eq *string `json:"eq,omitempty"`
+	// Before.
+	Lt *string `json:"lt,omitempty"`
+	// Before or within.
+	Lte *string `json:"lte,omitempty"`
+	// After.
+	Gt *string `json:"gt,omitempty"`
+	// Within or after.
+	Gte *string `json:"gte,omitempty"`
+}
+
 // A page of entities.
 type EntityConnection struct {
 	// The entities with their cursors.
@@ -31,6 +49,157 @@ type EntityEdge struct {
 	Node *domain.Entity `json:"node"`
 }
 
+// A condition on a list of entities: see `EntityRelationsWhere` for the quantifiers.
+type EntityListWhere struct {
+	// At least one matches.
+	Some *EntityWhere `json:"some,omitempty"`
+	// None matches.
+	None *EntityWhere `json:"none,omitempty"`
+	// Every one matches.
+	All *EntityWhere `json:"all,omitempty"`
+	// Exactly one matches.
+	Single *EntityWhere `json:"single,omitempty"`
+}
+
+// A condition on a list: `some` holds when at least one item matches, `none`
+// when no item does, `all` when every item does (an empty list included) and
+// `single` when exactly one does. Several given must all hold.
+type EntityRelationsWhere struct {
+	// Which of its relations to look at (default BOTH).
+	Direction *Direction `json:"direction,omitempty"`
+	// At least one relation matches.
+	Some *RelationWhere `json:"some,omitempty"`
+	// No relation matches.
+	None *RelationWhere `json:"none,omitempty"`
+	// Every relation matches.
+	All *RelationWhere `json:"all,omitempty"`
+	// Exactly one relation matches.
+	Single *RelationWhere `json:"single,omitempty"`
+}
+
+// One key to sort entities by: give exactly one field. A list of them sorts by
+// the first, then the next; ties end in id order.
+type EntitySort struct {
+	// By id.
+	ID *SortDirection `json:"id,omitempty"`
+	// By name, ignoring case and accents.
+	Name *SortDirection `json:"name,omitempty"`
+	// By kind, in the order `Kind` lists them.
+	Kind *SortDirection `json:"kind,omitempty"`
+	// By the number of relations.
+	Degree *SortDirection `json:"degree,omitempty"`
+	// By the first paragraph that names it, in reading order (documents by id); never named comes last.
+	DocumentOrder *SortDirection `json:"documentOrder,omitempty"`
+}
+
+// Which entities to keep. Every field given must hold (AND); `AND`, `OR` and
+// `NOT` combine filters, and `relations`, `facts` and `mentionedIn` look
+// through the graph: `{ relations: { direction: OUT, some: { predicate: { eq:
+// FUNDS } } } }` keeps the entities that fund something. An empty filter
+// keeps everything; a contradictory one keeps nothing.
+type EntityWhere struct {
+	// Every one of these filters holds.
+	And []*EntityWhere `json:"AND,omitempty"`
+	// At least one of these filters holds (an empty list is no filter).
+	Or []*EntityWhere `json:"OR,omitempty"`
+	// This filter does not hold.
+	Not *EntityWhere `json:"NOT,omitempty"`
+	// The entity's id.
+	ID *IDFilter `json:"id,omitempty"`
+	// Its kind.
+	Kind *KindFilter `json:"kind,omitempty"`
+	// Its name.
+	Name *StringFilter `json:"name,omitempty"`
+	// Its name, one of its aliases or one of its common names.
+	AnyName *StringFilter `json:"anyName,omitempty"`
+	// Its one-line description.
+	Description *StringFilter `json:"description,omitempty"`
+	// How many relations it takes part in.
+	Degree *IntFilter `json:"degree,omitempty"`
+	// Its relations, in one direction or both.
+	Relations *EntityRelationsWhere `json:"relations,omitempty"`
+	// Its facts (dates, deadlines, amounts...).
+	Facts *FactListWhere `json:"facts,omitempty"`
+	// The paragraphs that name it.
+	MentionedIn *ParagraphListWhere `json:"mentionedIn,omitempty"`
+}
+
+// A condition on a list of evidence: see `EntityRelationsWhere` for the quantifiers.
+type EvidenceListWhere struct {
+	// At least one matches.
+	Some *EvidenceWhere `json:"some,omitempty"`
+	// None matches.
+	None *EvidenceWhere `json:"none,omitempty"`
+	// Every one matches.
+	All *EvidenceWhere `json:"all,omitempty"`
+	// Exactly one matches.
+	Single *EvidenceWhere `json:"single,omitempty"`
+}
+
+// Which evidence items match: every field given must hold.
+type EvidenceWhere struct {
+	// Every one of these filters holds.
+	And []*EvidenceWhere `json:"AND,omitempty"`
+	// At least one of these filters holds (an empty list is no filter).
+	Or []*EvidenceWhere `json:"OR,omitempty"`
+	// This filter does not hold.
+	Not *EvidenceWhere `json:"NOT,omitempty"`
+	// The document quoted.
+	Document *IDFilter `json:"document,omitempty"`
+	// The paragraph quoted.
+	Paragraph *ParagraphWhere `json:"paragraph,omitempty"`
+	// The quote's words.
+	Quote *StringFilter `json:"quote,omitempty"`
+	// The relation's verb as this quote words it.
+	Verb *StringFilter `json:"verb,omitempty"`
+}
+
+// A condition on a list of facts: see `EntityRelationsWhere` for the quantifiers.
+type FactListWhere struct {
+	// At least one matches.
+	Some *FactWhere `json:"some,omitempty"`
+	// None matches.
+	None *FactWhere `json:"none,omitempty"`
+	// Every one matches.
+	All *FactWhere `json:"all,omitempty"`
+	// Exactly one matches.
+	Single *FactWhere `json:"single,omitempty"`
+}
+
+// Which facts match: every field given must hold.
+type FactWhere struct {
+	// Every one of these filters holds.
+	And []*FactWhere `json:"AND,omitempty"`
+	// At least one of these filters holds (an empty list is no filter).
+	Or []*FactWhere `json:"OR,omitempty"`
+	// This filter does not hold.
+	Not *FactWhere `json:"NOT,omitempty"`
+	// What the fact is: date, deadline, amount, count, reference, status or period.
+	Key *StringFilter `json:"key,omitempty"`
+	// The source's words.
+	Text *StringFilter `json:"text,omitempty"`
+	// Its date; a fact without one never matches.
+	Date *DateFilter `json:"date,omitempty"`
+	// Its figure; a fact without one never matches.
+	Number *FloatFilter `json:"number,omitempty"`
+	// The unit of its figure.
+	Unit *StringFilter `json:"unit,omitempty"`
+}
+
+// Conditions on a number; every operator given must hold.
+type FloatFilter struct {
+	// Equal to.
+	Eq *float64 `json:"eq,omitempty"`
+	// Less than.
+	Lt *float64 `json:"lt,omitempty"`
+	// Less than or equal to.
+	Lte *float64 `json:"lte,omitempty"`
+	// Greater than.
+	Gt *float64 `json:"gt,omitempty"`
+	// Greater than or equal to.
+	Gte *float64 `json:"gte,omitempty"`
+}
+
 // How many of a list share one key.
 type GroupCount struct {
 	// The key: a predicate id (`calls-on`), an entity id, a document id or a paragraph id.
@@ -39,12 +208,44 @@ type GroupCount struct {
 	Count int `json:"count"`
 }
 
+// Conditions on an id; an id that names nothing is a NOT_FOUND error that suggests ids it may have meant.
+type IDFilter struct {
+	// This id.
+	Eq *string `json:"eq,omitempty"`
+	// One of these ids (at most 100).
+	In []string `json:"in,omitempty"`
+}
+
+// Conditions on a whole number; every operator given must hold.
+type IntFilter struct {
+	// Equal to.
+	Eq *int `json:"eq,omitempty"`
+	// One of (at most 100).
+	In []int `json:"in,omitempty"`
+	// Less than.
+	Lt *int `json:"lt,omitempty"`
+	// Less than or equal to.
+	Lte *int `json:"lte,omitempty"`
+	// Greater than.
+	Gt *int `json:"gt,omitempty"`
+	// Greater than or equal to.
+	Gte *int `json:"gte,omitempty"`
+}
+
 // A count of entities of one kind.
 type KindCount struct {
 	// The kind.
 	Kind Kind `json:"kind"`
 	// How many.
 	Count int `json:"count"`
+}
+
+// Conditions on an entity's kind.
+type KindFilter struct {
+	// This kind.
+	Eq *Kind `json:"eq,omitempty"`
+	// One of these kinds.
+	In []Kind `json:"in,omitempty"`
 }
 
 // Where a page stands (Relay).
@@ -59,12 +260,56 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// A condition on a list of paragraphs: see `EntityRelationsWhere` for the quantifiers.
+type ParagraphListWhere struct {
+	// At least one matches.
+	Some *ParagraphWhere `json:"some,omitempty"`
+	// None matches.
+	None *ParagraphWhere `json:"none,omitempty"`
+	// Every one matches.
+	All *ParagraphWhere `json:"all,omitempty"`
+	// Exactly one matches.
+	Single *ParagraphWhere `json:"single,omitempty"`
+}
+
+// Which paragraphs match: every field given must hold.
+type ParagraphWhere struct {
+	// Every one of these filters holds.
+	And []*ParagraphWhere `json:"AND,omitempty"`
+	// At least one of these filters holds (an empty list is no filter).
+	Or []*ParagraphWhere `json:"OR,omitempty"`
+	// This filter does not hold.
+	Not *ParagraphWhere `json:"NOT,omitempty"`
+	// The paragraph's id (`council-2023:7`).
+	ID *IDFilter `json:"id,omitempty"`
+	// Its document.
+	Document *IDFilter `json:"document,omitempty"`
+	// Its number (`4.A`).
+	Number *StringFilter `json:"number,omitempty"`
+	// The heading it falls under.
+	Section *StringFilter `json:"section,omitempty"`
+	// Its text.
+	Text *StringFilter `json:"text,omitempty"`
+	// The paragraph is this one or one of its sub-points, or theirs: `council-2023:4` matches 4 and 4.A to 4.H.
+	Within *string `json:"within,omitempty"`
+	// The entities it names.
+	Mentions *EntityListWhere `json:"mentions,omitempty"`
+}
+
 // A count of relations of one predicate.
 type PredicateCount struct {
 	// The predicate.
 	Predicate Predicate `json:"predicate"`
 	// How many.
 	Count int `json:"count"`
+}
+
+// Conditions on a relation's predicate.
+type PredicateFilter struct {
+	// This predicate.
+	Eq *Predicate `json:"eq,omitempty"`
+	// One of these predicates.
+	In []Predicate `json:"in,omitempty"`
 }
 
 // The entry points of the API.
@@ -77,6 +322,53 @@ type RelationEdge struct {
 	Cursor string `json:"cursor"`
 	// The relation.
 	Node *domain.Relation `json:"node"`
+}
+
+// One key to sort relations by: give exactly one field. A list of them sorts
+// by the first, then the next; ties end in id order.
+type RelationSort struct {
+	// By id.
+	ID *SortDirection `json:"id,omitempty"`
+	// By predicate id.
+	Predicate *SortDirection `json:"predicate,omitempty"`
+	// By the subject's name.
+	Subject *SortDirection `json:"subject,omitempty"`
+	// By the object's name.
+	Object *SortDirection `json:"object,omitempty"`
+	// By the first passage that states it, in reading order (documents by id).
+	DocumentOrder *SortDirection `json:"documentOrder,omitempty"`
+	// By how many documents state it.
+	Sources *SortDirection `json:"sources,omitempty"`
+}
+
+// Which relations to keep. Every field given must hold (AND); `subject`,
+// `object` and `evidence` look through the graph: `{ object: { kind: { eq:
+// COUNTRY } }, evidence: { some: { paragraph: { within: "council-2023:4" } } } }`.
+type RelationWhere struct {
+	// Every one of these filters holds.
+	And []*RelationWhere `json:"AND,omitempty"`
+	// At least one of these filters holds (an empty list is no filter).
+	Or []*RelationWhere `json:"OR,omitempty"`
+	// This filter does not hold.
+	Not *RelationWhere `json:"NOT,omitempty"`
+	// The relation's id (`subject/predicate/object`).
+	ID *IDFilter `json:"id,omitempty"`
+	// Its predicate.
+	Predicate *PredicateFilter `json:"predicate,omitempty"`
+	// Its subject.
+	Subject *EntityWhere `json:"subject,omitempty"`
+	// Its object.
+	Object *EntityWhere `json:"object,omitempty"`
+	// Either end: the subject or the object matches.
+	Either *EntityWhere `json:"either,omitempty"`
+	// The passages that state it.
+	Evidence *EvidenceListWhere `json:"evidence,omitempty"`
+	// How many documents state it: `{ gte: 2 }` keeps the relations stated in more than one.
+	Sources *IntFilter `json:"sources,omitempty"`
+	// Whether the text implies it rather than states it.
+	Implied *bool `json:"implied,omitempty"`
+	// The text's verb for it (`calls on, invites`).
+	Verb *StringFilter `json:"verb,omitempty"`
 }
 
 // What the graph holds.
@@ -99,6 +391,23 @@ type Stats struct {
 	ByPredicate []*PredicateCount `json:"byPredicate"`
 	// The content hash of the data loaded.
 	DataHash string `json:"dataHash"`
+}
+
+// Conditions on a text field; every operator given must hold. `eq` and `in`
+// compare exactly; `contains`, `startsWith` and `endsWith` ignore case,
+// accents and punctuation (`{ contains: "gateway" }` matches `Global
+// Gateway`).
+type StringFilter struct {
+	// Exactly this text.
+	Eq *string `json:"eq,omitempty"`
+	// Exactly one of these texts (at most 100).
+	In []string `json:"in,omitempty"`
+	// Contains this text.
+	Contains *string `json:"contains,omitempty"`
+	// Starts with this text.
+	StartsWith *string `json:"startsWith,omitempty"`
+	// Ends with this text.
+	EndsWith *string `json:"endsWith,omitempty"`
 }
 
 // A subgraph as a file.
@@ -171,6 +480,64 @@ func (e *Direction) UnmarshalJSON(b []byte) error {
 }
 
 func (e Direction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What entities are counted by.
+type EntityKey string
+
+const (
+	// The kind (`COUNTRY`).
+	EntityKeyKind EntityKey = "KIND"
+	// The id of a document that names the entity.
+	EntityKeyDocument EntityKey = "DOCUMENT"
+)
+
+var AllEntityKey = []EntityKey{
+	EntityKeyKind,
+	EntityKeyDocument,
+}
+
+func (e EntityKey) IsValid() bool {
+	switch e {
+	case EntityKeyKind, EntityKeyDocument:
+		return true
+	}
+	return false
+}
+
+func (e EntityKey) String() string {
+	return string(e)
+}
+
+func (e *EntityKey) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EntityKey(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EntityKey", str)
+	}
+	return nil
+}
+
+func (e EntityKey) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EntityKey) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EntityKey) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -539,6 +906,64 @@ func (e *RelationKey) UnmarshalJSON(b []byte) error {
 }
 
 func (e RelationKey) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Which way to sort.
+type SortDirection string
+
+const (
+	// Smallest first (A to Z, earliest, fewest).
+	SortDirectionAsc SortDirection = "ASC"
+	// Largest first.
+	SortDirectionDesc SortDirection = "DESC"
+)
+
+var AllSortDirection = []SortDirection{
+	SortDirectionAsc,
+	SortDirectionDesc,
+}
+
+func (e SortDirection) IsValid() bool {
+	switch e {
+	case SortDirectionAsc, SortDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e SortDirection) String() string {
+	return string(e)
+}
+
+func (e *SortDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SortDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SortDirection", str)
+	}
+	return nil
+}
+
+func (e SortDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SortDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SortDirection) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

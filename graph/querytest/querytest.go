@@ -95,6 +95,7 @@ const (
 	pSmallInt     = 0.85 // an Int argument is 1 to 5 rather than an edge value
 	maxListItems  = 3
 	maxHarvested  = 32 // values kept per argument key, the latest
+	maxInputDepth = 4  // input objects nest no deeper
 )
 
 // edgeInts are the Int values at and past the bounds the API documents.
@@ -109,11 +110,12 @@ type Generator struct {
 	seen   map[string][]string // harvested values by argument key
 
 	// the query being written
-	frags   []*fragment
-	vars    []string // declarations, "$v1: Int"
-	values  map[string]any
-	aliases int
-	names   int
+	frags      []*fragment
+	vars       []string // declarations, "$v1: Int"
+	values     map[string]any
+	aliases    int
+	names      int
+	inputDepth int // of the input object being drawn
 }
 
 // New returns a generator of queries over schema, drawing every choice from
@@ -482,10 +484,59 @@ func (g *Generator) value(key, name string, t *ast.Type) any {
 		return g.int(key, name)
 	case t.Name() == "Boolean":
 		return g.rng.IntN(2) == 0
+	case t.Name() == "Float":
+		return float64(g.int(key, name))
 	case t.Name() == "String" || t.Name() == "ID":
 		return g.string(key, name)
+	case def.Kind == ast.InputObject:
+		return g.object(key, name, def)
 	}
 	panic(fmt.Sprintf("querytest: no values for %s arguments (%s)", t.Name(), key))
+}
+
+// object draws an input object: one or two of its fields, fewer nested
+// objects the deeper it lies. The fields of an object of scalars only (an
+// operator object such as `{ eq: "x" }`) take values for the field that
+// holds it: key and name, so that a pool keyed "EntityWhere.id" gives ids.
+// Other fields are keyed "Type.field" and named by the field.
+func (g *Generator) object(key, name string, def *ast.Definition) object {
+	leaf := true
+	for _, f := range def.Fields {
+		if g.schema.Types[f.Type.Name()].Kind == ast.InputObject {
+			leaf = false
+		}
+	}
+	g.inputDepth++
+	defer func() { g.inputDepth-- }()
+	var fields ast.FieldList
+	for _, f := range def.Fields {
+		if g.inputDepth < maxInputDepth || g.schema.Types[f.Type.Name()].Kind != ast.InputObject {
+			fields = append(fields, f)
+		}
+	}
+	var out object
+	for range 1 + g.rng.IntN(2) {
+		if len(fields) == 0 {
+			break
+		}
+		i := g.rng.IntN(len(fields))
+		f := fields[i]
+		fields = slices.Delete(fields, i, i+1)
+		k, n := def.Name+"."+f.Name, f.Name
+		if leaf {
+			k, n = key, name
+		}
+		out = append(out, objectField{f.Name, g.value(k, n, f.Type)})
+	}
+	return out
+}
+
+// object is an input object's fields in the order drawn.
+type object []objectField
+
+type objectField struct {
+	name  string
+	value any
 }
 
 func (g *Generator) int(key, name string) int {
@@ -541,6 +592,12 @@ func literal(v any) string {
 		return "[" + strings.Join(items, ", ") + "]"
 	case enum:
 		return string(v)
+	case object:
+		items := make([]string, len(v))
+		for i, f := range v {
+			items[i] = f.name + ": " + literal(f.value)
+		}
+		return "{" + strings.Join(items, ", ") + "}"
 	case string:
 		// JSON's escapes are all GraphQL string escapes
 		b, _ := json.Marshal(v)
@@ -559,6 +616,12 @@ func jsonValue(v any) any {
 		return out
 	case enum:
 		return string(v)
+	case object:
+		out := make(map[string]any, len(v))
+		for _, f := range v {
+			out[f.name] = jsonValue(f.value)
+		}
+		return out
 	}
 	return v
 }
