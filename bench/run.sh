@@ -31,7 +31,8 @@
 #   - at fixed rates (open loop, BENCH_RATES × the ceiling's req/s, latency
 #     from each request's due time so queueing counts): the engines, Gizmo
 #     and the ceiling;
-#   - search, 2-hop subgraph and path at one connection on each engine;
+#   - search, full-text search, 2-hop subgraph and path at one connection
+#     on each engine;
 #   - CPU and heap profiles of each engine under the 1-hop load;
 #   - steady RSS, then a generation switch while serving: a second `digidip
 #     load` into the store the server watches while the load generator sends
@@ -450,7 +451,7 @@ bench_size() {
   # Other questions, one connection, each engine without the cache.
   local q
   for e in $ENGINES; do
-    for q in search subgraph path; do
+    for q in search searchtext subgraph path; do
       measure "$e" "$PLAN/$q.jsonl" 1 "$LAT_DUR" size "$n" query "$q" mode saturation run 1
     done
   done

@@ -5,6 +5,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/fulltext"
 )
 
 // Graph is one generation of the graph as the API reads it: a Reader and
@@ -36,6 +38,10 @@ type Graph struct {
 
 	treeMu   sync.Mutex
 	paraTree *paragraphTree // read on first use
+
+	textMu sync.Mutex
+	text   *fulltext.Index // built on the first text search, or by Warm
+	closed bool
 }
 
 // versions numbers read models in the order they are built.
@@ -826,6 +832,65 @@ func (g *Graph) searchIndex(ctx context.Context) (*searchIndex, error) {
 		g.search = newSearchIndex(names)
 	}
 	return g.search, nil
+}
+
+// SearchText ranks the paragraphs whose text matches q (words, "phrases",
+// prefix*, -exclusions; see fulltext). A query with nothing to search for
+// is a *fulltext.QueryError.
+func (g *Graph) SearchText(ctx context.Context, q fulltext.Query) (*fulltext.Result, error) {
+	ix, err := g.textIndex(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ix.Search(ctx, q)
+}
+
+// textIndex builds the full-text index of every paragraph once; a failure
+// (a request ending, a lost connection) is not kept.
+func (g *Graph) textIndex(ctx context.Context) (*fulltext.Index, error) {
+	g.textMu.Lock()
+	defer g.textMu.Unlock()
+	if g.closed {
+		return nil, errors.New("text index: the graph is closed")
+	}
+	if g.text != nil {
+		return g.text, nil
+	}
+	t, err := g.tree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := g.r.Paragraphs(ctx, t.ids)
+	if err != nil {
+		return nil, fmt.Errorf("text index: %w", err)
+	}
+	if g.text, err = fulltext.Build(ctx, compact(ps)); err != nil {
+		return nil, fmt.Errorf("text index: %w", err)
+	}
+	return g.text, nil
+}
+
+// Warm builds the indexes searches use (names, paragraph text) ahead of
+// the first search, so that no request waits for them. It is a head start
+// only: a failure here recurs, and is returned, at the first search.
+func (g *Graph) Warm(ctx context.Context) {
+	if _, err := g.searchIndex(ctx); err == nil {
+		_, _ = g.textIndex(ctx)
+	}
+}
+
+// Close lets go of what the graph built for itself (the text index); the
+// Reader is its owner's to close. Searches after Close fail.
+func (g *Graph) Close() error {
+	g.textMu.Lock()
+	defer g.textMu.Unlock()
+	g.closed = true
+	if g.text == nil {
+		return nil
+	}
+	err := g.text.Close()
+	g.text = nil
+	return err
 }
 
 // Dataset reads the whole generation back as a dataset: what an export of

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/digidip/digidip/engine/projection"
@@ -10,6 +11,7 @@ import (
 	"github.com/digidip/digidip/domain/domaintest"
 
 	"github.com/digidip/digidip/engine"
+	"github.com/digidip/digidip/synth"
 )
 
 // Sizes are measured once per graph: each is checked against the fixture
@@ -106,5 +108,45 @@ func TestEdgesAmongBoundsEverySubgraph(t *testing.T) {
 	}
 	if _, err := g.Subgraph(context.Background(), engine.SubgraphQuery{MaxNodes: 8, MaxEdges: engine.MaxSubgraphEdges + 1}); err == nil {
 		t.Error("MaxEdges over the maximum accepted")
+	}
+}
+
+// The typical sizes are the 99th percentile over every entity (those with
+// no relations too), checked against a sort of the synthetic graph's
+// degrees; the hubs make the maximum many times larger.
+func TestTypicalSizes(t *testing.T) {
+	ds := synth.Dataset(40000, 9)
+	s := projection.NewGraph(ds).Sizes()
+	degree := map[string]int{}
+	for _, r := range ds.Relations {
+		degree[r.Subject]++
+		if r.Object != r.Subject {
+			degree[r.Object]++
+		}
+	}
+	all := make([]int, len(ds.Entities))
+	for i, e := range ds.Entities {
+		all[i] = degree[e.ID]
+	}
+	slices.Sort(all)
+	want := all[len(all)-1-(len(all)-1)/100]
+	if s.DegreeP99 != want || s.TypicalDegree("") != want {
+		t.Errorf("DegreeP99 = %d, TypicalDegree = %d, want %d", s.DegreeP99, s.TypicalDegree(""), want)
+	}
+	if s.Degree < 5*want {
+		t.Errorf("the hub's degree %d is not far above the typical %d: the synthetic graph has no hubs", s.Degree, want)
+	}
+	for p, n := range s.PredicateDegreesP99 {
+		if n < 1 || n > s.PredicateDegrees[p] || n > want {
+			t.Errorf("typical %s degree %d (max %d, all predicates %d)", p, n, s.PredicateDegrees[p], want)
+		}
+	}
+	if s.EvidenceP99 != 1 || s.EntityMentionsP99 < 1 || s.EntityMentionsP99 > s.EntityMentions {
+		t.Errorf("typical evidence %d, mentions %d (max %d)", s.EvidenceP99, s.EntityMentionsP99, s.EntityMentions)
+	}
+	// a summary from before percentiles prices by the maximum
+	old := engine.Sizes{Degree: 40, PredicateDegrees: map[string]int{"funds": 7}}
+	if old.TypicalDegree("") != 40 || old.TypicalDegree("funds") != 7 {
+		t.Errorf("an old summary's typical degrees: %d, %d", old.TypicalDegree(""), old.TypicalDegree("funds"))
 	}
 }

@@ -711,9 +711,6 @@ func sources(r *domain.Relation) int {
 	return n
 }
 
-// Sources counts the documents that state r.
-func Sources(r *domain.Relation) int { return sources(r) }
-
 type evidence struct {
 	rel *domain.Relation
 	ev  *domain.Evidence

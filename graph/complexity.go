@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/digidip/digidip/engine"
+	"github.com/digidip/digidip/fulltext"
 	"github.com/digidip/digidip/graph/model"
 )
 
@@ -66,6 +67,19 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	c.Query.Search = func(child int, _ string, _ []model.Kind, first *int) int {
 		return upTo(first, 10, entities, child)
 	}
+	c.Query.SearchText = func(child int, _ string, _ []string, first *int, _ *string) int {
+		return upTo(first, 10, func(s *engine.Sizes) int { return s.Paragraphs * s.Documents }, child)
+	}
+	c.TextHit.Matches = func(child int) int { return list(maxMatches, child) }
+	c.TextHit.Entities = func(child int, first *int) int {
+		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.ParagraphMentions }, child)
+	}
+	// A snippet is SnippetLength code points, at most 4 bytes each. A span
+	// is one word or one phrase of the query as the text writes it:
+	// stemming and prefixes lengthen its words, but not past twice the
+	// longest query.
+	c.TextHit.Snippet = func(int) int { return textCost(4 * fulltext.SnippetLength) }
+	c.TextSpan.Text = text(func(s *engine.Sizes) int { return min(s.ParagraphText, 2*4*maxSearchText) })
 	c.Query.Relations = func(child int, _ *model.Predicate, _, _, _ *string, _, _ []model.Kind, _, _ *string, _ *bool, _ *model.RelationWhere, _ []*model.RelationSort, first *int, _ *string) int {
 		return upTo(first, DefaultFirst, relations, child)
 	}

@@ -224,6 +224,10 @@ type schemaSizes struct {
 	wrap                                               int // most List/NonNull wrappers of one type reference
 	typeDesc, fieldDesc, argDesc, enumDesc, dirDesc    int // longest descriptions, in bytes
 	schemaDesc                                         int
+	// What every type's (field's, argument's, input field's, enum
+	// value's) description costs, summed: listing them all costs that,
+	// not the longest one's price times their number.
+	typeDescs, fieldDescs, argDescs, inputDescs, enumDescs int
 }
 
 func measureSchema(s *ast.Schema) *schemaSizes {
@@ -242,20 +246,24 @@ func measureSchema(s *ast.Schema) *schemaSizes {
 	}
 	for _, t := range s.Types {
 		z.typeDesc = max(z.typeDesc, len(t.Description))
+		z.typeDescs += textCost(len(t.Description))
 		var fields, inputs int
 		for _, f := range t.Fields {
 			if t.Kind == ast.InputObject {
 				inputs++
 				z.argDesc = max(z.argDesc, len(f.Description))
+				z.inputDescs += textCost(len(f.Description))
 			} else {
 				fields++
 				z.fieldDesc = max(z.fieldDesc, len(f.Description))
+				z.fieldDescs += textCost(len(f.Description))
 			}
 			wrap(f.Type)
 			z.args = max(z.args, len(f.Arguments))
 			z.allArgs += len(f.Arguments)
 			for _, a := range f.Arguments {
 				z.argDesc = max(z.argDesc, len(a.Description))
+				z.argDescs += textCost(len(a.Description))
 				wrap(a.Type)
 			}
 		}
@@ -267,6 +275,7 @@ func measureSchema(s *ast.Schema) *schemaSizes {
 		z.allEnumValues += len(t.EnumValues)
 		for _, v := range t.EnumValues {
 			z.enumDesc = max(z.enumDesc, len(v.Description))
+			z.enumDescs += textCost(len(v.Description))
 		}
 		z.interfaces = max(z.interfaces, len(t.Interfaces))
 		z.allInterfaces += len(t.Interfaces)
@@ -297,6 +306,9 @@ type introScope struct {
 	wholeTypes  int // the objects are every type, this many times
 	wholeFields int // the objects are every field of every type, this many times
 	wrap        int // type references: how many more ofType may be non-null
+	// descs, when the objects are a whole list of the schema, is what all
+	// their descriptions cost together; 0 otherwise.
+	descs int
 }
 
 // introspection prices __schema or __type. Their lists are bounded by the
@@ -335,11 +347,14 @@ func (c *coster) introField(f *ast.Field, typeName string, s introScope) int {
 	own := 1
 	var next *introScope
 	child := func(n int) *introScope { return &introScope{n: n} }
+	if s.descs > 0 && f.Name == "description" {
+		return s.descs // every description of a whole list of the schema
+	}
 	switch typeName + "." + f.Name {
 	case "__Schema.description":
 		own = textCost(z.schemaDesc)
 	case "__Schema.types":
-		next = &introScope{n: capMul(s.n, z.types), wholeTypes: s.n}
+		next = &introScope{n: capMul(s.n, z.types), wholeTypes: s.n, descs: capMul(s.n, z.typeDescs)}
 	case "__Schema.queryType", "__Schema.mutationType", "__Schema.subscriptionType":
 		next = child(s.n)
 	case "__Schema.directives":
@@ -349,12 +364,18 @@ func (c *coster) introField(f *ast.Field, typeName string, s introScope) int {
 	case "__Type.fields":
 		next = child(capMul(s.n, z.fields))
 		if s.wholeTypes > 0 {
-			next = &introScope{n: capMul(s.wholeTypes, z.allFields), wholeFields: s.wholeTypes}
+			next = &introScope{n: capMul(s.wholeTypes, z.allFields), wholeFields: s.wholeTypes, descs: capMul(s.wholeTypes, z.fieldDescs)}
 		}
 	case "__Type.inputFields":
 		next = child(pick(s, z.inputFields, z.allInputFields))
+		if s.wholeTypes > 0 {
+			next.descs = capMul(s.wholeTypes, z.inputDescs)
+		}
 	case "__Type.enumValues":
 		next = child(pick(s, z.enumValues, z.allEnumValues))
+		if s.wholeTypes > 0 {
+			next.descs = capMul(s.wholeTypes, z.enumDescs)
+		}
 	case "__Type.interfaces":
 		next = child(pick(s, z.interfaces, z.allInterfaces))
 	case "__Type.possibleTypes":
@@ -373,7 +394,7 @@ func (c *coster) introField(f *ast.Field, typeName string, s introScope) int {
 	case "__Field.args":
 		next = child(capMul(s.n, z.args))
 		if s.wholeFields > 0 {
-			next = child(capMul(s.wholeFields, z.allArgs))
+			next = &introScope{n: capMul(s.wholeFields, z.allArgs), descs: capMul(s.wholeFields, z.argDescs)}
 		}
 	case "__Directive.args":
 		next = child(capMul(s.n, z.directiveArg))

@@ -47,6 +47,7 @@ type ResolverRoot interface {
 	RelationConnection() RelationConnectionResolver
 	Subgraph() SubgraphResolver
 	SubgraphEdge() SubgraphEdgeResolver
+	TextHit() TextHitResolver
 }
 
 type DirectiveRoot struct {
@@ -219,6 +220,7 @@ type ComplexityRoot struct {
 		Relations          func(childComplexity int, predicate *model.Predicate, subject *string, object *string, entity *string, subjectKinds []model.Kind, objectKinds []model.Kind, document *string, paragraph *string, subtree *bool, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) int
 		RelationsAggregate func(childComplexity int, where *model.RelationWhere) int
 		Search             func(childComplexity int, text string, kinds []model.Kind, first *int) int
+		SearchText         func(childComplexity int, query string, documents []string, first *int, after *string) int
 		Stats              func(childComplexity int) int
 		Subgraph           func(childComplexity int, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) int
 		Timeline           func(childComplexity int, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) int
@@ -290,6 +292,34 @@ type ComplexityRoot struct {
 		MediaType func(childComplexity int) int
 		Text      func(childComplexity int) int
 		URL       func(childComplexity int) int
+	}
+
+	TextHit struct {
+		End       func(childComplexity int) int
+		Entities  func(childComplexity int, first *int) int
+		Matches   func(childComplexity int) int
+		Paragraph func(childComplexity int) int
+		Score     func(childComplexity int) int
+		Snippet   func(childComplexity int) int
+		Start     func(childComplexity int) int
+	}
+
+	TextHitConnection struct {
+		Edges      func(childComplexity int) int
+		Nodes      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TextHitEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	TextSpan struct {
+		End   func(childComplexity int) int
+		Start func(childComplexity int) int
+		Text  func(childComplexity int) int
 	}
 }
 
@@ -381,6 +411,7 @@ type QueryResolver interface {
 	Entity(ctx context.Context, id string) (*domain.Entity, error)
 	Entities(ctx context.Context, kind *model.Kind, where *model.EntityWhere, sort []*model.EntitySort, first *int, after *string) (*model.EntityConnection, error)
 	Search(ctx context.Context, text string, kinds []model.Kind, first *int) ([]*domain.Entity, error)
+	SearchText(ctx context.Context, query string, documents []string, first *int, after *string) (*model.TextHitConnection, error)
 	Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, entity *string, subjectKinds []model.Kind, objectKinds []model.Kind, document *string, paragraph *string, subtree *bool, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) (*model.RelationConnection, error)
 	EntitiesAggregate(ctx context.Context, where *model.EntityWhere) (*model.EntityAggregate, error)
 	RelationsAggregate(ctx context.Context, where *model.RelationWhere) (*model.RelationAggregate, error)
@@ -422,6 +453,11 @@ type SubgraphEdgeResolver interface {
 	Predicate(ctx context.Context, obj *domain.Relation) (model.Predicate, error)
 	EvidenceCount(ctx context.Context, obj *domain.Relation) (int, error)
 	Relation(ctx context.Context, obj *domain.Relation) (*domain.Relation, error)
+}
+type TextHitResolver interface {
+	Paragraph(ctx context.Context, obj *model.TextHit) (*domain.Paragraph, error)
+
+	Entities(ctx context.Context, obj *model.TextHit, first *int) ([]*domain.Entity, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1287,6 +1323,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Search(childComplexity, args["text"].(string), args["kinds"].([]model.Kind), args["first"].(*int)), true
+	case "Query.searchText":
+		if e.ComplexityRoot.Query.SearchText == nil {
+			break
+		}
+
+		args, err := ec.field_Query_searchText_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SearchText(childComplexity, args["query"].(string), args["documents"].([]string), args["first"].(*int), args["after"].(*string)), true
 	case "Query.stats":
 		if e.ComplexityRoot.Query.Stats == nil {
 			break
@@ -1623,6 +1670,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubgraphExport.URL(childComplexity), true
 
+	case "TextHit.end":
+		if e.ComplexityRoot.TextHit.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextHit.End(childComplexity), true
+	case "TextHit.entities":
+		if e.ComplexityRoot.TextHit.Entities == nil {
+			break
+		}
+
+		args, err := ec.field_TextHit_entities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.TextHit.Entities(childComplexity, args["first"].(*int)), true
+	case "TextHit.matches":
+		if e.ComplexityRoot.TextHit.Matches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextHit.Matches(childComplexity), true
+	case "TextHit.paragraph":
+		if e.ComplexityRoot.TextHit.Paragraph == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextHit.Paragraph(childComplexity), true
+	case "TextHit.score":
+		if e.ComplexityRoot.TextHit.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextHit.Score(childComplexity), true
+	case "TextHit.snippet":
+		if e.ComplexityRoot.TextHit.Snippet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextHit.Snippet(childComplexity), true
+	case "TextHit.start":
+		if e.ComplexityRoot.TextHit.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextHit.Start(childComplexity), true
+
+	case "TextHitConnection.edges":
+		if e.ComplexityRoot.TextHitConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextHitConnection.Edges(childComplexity), true
+	case "TextHitConnection.nodes":
+		if e.ComplexityRoot.TextHitConnection.Nodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextHitConnection.Nodes(childComplexity), true
+	case "TextHitConnection.pageInfo":
+		if e.ComplexityRoot.TextHitConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextHitConnection.PageInfo(childComplexity), true
+	case "TextHitConnection.totalCount":
+		if e.ComplexityRoot.TextHitConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextHitConnection.TotalCount(childComplexity), true
+
+	case "TextHitEdge.cursor":
+		if e.ComplexityRoot.TextHitEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextHitEdge.Cursor(childComplexity), true
+	case "TextHitEdge.node":
+		if e.ComplexityRoot.TextHitEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextHitEdge.Node(childComplexity), true
+
+	case "TextSpan.end":
+		if e.ComplexityRoot.TextSpan.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextSpan.End(childComplexity), true
+	case "TextSpan.start":
+		if e.ComplexityRoot.TextSpan.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextSpan.Start(childComplexity), true
+	case "TextSpan.text":
+		if e.ComplexityRoot.TextSpan.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextSpan.Text(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1840,6 +1992,28 @@ type Query {
     "How many to return (1 to 100, default 10)."
     first: Int = 10
   ): [Entity!]!
+
+  """
+  Full-text search over the paragraphs' text, ranked by relevance (BM25):
+  words in any order (` + "`" + `two years` + "`" + `: every word, anywhere in the paragraph),
+  "phrases" in double quotes (` + "`" + `"digital economy packages"` + "`" + `), prefixes
+  (` + "`" + `digit*` + "`" + `) and exclusions (` + "`" + `-Ukraine` + "`" + `, ` + "`" + `-"Global Gateway"` + "`" + `); English
+  stemming (` + "`" + `partnership` + "`" + ` finds partnerships) and accents and case aside
+  (` + "`" + `lulea` + "`" + ` finds Luleå). Paragraphs with the words side by side rank
+  first. Each hit gives the spans it matched, in code points, as evidence
+  gives its quotes. A query with no words to search for (empty,
+  punctuation only, only exclusions) is a BAD_USER_INPUT error.
+  """
+  searchText(
+    "What to look for (at most 200 characters, 32 words, phrases and prefixes)."
+    query: String!
+    "Only paragraphs of these documents."
+    documents: [ID!]
+    "How many hits to return (1 to 100, default 10)."
+    first: Int = 10
+    "Return hits after this cursor."
+    after: String
+  ): TextHitConnection!
 
   """
   Relations that match every filter given, by id: for example everything
@@ -2971,6 +3145,54 @@ type RelationAggregate {
   "How many distinct keys the relations that match have: ` + "`" + `distinct(by: PARAGRAPH)` + "`" + ` is how many paragraphs state them."
   distinct("What to count." by: RelationKey!): Int!
 }
+
+"A page of full-text hits, best first: see ` + "`" + `Query.searchText` + "`" + `."
+type TextHitConnection {
+  "The hits with their cursors."
+  edges: [TextHitEdge!]!
+  "The hits."
+  nodes: [TextHit!]!
+  "Where this page stands."
+  pageInfo: PageInfo!
+  "How many paragraphs match in all."
+  totalCount: Int!
+}
+
+"A hit with its cursor."
+type TextHitEdge {
+  "Pass as ` + "`" + `after` + "`" + ` to continue after this hit."
+  cursor: String!
+  "The hit."
+  node: TextHit!
+}
+
+"A paragraph that matches a full-text search."
+type TextHit {
+  "The paragraph."
+  paragraph: Paragraph!
+  "How well it matches (BM25; higher is better), comparable within one search only."
+  score: Float!
+  "About 200 code points of the text around the first match, cut between words, with … where it was cut."
+  snippet: String!
+  "Where the first match starts in the paragraph's text, in Unicode code points (as evidence counts)."
+  start: Int!
+  "Where the first match ends (exclusive), in code points."
+  end: Int!
+  "The matches in the paragraph's text, in order, the first 50 at most: a phrase is one span."
+  matches: [TextSpan!]!
+  "The entities the paragraph names, in order of first mention."
+  entities("How many to return (1 to 100, default 100)." first: Int = 100): [Entity!]!
+}
+
+"A stretch of a paragraph's text, in Unicode code points."
+type TextSpan {
+  "Where it starts."
+  start: Int!
+  "Where it ends (exclusive)."
+  end: Int!
+  "The words of the text it covers."
+  text: String!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3415,6 +3637,62 @@ func (ec *executionContext) childFields_SubgraphExport(ctx context.Context, fiel
 		return ec.fieldContext_SubgraphExport_text(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubgraphExport", field.Name)
+}
+
+func (ec *executionContext) childFields_TextHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "paragraph":
+		return ec.fieldContext_TextHit_paragraph(ctx, field)
+	case "score":
+		return ec.fieldContext_TextHit_score(ctx, field)
+	case "snippet":
+		return ec.fieldContext_TextHit_snippet(ctx, field)
+	case "start":
+		return ec.fieldContext_TextHit_start(ctx, field)
+	case "end":
+		return ec.fieldContext_TextHit_end(ctx, field)
+	case "matches":
+		return ec.fieldContext_TextHit_matches(ctx, field)
+	case "entities":
+		return ec.fieldContext_TextHit_entities(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TextHit", field.Name)
+}
+
+func (ec *executionContext) childFields_TextHitConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TextHitConnection_edges(ctx, field)
+	case "nodes":
+		return ec.fieldContext_TextHitConnection_nodes(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TextHitConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TextHitConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TextHitConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TextHitEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TextHitEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TextHitEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TextHitEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TextSpan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_TextSpan_start(ctx, field)
+	case "end":
+		return ec.fieldContext_TextSpan_end(ctx, field)
+	case "text":
+		return ec.fieldContext_TextSpan_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TextSpan", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4501,6 +4779,44 @@ func (ec *executionContext) field_Query_relations_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_searchText_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "documents",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["documents"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_search_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4766,6 +5082,20 @@ func (ec *executionContext) field_Subgraph_export_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["format"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_TextHit_entities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -7844,6 +8174,50 @@ func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_searchText(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_searchText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SearchText(ctx, fc.Args["query"].(string), fc.Args["documents"].([]string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TextHitConnection) graphql.Marshaler {
+			return ec.marshalNTextHitConnection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextHitConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_searchText(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TextHitConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_searchText_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_relations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9736,6 +10110,449 @@ func (ec *executionContext) _SubgraphExport_text(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_SubgraphExport_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubgraphExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _TextHit_paragraph(ctx context.Context, field graphql.CollectedField, obj *model.TextHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextHit_paragraph(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TextHit().Paragraph(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Paragraph) graphql.Marshaler {
+			return ec.marshalNParagraph2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐParagraph(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextHit_paragraph(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TextHit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Paragraph(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TextHit_score(ctx context.Context, field graphql.CollectedField, obj *model.TextHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextHit_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextHit_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextHit", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TextHit_snippet(ctx context.Context, field graphql.CollectedField, obj *model.TextHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextHit_snippet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Snippet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextHit_snippet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextHit", field, false, false, "String")
+}
+
+func (ec *executionContext) _TextHit_start(ctx context.Context, field graphql.CollectedField, obj *model.TextHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextHit_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextHit_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextHit", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TextHit_end(ctx context.Context, field graphql.CollectedField, obj *model.TextHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextHit_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextHit_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextHit", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TextHit_matches(ctx context.Context, field graphql.CollectedField, obj *model.TextHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextHit_matches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Matches, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TextSpan) graphql.Marshaler {
+			return ec.marshalNTextSpan2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextSpanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextHit_matches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TextHit",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TextSpan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TextHit_entities(ctx context.Context, field graphql.CollectedField, obj *model.TextHit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextHit_entities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.TextHit().Entities(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextHit_entities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TextHit",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entity(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_TextHit_entities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TextHitConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TextHitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextHitConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TextHitEdge) graphql.Marshaler {
+			return ec.marshalNTextHitEdge2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextHitEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextHitConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TextHitConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TextHitEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TextHitConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.TextHitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextHitConnection_nodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TextHit) graphql.Marshaler {
+			return ec.marshalNTextHit2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextHitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextHitConnection_nodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TextHitConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TextHit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TextHitConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TextHitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextHitConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextHitConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TextHitConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TextHitConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TextHitConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextHitConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextHitConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextHitConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TextHitEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TextHitEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextHitEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextHitEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextHitEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TextHitEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TextHitEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextHitEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TextHit) graphql.Marshaler {
+			return ec.marshalNTextHit2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextHit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextHitEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TextHitEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TextHit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TextSpan_start(ctx context.Context, field graphql.CollectedField, obj *model.TextSpan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextSpan_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextSpan_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextSpan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TextSpan_end(ctx context.Context, field graphql.CollectedField, obj *model.TextSpan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextSpan_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextSpan_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextSpan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TextSpan_text(ctx context.Context, field graphql.CollectedField, obj *model.TextSpan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextSpan_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TextSpan_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextSpan", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -13366,6 +14183,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_search(ctx, field)
 				})
+		case "searchText":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_searchText(ctx, field)
+				})
 		case "relations":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -13917,6 +14740,200 @@ func (ec *executionContext) _SubgraphExport(ctx context.Context, sel ast.Selecti
 		case "text":
 			out.Values[i] = ec._SubgraphExport_text(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var textHitImplementors = []string{"TextHit"}
+
+func (ec *executionContext) _TextHit(ctx context.Context, sel ast.SelectionSet, obj *model.TextHit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, textHitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TextHit")
+		case "paragraph":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TextHit_paragraph(ctx, field, obj)
+				})
+		case "score":
+			out.Values[i] = ec._TextHit_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "snippet":
+			out.Values[i] = ec._TextHit_snippet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "start":
+			out.Values[i] = ec._TextHit_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "end":
+			out.Values[i] = ec._TextHit_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "matches":
+			out.Values[i] = ec._TextHit_matches(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entities":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TextHit_entities(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var textHitConnectionImplementors = []string{"TextHitConnection"}
+
+func (ec *executionContext) _TextHitConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TextHitConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, textHitConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TextHitConnection")
+		case "edges":
+			out.Values[i] = ec._TextHitConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nodes":
+			out.Values[i] = ec._TextHitConnection_nodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TextHitConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TextHitConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var textHitEdgeImplementors = []string{"TextHitEdge"}
+
+func (ec *executionContext) _TextHitEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TextHitEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, textHitEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TextHitEdge")
+		case "cursor":
+			out.Values[i] = ec._TextHitEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TextHitEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var textSpanImplementors = []string{"TextSpan"}
+
+func (ec *executionContext) _TextSpan(ctx context.Context, sel ast.SelectionSet, obj *model.TextSpan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, textSpanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TextSpan")
+		case "start":
+			out.Values[i] = ec._TextSpan_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._TextSpan_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._TextSpan_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -14504,6 +15521,20 @@ func (ec *executionContext) unmarshalNFactWhere2ᚖgithubᚗcomᚋdigidipᚋdigi
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) marshalNGroupCount2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐGroupCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GroupCount) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -14926,6 +15957,86 @@ func (ec *executionContext) marshalNSubgraphExport2ᚖgithubᚗcomᚋdigidipᚋd
 		return graphql.Null
 	}
 	return ec._SubgraphExport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTextHit2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextHitᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TextHit) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTextHit2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextHit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTextHit2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextHit(ctx context.Context, sel ast.SelectionSet, v *model.TextHit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TextHit!")
+		return graphql.Null
+	}
+	return ec._TextHit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTextHitConnection2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextHitConnection(ctx context.Context, sel ast.SelectionSet, v *model.TextHitConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TextHitConnection!")
+		return graphql.Null
+	}
+	return ec._TextHitConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTextHitEdge2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextHitEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TextHitEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTextHitEdge2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextHitEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTextHitEdge2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextHitEdge(ctx context.Context, sel ast.SelectionSet, v *model.TextHitEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TextHitEdge!")
+		return graphql.Null
+	}
+	return ec._TextHitEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTextSpan2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextSpanᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TextSpan) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTextSpan2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextSpan(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTextSpan2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐTextSpan(ctx context.Context, sel ast.SelectionSet, v *model.TextSpan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TextSpan!")
+		return graphql.Null
+	}
+	return ec._TextSpan(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {

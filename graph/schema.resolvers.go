@@ -552,6 +552,11 @@ func (r *queryResolver) Search(ctx context.Context, text string, kinds []model.K
 	return out, nil
 }
 
+// SearchText is the resolver for the searchText field.
+func (r *queryResolver) SearchText(ctx context.Context, query string, documents []string, first *int, after *string) (*model.TextHitConnection, error) {
+	return searchText(ctx, r.graph(ctx), query, documents, first, after)
+}
+
 // Relations is the resolver for the relations field.
 func (r *queryResolver) Relations(ctx context.Context, predicate *model.Predicate, subject *string, object *string, entity *string, subjectKinds []model.Kind, objectKinds []model.Kind, document *string, paragraph *string, subtree *bool, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) (*model.RelationConnection, error) {
 	g := r.graph(ctx)
@@ -928,6 +933,28 @@ func (r *subgraphEdgeResolver) Relation(ctx context.Context, obj *domain.Relatio
 	return obj, nil
 }
 
+// Paragraph is the resolver for the paragraph field.
+func (r *textHitResolver) Paragraph(ctx context.Context, obj *model.TextHit) (*domain.Paragraph, error) {
+	return paragraphByID(ctx, r.graph(ctx), obj.Paragraph)
+}
+
+// Entities is the resolver for the entities field.
+func (r *textHitResolver) Entities(ctx context.Context, obj *model.TextHit, first *int) ([]*domain.Entity, error) {
+	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
+	if err != nil {
+		return nil, err
+	}
+	p, err := paragraphByID(ctx, r.graph(ctx), obj.Paragraph)
+	if err != nil || p == nil {
+		return []*domain.Entity{}, err
+	}
+	es, err := entitiesByID(ctx, r.graph(ctx), p.Mentions[:min(n, len(p.Mentions))])
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(es, func(e *domain.Entity) bool { return e == nil }), nil
+}
+
 // ComparisonSide returns ComparisonSideResolver implementation.
 func (r *Resolver) ComparisonSide() ComparisonSideResolver { return &comparisonSideResolver{r} }
 
@@ -983,6 +1010,9 @@ func (r *Resolver) Subgraph() SubgraphResolver { return &subgraphResolver{r} }
 // SubgraphEdge returns SubgraphEdgeResolver implementation.
 func (r *Resolver) SubgraphEdge() SubgraphEdgeResolver { return &subgraphEdgeResolver{r} }
 
+// TextHit returns TextHitResolver implementation.
+func (r *Resolver) TextHit() TextHitResolver { return &textHitResolver{r} }
+
 type (
 	comparisonSideResolver     struct{ *Resolver }
 	documentResolver           struct{ *Resolver }
@@ -1001,4 +1031,5 @@ type (
 	relationConnectionResolver struct{ *Resolver }
 	subgraphResolver           struct{ *Resolver }
 	subgraphEdgeResolver       struct{ *Resolver }
+	textHitResolver            struct{ *Resolver }
 )

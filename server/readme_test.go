@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -52,6 +53,43 @@ func TestREADMEExamplesOnBothEngines(t *testing.T) {
 		}
 		if a.status != b.status || !bytes.Equal(a.body, b.body) {
 			t.Errorf("example %d: the engines answer differently:\nprojection %.300s\ncayley     %.300s\n%s", i+1, a.body, b.body, strings.TrimSpace(q))
+		}
+	}
+}
+
+// The README's "Asking questions" are the golden queries NN-ask-*: the same
+// text, in the same order, so that every answer it cites is checked.
+func TestAskingQuestionsAreGoldens(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## Asking questions\n")
+	if !ok {
+		t.Fatal(`the README has no "Asking questions" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	var blocks []string
+	for _, m := range regexp.MustCompile("(?s)```graphql\n(.*?)```").FindAllStringSubmatch(section, -1) {
+		blocks = append(blocks, strings.TrimSpace(m[1]))
+	}
+	files, _ := filepath.Glob("testdata/queries/*-ask-*.graphql")
+	if len(files) < 10 || len(blocks) != len(files) {
+		t.Fatalf("%d questions in the README, %d golden ask queries; want the same, at least 10", len(blocks), len(files))
+	}
+	for i, f := range files {
+		q, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for _, l := range strings.Split(string(q), "\n") {
+			if !strings.HasPrefix(l, "#") {
+				lines = append(lines, l)
+			}
+		}
+		if body := strings.TrimSpace(strings.Join(lines, "\n")); body != blocks[i] {
+			t.Errorf("question %d of the README is not %s:\n%s\n--- golden:\n%s", i+1, f, blocks[i], body)
 		}
 	}
 }

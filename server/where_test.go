@@ -158,3 +158,119 @@ func TestWhereSemantics(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// Lists under lists are priced at their typical size: each relation's
+// subject with its relations runs, at a price near what it returns, while
+// the fan-out of lists of lists of lists is still refused before it runs.
+func TestCostFromData(t *testing.T) {
+	srv, _ := newServer(t, datatest.Store(t), server.Config{})
+	r := post(t, srv, `{ relations(predicate: CALLS_ON, first: 100) { nodes { subject { relations(first: 100) { nodes { id } } } } } }`, nil)
+	if r.status != 200 || len(r.resp.Errors) > 0 {
+		t.Fatalf("status %d: %.300s", r.status, r.body)
+	}
+	cost, _ := r.resp.Extensions["cost"].(map[string]any)
+	requested, _ := cost["requested"].(float64)
+	returned, _ := cost["returned"].(float64)
+	if returned < 500 || requested < returned || requested > 5*returned {
+		t.Errorf("priced %v for %v fields returned: not within 5 times", requested, returned)
+	}
+	bomb := post(t, srv, `{ relations(predicate: CALLS_ON, first: 100) { nodes { subject { relations(first: 100) { nodes { object { relations(first: 100) { nodes { subject { relations(first: 100) { nodes { id } } } } } } } } } } } }`, nil)
+	if bomb.resp.code() != "COMPLEXITY_LIMIT_EXCEEDED" || bomb.resp.Data != nil {
+		t.Errorf("the fan-out ran: %.300s", bomb.body)
+	}
+}
+
+// searchText finds phrases with their offsets in the paragraph's own text,
+// pages with its cursors, and refuses a query with nothing to look for.
+func TestSearchText(t *testing.T) {
+	srv, _ := newServer(t, datatest.Store(t), server.Config{})
+	type hit struct {
+		Paragraph  struct{ ID, Text string }
+		Start, End int
+		Matches    []struct {
+			Start, End int
+			Text       string
+		}
+	}
+	search := func(vars map[string]any) (hits []hit, total int, next string, r result) {
+		t.Helper()
+		r = post(t, srv, `query($q: String!, $docs: [ID!], $first: Int, $after: String) {
+			searchText(query: $q, documents: $docs, first: $first, after: $after) {
+				totalCount nodes { paragraph { id text } start end matches { start end text } } pageInfo { hasNextPage endCursor } } }`, vars)
+		var data struct {
+			SearchText struct {
+				TotalCount int
+				Nodes      []hit
+				PageInfo   struct {
+					HasNextPage bool
+					EndCursor   string
+				}
+			}
+		}
+		if len(r.resp.Errors) == 0 {
+			if err := json.Unmarshal(r.resp.Data, &data); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if data.SearchText.PageInfo.HasNextPage {
+			next = data.SearchText.PageInfo.EndCursor
+		}
+		return data.SearchText.Nodes, data.SearchText.TotalCount, next, r
+	}
+
+	hits, _, _, r := search(map[string]any{"q": `"digital economy packages"`})
+	i := slices.IndexFunc(hits, func(h hit) bool { return h.Paragraph.ID == "council-2023:7" })
+	if i < 0 {
+		t.Fatalf("the phrase does not find council-2023:7: %s", r.body)
+	}
+	h := hits[i]
+	if got := string([]rune(h.Paragraph.Text)[h.Start:h.End]); got != "digital economy packages" || len(h.Matches) != 1 || h.Matches[0].Text != got {
+		t.Errorf("the phrase's span [%d,%d) cuts %q from the text; matches %+v", h.Start, h.End, got, h.Matches)
+	}
+
+	// every word, in any order, in every paragraph whose text has them
+	var all []string
+	for after := ""; ; {
+		vars := map[string]any{"q": "years two", "first": 1}
+		if after != "" {
+			vars["after"] = after
+		}
+		hits, total, next, r := search(vars)
+		if len(hits) != 1 || total < 2 {
+			t.Fatalf("page after %q: %s", after, r.body)
+		}
+		all = append(all, hits[0].Paragraph.ID)
+		if next == "" {
+			if len(all) != total {
+				t.Errorf("paged through %d of %d hits", len(all), total)
+			}
+			break
+		}
+		after = next
+	}
+	for _, id := range []string{"council-2023:15", "council-2023:4.B"} {
+		if !slices.Contains(all, id) {
+			t.Errorf("two years: %s missing from %v", id, all)
+		}
+	}
+	if hits, _, _, _ := search(map[string]any{"q": "years two", "docs": []string{"eeas-2022"}}); len(hits) != 0 {
+		t.Errorf("the 2022 page does not say two years, but hits %v", hits)
+	}
+
+	for _, tt := range []struct {
+		vars      map[string]any
+		code, msg string
+	}{
+		{map[string]any{"q": ""}, "BAD_USER_INPUT", `query "" has no words to search for`},
+		{map[string]any{"q": "?! …"}, "BAD_USER_INPUT", "has no words to search for"},
+		{map[string]any{"q": "-ukraine"}, "BAD_USER_INPUT", "ukraine"},
+		{map[string]any{"q": "ukraine", "docs": []string{"council"}}, "NOT_FOUND", `document "council" not found (did you mean "council-2023"?)`},
+		{map[string]any{"q": "ukraine", "after": "djE6Z2xvYmFsLWdhdGV3YXk"}, "BAD_CURSOR", "not a cursor of a search's hits"},
+		{map[string]any{"q": strings.Repeat("digital ", 30)}, "BAD_USER_INPUT", "longer than 200"},
+	} {
+		_, _, _, r := search(tt.vars)
+		if r.resp.code() != tt.code || !strings.Contains(r.resp.Errors[0].Message, tt.msg) {
+			t.Errorf("%v: %s, want %s %q", tt.vars, r.body, tt.code, tt.msg)
+		}
+	}
+}

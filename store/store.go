@@ -319,7 +319,7 @@ func (s *Store) release(h *handle) error {
 	last := h.refs == 0
 	s.mu.Unlock()
 	if last {
-		return h.qs.Close()
+		return errors.Join(h.g.Close(), h.qs.Close())
 	}
 	return nil
 }
@@ -331,6 +331,9 @@ func (s *Store) install(h *handle) {
 	s.mu.Lock()
 	old := s.cur.Swap(h)
 	s.mu.Unlock()
+	// Searches answer from indexes built on first use; building them now,
+	// while the generation is fresh, keeps the first searcher from waiting.
+	go h.g.Warm(s.life)
 	// A read-only handle has nothing to flush: an error closing it loses no data.
 	_ = s.release(old)
 }

@@ -43,6 +43,7 @@ var relationPredicates = []string{"calls-on", "funds", "partners-with", "coordin
 const (
 	qOneHop   = `query OneHop($id: ID!) { entity(id: $id) { relations(direction: OUT, first: %d) { nodes { object { id name kind } } } } }`
 	qSearch   = `query Search($text: String!) { search(text: $text, first: 10) { id name kind } }`
+	qText     = `query SearchText($q: String!, $docs: [ID!]) { searchText(query: $q, documents: $docs, first: 10) { totalCount nodes { paragraph { id } start end snippet } } }`
 	qSubgraph = `query Subgraph($roots: [ID!]) { subgraph(roots: $roots, depth: 2) { nodes { id name } edges { source target predicate } truncated } }`
 	qPath     = `query Path($from: ID!, $to: ID!) { path(from: $from, to: $to, maxHops: 4) { length nodes { id name } } }`
 )
@@ -62,16 +63,17 @@ type graphData struct {
 type Plan struct {
 	Entities   int `json:"entities"`
 	Relations  int `json:"relations"`
-	First      int `json:"first"`      // objects each 1-hop answer holds
-	Candidates int `json:"candidates"` // entities with at least First outgoing relations
-	Chosen     int `json:"chosen"`     // the different entities the 1-hop list asks about
-	Wanted     int `json:"wanted"`     // how many it should ask about (fewer: the graph has no more)
-	MinOut     int `json:"min_out"`    // fewest outgoing relations among the chosen
-	MedianOut  int `json:"median_out"` // their median
-	MaxOut     int `json:"max_out"`    // most
-	Search     int `json:"search"`     // search requests
-	Subgraph   int `json:"subgraph"`   // subgraph roots
-	PathPairs  int `json:"path_pairs"` // path pairs
+	First      int `json:"first"`       // objects each 1-hop answer holds
+	Candidates int `json:"candidates"`  // entities with at least First outgoing relations
+	Chosen     int `json:"chosen"`      // the different entities the 1-hop list asks about
+	Wanted     int `json:"wanted"`      // how many it should ask about (fewer: the graph has no more)
+	MinOut     int `json:"min_out"`     // fewest outgoing relations among the chosen
+	MedianOut  int `json:"median_out"`  // their median
+	MaxOut     int `json:"max_out"`     // most
+	Search     int `json:"search"`      // search requests
+	SearchText int `json:"search_text"` // full-text search requests
+	Subgraph   int `json:"subgraph"`    // subgraph roots
+	PathPairs  int `json:"path_pairs"`  // path pairs
 }
 
 // OneHop is the 1-hop question in terms of the graph, for the in-process
@@ -185,6 +187,33 @@ func planMain(args []string) error {
 	}
 	p.Search = len(se)
 
+	// full-text search over the paragraphs, whose sentences name two
+	// entities each ("Open Agency 12 funds Green Hub 40."): a quoted name,
+	// a name's words in reverse order, a prefix with a name's number, and
+	// a predicate's words (in most paragraphs) within one document.
+	docs := max(g.relations/500, 1) // synth: 10 relations a paragraph, 50 paragraphs a document
+	var st []Request
+	for k, i := range sample(300) {
+		w := strings.Fields(g.name[i])
+		vars := map[string]any{}
+		exp := `"paragraph":{"id":"`
+		switch k % 4 {
+		case 0:
+			vars["q"] = `"` + g.name[i] + `"`
+		case 1:
+			slices.Reverse(w)
+			vars["q"] = strings.Join(w, " ")
+		case 2:
+			vars["q"] = w[0][:min(4, len(w[0]))] + "* " + w[len(w)-1]
+		default:
+			vars["q"] = `"` + strings.ReplaceAll(relationPredicates[k%len(relationPredicates)], "-", " ") + `"`
+			vars["docs"] = []string{fmt.Sprintf("doc-%d", k%docs)}
+			exp = `"totalCount":`
+		}
+		st = append(st, Request{Method: "POST", Path: gqlPath, ContentType: jsonType, Body: gqlBody(qText, vars), Expect: exp, Reject: gqlErrors})
+	}
+	p.SearchText = len(st)
+
 	// 2-hop subgraph around entities that have relations.
 	var sg []Request
 	for _, i := range sample(len(g.ids)) {
@@ -218,7 +247,7 @@ func planMain(args []string) error {
 
 	for name, list := range map[string][]Request{
 		"onehop-graphql.jsonl": gql, "onehop-gizmo.jsonl": gz, "onehop-plain.jsonl": plain,
-		"search.jsonl": se, "subgraph.jsonl": sg, "path.jsonl": pa,
+		"search.jsonl": se, "searchtext.jsonl": st, "subgraph.jsonl": sg, "path.jsonl": pa,
 	} {
 		if len(list) == 0 {
 			return fmt.Errorf("no requests for %s", name)

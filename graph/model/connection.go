@@ -27,3 +27,18 @@ type EntityAggregate struct {
 	Count int
 	IDs   []string
 }
+
+// TextHit is a paragraph a full-text search matched.
+type TextHit struct {
+	Paragraph  string // id
+	Score      float64
+	Snippet    string
+	Start, End int
+	Matches    []*TextSpan
+}
+
+// TextSpan is a matched stretch of a paragraph's text, in code points.
+type TextSpan struct {
+	Start, End int
+	Text       string
+}

@@ -424,6 +424,26 @@ type SubgraphExport struct {
 	Text *string `json:"text,omitempty"`
 }
 
+// A page of full-text hits, best first: see `Query.searchText`.
+type TextHitConnection struct {
+	// The hits with their cursors.
+	Edges []*TextHitEdge `json:"edges"`
+	// The hits.
+	Nodes []*TextHit `json:"nodes"`
+	// Where this page stands.
+	PageInfo *PageInfo `json:"pageInfo"`
+	// How many paragraphs match in all.
+	TotalCount int `json:"totalCount"`
+}
+
+// A hit with its cursor.
+type TextHitEdge struct {
+	// Pass as `after` to continue after this hit.
+	Cursor string `json:"cursor"`
+	// The hit.
+	Node *TextHit `json:"node"`
+}
+
 // Which relations of an entity to follow.
 type Direction string
 
