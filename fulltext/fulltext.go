@@ -44,7 +44,10 @@ type Query struct {
 
 // Span is a stretch of a paragraph's Text in Unicode code points, as
 // domain.Evidence counts them; End is exclusive.
-type Span struct{ Start, End int }
+type Span struct {
+	Start, End int
+	Text       string // the text's words in the span
+}
 
 // Hit is a paragraph that matched.
 type Hit struct {
@@ -151,6 +154,12 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 		text := ix.texts[m.ID]
 		h := Hit{Paragraph: m.ID, Score: m.Score, Matches: p.spans(m.Locations)}
 		toRunes(text, h.Matches)
+		if len(h.Matches) > 0 {
+			runes := []rune(text)
+			for i, m := range h.Matches {
+				h.Matches[i].Text = string(runes[m.Start:m.End])
+			}
+		}
 		if len(h.Matches) > 0 {
 			h.Start, h.End = h.Matches[0].Start, h.Matches[0].End
 		}

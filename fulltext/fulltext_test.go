@@ -163,11 +163,17 @@ func TestMatchSpans(t *testing.T) {
 				t.Fatalf("%s not among %v", tc.paragraph, ids(hits))
 			}
 			h, text := hits[i], textOf(paras, tc.paragraph)
-			if got := cut(text, fulltext.Span{h.Start, h.End}); !strings.EqualFold(got, tc.span) {
+			if got := cut(text, fulltext.Span{Start: h.Start, End: h.End}); !strings.EqualFold(got, tc.span) {
 				t.Errorf("first match %d:%d is %q, want %q", h.Start, h.End, got, tc.span)
 			}
-			if len(h.Matches) == 0 || h.Matches[0] != (fulltext.Span{h.Start, h.End}) {
+			if len(h.Matches) == 0 || h.Matches[0].Start != h.Start || h.Matches[0].End != h.End {
 				t.Errorf("Start, End %d:%d are not the first of Matches %v", h.Start, h.End, h.Matches)
+			}
+			// each span carries its words, cut from the text
+			for _, m := range h.Matches {
+				if m.Text != cut(text, m) {
+					t.Errorf("span %d:%d holds %q, the text there is %q", m.Start, m.End, m.Text, cut(text, m))
+				}
 			}
 		})
 	}
@@ -445,7 +451,7 @@ func TestSnippet(t *testing.T) {
 				t.Errorf("%q in %s: snippet %q is not the text's", q, h.Paragraph, h.Snippet)
 				continue
 			}
-			if !strings.Contains(body, cut(text, fulltext.Span{h.Start, h.End})) {
+			if !strings.Contains(body, cut(text, fulltext.Span{Start: h.Start, End: h.End})) {
 				t.Errorf("%q in %s: snippet %q lacks the match", q, h.Paragraph, h.Snippet)
 			}
 			if n := len([]rune(body)); n > fulltext.SnippetLength {

@@ -32,7 +32,7 @@ func (p *parsed) spans(locs search.FieldTermLocationMap) []Span {
 			// only prefixes search the words field
 		case len(c.terms) == 1:
 			for _, l := range stems[c.terms[0]] {
-				out = append(out, Span{int(l.Start), int(l.End)})
+				out = append(out, Span{Start: int(l.Start), End: int(l.End)})
 			}
 		default:
 			for _, l := range stems[c.terms[0]] {
@@ -46,14 +46,14 @@ func (p *parsed) spans(locs search.FieldTermLocationMap) []Span {
 					end = w.end
 				}
 				if ok {
-					out = append(out, Span{int(l.Start), end})
+					out = append(out, Span{Start: int(l.Start), End: end})
 				}
 			}
 		}
 	}
 	for _, ls := range locs[fieldWords] {
 		for _, l := range ls {
-			out = append(out, Span{int(l.Start), int(l.End)})
+			out = append(out, Span{Start: int(l.Start), End: int(l.End)})
 		}
 	}
 	slices.SortFunc(out, func(a, b Span) int { return a.Start - b.Start })

@@ -50,24 +50,12 @@ func searchText(ctx context.Context, g *engine.Graph, query string, documents []
 	if err != nil {
 		return nil, err
 	}
-	ids := make([]string, len(res.Hits))
-	for i, h := range res.Hits {
-		ids[i] = h.Paragraph
-	}
-	ps, err := paragraphsByID(ctx, g, ids)
-	if err != nil {
-		return nil, err
-	}
 	c := &model.TextHitConnection{TotalCount: res.Total, Nodes: make([]*model.TextHit, len(res.Hits)), Edges: make([]*model.TextHitEdge, len(res.Hits))}
 	for i, h := range res.Hits {
-		var text []rune
-		if ps[i] != nil {
-			text = []rune(ps[i].Text)
-		}
 		matches := h.Matches[:min(len(h.Matches), maxMatches)]
 		hit := &model.TextHit{Paragraph: h.Paragraph, Score: h.Score, Snippet: h.Snippet, Start: h.Start, End: h.End, Matches: make([]*model.TextSpan, len(matches))}
 		for j, m := range matches {
-			hit.Matches[j] = &model.TextSpan{Start: m.Start, End: m.End, Text: string(text[min(m.Start, len(text)):min(m.End, len(text))])}
+			hit.Matches[j] = &model.TextSpan{Start: m.Start, End: m.End, Text: m.Text}
 		}
 		c.Nodes[i] = hit
 		c.Edges[i] = &model.TextHitEdge{Cursor: encodeCursor(hitCursor + strconv.Itoa(offset+i+1)), Node: hit}

@@ -193,11 +193,17 @@ func planMain(args []string) error {
 	// a predicate's words (in most paragraphs) within one document.
 	docs := max(g.relations/500, 1) // synth: 10 relations a paragraph, 50 paragraphs a document
 	var st []Request
-	for k, i := range sample(300) {
+	for _, i := range sample(len(g.ids)) {
+		if len(g.adj[i]) == 0 {
+			continue // named in no paragraph
+		}
+		if len(st) == 300 {
+			break
+		}
 		w := strings.Fields(g.name[i])
 		vars := map[string]any{}
 		exp := `"paragraph":{"id":"`
-		switch k % 4 {
+		switch len(st) % 4 {
 		case 0:
 			vars["q"] = `"` + g.name[i] + `"`
 		case 1:
@@ -206,8 +212,8 @@ func planMain(args []string) error {
 		case 2:
 			vars["q"] = w[0][:min(4, len(w[0]))] + "* " + w[len(w)-1]
 		default:
-			vars["q"] = `"` + strings.ReplaceAll(relationPredicates[k%len(relationPredicates)], "-", " ") + `"`
-			vars["docs"] = []string{fmt.Sprintf("doc-%d", k%docs)}
+			vars["q"] = `"` + strings.ReplaceAll(relationPredicates[len(st)%len(relationPredicates)], "-", " ") + `"`
+			vars["docs"] = []string{fmt.Sprintf("doc-%d", len(st)%docs)}
 			exp = `"totalCount":`
 		}
 		st = append(st, Request{Method: "POST", Path: gqlPath, ContentType: jsonType, Body: gqlBody(qText, vars), Expect: exp, Reject: gqlErrors})

@@ -643,7 +643,11 @@ func (r *results) targets() []verdict {
 				labels, values = append(labels, e), append(values, x.P99ms)
 			}
 		}
-		vs = append(vs, judge(target, bound{limit: 20, atMost: true, unit: " ms", decimal: 1}, labels, values, "not measured"))
+		if len(values) == 0 {
+			vs = append(vs, verdict{target: target, measured: "not measured"})
+		} else {
+			vs = append(vs, judge(target, bound{limit: 20, atMost: true, unit: " ms", decimal: 1}, labels, values, ""))
+		}
 	}
 	return vs
 }
