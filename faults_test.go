@@ -250,8 +250,11 @@ func (p *proxy) down() {
 	p.conns = nil
 }
 
-func health(base string) int {
-	res, err := http.Get(base + "/healthz")
+func health(base string) int { return status(base, "/healthz") }
+
+// status is the HTTP status of GET base+path, 0 when it cannot be had.
+func status(base, path string) int {
+	res, err := http.Get(base + path)
 	if err != nil {
 		return 0
 	}
@@ -284,6 +287,9 @@ func TestPostgresDownAndRestarted(t *testing.T) {
 	if c := health(base); c != http.StatusServiceUnavailable {
 		t.Errorf("healthz while the database is down at start: %d", c)
 	}
+	if l, r := status(base, "/livez"), status(base, "/readyz"); l != 200 || r != http.StatusServiceUnavailable {
+		t.Errorf("while the database is down at start: /livez %d, /readyz %d", l, r)
+	}
 	if strings.Contains(logs.String(), "digidip-ci") {
 		t.Error("the log shows the password")
 	}
@@ -300,6 +306,20 @@ func TestPostgresDownAndRestarted(t *testing.T) {
 	waitFor(t, "healthz 503", 20*time.Second, func() bool { return health(base) == http.StatusServiceUnavailable })
 	if got := query(t, base, `{ entity(id: "global-gateway") { name } }`); got["entity"] == nil {
 		t.Errorf("no answer from the read model while the database is down: %v", got)
+	}
+	// ... and stays ready: a balancer on /readyz keeps sending it queries
+	res, err := http.Get(base + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ready struct {
+		Status   string
+		Database struct{ Reachable bool }
+	}
+	json.NewDecoder(res.Body).Decode(&ready)
+	res.Body.Close()
+	if res.StatusCode != 200 || ready.Status != "ready" || ready.Database.Reachable {
+		t.Errorf("readyz with the database down: %d %+v", res.StatusCode, ready)
 	}
 	p.up(t)
 	waitFor(t, "healthz 200 again", 30*time.Second, func() bool { return health(base) == 200 })

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -25,6 +26,7 @@ import (
 	"github.com/digidip/digidip/engine/projection"
 
 	"github.com/digidip/digidip/data"
+	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/loaders"
@@ -311,6 +313,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	trustProxy := fs.String("trust-proxy", env("DIGIDIP_TRUST_PROXY", ""), "comma-separated addresses or CIDR ranges of the reverse proxies in front of the server: from them, the client is the right-most untrusted address of X-Forwarded-For (default: none; the header is ignored) (env DIGIDIP_TRUST_PROXY)")
 	rateBurst := fs.Int("rate-burst", 0, "requests a client may make at once (default: the rate, rounded up)")
 	logFormat := fs.String("log", env("DIGIDIP_LOG", "text"), "log format: text or json (env DIGIDIP_LOG)")
+	drainFor := fs.Duration("drain", 5*time.Second, "on SIGTERM or SIGINT, how long /readyz answers 503 while every other request is still served, so that balancers take the server out of their pool; then it stops accepting and finishes what is in flight")
+	readyGrace := fs.Duration("ready-grace", server.DefaultReadyGrace, "how long the store may fail to read a newer generation before /readyz answers 503 (0: never)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -356,7 +360,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "digidip serving on http://%s/ (GraphQL at /graphql)\n", ln.Addr())
+	drain := &server.Drain{}
 	stop := func() error {
+		drain.Start()
+		log.Info("draining: /readyz answers 503", "for", *drainFor)
+		time.Sleep(*drainFor)
 		log.Info("shutting down")
 		shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -393,6 +401,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		RateLimit:           *rateLimit,
 		RateBurst:           *rateBurst,
 		TrustedProxies:      proxies,
+		Drain:               drain,
+		ReadyGrace:          *readyGrace,
 		Logger:              log,
 	}
 	if *poll > 0 {
@@ -405,6 +415,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	h, metrics := server.NewWithMetrics(st, cfg)
 	handler.Store(&h)
+	go warm(ctx, st.Graph())
 	if *metricsAddr != "" && *metricsAddr != "off" {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", metrics)
@@ -419,6 +430,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				log.Warn("refresh", "err", err)
 			} else if switched {
 				log.Info("switched to a new graph", "generation", st.Generation(), "data_hash", st.Graph().Hash())
+				go warm(ctx, st.Graph())
 			}
 		})
 		if err != nil {
@@ -435,13 +447,30 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 func ptr[T any](v T) *T { return &v }
 
+// warm builds a served generation's search indexes before the first search
+// asks for them, and hands the memory the build no longer needs, and the
+// previous generation's, back to the system: a server's resident size
+// should be what it serves, not the high-water mark of its last switch.
+func warm(ctx context.Context, g *engine.Graph) {
+	debug.FreeOSMemory()
+	// The build's garbage is most of its peak: collect it eagerly while
+	// it runs, at some CPU, rather than let the heap double first.
+	defer debug.SetGCPercent(debug.SetGCPercent(10))
+	g.Warm(ctx)
+	debug.FreeOSMemory()
+}
+
 // starting answers while the store is not ready yet.
 func starting() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/livez" {
+			server.Livez(w, r)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Retry-After", "5")
 		w.WriteHeader(http.StatusServiceUnavailable)
-		if r.URL.Path == "/healthz" {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			io.WriteString(w, `{"status":"starting"}`+"\n")
 			return
 		}

@@ -145,7 +145,7 @@ func query(t *testing.T, base, q string) map[string]any {
 
 func TestServeEndToEnd(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "digidip.db")
-	base, cmd, logs := serve(t, "--store", db)
+	base, cmd, logs := serve(t, "--store", db, "--drain", "3s")
 
 	data := query(t, base, `{ search(text: "Global Gateway") { id name kind } }`)
 	hits := data["search"].([]any)
@@ -158,8 +158,31 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	res.Body.Close()
 
-	// SIGTERM shuts the server down cleanly.
+	probe := func(path string) int {
+		t.Helper()
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if l, r := probe("/livez"), probe("/readyz"); l != 200 || r != 200 {
+		t.Fatalf("serving: /livez %d, /readyz %d", l, r)
+	}
+
+	// SIGTERM drains: /readyz turns 503 while queries are still answered,
+	// then the server shuts down cleanly.
 	cmd.Process.Signal(syscall.SIGTERM)
+	for deadline := time.Now().Add(2 * time.Second); probe("/readyz") != 503; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz still 200 after SIGTERM")
+		}
+	}
+	if l := probe("/livez"); l != 200 {
+		t.Errorf("draining: /livez %d", l)
+	}
+	query(t, base, `{ entity(id: "global-gateway") { name } }`)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
@@ -170,7 +193,7 @@ func TestServeEndToEnd(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
 	}
-	if !strings.Contains(logs.String(), "loaded=true") || !strings.Contains(logs.String(), "shutting down") {
+	if !strings.Contains(logs.String(), "loaded=true") || !strings.Contains(logs.String(), "draining") || !strings.Contains(logs.String(), "shutting down") {
 		t.Errorf("logs:\n%s", logs)
 	}
 

@@ -247,7 +247,11 @@ fi
 for e in $ENGINES; do
   $ENGINE_FLAG || [ "$e" = projection ] || die "this digidip has no --engine flag, so it has no engine $e"
 done
-engine_args() { if $ENGINE_FLAG; then echo "--engine $1"; fi; }
+# A server drains for --drain before it stops; the bench stops servers
+# between runs and has no balancer to drain from.
+DRAIN_ARGS=""
+if grep -q -- '^  -drain' <<<"$SERVE_HELP"; then DRAIN_ARGS="--drain 0s"; fi
+engine_args() { if $ENGINE_FLAG; then echo "--engine $1 $DRAIN_ARGS"; else echo "$DRAIN_ARGS"; fi; }
 log "engines: $ENGINES (serve --engine: $ENGINE_FLAG)"
 
 CPU_MODEL=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)

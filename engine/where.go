@@ -190,6 +190,15 @@ func (g *Graph) FilterParagraphs(ctx context.Context, ids []string, w *Paragraph
 	return keep(ids, ok), err
 }
 
+// FilterFacts keeps the facts that w keeps, in order.
+func FilterFacts(facts []*domain.Fact, w *FactWhere) []*domain.Fact {
+	if w == nil {
+		return facts
+	}
+	ok, _ := (&filter{}).facts(facts, w) // facts are in hand: nothing to read, nothing to fail
+	return keep(facts, ok)
+}
+
 // EntityCandidates is where a filter over every entity starts: the
 // entities of the kinds, or with the ids, w's top level names, else all,
 // in id order.

@@ -123,7 +123,7 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	c.Entity.Mentions = func(child int, _ *string, _ *model.ParagraphWhere, first *int) int {
 		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.EntityMentions }, child)
 	}
-	c.Entity.Facts = func(child int, _ *string, first *int) int {
+	c.Entity.Facts = func(child int, _ *string, _ *model.FactWhere, first *int) int {
 		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.Facts }, child)
 	}
 	shortcut := func(p string) func(int, *model.EntityWhere, *int) int {

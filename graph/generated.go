@@ -87,7 +87,7 @@ type ComplexityRoot struct {
 		Deadline           func(childComplexity int) int
 		Degree             func(childComplexity int) int
 		Description        func(childComplexity int) int
-		Facts              func(childComplexity int, key *string, first *int) int
+		Facts              func(childComplexity int, key *string, where *model.FactWhere, first *int) int
 		Funders            func(childComplexity int, where *model.EntityWhere, first *int) int
 		Funds              func(childComplexity int, where *model.EntityWhere, first *int) int
 		ID                 func(childComplexity int) int
@@ -351,7 +351,7 @@ type EntityResolver interface {
 	RelationsAggregate(ctx context.Context, obj *domain.Entity, direction *model.Direction, where *model.RelationWhere) (*model.RelationAggregate, error)
 	Neighbours(ctx context.Context, obj *domain.Entity, predicate model.Predicate, direction *model.Direction, kinds []model.Kind, where *model.EntityWhere, first *int) ([]*domain.Entity, error)
 	Mentions(ctx context.Context, obj *domain.Entity, document *string, where *model.ParagraphWhere, first *int) ([]*domain.Paragraph, error)
-	Facts(ctx context.Context, obj *domain.Entity, key *string, first *int) ([]*domain.Fact, error)
+	Facts(ctx context.Context, obj *domain.Entity, key *string, where *model.FactWhere, first *int) ([]*domain.Fact, error)
 	CalledOn(ctx context.Context, obj *domain.Entity, where *model.EntityWhere, first *int) ([]*domain.Entity, error)
 	Deadline(ctx context.Context, obj *domain.Entity) (*domain.Fact, error)
 	Funders(ctx context.Context, obj *domain.Entity, where *model.EntityWhere, first *int) ([]*domain.Entity, error)
@@ -649,7 +649,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Entity.Facts(childComplexity, args["key"].(*string), args["first"].(*int)), true
+		return e.ComplexityRoot.Entity.Facts(childComplexity, args["key"].(*string), args["where"].(*model.FactWhere), args["first"].(*int)), true
 	case "Entity.funders":
 		if e.ComplexityRoot.Entity.Funders == nil {
 			break
@@ -2294,6 +2294,8 @@ type Entity implements Node {
   facts(
     "Only facts with this key (date, deadline, amount, count, reference, status, period)."
     key: String
+    "Only facts this filter keeps."
+    where: FactWhere
     "How many to return (1 to 100, default 100)."
     first: Int = 100
   ): [Fact!]!
@@ -3964,14 +3966,22 @@ func (ec *executionContext) field_Entity_facts_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["key"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.FactWhere, error) {
+			return ec.unmarshalOFactWhere2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐFactWhere(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg1
+	args["first"] = arg2
 	return args, nil
 }
 
@@ -6028,7 +6038,7 @@ func (ec *executionContext) _Entity_facts(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Entity().Facts(ctx, obj, fc.Args["key"].(*string), fc.Args["first"].(*int))
+			return ec.Resolvers.Entity().Facts(ctx, obj, fc.Args["key"].(*string), fc.Args["where"].(*model.FactWhere), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Fact) graphql.Marshaler {

@@ -202,21 +202,21 @@ func (r *entityResolver) Mentions(ctx context.Context, obj *domain.Entity, docum
 }
 
 // Facts is the resolver for the facts field.
-func (r *entityResolver) Facts(ctx context.Context, obj *domain.Entity, key *string, first *int) ([]*domain.Fact, error) {
+func (r *entityResolver) Facts(ctx context.Context, obj *domain.Entity, key *string, where *model.FactWhere, first *int) ([]*domain.Fact, error) {
 	n, err := firstArg(first, DefaultFirstAll, MaxFirst)
 	if err != nil {
 		return nil, err
 	}
 	out := []*domain.Fact{}
 	for i := range obj.Facts {
-		if len(out) == n {
-			break
-		}
 		if key == nil || obj.Facts[i].Key == *key {
 			out = append(out, &obj.Facts[i])
 		}
 	}
-	return out, nil
+	if out, err = filterFacts(out, where); err != nil {
+		return nil, err
+	}
+	return out[:min(n, len(out))], nil
 }
 
 // CalledOn is the resolver for the calledOn field.

@@ -476,6 +476,18 @@ func paragraphWhere(ctx context.Context, g *engine.Graph, m *model.ParagraphWher
 	return p, w.check(ctx, g)
 }
 
+// filterFacts keeps the facts a fact filter argument keeps.
+func filterFacts(facts []*domain.Fact, m *model.FactWhere) ([]*domain.Fact, error) {
+	if m == nil {
+		return facts, nil
+	}
+	w, err := newWhere().fact("where", m, 1)
+	if err != nil {
+		return nil, err
+	}
+	return engine.FilterFacts(facts, w), nil
+}
+
 // filterEntities keeps the ids an entity filter argument keeps.
 func filterEntities(ctx context.Context, g *engine.Graph, ids []string, m *model.EntityWhere) ([]string, error) {
 	if m == nil {

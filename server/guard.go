@@ -58,7 +58,7 @@ func (l *limiter) wrap(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/healthz" {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/livez" || r.URL.Path == "/readyz" {
 			// probes are the operator's, and answer from memory
 			next.ServeHTTP(w, r)
 			return

@@ -68,6 +68,22 @@ func newMetrics(st *store.Store) *metrics {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "digidip_graph_entities", Help: "Entities in the current read model.",
 		}, func() float64 { return float64(st.Graph().Stats().Entities) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "digidip_store_reachable", Help: "1 when the store's backend answered its last check, else 0.",
+		}, func() float64 {
+			if h := st.Health(); h.Err == nil && !h.Checked.IsZero() {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "digidip_store_behind_seconds", Help: "How long the backend has named as current a generation this server has not read (0: serving it).",
+		}, func() float64 {
+			if h := st.Health(); !h.Behind.IsZero() {
+				return time.Since(h.Behind).Seconds()
+			}
+			return 0
+		}),
 		engineInfo{st},
 	)
 	return m
@@ -80,7 +96,7 @@ func (m *metrics) handler() http.Handler {
 // pathLabel keeps the label set small whatever paths clients try.
 func pathLabel(p string) string {
 	switch p {
-	case "/graphql", "/healthz", "/metrics", "/", "/export", "/explore", "/graphiql":
+	case "/graphql", "/healthz", "/livez", "/readyz", "/metrics", "/", "/export", "/explore", "/graphiql":
 		return p
 	}
 	if strings.HasPrefix(p, "/assets/") || strings.HasPrefix(p, "/vendor/") {
@@ -135,8 +151,15 @@ type engineInfo struct{ st *store.Store }
 
 var engineDesc = prometheus.NewDesc("digidip_engine", "The engine answering queries on the current generation (value 1).", []string{"engine"}, nil)
 
-func (e engineInfo) Describe(ch chan<- *prometheus.Desc) { ch <- engineDesc }
+var generationDesc = prometheus.NewDesc("digidip_generation", "The generation served and the hash of its data (value 1).", []string{"generation", "data_hash"}, nil)
+
+func (e engineInfo) Describe(ch chan<- *prometheus.Desc) {
+	ch <- engineDesc
+	ch <- generationDesc
+}
 
 func (e engineInfo) Collect(ch chan<- prometheus.Metric) {
-	ch <- prometheus.MustNewConstMetric(engineDesc, prometheus.GaugeValue, 1, e.st.Graph().Engine())
+	g := e.st.Graph()
+	ch <- prometheus.MustNewConstMetric(engineDesc, prometheus.GaugeValue, 1, g.Engine())
+	ch <- prometheus.MustNewConstMetric(generationDesc, prometheus.GaugeValue, 1, e.st.Generation(), g.Hash())
 }

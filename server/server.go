@@ -87,6 +87,13 @@ type Config struct {
 	// 503: a poll stuck on a database that hangs stops renewing it. 0: no
 	// bound (the default, for a store that nothing polls).
 	HealthMaxAge time.Duration
+	// Drain, once started, turns /readyz to 503 while everything else
+	// keeps answering (see Drain). Nil: never draining.
+	Drain *Drain
+	// ReadyGrace is how long the store may fail to read a newer generation
+	// its backend names as current before /readyz answers 503. 0: no
+	// bound.
+	ReadyGrace time.Duration
 	// Metrics says who may read /metrics on the API: MetricsLoopback (the
 	// default) or MetricsOff.
 	Metrics MetricsAccess
@@ -202,6 +209,8 @@ func NewWithMetrics(st *store.Store, cfg Config) (api, metrics http.Handler) {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", withGraph(st, responses.wrap(cfg.MaxBodyBytes, gql)))
 	mux.HandleFunc("/healthz", health(st, cfg.HealthMaxAge))
+	mux.HandleFunc("/livez", Livez)
+	mux.HandleFunc("/readyz", readyz(st, cfg.Drain, cfg.ReadyGrace))
 	mux.Handle("GET /export", exportHandler(st, log))
 	if cfg.Metrics == MetricsLoopback {
 		mux.Handle("GET /metrics", loopbackOnly(cfg.TrustedProxies, m.handler()))

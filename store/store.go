@@ -331,9 +331,6 @@ func (s *Store) install(h *handle) {
 	s.mu.Lock()
 	old := s.cur.Swap(h)
 	s.mu.Unlock()
-	// Searches answer from indexes built on first use; building them now,
-	// while the generation is fresh, keeps the first searcher from waiting.
-	go h.g.Warm(s.life)
 	// A read-only handle has nothing to flush: an error closing it loses no data.
 	_ = s.release(old)
 }
@@ -427,6 +424,7 @@ func (s *Store) Write(ctx context.Context, p *Prepared) error {
 		}
 	}
 	s.install(h)
+	s.checked(gen, nil) // installed: no longer behind
 	return nil
 }
 
@@ -467,6 +465,7 @@ func (s *Store) Refresh(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("read generation %s: %w", gen, err)
 	}
 	s.install(h)
+	s.checked(gen, nil) // no longer behind
 	s.timed(start)
 	return true, nil
 }
@@ -682,6 +681,10 @@ type Health struct {
 	Err error
 	// Current is the generation the backend named as current then.
 	Current string
+	// Behind is when the backend first named as current a generation
+	// other than the one installed, while it still does; zero when the
+	// store serves what the backend names (or could not ask it).
+	Behind time.Time
 }
 
 // Health reports the store's last look at its backend; it never touches
@@ -698,7 +701,18 @@ func (s *Store) checked(gen string, err error) {
 		// the caller gave up (a shutdown): that says nothing of the backend
 		return
 	}
-	s.health.Store(&Health{Checked: time.Now(), Err: err, Current: gen})
+	now := time.Now()
+	h := &Health{Checked: now, Err: err, Current: gen}
+	if prev := s.health.Load(); err != nil && prev != nil {
+		// a failed look says nothing of which generation is current
+		h.Current, h.Behind = prev.Current, prev.Behind
+	} else if cur := s.cur.Load(); gen != "" && cur != nil && gen != cur.gen {
+		h.Behind = now
+		if prev != nil && prev.Current == gen && !prev.Behind.IsZero() {
+			h.Behind = prev.Behind
+		}
+	}
+	s.health.Store(h)
 }
 
 // ctxDone reports a look the caller cancelled; a deadline that passed is

@@ -38,7 +38,7 @@ func startServer(ctx context.Context, bin, store, logPath string, extra []string
 	if err != nil {
 		return nil, err
 	}
-	args := append([]string{"serve", "--store", store, "--addr", "127.0.0.1:0"}, extra...)
+	args := append([]string{"serve", "--store", store, "--addr", "127.0.0.1:0", "--drain", "0s"}, extra...)
 	cmd := exec.Command(bin, args...)
 	cmd.Stderr = logf
 	// The server dies with the runner, so an interrupted run leaves none.
