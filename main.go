@@ -451,7 +451,15 @@ func ptr[T any](v T) *T { return &v }
 // asks for them, and hands the memory the build no longer needs, and the
 // previous generation's, back to the system: a server's resident size
 // should be what it serves, not the high-water mark of its last switch.
+//
+// A graph the cayley engine answers is not warmed: it would read every
+// paragraph and name through the store (over SQL, one statement a node,
+// on PostgreSQL) at each start and switch, slowing the queries meanwhile;
+// its first search builds them instead.
 func warm(ctx context.Context, g *engine.Graph) {
+	if g.Batches() {
+		return
+	}
 	debug.FreeOSMemory()
 	// The build's garbage is most of its peak: collect it eagerly while
 	// it runs, at some CPU, rather than let the heap double first.
