@@ -241,7 +241,7 @@ func writeCSV(ctx context.Context, out string, stdout io.Writer, set *export.Set
 // loadNQuads replaces the store's graph with an N-Quads file, such as an
 // export: parsed and validated as a graph before the store is opened, then
 // written as one new generation, all or nothing.
-func loadNQuads(ctx context.Context, sf storeFlags, name string, stdout io.Writer) error {
+func loadNQuads(ctx context.Context, sf storeFlags, name string, force bool, stdout io.Writer) error {
 	start := time.Now()
 	qs, err := readNQuads(name)
 	if err != nil {
@@ -257,6 +257,7 @@ func loadNQuads(ctx context.Context, sf storeFlags, name string, stdout io.Write
 	if err != nil {
 		return fmt.Errorf("%s: %w; the store was not changed", name, err)
 	}
+	p.Downgrade = force
 	st, err := sf.open(ctx)
 	if err != nil {
 		return err

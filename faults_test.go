@@ -3,15 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -404,5 +407,145 @@ func TestReadOnlyStore(t *testing.T) {
 	defer st.Close()
 	if name := domaintest.Must(st.Graph().Entity(context.Background(), "global-gateway")).Name; name != "Global Gateway" {
 		t.Errorf("the refused load changed the store: %q", name)
+	}
+}
+
+// withVersion is a copy of the data at another data version, and with
+// Global Gateway renamed so that the graph shows which one is served.
+func withVersion(t *testing.T, version int) string {
+	t.Helper()
+	dir := dataB(t)
+	f := filepath.Join(dir, "graph", "version.yaml")
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := regexp.MustCompile(`(?m)^version: \d+$`).ReplaceAllString(string(b), fmt.Sprintf("version: %d", version))
+	if s == string(b) && !strings.Contains(s, fmt.Sprintf("version: %d\n", version)) {
+		t.Fatal("could not set the copy's version")
+	}
+	os.WriteFile(f, []byte(s), 0o644)
+	return dir
+}
+
+// A read-only replica writes nothing: it waits, not ready, on a store
+// nothing was loaded into, then serves what the writer loads; and a graph
+// is never replaced by an older version of its data, neither by a load nor
+// by a server of an older release that starts on the same store.
+func TestReadOnlyReplicaAndDataVersions(t *testing.T) {
+	u := storetest.PostgresURL(t)
+	addr := u.String()
+	prefix := u.Query().Get("digidip_prefix")
+	admin, err := sql.Open("postgres", os.Getenv("DIGIDIP_TEST_POSTGRES"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	tables := func() int {
+		var n int
+		if err := admin.QueryRow(`SELECT count(*) FROM pg_tables WHERE tablename LIKE $1`, prefix+`\_%`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	base, _, logs := serveStarting(t, "--backend", "postgres", "--store", addr, "--read-only", "--poll", "100ms")
+	waitFor(t, "the replica to find the store empty", 20*time.Second, func() bool {
+		return readyStatus(t, base) == "empty"
+	})
+	if n := tables(); n != 0 {
+		t.Errorf("the read-only replica created %d tables", n)
+	}
+
+	// the writer loads a newer release's data (version 2)
+	v2 := withVersion(t, 2)
+	if _, stderr, code := digidip(t, "load", "--backend", "postgres", "--store", addr, "--data", v2); code != 0 {
+		t.Fatal(stderr)
+	}
+	waitFor(t, "the replica to serve the load", 20*time.Second, func() bool { return readyStatus(t, base) == "ready" })
+	gen := generationOf(t, base)
+	if got := query(t, base, `{ entity(id: "global-gateway") { name } }`); fmt.Sprint(got) != "map[entity:map[name:Global Gateway (B)]]" {
+		t.Errorf("the replica serves %v", got)
+	}
+
+	// the same data directory, at an older release (version 1)
+	os.WriteFile(filepath.Join(v2, "graph", "version.yaml"), []byte("version: 1\n"), 0o644)
+	// its load is refused, and changes nothing
+	_, stderr, code := digidip(t, "load", "--backend", "postgres", "--store", addr, "--data", v2)
+	if code != 1 || !strings.Contains(stderr, "version 2 of the data, newer than version 1") || !strings.Contains(stderr, "--force") {
+		t.Errorf("loading version 1 over version 2: exit %d: %s", code, stderr)
+	}
+	// its server serves version 2, and says why
+	_, _, oldLogs := serve(t, "--backend", "postgres", "--store", addr, "--poll", "100ms", "--data", v2)
+	if !strings.Contains(oldLogs.String(), "newer than this release") {
+		t.Errorf("the older release's server does not say why it kept the graph:\n%s", oldLogs)
+	}
+	time.Sleep(300 * time.Millisecond) // a few of the replica's polls
+	if g := generationOf(t, base); g != gen {
+		t.Errorf("the replica moved from %s to %s", gen, g)
+	}
+	// a rollback is possible, on purpose
+	if _, stderr, code := digidip(t, "load", "--backend", "postgres", "--store", addr, "--data", v2, "--force"); code != 0 {
+		t.Fatal(stderr)
+	}
+	waitFor(t, "the replica to serve the rollback", 20*time.Second, func() bool { return generationOf(t, base) != gen })
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Errorf("the replica logged errors:\n%s", logs)
+	}
+}
+
+func readyStatus(t *testing.T, base string) string {
+	t.Helper()
+	res, err := http.Get(base + "/readyz")
+	if err != nil {
+		return err.Error()
+	}
+	defer res.Body.Close()
+	var body struct{ Status string }
+	json.NewDecoder(res.Body).Decode(&body)
+	return body.Status
+}
+
+// generationOf is the generation a server answers GraphQL from.
+func generationOf(t *testing.T, base string) string {
+	t.Helper()
+	res, err := http.Post(base+"/graphql", "application/json", strings.NewReader(`{"query":"{ __typename }"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	gen := res.Header.Get("X-Digidip-Generation")
+	if gen == "" {
+		t.Fatal("no X-Digidip-Generation header")
+	}
+	return gen
+}
+
+// A setting the database refuses is not retried: serve exits at once,
+// naming the setting; only a database that cannot be reached is waited for.
+func TestServeExitsOnConfigurationMistakes(t *testing.T) {
+	u := storetest.PostgresURL(t)
+	with := func(edit func(u *url.URL, q url.Values)) string {
+		v := *u
+		q := v.Query()
+		edit(&v, q)
+		v.RawQuery = q.Encode()
+		return v.String()
+	}
+	for _, tc := range []struct{ name, addr, want string }{
+		{"missing database", with(func(u *url.URL, _ url.Values) { u.Path = "/digidip_no_such_db" }), `database "digidip_no_such_db" does not exist`},
+		{"unknown role", with(func(u *url.URL, _ url.Values) { u.User = url.User("digidip_no_such_role") }), `role "digidip_no_such_role"`},
+		{"bad sslmode", with(func(_ *url.URL, q url.Values) { q.Set("sslmode", "bogus") }), `sslmode "bogus"`},
+		{"bad prefix", with(func(_ *url.URL, q url.Values) { q.Set("digidip_prefix", "Bad-Name") }), `digidip_prefix "Bad-Name"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, args := range [][]string{{"serve", "--read-only", "--addr", "127.0.0.1:0"}, {"serve", "--addr", "127.0.0.1:0"}, {"load"}} {
+				start := time.Now()
+				_, stderr, code := digidipWithin(t, append(args, "--backend", "postgres", "--store", tc.addr)...)
+				if code != 1 || !strings.Contains(stderr, tc.want) || !strings.Contains(stderr, "--store") || strings.Contains(stderr, "retrying") {
+					t.Errorf("%s: exit %d after %s:\n%s", args[0], code, time.Since(start).Round(time.Millisecond), stderr)
+				}
+			}
+		})
 	}
 }

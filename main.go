@@ -130,18 +130,24 @@ type storeFlags struct {
 	backend, address, engine string
 	pgMaxConns               int
 	budget                   int64
+	readOnly                 bool
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.backend, "backend", env("DIGIDIP_BACKEND", "bolt"), "store backend: "+strings.Join(store.Backends, " or ")+" (env DIGIDIP_BACKEND)")
 	fs.StringVar(&s.address, "store", env("DIGIDIP_STORE", "./digidip.db"), "the bolt store's directory, or the postgres:// URL (env DIGIDIP_STORE; a password is never printed, but PGPASSWORD keeps it off the command line)")
-	fs.IntVar(&s.pgMaxConns, "pg-max-conns", store.DefaultPGMaxConns, "postgres: most connections in each of the store's two pools (at least 2); a whole-graph export streams on two, so half as many stream at once")
+	fs.IntVar(&s.pgMaxConns, "pg-max-conns", store.DefaultPGMaxConns, fmt.Sprintf("postgres: most connections the process holds (at least %d): two for its polls and loads, the rest for Cayley's reads with --engine cayley and for writing a load", store.MinPGMaxConns))
 	fs.StringVar(&s.engine, "engine", env("DIGIDIP_ENGINE", "auto"), "what answers queries: "+strings.Join(store.Engines[:len(store.Engines)-1], ", ")+" or "+store.Engines[len(store.Engines)-1]+"; projection holds the graph in memory, cayley asks the store for every answer, auto takes the projection when its snapshot fits --projection-budget (env DIGIDIP_ENGINE)")
 	fs.Int64Var(&s.budget, "projection-budget", store.DefaultProjectionBudget, "with --engine auto: the largest snapshot, in bytes, held in memory as a projection (a million quads take about 22 MB)")
 }
 
 func (s *storeFlags) open(ctx context.Context) (*store.Store, error) {
-	return store.Open(ctx, store.Options{Backend: s.backend, Address: s.address, PGMaxConns: s.pgMaxConns, Engine: s.engine, ProjectionBudget: s.budget})
+	st, err := store.Open(ctx, store.Options{Backend: s.backend, Address: s.address, PGMaxConns: s.pgMaxConns, Engine: s.engine, ProjectionBudget: s.budget, ReadOnly: s.readOnly})
+	if err != nil && !store.Transient(err) {
+		// a setting is wrong: say which
+		return nil, fmt.Errorf("--store (or DIGIDIP_STORE), --backend %s: %w", s.backend, err)
+	}
+	return st, err
 }
 
 // shown is the store's address as output and logs show it: no password.
@@ -221,6 +227,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sf.register(fs)
 	d.register(fs)
 	nq := fs.String("nquads", "", "load this N-Quads file instead of the data (- for standard input); validated as a graph first")
+	force := fs.Bool("force", false, "replace the store's graph even if it holds a higher version of the data (graph/version.yaml): a deliberate rollback")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -229,7 +236,7 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			fmt.Fprintln(stderr, "--nquads and --data are two sources: give one")
 			return errUsage
 		}
-		return loadNQuads(ctx, sf, *nq, stdout)
+		return loadNQuads(ctx, sf, *nq, *force, stdout)
 	}
 	fsys, root, err := d.fs()
 	if err != nil {
@@ -245,13 +252,13 @@ func cmdLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer st.Close()
 	start := time.Now()
-	ds, err := loaders.Load(ctx, st, fsys, root)
+	ds, err := loaders.Load(ctx, st, fsys, root, *force)
 	if err != nil {
 		return err
 	}
 	n := len(vocab.Quads(ds))
-	fmt.Fprintf(stdout, "loaded %s into %s (%s): %d entities, %d relations, %d quads in %s\n",
-		root, sf.shown(), st.Generation(), len(ds.Entities), len(ds.Relations), n, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "loaded %s (data version %d) into %s (%s): %d entities, %d relations, %d quads in %s\n",
+		root, ds.Version, sf.shown(), st.Generation(), len(ds.Entities), len(ds.Relations), n, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -281,14 +288,16 @@ func writeOutput(name string, stdout io.Writer, write func(io.Writer) error) err
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "Serve the GraphQL API (/graphql), the explorer (/explore), GraphiQL (/graphiql),\nexports (/export), /healthz and /metrics (to loopback clients; see --metrics-addr).\nThe data is loaded first when the store is empty or holds other data.", stderr)
+	fs := newFlags("serve", "Serve the GraphQL API (/graphql), the explorer (/explore), GraphiQL (/graphiql),\nexports (/export), /livez, /readyz, /healthz and /metrics (to loopback clients; see --metrics-addr).\nThe data is loaded first when the store is empty, or holds the same data at a\nversion no higher; with --read-only, as replicas run, nothing is ever written.", stderr)
 	var sf storeFlags
 	var d dataFlag
 	sf.register(fs)
 	d.register(fs)
+	fs.BoolVar(&sf.readOnly, "read-only", false, "never write to the store: serve what 'digidip load' put there (waiting, not ready, until it has), as a replica on a shared store does; works under a database role that may only read")
 	addr := fs.String("addr", env("DIGIDIP_ADDR", "127.0.0.1:8080"), "address to listen on (env DIGIDIP_ADDR)")
 	origins := fs.String("cors-origins", env("DIGIDIP_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API from browsers; * for any (default: none) (env DIGIDIP_CORS_ORIGINS)")
-	timeout := fs.Duration("timeout", server.DefaultRequestTimeout, "deadline of each request; work stops when it passes")
+	timeout := fs.Duration("timeout", server.DefaultRequestTimeout, "deadline of each request but exports; work stops when it passes")
+	exportTimeout := fs.Duration("export-timeout", server.DefaultExportTimeout, "deadline of each export (GET /export), which may stream the whole graph to a slow client")
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest request body in bytes; larger gets 413")
 	tokens := fs.Int("max-tokens", server.DefaultTokenLimit, "most tokens the parser reads from one query")
 	maxResponse := fs.Int64("max-response-bytes", server.DefaultMaxResponse, "response budget in bytes: a larger answer stops and gets RESPONSE_TOO_LARGE (0: the default)")
@@ -389,6 +398,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		MaxBodyBytes:     *maxBody,
 		MaxResponseBytes: *maxResponse,
 		RequestTimeout:   *timeout,
+		ExportTimeout:    *exportTimeout,
 		TokenLimit:       *tokens,
 		NoIntrospection:  *noIntro,
 		Limits: graph.Limits{MaxCost: *maxCost, MaxDepth: *maxDepth, MaxAliases: *maxAliases,
@@ -426,7 +436,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *poll > 0 {
 		// The store runs the poll, and its deferred Close joins it.
 		err := st.Watch(ctx, *poll, func(switched bool, err error) {
-			if err != nil {
+			if h := st.Health(); err != nil && !h.Behind.IsZero() && *readyGrace > 0 && time.Since(h.Behind) > *readyGrace {
+				log.Error("not ready: the store's current generation cannot be read", "current", h.Current, "serving", st.Generation(),
+					"behind", time.Since(h.Behind).Round(time.Second), "ready_grace", *readyGrace, "err", err)
+			} else if err != nil {
 				log.Warn("refresh", "err", err)
 			} else if switched {
 				log.Info("switched to a new graph", "generation", st.Generation(), "data_hash", st.Graph().Hash())
@@ -486,14 +499,22 @@ func starting() http.Handler {
 	})
 }
 
-// openAndSync opens the store and loads the data into it if it holds other
-// data. A PostgreSQL store that does not answer is retried with backoff
-// (0.5 s doubling to 30 s) until it does or the server is stopped; a bolt
-// store's faults (locked, corrupt, not a store) and bad data are final.
+// openAndSync opens the store and, unless it is read-only, loads the data
+// into it when loaders.Sync says to. A PostgreSQL store that cannot be
+// reached is retried with backoff (0.5 s doubling to 30 s), a log line
+// each time, until it answers or the server is stopped; anything else (a
+// setting the database refuses, a bolt store's faults, bad data) is final,
+// so that a mistake exits at once rather than hide behind retries.
 func openAndSync(ctx context.Context, sf storeFlags, fsys fs.FS, root string, log *slog.Logger) (*store.Store, bool, error) {
 	delay := 500 * time.Millisecond
-	for {
-		st, err := sf.open(ctx)
+	for attempt := 1; ; attempt++ {
+		// one attempt may not hang on a database that does not answer
+		actx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		st, err := sf.open(actx)
+		cancel()
+		if err == nil && sf.readOnly {
+			return st, false, nil
+		}
 		if err == nil {
 			loaded, kept, err2 := loaders.Sync(ctx, st, fsys, root)
 			if err2 == nil {
@@ -505,11 +526,10 @@ func openAndSync(ctx context.Context, sf storeFlags, fsys fs.FS, root string, lo
 			st.Close()
 			err = err2
 		}
-		var ps loaders.Problems
-		if sf.backend != "postgres" || errors.As(err, &ps) || ctx.Err() != nil {
+		if sf.backend != "postgres" || !store.Transient(err) || ctx.Err() != nil {
 			return nil, false, err
 		}
-		log.Warn("store unavailable; retrying", "backend", sf.backend, "err", err, "retry_in", delay)
+		log.Warn("store unavailable; retrying", "backend", sf.backend, "attempt", attempt, "err", err, "retry_in", delay)
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():

@@ -177,6 +177,11 @@ type Dataset struct {
 	// N-Quads file, synthetic); serve replaces a graph with its own data
 	// only when it came from the same source.
 	Source string
+	// Version is the data's release number (graph/version.yaml; 0 when
+	// the data has none): a store never replaces data with a lower one
+	// unless told to, so an older release started on a shared store does
+	// not take its graph back in time.
+	Version int
 }
 
 // ErrNotFound is wrapped by errors about ids that name nothing.

@@ -96,6 +96,10 @@ func (g *Graph) Source() string { return g.sum.Source }
 // Hash is the content hash of the data this graph was loaded from.
 func (g *Graph) Hash() string { return g.sum.Hash }
 
+// DataVersion is the data's release number, 0 when it has none (see
+// domain.Dataset).
+func (g *Graph) DataVersion() int { return g.sum.Version }
+
 // Stats counts entities by kind and relations by predicate.
 func (g *Graph) Stats() Stats { return g.sum.Stats }
 
@@ -896,7 +900,7 @@ func (g *Graph) Close() error {
 // Dataset reads the whole generation back as a dataset: what an export of
 // everything writes when it has no quad store to stream from.
 func (g *Graph) Dataset(ctx context.Context) (*domain.Dataset, error) {
-	ds := &domain.Dataset{Predicates: g.predicates, Hash: g.Hash(), Source: g.Source()}
+	ds := &domain.Dataset{Predicates: g.predicates, Hash: g.Hash(), Source: g.Source(), Version: g.DataVersion()}
 	var err error
 	if ds.Entities, err = g.Entities(ctx, ""); err != nil {
 		return nil, err

@@ -112,8 +112,10 @@ type Name struct {
 type Summary struct {
 	Hash   string // of the data files the generation came from
 	Source string // where the data came from (see domain.Dataset)
-	Stats  Stats
-	Sizes  Sizes
+	// Version is the data's release number (see domain.Dataset).
+	Version int `json:",omitempty"`
+	Stats   Stats
+	Sizes   Sizes
 	// Timeline lists the entities' timeline facts in time order, then the
 	// undated deadlines and periods (see Graph.Timeline).
 	Timeline []MomentRef

@@ -18,7 +18,7 @@ type Stats struct {
 // longest lists and texts, and its timeline. It reads the dataset and
 // changes nothing in it.
 func Summarize(ds *domain.Dataset) *Summary {
-	sum := &Summary{Hash: ds.Hash, Source: ds.Source}
+	sum := &Summary{Hash: ds.Hash, Source: ds.Source, Version: ds.Version}
 	st := Stats{
 		Entities:    len(ds.Entities),
 		Relations:   len(ds.Relations),

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"math"
 	"path"
 	"regexp"
 	"sort"
@@ -154,6 +155,9 @@ func (r *reader) readAll() error {
 	} else {
 		r.readPredicates(predFile)
 	}
+	if _, err := fs.Stat(r.fsys, versionFile); err == nil {
+		r.readVersion(versionFile)
+	}
 	for _, name := range r.glob("graph/entities/*.yaml") {
 		r.readEntities(name)
 	}
@@ -168,6 +172,32 @@ func (r *reader) readAll() error {
 		}
 	}
 	return nil
+}
+
+// versionFile holds the data's release number (see domain.Dataset.Version);
+// data without it is unversioned.
+const versionFile = "graph/version.yaml"
+
+func (r *reader) readVersion(name string) {
+	f, root, ok := r.openYAML(name)
+	if !ok {
+		return
+	}
+	vf, ok := f.mapping(root, "the data's version", "version")
+	if !ok {
+		return
+	}
+	if !vf.has("version") {
+		f.problem(vf.line("version"), `missing "version"`)
+		return
+	}
+	switch v := vf.integer("version", math.MinInt); {
+	case v == math.MinInt: // not a whole number: reported
+	case v < 1:
+		f.problem(vf.line("version"), `"version" must be a whole number from 1 up, not %d`, v)
+	default:
+		r.ds.Version = v
+	}
 }
 
 // suggest names the known entity id nearest to a misspelt one, if one is

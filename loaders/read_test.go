@@ -158,6 +158,12 @@ func TestBadData(t *testing.T) {
 			}},
 		{"paragraph not in the source", []patch{{"sources/memo.yaml", "See the Global Gateway.", "See the Global Gateway and more."}},
 			[]string{`bad/sources/memo.yaml:19: paragraph "fn1": text is not in the source file memo.md (compared with Markdown removed and spaces folded)`}},
+		{"version not a number", []patch{{"graph/version.yaml", "", "version: two\n"}},
+			[]string{`bad/graph/version.yaml:1: "version" must be a whole number`}},
+		{"version below 1", []patch{{"graph/version.yaml", "", "version: 0\n"}},
+			[]string{`bad/graph/version.yaml:1: "version" must be a whole number from 1 up, not 0`}},
+		{"version missing", []patch{{"graph/version.yaml", "", "release: 3\n"}},
+			[]string{`bad/graph/version.yaml:1: unknown field "release" in the data's version (known: version)`, `bad/graph/version.yaml:1: missing "version"`}},
 		{"several problems, all reported", []patch{
 			{rel, "object: commission\n    verb", "object: commision\n    verb"},
 			{rel, "predicate: funds", "predicate: finances"},
@@ -196,14 +202,14 @@ func TestLoadIsAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if _, err := loaders.Load(ctx, st, good(t), "good"); err != nil {
+	if _, err := loaders.Load(ctx, st, good(t), "good", false); err != nil {
 		t.Fatal(err)
 	}
 	gen, hash := st.Generation(), st.Graph().Hash()
 
 	m := good(t)
 	apply(t, m, []patch{{"graph/relations/memo.yaml", "object: lulea-university", "object: lulea-universty"}})
-	if _, err := loaders.Load(ctx, st, m, "bad"); err == nil {
+	if _, err := loaders.Load(ctx, st, m, "bad", false); err == nil {
 		t.Fatal("loading bad data succeeded")
 	}
 	if st.Generation() != gen || st.Graph().Hash() != hash {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"time"
 
 	"github.com/digidip/digidip/domain"
 
@@ -32,9 +33,20 @@ import (
 // (listing the formats), a malformed query string, an id longer than
 // export.MaxIDBytes or a value out of range (naming the maximum), 404 for an
 // id that names no entity.
-func exportHandler(st *store.Store, log *slog.Logger) http.HandlerFunc {
+//
+// An export has its own deadline, timeout, longer than other requests': a
+// whole graph takes a while to send to a slow client. It holds no lock,
+// and reads from memory when a projection answers (see store.Snapshot),
+// so health probes and switches never wait on it.
+func exportHandler(st *store.Store, timeout time.Duration, log *slog.Logger) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		ctx := r.Context()
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+		// the server's write timeout follows the shorter request deadline
+		if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(timeout + writeGrace)); err != nil {
+			log.WarnContext(ctx, "export: cannot extend the write deadline", "request_id", requestID(ctx), "err", err)
+		}
 		req, err := export.ParseRawQuery(r.URL.RawQuery)
 		if err != nil {
 			exportError(w, r, log, err)

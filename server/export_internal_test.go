@@ -29,7 +29,7 @@ func (c *cancelAfterFirstWrite) Write(b []byte) (int, error) {
 func TestExportAbortsAHalfSentFile(t *testing.T) {
 	ctx := context.Background()
 	st := datatest.Store(t)
-	h := exportHandler(st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	h := exportHandler(st, DefaultExportTimeout, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	for _, format := range []string{"graphml", "nquads"} {
 		t.Run(format, func(t *testing.T) {
 			rctx, cancel := context.WithCancel(ctx)

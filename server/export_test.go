@@ -116,11 +116,11 @@ func TestExportTruncatedAndCSVTables(t *testing.T) {
 	}
 }
 
-// A request whose deadline passes before anything is sent gets a status
-// and an error, not an empty file.
+// An export whose deadline (its own, not other requests') passes before
+// anything is sent gets a status and an error, not an empty file.
 func TestExportDeadline(t *testing.T) {
 	st := datatest.Store(t)
-	srv, _ := newServer(t, st, server.Config{RequestTimeout: time.Nanosecond})
+	srv, _ := newServer(t, st, server.Config{ExportTimeout: time.Nanosecond})
 	res := do(t, mustGet(t, srv.URL+"/export?format=graphml"))
 	if res.status != http.StatusServiceUnavailable || res.resp.code() != "TIMEOUT" || res.header.Get("Content-Disposition") != "" {
 		t.Errorf("status %d, code %s, Content-Disposition %q", res.status, res.resp.code(), res.header.Get("Content-Disposition"))

@@ -32,7 +32,7 @@ func handler(f *testing.F) http.Handler {
 		if err != nil {
 			f.Fatal(err)
 		}
-		if _, err := loaders.Load(ctx, st, data.FS(), "data"); err != nil {
+		if _, err := loaders.Load(ctx, st, data.FS(), "data", false); err != nil {
 			f.Fatal(err)
 		}
 		fuzzHandler = server.New(st, server.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), CacheEntries: -1})

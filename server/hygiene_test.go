@@ -114,7 +114,7 @@ func openBolt(t *testing.T, dir string) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if _, err := loaders.Load(context.Background(), st, data.FS(), "data"); err != nil {
+	if _, err := loaders.Load(context.Background(), st, data.FS(), "data", false); err != nil {
 		t.Fatal(err)
 	}
 	return st

@@ -53,7 +53,7 @@ type served interface {
 // waiting on the store's backend: ready while a graph is served and the
 // server is not draining, whether or not the database answers (the graph
 // is in memory), unless the store has for longer than grace failed to
-// read a newer generation its backend names as current.
+// read a newer generation its backend names as current, or holds none yet.
 func readyz(st served, drain *Drain, grace time.Duration) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		g := st.Graph()
@@ -69,12 +69,14 @@ func readyz(st served, drain *Drain, grace time.Duration) http.HandlerFunc {
 		if h.Current != "" {
 			db["current"] = h.Current
 		}
+		gen := st.Generation()
 		body := map[string]any{
-			"status":     "ready",
-			"generation": st.Generation(),
-			"engine":     g.Engine(),
-			"dataHash":   g.Hash(),
-			"database":   db,
+			"status":      "ready",
+			"generation":  gen,
+			"engine":      g.Engine(),
+			"dataHash":    g.Hash(),
+			"dataVersion": g.DataVersion(),
+			"database":    db,
 		}
 		status := http.StatusOK
 		if since, ok := drain.draining(); ok {
@@ -86,6 +88,11 @@ func readyz(st served, drain *Drain, grace time.Duration) http.HandlerFunc {
 			body["status"] = "behind"
 			body["reason"] = "generation " + h.Current + " is current in the store but has not been read for " +
 				time.Since(h.Behind).Round(time.Second).String() + " (grace " + grace.String() + "): see the log"
+		} else if gen == "" {
+			// a read-only replica started before any load: nothing to serve
+			status = http.StatusServiceUnavailable
+			body["status"] = "empty"
+			body["reason"] = "nothing has been loaded into the store yet: run digidip load"
 		}
 		probeJSON(w, status, body)
 	}

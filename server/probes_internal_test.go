@@ -34,22 +34,24 @@ func TestReadyz(t *testing.T) {
 	draining.Start()
 	for _, tc := range []struct {
 		name    string
+		gen     string
 		health  store.Health
 		drain   *Drain
 		status  int
 		state   string
 		dbReach bool
 	}{
-		{"serving, database answers", store.Health{Checked: now, Current: "g1"}, nil, 200, "ready", true},
-		{"serving, database down", store.Health{Checked: now, Err: errors.New("dial tcp: refused"), Current: "g1"}, nil, 200, "ready", false},
-		{"never checked", store.Health{}, &Drain{}, 200, "ready", false},
-		{"draining", store.Health{Checked: now, Current: "g1"}, draining, 503, "draining", true},
-		{"behind within the grace", store.Health{Checked: now, Current: "g2", Behind: now.Add(-5 * time.Second)}, nil, 200, "ready", true},
-		{"behind past the grace", store.Health{Checked: now, Current: "g2", Behind: now.Add(-2 * time.Minute)}, nil, 503, "behind", true},
+		{"serving, database answers", "g1", store.Health{Checked: now, Current: "g1"}, nil, 200, "ready", true},
+		{"serving, database down", "g1", store.Health{Checked: now, Err: errors.New("dial tcp: refused"), Current: "g1"}, nil, 200, "ready", false},
+		{"never checked", "g1", store.Health{}, &Drain{}, 200, "ready", false},
+		{"draining", "g1", store.Health{Checked: now, Current: "g1"}, draining, 503, "draining", true},
+		{"behind within the grace", "g1", store.Health{Checked: now, Current: "g2", Behind: now.Add(-5 * time.Second)}, nil, 200, "ready", true},
+		{"behind past the grace", "g1", store.Health{Checked: now, Current: "g2", Behind: now.Add(-2 * time.Minute)}, nil, 503, "behind", true},
+		{"nothing loaded yet", "", store.Health{Checked: now}, nil, 503, "empty", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			readyz(fakeStore{g: g, gen: "g1", health: tc.health}, tc.drain, time.Minute)(rec, httptest.NewRequest("GET", "/readyz", nil))
+			readyz(fakeStore{g: g, gen: tc.gen, health: tc.health}, tc.drain, time.Minute)(rec, httptest.NewRequest("GET", "/readyz", nil))
 			var body struct {
 				Status, Generation, Reason string
 				Database                   struct{ Reachable bool }
@@ -57,7 +59,7 @@ func TestReadyz(t *testing.T) {
 			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 				t.Fatal(err)
 			}
-			if rec.Code != tc.status || body.Status != tc.state || body.Generation != "g1" || body.Database.Reachable != tc.dbReach {
+			if rec.Code != tc.status || body.Status != tc.state || body.Generation != tc.gen || body.Database.Reachable != tc.dbReach {
 				t.Errorf("%d %s", rec.Code, rec.Body)
 			}
 			if tc.status == 503 && body.Reason == "" {

@@ -36,6 +36,10 @@ type Config struct {
 	// MaxBodyBytes bounds a request body; a larger one gets 413.
 	// Default 512 KiB.
 	MaxBodyBytes int64
+	// ExportTimeout is the deadline of an export (GET /export), which
+	// streams a file that may be the whole graph; DefaultExportTimeout
+	// when 0.
+	ExportTimeout time.Duration
 	// RequestTimeout is the deadline put on each request's context; work
 	// stops when it passes. Default 10 s.
 	RequestTimeout time.Duration
@@ -105,6 +109,7 @@ type Config struct {
 const (
 	DefaultMaxBodyBytes   = 512 << 10
 	DefaultRequestTimeout = 10 * time.Second
+	DefaultExportTimeout  = 2 * time.Minute
 	DefaultTokenLimit     = 15000
 	DefaultCacheEntries   = 4096
 	// The three caches' budgets: 32 MiB in all.
@@ -121,6 +126,9 @@ func (c *Config) withDefaults() {
 	}
 	if c.RequestTimeout <= 0 {
 		c.RequestTimeout = DefaultRequestTimeout
+	}
+	if c.ExportTimeout <= 0 {
+		c.ExportTimeout = DefaultExportTimeout
 	}
 	if c.MaxResponseBytes <= 0 {
 		c.MaxResponseBytes = DefaultMaxResponse
@@ -211,7 +219,7 @@ func NewWithMetrics(st *store.Store, cfg Config) (api, metrics http.Handler) {
 	mux.HandleFunc("/healthz", health(st, cfg.HealthMaxAge))
 	mux.HandleFunc("/livez", Livez)
 	mux.HandleFunc("/readyz", readyz(st, cfg.Drain, cfg.ReadyGrace))
-	mux.Handle("GET /export", exportHandler(st, log))
+	mux.Handle("GET /export", exportHandler(st, cfg.ExportTimeout, log))
 	if cfg.Metrics == MetricsLoopback {
 		mux.Handle("GET /metrics", loopbackOnly(cfg.TrustedProxies, m.handler()))
 	}
@@ -264,15 +272,30 @@ func loopbackOnly(trusted []netip.Prefix, next http.Handler) http.Handler {
 }
 
 // withGraph pins the store's current read model on the request, so one
-// response reads one version even if a load lands while it runs.
+// response reads one version even if a load lands while it runs, and names
+// its generation in GenerationHeader.
 func withGraph(st *store.Store, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(graph.WithGraph(r.Context(), st.Graph())))
+		g, gen := st.Current()
+		w.Header().Set(GenerationHeader, gen)
+		next.ServeHTTP(w, r.WithContext(graph.WithGraph(r.Context(), g)))
 	})
 }
 
+// GenerationHeader names, on every GraphQL response, the store generation
+// that answered: behind a balancer, replicas switch to a new load within a
+// poll of one another, and a client that sees two generations knows why
+// two answers differ.
+const GenerationHeader = "X-Digidip-Generation"
+
+// withDeadline puts the request deadline d on every request but exports,
+// which set their own (see exportHandler).
 func withDeadline(d time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/export" {
+			next.ServeHTTP(w, r)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), d)
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
@@ -286,7 +309,7 @@ func corsHandler(origins []string) *cors.Cors {
 		AllowedHeaders: []string{"Content-Type", "Accept", "X-Request-Id"},
 		// a front-end that fetch()es an export reads its file name and
 		// whether it was cut short
-		ExposedHeaders: []string{"X-Request-Id", "Content-Disposition", "Digidip-Truncated", "X-Cache", "ETag"},
+		ExposedHeaders: []string{"X-Request-Id", "Content-Disposition", "Digidip-Truncated", "X-Cache", "ETag", GenerationHeader},
 		MaxAge:         600,
 	})
 }

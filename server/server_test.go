@@ -398,7 +398,7 @@ func TestDeadlineStopsWork(t *testing.T) {
 
 	t.Run("export", func(t *testing.T) {
 		const timeout = 300 * time.Millisecond
-		srv, logs := newServer(t, st, server.Config{RequestTimeout: timeout, CacheEntries: -1})
+		srv, logs := newServer(t, st, server.Config{ExportTimeout: timeout, CacheEntries: -1})
 		total := st.Reads()
 		if _, err := st.WriteQuads(context.Background(), &discardQuads{}); err != nil {
 			t.Fatal(err)

@@ -47,13 +47,15 @@ var blobName = regexp.MustCompile(`^[a-z]+$`)
 // writing to the same store.
 var ErrLocked = errors.New("store is locked by another process")
 
-func openBolt(dir string) (*boltBackend, error) {
+func openBolt(dir string, readOnly bool) (*boltBackend, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %w", dir, err)
 	}
 	fi, err := os.Stat(abs)
 	switch {
+	case errors.Is(err, os.ErrNotExist) && readOnly:
+		return nil, fmt.Errorf("store %s does not exist (a read-only server never creates it: run digidip load first)", abs)
 	case errors.Is(err, os.ErrNotExist):
 		if err := os.MkdirAll(abs, 0o755); err != nil {
 			return nil, fmt.Errorf("create store %s: %w", abs, err)
@@ -330,6 +332,7 @@ func sortGens(gens []string) {
 }
 
 func (b *boltBackend) close() error { return nil }
+func (b *boltBackend) remote() bool { return false }
 
 // writeNewFile creates name, which must not exist (not even as a link), and
 // writes data to it durably.

@@ -68,6 +68,7 @@ func (m *memBackend) write(ctx context.Context, quads []quad.Quad, blobs map[str
 }
 
 func (m *memBackend) close() error { return nil }
+func (m *memBackend) remote() bool { return false }
 
 // noClose lets the store close its handle on a memory generation without
 // dropping the generation itself.

@@ -36,7 +36,7 @@ func (h *heldOpen) open(ctx context.Context, gen string) (graph.QuadStore, error
 // refresh, and the store ends on the newest generation.
 func TestRefreshDoesNotUndoALoad(t *testing.T) {
 	ctx := context.Background()
-	bb, err := openBolt(filepath.Join(t.TempDir(), "db"))
+	bb, err := openBolt(filepath.Join(t.TempDir(), "db"), false)
 	if err != nil {
 		t.Fatal(err)
 	}

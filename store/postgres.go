@@ -3,14 +3,19 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/digidip/digidip/domain"
 
@@ -36,8 +41,22 @@ type pgBackend struct {
 	dsn      string // without digidip_prefix
 	prefix   string
 	maxConns int
+	readOnly bool
 	db       *sql.DB
 }
+
+// storeConns is the size of the store's own pool: a load holds one
+// connection for its lock and writes with another; each poll takes one.
+const storeConns = 2
+
+// MinPGMaxConns is the least Options.PGMaxConns: the store's own pool and
+// two for a streaming export (see acquireStream).
+const MinPGMaxConns = storeConns + 2
+
+// cayleyConns is the size of the pool Cayley opens for a generation (one
+// being written, or one the cayley engine answers): what is left of
+// maxConns once the store's own pool has its share.
+func (b *pgBackend) cayleyConns() int { return b.maxConns - storeConns }
 
 // DefaultPGMaxConns is the default of Options.PGMaxConns.
 const DefaultPGMaxConns = 6
@@ -67,21 +86,22 @@ func (clogLogger) SetV(int)   {}
 
 var pgPrefix = regexp.MustCompile(`^[a-z][a-z0-9_]{0,30}$`)
 
-// openPostgres connects to the database at addr. maxConns bounds each of
-// the store's connection pools (0: DefaultPGMaxConns); errors never show the
-// address's password.
-func openPostgres(ctx context.Context, addr string, maxConns int) (*pgBackend, error) {
-	b, err := connectPostgres(ctx, addr, maxConns)
+// openPostgres connects to the database at addr. maxConns bounds the
+// connections the store holds (0: DefaultPGMaxConns); a read-only store
+// writes nothing, not even the generation table. Errors never show the
+// address's password; those Transient does not report are permanent (a
+// setting is wrong) and say which setting where they can.
+func openPostgres(ctx context.Context, addr string, maxConns int, readOnly bool) (*pgBackend, error) {
+	b, err := connectPostgres(ctx, addr, maxConns, readOnly)
 	return b, redact.Error(err)
 }
 
-func connectPostgres(ctx context.Context, addr string, maxConns int) (*pgBackend, error) {
+func connectPostgres(ctx context.Context, addr string, maxConns int, readOnly bool) (*pgBackend, error) {
 	if maxConns == 0 {
 		maxConns = DefaultPGMaxConns
 	}
-	if maxConns < 2 {
-		// a load holds one connection for its lock and writes on another
-		return nil, fmt.Errorf("postgres store: at least 2 connections are needed, not %d: %w", maxConns, domain.ErrInvalidArgument)
+	if maxConns < MinPGMaxConns {
+		return nil, fmt.Errorf("postgres store: at least %d connections are needed (two for the store, two for an export streaming from Cayley), not %d: %w", MinPGMaxConns, maxConns, domain.ErrInvalidArgument)
 	}
 	u, err := url.Parse(addr)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
@@ -97,25 +117,84 @@ func connectPostgres(ctx context.Context, addr string, maxConns int) (*pgBackend
 	}
 	q.Del("digidip_prefix")
 	u.RawQuery = q.Encode()
-	b := &pgBackend{dsn: u.String(), prefix: prefix, maxConns: maxConns}
+	if mode := q.Get("sslmode"); !slices.Contains(sslModes, mode) {
+		return nil, fmt.Errorf("postgres store: sslmode %q in the URL: use one of %s (require encrypts without checking the server's certificate; verify-full checks it against sslrootcert)", mode, strings.Join(sslModes[1:], ", "))
+	}
+	b := &pgBackend{dsn: u.String(), prefix: prefix, maxConns: maxConns, readOnly: readOnly}
 	b.db, err = sql.Open("postgres", b.dsn)
 	if err == nil {
-		b.db.SetMaxOpenConns(maxConns)
-		b.db.SetMaxIdleConns(maxConns)
+		b.db.SetMaxOpenConns(storeConns)
+		b.db.SetMaxIdleConns(storeConns)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres store %s: %w", redact.String(u.String()), err)
+	}
+	fail := func(err error) (*pgBackend, error) {
+		b.db.Close()
+		return nil, fmt.Errorf("postgres store %s: %w%s", redact.String(u.String()), err, pgHint(err, b))
 	}
 	if err := b.db.PingContext(ctx); err != nil {
-		b.db.Close()
-		return nil, fmt.Errorf("postgres store %s: %w", redact.String(u.String()), err)
+		return fail(err)
 	}
-	_, err = b.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+b.table()+` (id int PRIMARY KEY CHECK (id = 1), generation text NOT NULL)`)
-	if err != nil {
-		b.db.Close()
-		return nil, fmt.Errorf("postgres store %s: %w", redact.String(u.String()), err)
+	if !readOnly {
+		_, err = b.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+b.table()+` (id int PRIMARY KEY CHECK (id = 1), generation text NOT NULL)`)
+		if err != nil {
+			return fail(err)
+		}
+	}
+	// A read-only store's privileges are checked now, not at the first
+	// poll: a role that cannot read the generation table is a setting to
+	// fix, not a database to wait for.
+	if _, err := b.current(ctx); err != nil {
+		return fail(err)
 	}
 	return b, nil
+}
+
+// sslModes are the sslmode values lib/pq knows ("" is its default, require).
+var sslModes = []string{"", "disable", "require", "verify-ca", "verify-full"}
+
+// pgHint says which setting a permanent error is about.
+func pgHint(err error, b *pgBackend) string {
+	var pqErr *pq.Error
+	if !errors.As(err, &pqErr) {
+		return ""
+	}
+	switch {
+	case pqErr.Code.Class() == "28":
+		return " (the URL's user and password, or PGPASSWORD, are not accepted)"
+	case pqErr.Code == "3D000":
+		return " (the URL names a database that does not exist: create it, or fix the name)"
+	case pqErr.Code == "42501":
+		if b.readOnly {
+			return " (the role lacks the reader's privileges that README's \"Running a fleet\" grants)"
+		}
+		return " (the role lacks the writer's privileges that README's \"Running a fleet\" grants)"
+	}
+	return ""
+}
+
+// Transient reports an error opening or reading a store that waiting may
+// cure: the database is unreachable, starting, shutting down or out of
+// connections. Others (a wrong password, a missing database or privilege,
+// a bad setting) are permanent: retrying would only hide them.
+func Transient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code.Class() {
+		case "08", "57", "53": // connection exception, operator intervention, insufficient resources
+			return true
+		}
+		return false
+	}
+	var netErr net.Error
+	var opErr *net.OpError
+	return errors.As(err, &opErr) || errors.As(err, &netErr) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // acquireStream waits, until ctx ends, for a PostgreSQL store to have
@@ -137,7 +216,7 @@ func (s *Store) acquireStream(ctx context.Context) (release func(), err error) {
 // cayleyOptions make each generation's own pool (Cayley's SQL backend
 // opens one per quad store) as bounded as the store's.
 func (b *pgBackend) cayleyOptions() graph.Options {
-	return graph.Options{"maxopenconnections": b.maxConns, "maxidleconnections": b.maxConns}
+	return graph.Options{"maxopenconnections": b.cayleyConns(), "maxidleconnections": b.cayleyConns()}
 }
 
 func (b *pgBackend) table() string { return pq.QuoteIdentifier(b.prefix + "_current") }
@@ -145,7 +224,11 @@ func (b *pgBackend) table() string { return pq.QuoteIdentifier(b.prefix + "_curr
 func (b *pgBackend) current(ctx context.Context) (string, error) {
 	var gen string
 	err := b.db.QueryRowContext(ctx, `SELECT generation FROM `+b.table()+` WHERE id = 1`).Scan(&gen)
+	var pqErr *pq.Error
 	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	} else if b.readOnly && errors.As(err, &pqErr) && pqErr.Code == "42P01" {
+		// undefined_table: no writer has run yet; a read-only store waits
 		return "", nil
 	} else if err != nil {
 		return "", redact.Error(fmt.Errorf("postgres store: %w", err))
@@ -313,3 +396,4 @@ func (b *pgBackend) sweep(ctx context.Context, keep string) {
 }
 
 func (b *pgBackend) close() error { return b.db.Close() }
+func (b *pgBackend) remote() bool { return true }

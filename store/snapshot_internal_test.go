@@ -74,7 +74,7 @@ func pairs(t *testing.T) map[string]func(t *testing.T) pair {
 		"postgres": func(t *testing.T) pair {
 			addr := storetest.PostgresAddress(t)
 			pg := func(t *testing.T, f func(b *pgBackend) error) {
-				b, err := openPostgres(context.Background(), addr, 0)
+				b, err := openPostgres(context.Background(), addr, 0, false)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -34,14 +34,21 @@ type Options struct {
 	// (postgres://user@host/db?sslmode=disable); unused for memory.
 	// Errors and logs never show a password it holds.
 	Address string
-	// PGMaxConns bounds each PostgreSQL connection pool: the store's own
-	// (current generation, loads) and the current generation's reads, so a
-	// server holds at most twice it (three times while it switches to a new
-	// generation); a whole-graph export streaming from it takes two, so half
-	// as many exports stream at once and the others wait. At least 2.
-	// Default DefaultPGMaxConns (6); 0 means the default. Unused by other
-	// backends.
+	// PGMaxConns bounds the PostgreSQL connections the process holds: two
+	// for the store's own pool (each poll's look, snapshots, a load's lock),
+	// the rest for Cayley's pool of the generation being written or
+	// answered by the cayley engine (a projection needs none: it answers
+	// and exports from memory). A whole-graph export streaming from Cayley
+	// takes two of those, so (PGMaxConns-2)/2 stream at once and the others
+	// wait. At least 4; default DefaultPGMaxConns (6); 0 means the default.
+	// Unused by other backends.
 	PGMaxConns int
+	// ReadOnly opens the store for reading only, as a replica does: it
+	// never writes to the backend (a PostgreSQL role with SELECT alone
+	// suffices, and a bolt directory must exist), Write fails with
+	// ErrReadOnly, and a backend nothing was loaded into yet is an empty
+	// store that Refresh and Watch wait on.
+	ReadOnly bool
 	// Engine chooses what answers reads (see Engines): "projection" holds
 	// each generation's projection in memory, "cayley" asks the quad store
 	// for every answer and holds nothing that grows with the graph, and
@@ -99,6 +106,10 @@ type backend interface {
 	// blob reads a blob of a generation; an error wrapping errNoBlob when
 	// the generation has none by that name (an older digidip wrote it).
 	blob(ctx context.Context, gen, name string) ([]byte, error)
+	// remote reports a backend reached over the network: a generation a
+	// projection answers is then not kept open, so that requests (exports
+	// included) never wait on it and it holds no connections.
+	remote() bool
 	close() error
 }
 
@@ -140,6 +151,8 @@ type Store struct {
 	// streams bounds the exports streaming from a PostgreSQL generation at
 	// once (nil: no bound); see acquireStream.
 	streams chan struct{}
+	// memExports bounds the exports rebuilt from a projection at once.
+	memExports chan struct{}
 
 	loads    atomic.Int64 // read models built (loads and refreshes)
 	loadNs   atomic.Int64 // time spent building them, in all
@@ -183,6 +196,18 @@ func cayleyHandle(ctx context.Context, gen string, seq uint64, sum *engine.Summa
 
 // ErrClosed is returned by the store's methods after Close.
 var ErrClosed = errors.New("store is closed")
+
+// lookTimeout bounds Refresh's look at which generation is current.
+const lookTimeout = 5 * time.Second
+
+// ErrReadOnly is wrapped by the error of a write to a store opened with
+// Options.ReadOnly.
+var ErrReadOnly = errors.New("the store is open read-only")
+
+// ErrNewerData is wrapped by the error of a write that would replace a
+// graph with one of a lower data version (see domain.Dataset.Version);
+// Prepared.Downgrade allows it.
+var ErrNewerData = errors.New("the store holds a newer version of the data")
 
 // ErrBackwards is wrapped by the error of a refresh that finds the backend's
 // current generation older than the one installed (someone put an old
@@ -254,20 +279,23 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		if opts.Address == "" {
 			return nil, fmt.Errorf("open bolt store: no path given")
 		}
-		bb, err := openBolt(opts.Address)
+		bb, err := openBolt(opts.Address, opts.ReadOnly)
 		if err != nil {
 			return nil, err
 		}
 		b = bb
 	case "memory":
+		if opts.ReadOnly {
+			return nil, fmt.Errorf("a memory store cannot be read-only: nothing else could load it: %w", domain.ErrInvalidArgument)
+		}
 		b = &memBackend{}
 	case "postgres":
-		pb, err := openPostgres(ctx, opts.Address, opts.PGMaxConns)
+		pb, err := openPostgres(ctx, opts.Address, opts.PGMaxConns, opts.ReadOnly)
 		if err != nil {
 			return nil, err
 		}
 		b = pb
-		streams = make(chan struct{}, max(1, pb.maxConns/2))
+		streams = make(chan struct{}, pb.cayleyConns()/2)
 	default:
 		return nil, fmt.Errorf("unknown backend %q (known: %v): %w", opts.Backend, Backends, domain.ErrInvalidArgument)
 	}
@@ -275,7 +303,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 }
 
 func open(ctx context.Context, opts Options, b backend, streams chan struct{}) (*Store, error) {
-	s := &Store{opts: opts, b: b, streams: streams}
+	s := &Store{opts: opts, b: b, streams: streams, memExports: make(chan struct{}, memoryExports)}
 	s.life, s.stop = context.WithCancel(context.Background())
 	empty := projection.New(&domain.Dataset{})
 	h := newHandle("", 0, empty, empty.Graph(), emptyStore())
@@ -296,8 +324,17 @@ func (s *Store) Graph() *engine.Graph { return s.cur.Load().g }
 // waits, whatever loads or exports are running.
 func (s *Store) Generation() string { return s.cur.Load().gen }
 
-// Reads counts the quads read from the backend since Open: the only store
-// round trips digidip makes, once per generation and per streaming export.
+// Current is Graph and Generation read together: the read model and the
+// name of the one generation it was built from.
+func (s *Store) Current() (*engine.Graph, string) {
+	h := s.cur.Load()
+	return h.g, h.gen
+}
+
+// Reads counts the quads read from generations since Open: from the
+// backend when a generation without a snapshot is read and by whole-graph
+// exports streaming from it, from memory by those rebuilt from a projection.
+// Queries read none.
 func (s *Store) Reads() int64 { return s.reads.Load() }
 
 // acquire takes a reference to the installed generation's handle.
@@ -318,8 +355,10 @@ func (s *Store) release(h *handle) error {
 	h.refs--
 	last := h.refs == 0
 	s.mu.Unlock()
-	if last {
+	if last && h.qs != nil {
 		return errors.Join(h.g.Close(), h.qs.Close())
+	} else if last {
+		return h.g.Close()
 	}
 	return nil
 }
@@ -359,6 +398,9 @@ type Prepared struct {
 	quads []quad.Quad
 	proj  *projection.Projection
 	g     *engine.Graph
+	// Downgrade lets Write replace a graph whose data version is higher
+	// than this one's (an operator rolling the data back on purpose).
+	Downgrade bool
 }
 
 // Prepare validates quads as a graph.
@@ -392,11 +434,21 @@ func (s *Store) Replace(ctx context.Context, quads []quad.Quad) error {
 // nothing back. Writes and refreshes run one at a time; exports running
 // meanwhile finish on the generation they started with.
 func (s *Store) Write(ctx context.Context, p *Prepared) error {
+	if s.opts.ReadOnly {
+		return fmt.Errorf("write: %w", ErrReadOnly)
+	}
 	ctx, end, err := s.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer end()
+	// Against the generation installed, which Open read moments before a
+	// load: data without a version (an N-Quads file, a synthetic graph)
+	// makes no claim, and replaces any.
+	if cur := s.cur.Load(); !p.Downgrade && p.g.DataVersion() > 0 && cur.g.DataVersion() > p.g.DataVersion() {
+		return fmt.Errorf("generation %s holds version %d of the data, newer than version %d: %w (replacing it anyway takes --force)",
+			cur.gen, cur.g.DataVersion(), p.g.DataVersion(), ErrNewerData)
+	}
 	defer s.timed(time.Now())
 	var snap bytes.Buffer
 	snap.Grow(p.proj.Size())
@@ -412,15 +464,18 @@ func (s *Store) Write(ctx context.Context, p *Prepared) error {
 		return err
 	}
 	s.checked(gen, nil)
-	qs, err := s.b.open(ctx, gen)
-	if err != nil {
-		return err
-	}
-	h := newHandle(gen, seq, p.proj, p.g, qs)
-	if s.opts.engineFor(int64(snap.Len())) == "cayley" {
-		if h, err = cayleyHandle(ctx, gen, seq, h.sum, qs); err != nil {
-			qs.Close()
-			return fmt.Errorf("generation %s: %w", gen, err)
+	h := newHandle(gen, seq, p.proj, p.g, nil)
+	if s.opts.engineFor(int64(snap.Len())) == "cayley" || !s.b.remote() {
+		qs, err := s.b.open(ctx, gen)
+		if err != nil {
+			return err
+		}
+		h.qs = qs
+		if s.opts.engineFor(int64(snap.Len())) == "cayley" {
+			if h, err = cayleyHandle(ctx, gen, seq, h.sum, qs); err != nil {
+				qs.Close()
+				return fmt.Errorf("generation %s: %w", gen, err)
+			}
 		}
 	}
 	s.install(h)
@@ -438,7 +493,11 @@ func (s *Store) Refresh(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	defer end()
-	gen, err := s.b.current(ctx)
+	// A database that accepts connections but does not answer must not
+	// hold the poll (and with it loads and Close): the look is one row.
+	lctx, cancel := context.WithTimeout(ctx, lookTimeout)
+	gen, err := s.b.current(lctx)
+	cancel()
 	s.checked(gen, err)
 	if err != nil {
 		return false, err
@@ -455,13 +514,8 @@ func (s *Store) Refresh(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("refresh: current generation %q, installed %q: %w", gen, cur.gen, ErrBackwards)
 	}
 	start := time.Now()
-	qs, err := s.b.open(ctx, gen)
+	h, err := s.read(ctx, gen, seq)
 	if err != nil {
-		return false, err
-	}
-	h, err := s.read(ctx, gen, seq, qs)
-	if err != nil {
-		qs.Close()
 		return false, fmt.Errorf("read generation %s: %w", gen, err)
 	}
 	s.install(h)
@@ -476,7 +530,7 @@ func (s *Store) Refresh(ctx context.Context) (bool, error) {
 // quad: the quads are the generation and the snapshot only a quicker way
 // to read them, so a bad snapshot costs a slow start, logged, rather than
 // the switch; a backend that fails to answer fails the refresh.
-func (s *Store) read(ctx context.Context, gen string, seq uint64, qs graph.QuadStore) (*handle, error) {
+func (s *Store) read(ctx context.Context, gen string, seq uint64) (*handle, error) {
 	data, err := s.b.blob(ctx, gen, snapshotBlob)
 	if errors.Is(err, errNoBlob) {
 		data = nil
@@ -502,7 +556,15 @@ func (s *Store) read(ctx context.Context, gen string, seq uint64, qs graph.QuadS
 			// links from statements to evidence that Cayley needs.
 			return nil, fmt.Errorf("the cayley engine cannot answer generation %s: an older digidip wrote it, without a snapshot; load the data again, or serve it with --engine projection", gen)
 		}
-		return cayleyHandle(ctx, gen, seq, sum, qs)
+		qs, err := s.b.open(ctx, gen)
+		if err != nil {
+			return nil, err
+		}
+		h, err := cayleyHandle(ctx, gen, seq, sum, qs)
+		if err != nil {
+			qs.Close()
+		}
+		return h, err
 	}
 	var proj *projection.Projection
 	if data != nil {
@@ -511,18 +573,29 @@ func (s *Store) read(ctx context.Context, gen string, seq uint64, qs graph.QuadS
 		}
 	}
 	if proj == nil {
-		if proj, err = s.scan(ctx, qs); err != nil {
+		qs, err := s.b.open(ctx, gen)
+		if err != nil {
 			return nil, err
 		}
+		proj, err = s.scan(ctx, qs)
 		// Reading every quad brought the whole store into this process's
 		// memory (200 MB of RSS at a million quads in bolt's map). The
 		// projection answers reads now: a fresh handle holds none of it.
-		if fresh, err := s.b.open(ctx, gen); err == nil {
-			qs.Close()
-			qs = fresh
+		qs.Close()
+		if err != nil {
+			return nil, err
 		}
 	}
-	return newHandle(gen, seq, proj, proj.Graph(), qs), nil
+	h := newHandle(gen, seq, proj, proj.Graph(), nil)
+	if !s.b.remote() {
+		// a local generation streams whole-graph exports in constant memory
+		qs, err := s.b.open(ctx, gen)
+		if err != nil {
+			return nil, err
+		}
+		h.qs = qs
+	}
+	return h, nil
 }
 
 // Watch refreshes the store every interval (see Refresh) until ctx ends or
@@ -624,6 +697,9 @@ func (p *Snapshot) Release() error {
 // backend's order, without holding them in memory. It stops when ctx ends or
 // the store is closed.
 func (p *Snapshot) WriteQuads(ctx context.Context, w quad.Writer) (n int, err error) {
+	if p.h.qs == nil {
+		return p.writeFromMemory(ctx, w)
+	}
 	release, err := p.s.acquireStream(ctx)
 	if err != nil {
 		return 0, err
@@ -658,6 +734,46 @@ func (p *Snapshot) WriteQuads(ctx context.Context, w quad.Writer) (n int, err er
 		n++
 	}
 }
+
+// writeFromMemory writes the quads of a generation a projection answers
+// without its quad store open (see backend.remote): rebuilt from the
+// projection, so an export never waits on the database. At most
+// memoryExports run at once, as each holds the whole graph's quads.
+func (p *Snapshot) writeFromMemory(ctx context.Context, w quad.Writer) (n int, err error) {
+	select {
+	case p.s.memExports <- struct{}{}:
+		defer func() { <-p.s.memExports }()
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	ds, err := p.h.g.Dataset(ctx)
+	if err != nil {
+		return 0, err
+	}
+	qs := vocab.Quads(ds)
+	for len(qs) > 0 {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		select {
+		case <-p.s.life.Done():
+			return n, ErrClosed
+		default:
+		}
+		chunk := qs[:min(len(qs), 1024)]
+		qs = qs[len(chunk):]
+		p.s.reads.Add(int64(len(chunk)))
+		if _, err := w.WriteQuads(chunk); err != nil {
+			return n, err
+		}
+		n += len(chunk)
+	}
+	return n, nil
+}
+
+// memoryExports is how many whole-graph exports rebuild their quads from a
+// projection at once; the others wait, within their deadline.
+const memoryExports = 2
 
 // WriteQuads streams every quad of the current generation to w (see Pin and
 // Snapshot.WriteQuads). It holds no lock: the generation's handle stays open

@@ -170,6 +170,7 @@ type builder struct {
 	relQuads []relQuad
 	hash     string
 	source   string
+	version  int
 	problems []string
 }
 
@@ -240,6 +241,11 @@ func (b *builder) add(q quad.Quad) {
 		return
 	case PropDataSource:
 		b.source = StringOf(q.Object)
+		return
+	case PropDataVersion:
+		if v, ok := q.Object.(quad.Int); ok {
+			b.version = int(v)
+		}
 		return
 	}
 	p, _ := q.Predicate.(quad.IRI)
@@ -472,7 +478,7 @@ func (b *builder) finish() (*domain.Dataset, error) {
 		return nil, fmt.Errorf("%w: %s", ErrInvalidGraph, strings.Join(b.problems, "; "))
 	}
 
-	ds := &domain.Dataset{Hash: b.hash, Source: b.source}
+	ds := &domain.Dataset{Hash: b.hash, Source: b.source, Version: b.version}
 	facts := make(map[string][]factKey)
 	for k := range b.facts {
 		facts[k.entity] = append(facts[k.entity], k)

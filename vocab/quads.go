@@ -132,6 +132,9 @@ func Quads(ds *domain.Dataset) []quad.Quad {
 	if ds.Source != "" {
 		add(StoreNode, PropDataSource, quad.String(ds.Source), LabelMeta)
 	}
+	if ds.Version != 0 {
+		add(StoreNode, PropDataVersion, quad.Int(ds.Version), LabelMeta)
+	}
 	return out
 }
 

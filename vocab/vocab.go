@@ -84,6 +84,7 @@ var (
 	PropEvidence     = quad.IRI(NSVocab + "evidence")
 	PropDataHash     = quad.IRI(NSVocab + "dataHash")
 	PropDataSource   = quad.IRI(NSVocab + "dataSource")
+	PropDataVersion  = quad.IRI(NSVocab + "dataVersion")
 )
 
 // Graph labels for quads that are not relations: a relation quad's label is

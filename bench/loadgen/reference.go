@@ -31,7 +31,7 @@ func newReference(ctx context.Context) (*reference, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reference store: %w", err)
 	}
-	if _, err := loaders.Load(ctx, st, data.FS(), "data"); err != nil {
+	if _, err := loaders.Load(ctx, st, data.FS(), "data", false); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("reference load: %w", err)
 	}

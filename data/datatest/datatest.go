@@ -39,7 +39,7 @@ func StoreEngine(t testing.TB, engine string) *store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if _, err := loaders.Load(ctx, st, data.FS(), "data"); err != nil {
+	if _, err := loaders.Load(ctx, st, data.FS(), "data", false); err != nil {
 		t.Fatal(err)
 	}
 	return st
