@@ -176,10 +176,12 @@ func (d *dataFlag) fs() (fs.FS, string, error) {
 }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", "Validate the data (sources and curated graph) and write nothing.\nEvery problem is reported as file:line: message.\nWith --coverage, also report per paragraph what the graph holds of the\ntexts, and fail on warnings that data/graph/coverage-allow.yaml does not excuse.", stderr)
+	fs := newFlags("check", "Validate the data (sources and curated graph) and write nothing.\nEvery problem is reported as file:line: message.\nWith --coverage, also report per paragraph what the graph holds of the\ntexts, and fail on warnings that data/graph/coverage-allow.yaml does not excuse.\nWith --review N --seed S, print N relations drawn at random as a review form.", stderr)
 	var d dataFlag
 	d.register(fs)
 	cov := fs.Bool("coverage", false, "print the coverage report of the texts")
+	review := fs.Int("review", 0, "print this many relations drawn at random, each with its paragraphs and its predicate's definition, as a form for a second reader")
+	seed := fs.Uint64("seed", 1, "with --review: the same seed draws the same relations")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -201,6 +203,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ds, err := loaders.Read(fsys, root)
 	if err != nil {
 		return printProblems(err, stderr, root, "")
+	}
+	if *review != 0 {
+		return loaders.WriteReview(stdout, ds, *review, *seed)
 	}
 	s := projection.NewGraph(ds).Stats()
 	fmt.Fprintf(stdout, "%s: ok: %d documents, %d paragraphs, %d entities, %d relations, %d evidence items, %d mentions\n",
