@@ -534,7 +534,9 @@ func TestServeExitsOnConfigurationMistakes(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, addr, want string }{
 		{"missing database", with(func(u *url.URL, _ url.Values) { u.Path = "/digidip_no_such_db" }), `database "digidip_no_such_db" does not exist`},
-		{"unknown role", with(func(u *url.URL, _ url.Values) { u.User = url.User("digidip_no_such_role") }), `role "digidip_no_such_role"`},
+		// trust authentication says the role does not exist, password
+		// authentication that the password failed: both name the role
+		{"unknown role", with(func(u *url.URL, _ url.Values) { u.User = url.User("digidip_no_such_role") }), `"digidip_no_such_role"`},
 		{"bad sslmode", with(func(_ *url.URL, q url.Values) { q.Set("sslmode", "bogus") }), `sslmode "bogus"`},
 		{"bad prefix", with(func(_ *url.URL, q url.Values) { q.Set("digidip_prefix", "Bad-Name") }), `digidip_prefix "Bad-Name"`},
 	} {

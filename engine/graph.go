@@ -4,6 +4,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -900,26 +901,60 @@ func (g *Graph) Close() error {
 // Dataset reads the whole generation back as a dataset: what an export of
 // everything writes when it has no quad store to stream from.
 func (g *Graph) Dataset(ctx context.Context) (*domain.Dataset, error) {
-	ds := &domain.Dataset{Predicates: g.predicates, Hash: g.Hash(), Source: g.Source(), Version: g.DataVersion()}
-	var err error
-	if ds.Entities, err = g.Entities(ctx, ""); err != nil {
-		return nil, err
-	}
-	edges, err := g.r.EdgesBy(ctx, EdgeKey{})
+	ds := &domain.Dataset{}
+	err := g.DatasetParts(ctx, 4096, func(part *domain.Dataset) error {
+		ds.Documents = append(ds.Documents, part.Documents...)
+		ds.Predicates = append(ds.Predicates, part.Predicates...)
+		ds.Entities = append(ds.Entities, part.Entities...)
+		ds.Relations = append(ds.Relations, part.Relations...)
+		ds.Hash, ds.Source, ds.Version = cmp.Or(ds.Hash, part.Hash), cmp.Or(ds.Source, part.Source), cmp.Or(ds.Version, part.Version)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if ds.Relations, err = g.Load(ctx, edges); err != nil {
-		return nil, err
+	return ds, nil
+}
+
+// DatasetParts reads the whole generation back a part at a time, each
+// handed to yield before the next is read: its predicates, entities and
+// what the store says of the data first, then each document with its
+// paragraphs, then its relations, batch at a time. So a whole-graph export
+// holds one part, not the graph twice over.
+func (g *Graph) DatasetParts(ctx context.Context, batch int, yield func(*domain.Dataset) error) error {
+	first := &domain.Dataset{Predicates: g.predicates, Hash: g.Hash(), Source: g.Source(), Version: g.DataVersion()}
+	var err error
+	if first.Entities, err = g.Entities(ctx, ""); err != nil {
+		return err
+	}
+	if err := yield(first); err != nil {
+		return err
 	}
 	for _, d := range g.documents {
 		dd := *d
 		if dd.Paragraphs, err = g.DocumentParagraphs(ctx, d.ID, -1); err != nil {
-			return nil, err
+			return err
 		}
-		ds.Documents = append(ds.Documents, &dd)
+		if err := yield(&domain.Dataset{Documents: []*domain.Document{&dd}}); err != nil {
+			return err
+		}
 	}
-	return ds, nil
+	edges, err := g.r.EdgesBy(ctx, EdgeKey{})
+	if err != nil {
+		return err
+	}
+	for len(edges) > 0 {
+		n := min(len(edges), batch)
+		rels, err := g.Load(ctx, edges[:n])
+		if err != nil {
+			return err
+		}
+		edges = edges[n:]
+		if err := yield(&domain.Dataset{Relations: rels}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // compact drops the nil entries of a list read by ids.

@@ -162,7 +162,7 @@ func pgHint(err error, b *pgBackend) string {
 	}
 	switch {
 	case pqErr.Code.Class() == "28":
-		return " (the URL's user and password, or PGPASSWORD, are not accepted)"
+		return " (the role or its password is not accepted: check the URL's user, and the password in the URL or PGPASSWORD)"
 	case pqErr.Code == "3D000":
 		return " (the URL names a database that does not exist: create it, or fix the name)"
 	case pqErr.Code == "42501":

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -303,7 +304,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 }
 
 func open(ctx context.Context, opts Options, b backend, streams chan struct{}) (*Store, error) {
-	s := &Store{opts: opts, b: b, streams: streams, memExports: make(chan struct{}, memoryExports)}
+	s := &Store{opts: opts, b: b, streams: streams, memExports: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))}
 	s.life, s.stop = context.WithCancel(context.Background())
 	empty := projection.New(&domain.Dataset{})
 	h := newHandle("", 0, empty, empty.Graph(), emptyStore())
@@ -737,8 +738,10 @@ func (p *Snapshot) WriteQuads(ctx context.Context, w quad.Writer) (n int, err er
 
 // writeFromMemory writes the quads of a generation a projection answers
 // without its quad store open (see backend.remote): rebuilt from the
-// projection, so an export never waits on the database. At most
-// memoryExports run at once, as each holds the whole graph's quads.
+// projection a part at a time, so an export never waits on the database
+// and holds a few thousand relations' quads, not the graph's. Rebuilding
+// is all CPU: at most memExports run at once, leaving a core to queries
+// and probes, and the others wait, within their deadline.
 func (p *Snapshot) writeFromMemory(ctx context.Context, w quad.Writer) (n int, err error) {
 	select {
 	case p.s.memExports <- struct{}{}:
@@ -746,34 +749,30 @@ func (p *Snapshot) writeFromMemory(ctx context.Context, w quad.Writer) (n int, e
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
-	ds, err := p.h.g.Dataset(ctx)
-	if err != nil {
-		return 0, err
-	}
-	qs := vocab.Quads(ds)
-	for len(qs) > 0 {
-		if err := ctx.Err(); err != nil {
-			return n, err
+	enc := vocab.NewEncoder()
+	err = p.h.g.DatasetParts(ctx, 1024, func(part *domain.Dataset) error {
+		qs := enc.Quads(part)
+		for len(qs) > 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			select {
+			case <-p.s.life.Done():
+				return ErrClosed
+			default:
+			}
+			chunk := qs[:min(len(qs), 1024)]
+			qs = qs[len(chunk):]
+			p.s.reads.Add(int64(len(chunk)))
+			if _, err := w.WriteQuads(chunk); err != nil {
+				return err
+			}
+			n += len(chunk)
 		}
-		select {
-		case <-p.s.life.Done():
-			return n, ErrClosed
-		default:
-		}
-		chunk := qs[:min(len(qs), 1024)]
-		qs = qs[len(chunk):]
-		p.s.reads.Add(int64(len(chunk)))
-		if _, err := w.WriteQuads(chunk); err != nil {
-			return n, err
-		}
-		n += len(chunk)
-	}
-	return n, nil
+		return nil
+	})
+	return n, err
 }
-
-// memoryExports is how many whole-graph exports rebuild their quads from a
-// projection at once; the others wait, within their deadline.
-const memoryExports = 2
 
 // WriteQuads streams every quad of the current generation to w (see Pin and
 // Snapshot.WriteQuads). It holds no lock: the generation's handle stays open

@@ -8,7 +8,23 @@ import (
 // Quads turns a dataset into the quads the store keeps, in a deterministic
 // order. A relation becomes one quad per evidence item, whose label is the
 // evidence node: provenance lives in the label, not in a side table.
-func Quads(ds *domain.Dataset) []quad.Quad {
+func Quads(ds *domain.Dataset) []quad.Quad { return NewEncoder().Quads(ds) }
+
+// Encoder turns a dataset into quads a part at a time, so that a whole
+// graph can be written without holding all its quads: what Quads gives
+// for a dataset, the encoder gives for the same dataset split into parts
+// (its documents, predicates and entities, then its relations in batches),
+// the parts' quads together. An evidence node two parts share is written
+// with the first.
+type Encoder struct {
+	seen map[quad.IRI]bool
+}
+
+// NewEncoder is an encoder that has written nothing yet.
+func NewEncoder() *Encoder { return &Encoder{seen: map[quad.IRI]bool{}} }
+
+// Quads encodes one part of a dataset (see Encoder).
+func (enc *Encoder) Quads(ds *domain.Dataset) []quad.Quad {
 	var out []quad.Quad
 	add := func(s quad.Value, p quad.IRI, o quad.Value, label quad.Value) {
 		out = append(out, quad.Quad{Subject: s, Predicate: p, Object: o, Label: label})
@@ -18,7 +34,7 @@ func Quads(ds *domain.Dataset) []quad.Quad {
 			add(s, p, quad.String(v), nil)
 		}
 	}
-	seen := make(map[quad.IRI]bool)
+	seen := enc.seen
 	evidence := func(e domain.Evidence) quad.IRI {
 		iri := EvidenceIRI(e.Paragraph, e.Start, e.End)
 		if !seen[iri] {
