@@ -638,12 +638,15 @@ func (f *fleet) rollingRestart(t *testing.T, ctx context.Context) {
 	}
 }
 
-// 6. A load of 100k quads reaches every replica within 5 s of its end.
+// 6. A load of 100k quads reaches every replica within 5 s of its end, and
+// every replica's probes answer at once while it loads and while they switch.
 func (f *fleet) propagation(t *testing.T, ctx context.Context) {
 	nq := filepath.Join(f.dir, "q100k.nq")
 	if r, err := f.digidip(ctx, nil, "gen", "--quads", "100000", "-o", nq); err != nil || r.code != 0 {
 		t.Fatalf("digidip gen: %v exit %d: %s", err, r.code, r.stderr)
 	}
+	stopProbes := f.probeAll(t, ctx)
+	defer stopProbes()
 	gen := f.mustLoad(t, ctx, "--nquads", nq)
 	loaded := time.Now()
 	if gen == f.gen {
@@ -659,6 +662,7 @@ func (f *fleet) propagation(t *testing.T, ctx context.Context) {
 		})
 	}
 	wg.Wait()
+	stopProbes()
 	for i := range replicas {
 		switch {
 		case errs[i] != nil:
@@ -678,6 +682,52 @@ func (f *fleet) propagation(t *testing.T, ctx context.Context) {
 		if g := a.header.Get("X-Digidip-Generation"); g != gen {
 			t.Errorf("through HAProxy, /graphql answers with X-Digidip-Generation %q; want %q", g, gen)
 		}
+	}
+}
+
+// probeAll asks every replica's /readyz and /livez every 50 ms until the
+// function it returns is called (once; later calls do nothing), which then
+// fails the test if any probe was not 200 or took probeWithin or more.
+func (f *fleet) probeAll(t *testing.T, ctx context.Context) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var slowest time.Duration
+	var n int
+	var bad []string
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2}}
+	for i := range replicas {
+		wg.Go(func() {
+			for {
+				for _, path := range []string{"/readyz", "/livez"} {
+					a, err := do(ctx, client, http.MethodGet, f.base(i)+path, nil)
+					mu.Lock()
+					n++
+					slowest = max(slowest, a.took)
+					if (err != nil || a.status != http.StatusOK || a.took >= probeWithin) && len(bad) < 10 {
+						bad = append(bad, fmt.Sprintf("replica %d %s: %d in %s %v %.200s", i+1, path, a.status, a.took, err, a.body))
+					}
+					mu.Unlock()
+				}
+				select {
+				case <-done:
+					return
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		})
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			wg.Wait()
+			client.CloseIdleConnections()
+			t.Logf("%d probes during the load and the switch, slowest %s", n, slowest.Round(time.Microsecond))
+			for _, b := range bad {
+				t.Errorf("probe not 200 within %s: %s", probeWithin, b)
+			}
+		})
 	}
 }
 
