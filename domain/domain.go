@@ -121,6 +121,17 @@ type Predicate struct {
 	Inverse    string // "is called on by"
 	Definition string
 	Example    *Evidence
+	// SubjectKinds and ObjectKinds are the predicate's contract: the kinds
+	// its subject and its object may have. The loader holds every relation
+	// to them; nil (a graph read back from a store) checks nothing.
+	SubjectKinds, ObjectKinds []Kind
+}
+
+// Takes reports whether a relation of p may go from an entity of kind s to
+// one of kind o.
+func (p *Predicate) Takes(s, o Kind) bool {
+	return (p.SubjectKinds == nil || slices.Contains(p.SubjectKinds, s)) &&
+		(p.ObjectKinds == nil || slices.Contains(p.ObjectKinds, o))
 }
 
 // PredicateLabel is how the predicate id reads in prose: the Label of p

@@ -22,7 +22,8 @@ const (
 	// WarnSilentParagraph: a paragraph that mentions entities but states no
 	// relation.
 	WarnSilentParagraph = "silent-paragraph"
-	// WarnIsolatedEntity: an entity with no relation at all.
+	// WarnIsolatedEntity: an entity with no relation that no paragraph
+	// names either.
 	WarnIsolatedEntity = "isolated-entity"
 	// WarnStaleAllow: an allow-list entry that no longer matches a warning.
 	WarnStaleAllow = "stale-allow"
@@ -44,7 +45,7 @@ func (w Warning) String() string {
 	case WarnSilentParagraph:
 		return fmt.Sprintf("%s: %s: it mentions entities but states no relation", w.Paragraph, w.Kind)
 	case WarnIsolatedEntity:
-		return fmt.Sprintf("%s: %s: it has no relation", w.Entity, w.Kind)
+		return fmt.Sprintf("%s: %s: it has no relation and no paragraph names it", w.Entity, w.Kind)
 	}
 	return fmt.Sprintf("%s: %s", w.Kind, w.Text)
 }
@@ -220,10 +221,21 @@ func coverage(ds *domain.Dataset) *Coverage {
 			c.Paragraphs = append(c.Paragraphs, pc)
 		}
 	}
+	// An entity a paragraph names is linked to the text by that mention: a
+	// relation is asked for only of one nothing links, so that curators are
+	// never pushed to invent one.
+	mentioned := map[string]bool{}
+	for _, d := range ds.Documents {
+		for _, p := range d.Paragraphs {
+			for _, m := range p.Mentions {
+				mentioned[m] = true
+			}
+		}
+	}
 	ents := slices.Clone(ds.Entities)
 	slices.SortFunc(ents, func(a, b *domain.Entity) int { return strings.Compare(a.ID, b.ID) })
 	for _, e := range ents {
-		if !related[e.ID] {
+		if !related[e.ID] && !mentioned[e.ID] {
 			c.Entities = append(c.Entities, Warning{Kind: WarnIsolatedEntity, Entity: e.ID})
 		}
 	}

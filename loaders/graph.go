@@ -16,7 +16,7 @@ func (r *reader) readPredicates(name string) {
 		return
 	}
 	for _, n := range f.list(root, "predicates.yaml") {
-		pf, ok := f.mapping(n, "a predicate", "id", "label", "inverse", "definition", "example")
+		pf, ok := f.mapping(n, "a predicate", "id", "label", "inverse", "definition", "example", "subject", "object")
 		if !ok {
 			continue
 		}
@@ -45,9 +45,24 @@ func (r *reader) readPredicates(name string) {
 				p.Example = &ev
 			}
 		}
+		p.SubjectKinds = pf.kinds("subject")
+		p.ObjectKinds = pf.kinds("object")
+		r.predAt[p.ID] = Problem{File: f.name, Line: pf.node.Line}
 		r.preds[p.ID] = p
 		r.ds.Predicates = append(r.ds.Predicates, p)
 	}
+}
+
+// joinKinds lists kinds for a message: "ACTOR, COUNTRY or FORUM".
+func joinKinds(ks []domain.Kind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
 func (r *reader) readEntities(name string) {
@@ -195,8 +210,16 @@ func (r *reader) readRelations(name string) {
 				good = false
 			}
 		}
-		if rel.Predicate != "" && r.preds[rel.Predicate] == nil {
+		if p := r.preds[rel.Predicate]; rel.Predicate != "" && p == nil {
 			f.problem(xf.line("predicate"), "unknown predicate %q (define it in graph/predicates.yaml)", rel.Predicate)
+			good = false
+		} else if s, o := r.entities[rel.Subject], r.entities[rel.Object]; p != nil && s != nil && o != nil && s.Kind.Valid() && o.Kind.Valid() && !p.Takes(s.Kind, o.Kind) {
+			at := r.predAt[p.ID]
+			end, e, kinds := "subject", s, p.SubjectKinds
+			if slices.Contains(p.SubjectKinds, s.Kind) {
+				end, e, kinds = "object", o, p.ObjectKinds
+			}
+			f.problem(xf.line(end), "%s %q is %s, but %s takes as %s only %s (%s:%d)", end, e.ID, e.Kind, p.ID, end, joinKinds(kinds), at.File, at.Line)
 			good = false
 		}
 		evs := xf.list("evidence", false)

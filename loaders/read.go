@@ -48,6 +48,7 @@ type reader struct {
 	entities  map[string]*domain.Entity
 	entityAt  map[string]Problem // where each id was defined
 	preds     map[string]*domain.Predicate
+	predAt    map[string]Problem // where each predicate was defined
 	relations map[string]*domain.Relation
 	relAt     map[string]Problem
 }
@@ -65,6 +66,7 @@ func Read(fsys fs.FS, root string) (*domain.Dataset, error) {
 		entities:  map[string]*domain.Entity{},
 		entityAt:  map[string]Problem{},
 		preds:     map[string]*domain.Predicate{},
+		predAt:    map[string]Problem{},
 		relations: map[string]*domain.Relation{},
 		relAt:     map[string]Problem{},
 	}

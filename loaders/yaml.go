@@ -3,9 +3,12 @@ package loaders
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/digidip/digidip/domain"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -181,6 +184,32 @@ func (fs fields) number(key string) *float64 {
 		return nil
 	}
 	return &x
+}
+
+// kinds reads a required list of entity kinds: a predicate's contract.
+func (fs fields) kinds(key string) []domain.Kind {
+	v, ok := fs.m[key]
+	if !ok || v.Tag == "!!null" {
+		fs.f.problem(fs.node.Line, "missing %q: the kinds a relation's %s may have (%s)", key, key, domain.JoinKinds(", "))
+		return nil
+	}
+	if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+		fs.f.problem(v.Line, "%q must be a list of kinds (%s)", key, domain.JoinKinds(", "))
+		return nil
+	}
+	var out []domain.Kind
+	for _, c := range v.Content {
+		k := domain.Kind(c.Value)
+		switch {
+		case c.Kind != yaml.ScalarNode || !k.Valid():
+			fs.f.problem(c.Line, "unknown kind %q in %q (known: %s)", c.Value, key, domain.JoinKinds(", "))
+		case slices.Contains(out, k):
+			fs.f.problem(c.Line, "kind %s given twice in %q", k, key)
+		default:
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // list returns the items of a list field.
