@@ -169,7 +169,10 @@ func exportSource(ctx context.Context, sf *storeFlags, d *dataFlag, given map[st
 			return nil, export.Options{}, nil, fmt.Errorf("store %s does not exist: run digidip load --store %s first, or leave --store out to export the embedded data", sf.address, sf.address)
 		}
 	}
-	st, err := sf.open(ctx)
+	// an export only reads: it works under a replica's read-only role
+	ro := *sf
+	ro.readOnly = true
+	st, err := ro.open(ctx)
 	if err != nil {
 		return nil, export.Options{}, nil, err
 	}

@@ -844,6 +844,25 @@ func (f *fleet) exports(t *testing.T, ctx context.Context) {
 	if len(probeErrs) > 0 {
 		t.Errorf("probes failed:\n%s", strings.Join(probeErrs, "\n"))
 	}
+
+	// digidip export reads the store too, and needs no more than the
+	// reader's role: the same file as a replica's
+	out := filepath.Join(f.dir, "reader-export.nq")
+	r, err := f.digidip(ctx, f.readerEnv(), "export", "--backend", "postgres", "--store", f.storeURL(f.reader, f.pgHost, f.dbName, nil), "--format", "nquads", "-o", out)
+	if err != nil || r.code != 0 {
+		t.Fatalf("digidip export as the reader: %v exit %d: %s", err, r.code, r.stderr)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := do(ctx, f.client, http.MethodGet, f.base(i)+"/export?format=nquads", nil)
+	if err != nil || a.status != http.StatusOK {
+		t.Fatalf("/export: %d %v", a.status, err)
+	}
+	if string(got) != string(a.body) {
+		t.Errorf("digidip export as the reader wrote %d bytes, not the %d of the replica's /export", len(got), len(a.body))
+	}
 }
 
 // 9. Replica 3 cut off its database: it keeps answering, and says so.
