@@ -736,13 +736,13 @@ const (
 	PredicateFunds Predicate = "FUNDS"
 	// The subject cooperates with the object as a partner (a partnership, joint commitment or cooperation between the two).
 	PredicatePartnersWith Predicate = "PARTNERS_WITH"
-	// The subject takes part in, is represented in or contributes to the object (a forum, body, partnership, process or event).
+	// The subject takes part in, is represented in or contributes to the object (a forum, body, partnership, process, event, or a text being drawn up).
 	PredicateParticipatesIn Predicate = "PARTICIPATES_IN"
-	// The subject (a commitment, policy, partnership, event or forum) deals with the object topic or matter.
+	// The subject (a commitment, policy, partnership, event or forum) deals with the object matter: a topic, a text or policy, or an event or process.
 	PredicateConcerns Predicate = "CONCERNS"
 	// The subject backs, assists or helps the object (an actor, candidate, process or goal).
 	PredicateSupports Predicate = "SUPPORTS"
-	// The subject (a commitment, policy, instrument or action) is directed at or carried out in or with the object (a forum, partnership, country, region, group or instrument).
+	// The subject (a commitment, policy, instrument, or an action or actor through its action) is directed at or carried out in or with the object (a forum, partnership, country, region, group, instrument, event, or a text or negotiation it works towards).
 	PredicateTargets Predicate = "TARGETS"
 	// The subject text refers to the object text or list (a footnote or explicit reference).
 	PredicateCites Predicate = "CITES"
@@ -752,7 +752,7 @@ const (
 	PredicatePartOf Predicate = "PART_OF"
 	// The subject (a commitment, policy or funding) is carried out by means of the object (an instrument, partnership, approach or act).
 	PredicateImplementedThrough Predicate = "IMPLEMENTED_THROUGH"
-	// The subject is to be consistent with, or is carried out in accordance with, the object (a policy, plan, agenda or commitments).
+	// The subject is to be consistent with, or is carried out in accordance with, the object (a policy, plan, strategy, agenda, a vision, or the commitments made at an event).
 	PredicateInLineWith Predicate = "IN_LINE_WITH"
 	// The subject expresses approval of the object (progress, packages, initiatives).
 	PredicateWelcomes Predicate = "WELCOMES"
