@@ -466,13 +466,14 @@ func (s *Store) Write(ctx context.Context, p *Prepared) error {
 	}
 	s.checked(gen, nil)
 	h := newHandle(gen, seq, p.proj, p.g, nil)
-	if s.opts.engineFor(int64(snap.Len())) == "cayley" || !s.b.remote() {
+	cayleyEngine := s.opts.engineFor(int64(snap.Len())) == "cayley"
+	if cayleyEngine || !s.b.remote() {
 		qs, err := s.b.open(ctx, gen)
 		if err != nil {
 			return err
 		}
 		h.qs = qs
-		if s.opts.engineFor(int64(snap.Len())) == "cayley" {
+		if cayleyEngine {
 			if h, err = cayleyHandle(ctx, gen, seq, h.sum, qs); err != nil {
 				qs.Close()
 				return fmt.Errorf("generation %s: %w", gen, err)
