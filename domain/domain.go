@@ -103,6 +103,8 @@ type Entity struct {
 // Fact is a typed attribute of an entity, with the words it rests on.
 type Fact struct {
 	Key       string // date, deadline, amount, count, reference, status, period
+	Role      string // what the date is: one of FactRoles; "" for a fact without one
+	Qualifier string // how the figure or date bounds it: one of FactQualifiers, or ""
 	Text      string // the source's words
 	Date      string // ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD) or EDTF season (YYYY-21..24)
 	Precision string // year, season, month, day
@@ -113,6 +115,50 @@ type Fact struct {
 
 // FactKeys are the keys a Fact may have.
 var FactKeys = []string{"date", "deadline", "amount", "count", "reference", "status", "period"}
+
+// FactRoles say what a date, deadline or period fact marks, each with the
+// keys it may go with: a timeline shows an entity once per role.
+var FactRoles = []struct{ Role, Keys, Definition string }{
+	{"adopted", "date", "the day a text or decision was adopted"},
+	{"agreed", "date", "the day a text was agreed (before its adoption)"},
+	{"announced", "date", "the day something was announced"},
+	{"dated", "date", "the date a document bears"},
+	{"endorsed", "date", "the day a text was endorsed"},
+	{"held", "date", "when a meeting, conference or election takes place"},
+	{"opened", "date", "when an office or a process opened"},
+	{"starts", "date period", "when something begins"},
+	{"ends", "date period", "when something ends"},
+	{"during", "period", "the span something covers or lasts"},
+	{"deadline", "deadline", "the time by which something is to be done"},
+}
+
+// FactQualifiers say how a figure or a date bounds what the text states:
+// "over 20 dialogues" is more than 20, not 20.
+var FactQualifiers = []struct{ Qualifier, Definition string }{
+	{"over", "more than the figure"},
+	{"at-least", "the figure or more"},
+	{"up-to", "the figure or less"},
+	{"about", "roughly the figure"},
+	{"after", "later than the date"},
+	{"before", "earlier than the date"},
+	{"by", "no later than the date"},
+	{"within", "inside the span, from the text's date"},
+}
+
+// FactRoleFits reports whether role is known and may go with key.
+func FactRoleFits(role, key string) (known, fits bool) {
+	for _, r := range FactRoles {
+		if r.Role == role {
+			return true, slices.Contains(strings.Fields(r.Keys), key)
+		}
+	}
+	return false, false
+}
+
+// FactQualifier reports whether q is one of FactQualifiers.
+func FactQualifier(q string) bool {
+	return slices.ContainsFunc(FactQualifiers, func(x struct{ Qualifier, Definition string }) bool { return x.Qualifier == q })
+}
 
 // Predicate is a kind of relation, defined in one line.
 type Predicate struct {
@@ -151,8 +197,7 @@ type Relation struct {
 	Subject   string
 	Predicate string
 	Object    string
-	Verb      string // the text's own verb, where it matters ("calls on", "invites")
-	Implied   bool   // the text implies the edge rather than states it
+	Implied   bool // the text implies the edge rather than states it
 	Evidence  []Evidence
 }
 
@@ -165,9 +210,13 @@ type Evidence struct {
 	Quote     string
 	Start     int
 	End       int
-	// Verb is the relation's verb as this quote words it: worked out when
-	// a relation's evidence is answered (Relation.VerbOf), never stored.
+	// Verb is the text's own verb for the relation as this quote words it
+	// ("calls on", "should be used"): "" when the quote states it without
+	// one, and for a fact's or an example's evidence.
 	Verb string
+	// Modality is how the quote holds the relation; "" for a fact's or an
+	// example's evidence.
+	Modality Modality
 }
 
 // ID is the evidence's stable address: its paragraph and span.

@@ -1,41 +1,51 @@
 package domain
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
-func TestVerbOfAndIn(t *testing.T) {
-	r := &Relation{Verb: "calls on, invites", Evidence: []Evidence{
-		{Document: "a", Paragraph: "a:3", Quote: "The Council calls on the High Representative"},
-		{Document: "a", Paragraph: "a:4.H", Quote: "the Council invites the High Representative"},
-		{Document: "a", Paragraph: "a:7", Quote: "calls on the High Representative"},
-		{Document: "a", Paragraph: "a:7", Quote: "INVITES the Commission to continue"},
-		{Document: "b", Paragraph: "b:1", Quote: "the High Representative"},
+func TestVerbsAndModalities(t *testing.T) {
+	r := &Relation{Evidence: []Evidence{
+		{Document: "a", Paragraph: "a:3", Quote: "The Council calls on the High Representative", Verb: "calls on", Modality: Stated},
+		{Document: "a", Paragraph: "a:4.H", Quote: "the Council invites the High Representative", Verb: "invites", Modality: Stated},
+		{Document: "a", Paragraph: "a:7", Quote: "calls on the High Representative", Verb: "calls on", Modality: Stated},
+		{Document: "a", Paragraph: "a:7", Quote: "INVITES the Commission to continue", Verb: "INVITES", Modality: Future},
+		{Document: "b", Paragraph: "b:1", Quote: "the High Representative", Modality: Possible},
 	}}
-	for i, want := range []string{"calls on", "invites", "calls on", "invites", "calls on, invites"} {
-		if got := r.VerbOf(r.Evidence[i]); got != want {
-			t.Errorf("VerbOf(%q) = %q, want %q", r.Evidence[i].Quote, got, want)
-		}
-	}
 	for _, tt := range []struct{ doc, para, want string }{
 		{"", "a:3", "calls on"},
 		{"", "a:4.H", "invites"},
-		{"", "a:7", "calls on, invites"},
+		{"", "a:7", "calls on, INVITES"},
 		{"", "a:9", ""},
-		{"b", "", "calls on, invites"},
-		{"a", "", "calls on, invites"},
-		{"", "", "calls on, invites"},
+		{"b", "", ""},
+		{"a", "", "calls on, invites, INVITES"},
+		{"", "", "calls on, invites, INVITES"},
 	} {
 		if got := r.VerbIn(tt.doc, tt.para); got != tt.want {
 			t.Errorf("VerbIn(%q, %q) = %q, want %q", tt.doc, tt.para, got, tt.want)
 		}
 	}
-	one := &Relation{Verb: "will", Evidence: []Evidence{{Paragraph: "p", Quote: "the EU is willing"}}}
-	if got := one.VerbOf(one.Evidence[0]); got != "will" {
-		t.Errorf("a relation of one verb: %q", got)
+	if got := r.Verbs(); !slices.Equal(got, []string{"calls on", "invites", "INVITES"}) {
+		t.Errorf("Verbs = %q", got)
 	}
-	if containsWords("the EU is willing", "will") || !containsWords("the EU will, pay", "will") || !containsWords("Will it", "will") {
-		t.Error("containsWords matches inside words, or misses whole ones")
+	if got := r.Modality(); got != Stated {
+		t.Errorf("Modality = %q, want stated (the firmest)", got)
 	}
-	if none := (&Relation{}); none.VerbIn("", "") != "" || none.VerbOf(Evidence{Quote: "x"}) != "" {
-		t.Error("a relation without a verb has one")
+	if got := r.Modalities(); !slices.Equal(got, []Modality{Stated, Future, Possible}) {
+		t.Errorf("Modalities = %q", got)
+	}
+	weak := &Relation{Evidence: []Evidence{{Modality: Conditional}, {Modality: Possible}, {Modality: Obligation}}}
+	if got := weak.Modality(); got != Obligation {
+		t.Errorf("Modality of obligation, possible, conditional = %q, want obligation", got)
+	}
+	if none := (&Relation{}); none.VerbIn("", "") != "" || none.Verbs() != nil || none.Modality() != "" {
+		t.Error("a relation without evidence has a verb or a modality")
+	}
+	if Modality("maybe").Valid() || !Conditional.Valid() || ModalityNames(", ") == "" {
+		t.Error("Valid takes an unknown modality, or refuses a known one")
+	}
+	if ContainsWords("the EU is willing", "will") || !ContainsWords("the EU will, pay", "will") || !ContainsWords("Will it", "will") || ContainsWords("x", "") {
+		t.Error("ContainsWords matches inside words, or misses whole ones")
 	}
 }

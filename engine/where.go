@@ -123,7 +123,12 @@ type RelationWhere struct {
 	// Sources counts the distinct documents of the evidence.
 	Sources *Number
 	Implied *bool
-	Verb    *Text
+	// Verb holds when one of the relation's verbs matches (a relation
+	// without one is matched as "").
+	Verb *Text
+	// Modality is the firmest of the evidence's modalities
+	// (domain.Relation.Modality).
+	Modality *OneOf[domain.Modality]
 }
 
 // EvidenceWhere keeps the evidence items for which every part given holds.
@@ -134,6 +139,7 @@ type EvidenceWhere struct {
 	Document    *OneOf[string]
 	Paragraph   *ParagraphWhere
 	Quote, Verb *Text
+	Modality    *OneOf[domain.Modality]
 }
 
 // ParagraphWhere keeps the paragraphs for which every part given holds.
@@ -680,7 +686,7 @@ func (f *filter) relations(edges []Edge, w *RelationWhere) ([]bool, error) {
 			return nil, err
 		}
 	}
-	if w.Evidence != nil || w.Sources != nil || w.Implied != nil || w.Verb != nil {
+	if w.Evidence != nil || w.Sources != nil || w.Implied != nil || w.Verb != nil || w.Modality != nil {
 		if err := f.loadRelations(keep(edges, ok)); err != nil {
 			return nil, err
 		}
@@ -694,8 +700,8 @@ func (f *filter) relations(edges []Edge, w *RelationWhere) ([]bool, error) {
 				ok[i] = false
 				continue
 			}
-			ok[i] = (w.Implied == nil || r.Implied == *w.Implied) && w.Verb.match(r.Verb) &&
-				(w.Sources == nil || w.Sources.match(float64(sources(r))))
+			ok[i] = (w.Implied == nil || r.Implied == *w.Implied) && verbMatch(w.Verb, r) &&
+				w.Modality.match(r.Modality()) && (w.Sources == nil || w.Sources.match(float64(sources(r))))
 			if w.Evidence != nil {
 				for j := range r.Evidence {
 					evs[i] = append(evs[i], evidence{r, &r.Evidence[j]})
@@ -707,6 +713,18 @@ func (f *filter) relations(edges []Edge, w *RelationWhere) ([]bool, error) {
 		}
 	}
 	return ok, logic(edges, ok, w.And, w.Or, w.Not, f.relations)
+}
+
+// verbMatch reports whether one of r's verbs matches t.
+func verbMatch(t *Text, r *domain.Relation) bool {
+	if t == nil {
+		return true
+	}
+	vs := r.Verbs()
+	if len(vs) == 0 {
+		return t.match("")
+	}
+	return slices.ContainsFunc(vs, t.match)
 }
 
 // sources counts the documents that state r.
@@ -728,7 +746,7 @@ type evidence struct {
 func (f *filter) evidence(evs []evidence, w *EvidenceWhere) ([]bool, error) {
 	ok := all(len(evs))
 	for i, e := range evs {
-		ok[i] = w.Document.match(e.ev.Document) && w.Quote.match(e.ev.Quote) && (w.Verb == nil || w.Verb.match(e.rel.VerbOf(*e.ev)))
+		ok[i] = w.Document.match(e.ev.Document) && w.Quote.match(e.ev.Quote) && w.Verb.match(e.ev.Verb) && w.Modality.match(e.ev.Modality)
 	}
 	if w.Paragraph != nil {
 		if err := narrow(evs, ok, func(s []evidence) ([]bool, error) {

@@ -168,9 +168,27 @@ func (s *scan) relation(r *domain.Relation, w *engine.RelationWhere) bool {
 		(w.Subject == nil || s.entity(r.Subject, w.Subject)) && (w.Object == nil || s.entity(r.Object, w.Object)) &&
 		(w.Either == nil || s.entity(r.Subject, w.Either) || s.entity(r.Object, w.Either)) &&
 		(w.Sources == nil || number(w.Sources, float64(len(docs)))) &&
-		(w.Implied == nil || r.Implied == *w.Implied) && text(w.Verb, r.Verb) &&
+		(w.Implied == nil || r.Implied == *w.Implied) && anyVerb(w.Verb, r) && modality(w.Modality, r.Modality()) &&
 		quant(w.Evidence, evs, s.evidence) &&
 		logic(r, w.And, w.Or, w.Not, s.relation)
+}
+
+// anyVerb holds when one of r's verbs matches t, "" standing for none.
+func anyVerb(t *engine.Text, r *domain.Relation) bool {
+	verbs := []string{""}
+	for _, e := range r.Evidence {
+		if e.Verb != "" {
+			if verbs[0] == "" {
+				verbs = verbs[:0]
+			}
+			verbs = append(verbs, e.Verb)
+		}
+	}
+	return slices.ContainsFunc(verbs, func(v string) bool { return text(t, v) })
+}
+
+func modality(w *engine.OneOf[domain.Modality], m domain.Modality) bool {
+	return w == nil || (w.Eq == nil || m == *w.Eq) && (w.In == nil || slices.Contains(w.In, m))
 }
 
 type evidence struct {
@@ -180,7 +198,7 @@ type evidence struct {
 
 func (s *scan) evidence(e evidence, w *engine.EvidenceWhere) bool {
 	return (w.Document == nil || (w.Document.Eq == nil || e.e.Document == *w.Document.Eq) && (w.Document.In == nil || slices.Contains(w.Document.In, e.e.Document))) &&
-		text(w.Quote, e.e.Quote) && (w.Verb == nil || text(w.Verb, e.r.VerbOf(*e.e))) &&
+		text(w.Quote, e.e.Quote) && text(w.Verb, e.e.Verb) && modality(w.Modality, e.e.Modality) &&
 		(w.Paragraph == nil || s.paragraph(e.e.Paragraph, w.Paragraph)) &&
 		logic(e, w.And, w.Or, w.Not, s.evidence)
 }
@@ -309,6 +327,8 @@ func (g *gen) relation(depth int) *engine.RelationWhere {
 			w.Implied = &b
 		case 4:
 			w.Verb = &engine.Text{Contains: g.ptr(g.pick([]string{"calls", "invites", "on", "will", "encourages"}))}
+		case 5:
+			w.Modality = g.modality()
 		}
 		if depth > 0 {
 			switch g.rng.IntN(7) {
@@ -330,9 +350,18 @@ func (g *gen) relation(depth int) *engine.RelationWhere {
 	return w
 }
 
+func (g *gen) modality() *engine.OneOf[domain.Modality] {
+	pick := func() domain.Modality { return domain.Modalities[g.rng.IntN(len(domain.Modalities))].Modality }
+	if g.chance(2) {
+		m := pick()
+		return &engine.OneOf[domain.Modality]{Eq: &m}
+	}
+	return &engine.OneOf[domain.Modality]{In: []domain.Modality{pick(), pick()}}
+}
+
 func (g *gen) evidence(depth int) *engine.EvidenceWhere {
 	w := &engine.EvidenceWhere{}
-	switch g.rng.IntN(4) {
+	switch g.rng.IntN(5) {
 	case 0:
 		d := g.pick(g.docs)
 		w.Document = &engine.OneOf[string]{Eq: &d}
@@ -340,6 +369,8 @@ func (g *gen) evidence(depth int) *engine.EvidenceWhere {
 		w.Quote = &engine.Text{Contains: g.ptr(g.pick(g.words))}
 	case 2:
 		w.Verb = &engine.Text{Contains: g.ptr(g.pick([]string{"calls", "invites"}))}
+	case 3:
+		w.Modality = g.modality()
 	}
 	if depth > 0 && g.chance(2) {
 		w.Paragraph = g.paragraph(depth - 1)

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/digidip/digidip/data/datatest"
+	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/server"
 	"github.com/digidip/digidip/store"
@@ -101,6 +102,7 @@ type readGraphOut struct {
 	Nodes []struct{ ID, Name, Kind string }
 	Edges []struct {
 		ID, Source, Target, Predicate, Quote string
+		Verb, Modality                       string
 		EvidenceCount                        int `json:"evidence_count"`
 	}
 }
@@ -143,10 +145,10 @@ func TestNetworkXAndCytoscapeReadTheGraph(t *testing.T) {
 				// an edge is one relation: subject, predicate, object
 				edges := map[string]string{}
 				for _, e := range got.Edges {
-					edges[e.Source+"/"+e.Predicate+"/"+e.Target] = fmt.Sprintf("%d %s", e.EvidenceCount, e.Quote)
+					edges[e.Source+"/"+e.Predicate+"/"+e.Target] = fmt.Sprintf("%d %s (%s; %s)", e.EvidenceCount, e.Quote, e.Verb, e.Modality)
 				}
 				for _, r := range exp.edges {
-					want := fmt.Sprintf("%d %s", len(r.Evidence), r.Evidence[0].Quote)
+					want := fmt.Sprintf("%d %s (%s; %s)", len(r.Evidence), r.Evidence[0].Quote, r.VerbIn("", ""), r.Modality())
 					if edges[r.ID] != want {
 						t.Errorf("%s: edge %s reads %q, the store has %q", c.tool, r.ID, edges[r.ID], want)
 					}
@@ -163,6 +165,7 @@ func TestRDFLibReadsTheStatements(t *testing.T) {
 		// what the store says the selection holds: the quads of its N-Quads,
 		// and for the whole graph every quad the store streams
 		set := sel(t, st.Graph(), s.sel)
+		exp := expect(set)
 		want := len(nquadSet(t, write(t, export.NQuads, set, allQuads(st))))
 		if s.sel.Whole() {
 			n, err := st.WriteQuads(context.Background(), &countQuads{})
@@ -174,12 +177,15 @@ func TestRDFLibReadsTheStatements(t *testing.T) {
 			t.Run(s.name+"/"+string(f), func(t *testing.T) {
 				file := fetch(t, base, export.Request{Format: f, Selection: s.sel})
 				var got struct {
-					Statements, Graphs int
-					Datatypes          []string
+					Statements, Graphs, Modalities int
+					Datatypes                      []string
 				}
 				consume(t, &got, python, "testdata/consumers/read.py", string(f), file)
 				if got.Statements != want {
 					t.Errorf("rdflib read %d statements from %s; the store holds %d", got.Statements, f, want)
+				}
+				if evs := evidenceItems(exp.edges); got.Modalities != evs {
+					t.Errorf("rdflib read %d modalities from %s; the selection's relations have %d evidence items", got.Modalities, f, evs)
 				}
 				// relations sit in the named graph of their evidence
 				if got.Graphs < 2 {
@@ -219,7 +225,8 @@ func TestPythonCSVReadsTheTables(t *testing.T) {
 				r := got[export.EdgesCSV][i]
 				evidence += len(e.Evidence)
 				if r["source"] != e.Subject || r["target"] != e.Object || r["predicate"] != e.Predicate ||
-					r["evidence_count"] != strconv.Itoa(len(e.Evidence)) || r["quote"] != e.Evidence[0].Quote || r["paragraph"] != e.Evidence[0].Paragraph {
+					r["evidence_count"] != strconv.Itoa(len(e.Evidence)) || r["quote"] != e.Evidence[0].Quote || r["paragraph"] != e.Evidence[0].Paragraph ||
+					r["verb"] != e.VerbIn("", "") || r["modality"] != string(e.Modality()) {
 					t.Errorf("edges.csv row %d: %v, the store has %s", i+1, r, e.ID)
 				}
 			}
@@ -232,13 +239,22 @@ func TestPythonCSVReadsTheTables(t *testing.T) {
 				for _, ev := range e.Evidence {
 					r := rows[i]
 					i++
-					if r["relation"] != e.ID || r["quote"] != ev.Quote || r["start"] != strconv.Itoa(ev.Start) || r["end"] != strconv.Itoa(ev.End) {
-						t.Errorf("evidence.csv row %d: %v, the store has %s %q %d-%d", i, r, e.ID, ev.Quote, ev.Start, ev.End)
+					if r["relation"] != e.ID || r["quote"] != ev.Quote || r["start"] != strconv.Itoa(ev.Start) || r["end"] != strconv.Itoa(ev.End) ||
+						r["verb"] != ev.Verb || r["modality"] != string(ev.Modality) {
+						t.Errorf("evidence.csv row %d: %v, the store has %s %q %d-%d (%q, %s)", i, r, e.ID, ev.Quote, ev.Start, ev.End, ev.Verb, ev.Modality)
 					}
 				}
 			}
 		})
 	}
+}
+
+func evidenceItems(rels []*domain.Relation) int {
+	n := 0
+	for _, r := range rels {
+		n += len(r.Evidence)
+	}
+	return n
 }
 
 // unzip extracts the CSV zip into a directory, as a researcher would.

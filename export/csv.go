@@ -15,8 +15,8 @@ import (
 // and most spreadsheet and network tools take without options.
 var (
 	nodesHeader    = []string{"id", "name", "kind", "description"}
-	edgesHeader    = []string{"source", "target", "id", "predicate", "label", "verb", "implied", "evidence_count", "document", "paragraph", "quote"}
-	evidenceHeader = []string{"relation", "source", "predicate", "target", "document", "paragraph", "quote", "start", "end"}
+	edgesHeader    = []string{"source", "target", "id", "predicate", "label", "verb", "modality", "implied", "evidence_count", "document", "paragraph", "quote"}
+	evidenceHeader = []string{"relation", "source", "predicate", "target", "document", "paragraph", "quote", "start", "end", "verb", "modality"}
 )
 
 // CSV table names, in the order they are written.
@@ -72,7 +72,7 @@ func writeTable(ctx context.Context, w io.Writer, name string, set *Set) error {
 				return err
 			}
 			r := set.edgeRow(rel)
-			if err := cw.Write([]string{r.Source, r.Target, r.ID, r.Predicate, r.Label, r.Verb,
+			if err := cw.Write([]string{r.Source, r.Target, r.ID, r.Predicate, r.Label, r.Verb, r.Modality,
 				strconv.FormatBool(r.Implied), strconv.Itoa(r.EvidenceCount), r.Document, r.Paragraph, r.Quote}); err != nil {
 				return err
 			}
@@ -85,7 +85,7 @@ func writeTable(ctx context.Context, w io.Writer, name string, set *Set) error {
 					return err
 				}
 				if err := cw.Write([]string{rel.ID, rel.Subject, rel.Predicate, rel.Object, ev.Document, ev.Paragraph, ev.Quote,
-					strconv.Itoa(ev.Start), strconv.Itoa(ev.End)}); err != nil {
+					strconv.Itoa(ev.Start), strconv.Itoa(ev.End), ev.Verb, string(ev.Modality)}); err != nil {
 					return err
 				}
 			}

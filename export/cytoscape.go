@@ -53,6 +53,9 @@ func writeCytoscape(ctx context.Context, w io.Writer, set *Set) error {
 		if r.Verb != "" {
 			attrs["verb"] = r.Verb
 		}
+		if r.Modality != "" {
+			attrs["modality"] = r.Modality
+		}
 		if r.EvidenceCount > 0 {
 			attrs["document"], attrs["paragraph"], attrs["quote"] = r.Document, r.Paragraph, r.Quote
 		}

@@ -543,6 +543,7 @@ type nodeRow struct {
 type edgeRow struct {
 	ID, Source, Target         string
 	Predicate, Label, Verb     string
+	Modality                   string // the firmest of the evidence's
 	Implied                    bool
 	EvidenceCount              int
 	Document, Paragraph, Quote string // the first evidence item
@@ -555,7 +556,7 @@ func row(e *domain.Entity) nodeRow {
 func (s *Set) edgeRow(r *domain.Relation) edgeRow {
 	er := edgeRow{
 		ID: r.ID, Source: r.Subject, Target: r.Object,
-		Predicate: r.Predicate, Label: domain.PredicateLabel(r.Predicate, s.g.Predicate(r.Predicate)), Verb: r.Verb, Implied: r.Implied,
+		Predicate: r.Predicate, Label: domain.PredicateLabel(r.Predicate, s.g.Predicate(r.Predicate)), Verb: r.VerbIn("", ""), Modality: string(r.Modality()), Implied: r.Implied,
 		EvidenceCount: len(r.Evidence),
 	}
 	if len(r.Evidence) > 0 {

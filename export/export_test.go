@@ -259,6 +259,7 @@ type graphRead struct {
 type edgeRead struct {
 	source, target, predicate, paragraph, quote string
 	evidence                                    int
+	verb, modality                              string
 }
 
 func checkGraph(t *testing.T, g *engine.Graph, exp expected, got graphRead) {
@@ -274,7 +275,7 @@ func checkGraph(t *testing.T, g *engine.Graph, exp expected, got graphRead) {
 	for _, r := range exp.edges {
 		e := got.edges[r.ID]
 		first := r.Evidence[0]
-		want := edgeRead{r.Subject, r.Object, r.Predicate, first.Paragraph, first.Quote, len(r.Evidence)}
+		want := edgeRead{r.Subject, r.Object, r.Predicate, first.Paragraph, first.Quote, len(r.Evidence), r.VerbIn("", ""), string(r.Modality())}
 		if e != want {
 			t.Errorf("edge %s: %+v, want %+v", r.ID, e, want)
 		}
@@ -322,7 +323,7 @@ func readGraph(t *testing.T, f export.Format, b []byte) graphRead {
 				d[x.Key] = x.Value
 			}
 			n, _ := strconv.Atoi(d["evidence_count"])
-			out.edges[e.ID] = edgeRead{e.Source, e.Target, d["predicate"], d["paragraph"], d["quote"], n}
+			out.edges[e.ID] = edgeRead{e.Source, e.Target, d["predicate"], d["paragraph"], d["quote"], n, d["verb"], d["modality"]}
 		}
 	case export.GEXF:
 		type attvalues struct {
@@ -370,7 +371,7 @@ func readGraph(t *testing.T, f export.Format, b []byte) graphRead {
 				d[x.For] = x.Value
 			}
 			n, _ := strconv.Atoi(d["evidence_count"])
-			out.edges[e.ID] = edgeRead{e.Source, e.Target, d["predicate"], d["paragraph"], d["quote"], n}
+			out.edges[e.ID] = edgeRead{e.Source, e.Target, d["predicate"], d["paragraph"], d["quote"], n, d["verb"], d["modality"]}
 		}
 	case export.CSV:
 		tables := readZip(t, b)
@@ -379,7 +380,7 @@ func readGraph(t *testing.T, f export.Format, b []byte) graphRead {
 		}
 		for _, r := range tables[export.EdgesCSV] {
 			n, _ := strconv.Atoi(r["evidence_count"])
-			out.edges[r["id"]] = edgeRead{r["source"], r["target"], r["predicate"], r["paragraph"], r["quote"], n}
+			out.edges[r["id"]] = edgeRead{r["source"], r["target"], r["predicate"], r["paragraph"], r["quote"], n, r["verb"], r["modality"]}
 		}
 		// evidence.csv has one row per evidence item of the edges
 		perEdge := map[string]int{}
@@ -408,7 +409,7 @@ func readGraph(t *testing.T, f export.Format, b []byte) graphRead {
 		for _, e := range doc.Elements.Edges {
 			d := e.Data
 			n, _ := d["evidence_count"].(float64)
-			out.edges[str(d["id"])] = edgeRead{str(d["source"]), str(d["target"]), str(d["predicate"]), str(d["paragraph"]), str(d["quote"]), int(n)}
+			out.edges[str(d["id"])] = edgeRead{str(d["source"]), str(d["target"]), str(d["predicate"]), str(d["paragraph"]), str(d["quote"]), int(n), str(d["verb"]), str(d["modality"])}
 		}
 	}
 	return out

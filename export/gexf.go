@@ -43,6 +43,7 @@ func gexfEdgeAttributes(g *engine.Graph) gexf12.Attributes {
 	return gexf12.Attributes{Class: "edge", Attributes: []gexf12.Attribute{
 		{ID: "predicate", Title: "predicate", Type: "string", Options: strings.Join(preds, "|")},
 		{ID: "verb", Title: "verb", Type: "string"},
+		{ID: "modality", Title: "modality", Type: "string", Options: domain.ModalityNames("|")},
 		{ID: "implied", Title: "implied", Type: "boolean", Default: "false"},
 		{ID: "evidence_count", Title: "evidence_count", Type: "integer"},
 		{ID: "document", Title: "document", Type: "string"},
@@ -120,6 +121,9 @@ func writeGEXF(ctx context.Context, w io.Writer, set *Set) error {
 		vals := []gexf12.AttValue{{For: "predicate", Value: r.Predicate}}
 		if r.Verb != "" {
 			vals = append(vals, gexf12.AttValue{For: "verb", Value: r.Verb})
+		}
+		if r.Modality != "" {
+			vals = append(vals, gexf12.AttValue{For: "modality", Value: r.Modality})
 		}
 		vals = append(vals,
 			gexf12.AttValue{For: "implied", Value: strconv.FormatBool(r.Implied)},

@@ -46,7 +46,8 @@ var graphmlKeys = []graphmlKey{
 	{ID: "description", For: "node", Name: "description", Type: "string", Desc: "one line: what the entity is"},
 	{ID: "predicate", For: "edge", Name: "predicate", Type: "string", Desc: "the kind of relation, as in IRIs: calls-on"},
 	{ID: "label", For: "edge", Name: "label", Type: "string", Desc: "how the relation reads: calls on"},
-	{ID: "verb", For: "edge", Name: "verb", Type: "string", Desc: "the text's own verb, where it matters"},
+	{ID: "verb", For: "edge", Name: "verb", Type: "string", Desc: "the text's own verbs for the relation, each once: calls on, invites"},
+	{ID: "modality", For: "edge", Name: "modality", Type: "string", Desc: "how firmly the text holds it, the firmest of its passages: stated, recalled, requested, obligation, future, possible or conditional"},
 	{ID: "implied", For: "edge", Name: "implied", Type: "boolean", Desc: "the text implies the relation rather than states it"},
 	{ID: "evidence_count", For: "edge", Name: "evidence_count", Type: "int", Desc: "how many passages state the relation"},
 	{ID: "document", For: "edge", Name: "document", Type: "string", Desc: "the document of the first passage"},
@@ -105,6 +106,9 @@ func writeGraphML(ctx context.Context, w io.Writer, set *Set) error {
 		}}
 		if r.Verb != "" {
 			e.Data = append(e.Data, graphmlData{"verb", r.Verb})
+		}
+		if r.Modality != "" {
+			e.Data = append(e.Data, graphmlData{"modality", r.Modality})
 		}
 		e.Data = append(e.Data,
 			graphmlData{"implied", strconv.FormatBool(r.Implied)},

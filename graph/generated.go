@@ -121,6 +121,7 @@ type ComplexityRoot struct {
 		Document  func(childComplexity int) int
 		End       func(childComplexity int) int
 		ID        func(childComplexity int) int
+		Modality  func(childComplexity int) int
 		Paragraph func(childComplexity int) int
 		Quote     func(childComplexity int) int
 		Start     func(childComplexity int) int
@@ -133,6 +134,8 @@ type ComplexityRoot struct {
 		Key       func(childComplexity int) int
 		Number    func(childComplexity int) int
 		Precision func(childComplexity int) int
+		Qualifier func(childComplexity int) int
+		Role      func(childComplexity int) int
 		Text      func(childComplexity int) int
 		Unit      func(childComplexity int) int
 	}
@@ -153,6 +156,8 @@ type ComplexityRoot struct {
 		Evidence  func(childComplexity int) int
 		Key       func(childComplexity int) int
 		Precision func(childComplexity int) int
+		Qualifier func(childComplexity int) int
+		Role      func(childComplexity int) int
 		Text      func(childComplexity int) int
 	}
 
@@ -231,6 +236,8 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Implied     func(childComplexity int) int
 		Label       func(childComplexity int) int
+		Modalities  func(childComplexity int) int
+		Modality    func(childComplexity int) int
 		Object      func(childComplexity int) int
 		Predicate   func(childComplexity int) int
 		PredicateID func(childComplexity int) int
@@ -280,6 +287,7 @@ type ComplexityRoot struct {
 	SubgraphEdge struct {
 		EvidenceCount func(childComplexity int) int
 		ID            func(childComplexity int) int
+		Modality      func(childComplexity int) int
 		Predicate     func(childComplexity int) int
 		Relation      func(childComplexity int) int
 		Source        func(childComplexity int) int
@@ -366,8 +374,12 @@ type EvidenceResolver interface {
 	Paragraph(ctx context.Context, obj *domain.Evidence) (*domain.Paragraph, error)
 
 	Verb(ctx context.Context, obj *domain.Evidence) (*string, error)
+	Modality(ctx context.Context, obj *domain.Evidence) (*model.Modality, error)
 }
 type FactResolver interface {
+	Role(ctx context.Context, obj *domain.Fact) (*string, error)
+	Qualifier(ctx context.Context, obj *domain.Fact) (*string, error)
+
 	Date(ctx context.Context, obj *domain.Fact) (*string, error)
 	Precision(ctx context.Context, obj *domain.Fact) (*string, error)
 
@@ -375,6 +387,8 @@ type FactResolver interface {
 }
 type MomentResolver interface {
 	Key(ctx context.Context, obj *engine.Moment) (string, error)
+	Role(ctx context.Context, obj *engine.Moment) (*string, error)
+	Qualifier(ctx context.Context, obj *engine.Moment) (*string, error)
 	Text(ctx context.Context, obj *engine.Moment) (string, error)
 	Date(ctx context.Context, obj *engine.Moment) (*string, error)
 	Precision(ctx context.Context, obj *engine.Moment) (*string, error)
@@ -434,6 +448,8 @@ type RelationResolver interface {
 	Object(ctx context.Context, obj *domain.Relation) (*domain.Entity, error)
 	Verb(ctx context.Context, obj *domain.Relation, document *string, paragraph *string) (*string, error)
 
+	Modality(ctx context.Context, obj *domain.Relation) (*model.Modality, error)
+	Modalities(ctx context.Context, obj *domain.Relation) ([]model.Modality, error)
 	Evidence(ctx context.Context, obj *domain.Relation, document *string, paragraph *string, first *int) ([]*domain.Evidence, error)
 }
 type RelationAggregateResolver interface {
@@ -452,6 +468,7 @@ type SubgraphEdgeResolver interface {
 	Target(ctx context.Context, obj *domain.Relation) (string, error)
 	Predicate(ctx context.Context, obj *domain.Relation) (model.Predicate, error)
 	EvidenceCount(ctx context.Context, obj *domain.Relation) (int, error)
+	Modality(ctx context.Context, obj *domain.Relation) (*model.Modality, error)
 	Relation(ctx context.Context, obj *domain.Relation) (*domain.Relation, error)
 }
 type TextHitResolver interface {
@@ -820,6 +837,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Evidence.ID(childComplexity), true
+	case "Evidence.modality":
+		if e.ComplexityRoot.Evidence.Modality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.Modality(childComplexity), true
 	case "Evidence.paragraph":
 		if e.ComplexityRoot.Evidence.Paragraph == nil {
 			break
@@ -875,6 +898,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Fact.Precision(childComplexity), true
+	case "Fact.qualifier":
+		if e.ComplexityRoot.Fact.Qualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fact.Qualifier(childComplexity), true
+	case "Fact.role":
+		if e.ComplexityRoot.Fact.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Fact.Role(childComplexity), true
 	case "Fact.text":
 		if e.ComplexityRoot.Fact.Text == nil {
 			break
@@ -944,6 +979,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Moment.Precision(childComplexity), true
+	case "Moment.qualifier":
+		if e.ComplexityRoot.Moment.Qualifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Moment.Qualifier(childComplexity), true
+	case "Moment.role":
+		if e.ComplexityRoot.Moment.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Moment.Role(childComplexity), true
 	case "Moment.text":
 		if e.ComplexityRoot.Moment.Text == nil {
 			break
@@ -1392,6 +1439,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Relation.Label(childComplexity), true
+	case "Relation.modalities":
+		if e.ComplexityRoot.Relation.Modalities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relation.Modalities(childComplexity), true
+	case "Relation.modality":
+		if e.ComplexityRoot.Relation.Modality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relation.Modality(childComplexity), true
 	case "Relation.object":
 		if e.ComplexityRoot.Relation.Object == nil {
 			break
@@ -1614,6 +1673,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubgraphEdge.ID(childComplexity), true
+	case "SubgraphEdge.modality":
+		if e.ComplexityRoot.SubgraphEdge.Modality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubgraphEdge.Modality(childComplexity), true
 	case "SubgraphEdge.predicate":
 		if e.ComplexityRoot.SubgraphEdge.Predicate == nil {
 			break
@@ -1797,6 +1862,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("IDFilter", ec.unmarshalInputIDFilter),
 			graphql.NewInputUnmarshaler("IntFilter", ec.unmarshalInputIntFilter),
 			graphql.NewInputUnmarshaler("KindFilter", ec.unmarshalInputKindFilter),
+			graphql.NewInputUnmarshaler("ModalityFilter", ec.unmarshalInputModalityFilter),
 			graphql.NewInputUnmarshaler("ParagraphListWhere", ec.unmarshalInputParagraphListWhere),
 			graphql.NewInputUnmarshaler("ParagraphWhere", ec.unmarshalInputParagraphWhere),
 			graphql.NewInputUnmarshaler("PredicateFilter", ec.unmarshalInputPredicateFilter),
@@ -2186,6 +2252,36 @@ interface Node {
   id: ID!
 }
 
+"""
+How a quote holds the relation it is evidence of, firmest first. The
+conclusions call, ask and plan more than they report: a relation read only
+from "will" or "should" is not yet so.
+"""
+enum Modality {
+  "The text asserts it holds, now or in the past, its own acts of speech included (“calls on”, “welcomes”) and what goes on (“will continue to”)."
+  STATED
+  "The text recalls, reaffirms or refers back to what an earlier text or decision said (“recalls”, “reaffirms”, “as set out in”)."
+  RECALLED
+  "The text asks a named actor to do it (“calls on”, “invites”, “encourages” X to): the relation between that actor and what is asked."
+  REQUESTED
+  "The text says it should or must hold, or that there is a need for it (“should”, “needs to”), whoever is to act (“should be used”)."
+  OBLIGATION
+  "It will hold later and does not yet (“will launch”, “upcoming”, “a future partnership”)."
+  FUTURE
+  "It can, could or may hold (“can play a role”)."
+  POSSIBLE
+  "It holds only under a condition the text states (“where appropriate”, “if”)."
+  CONDITIONAL
+}
+
+"Conditions on a modality."
+input ModalityFilter {
+  "This modality."
+  eq: Modality
+  "One of these modalities."
+  in: [Modality!]
+}
+
 "What sort of thing an entity is."
 enum Kind {
   "An institution, body, network or group that acts: the Council, the Commission, the EIB, Member States."
@@ -2346,10 +2442,10 @@ type Relation implements Node {
   "The entity the relation points to."
   object: Entity!
   """
-  The text's own verb, where it matters (calls on, invites, calls for,
-  will); a relation stated with several verbs lists them (` + "`" + `calls on,
-  invites` + "`" + `). With ` + "`" + `document` + "`" + ` or ` + "`" + `paragraph` + "`" + `: only the verbs its evidence
-  there uses (paragraph 7 ` + "`" + `calls on` + "`" + `), null when it has no evidence there.
+  The text's own verbs for it, each once, in evidence order (` + "`" + `calls on,
+  invites` + "`" + `): each evidence item's ` + "`" + `verb` + "`" + `. With ` + "`" + `document` + "`" + ` or ` + "`" + `paragraph` + "`" + `:
+  only the verbs its evidence there uses (paragraph 7 ` + "`" + `calls on` + "`" + `). Null when
+  no quote there words it with a verb.
   """
   verb(
     "Only the verbs of the evidence in this document."
@@ -2359,6 +2455,10 @@ type Relation implements Node {
   ): String
   "True when the text implies the relation rather than states it."
   implied: Boolean!
+  "How firmly the text holds it: the firmest of its evidence's modalities (` + "`" + `STATED` + "`" + ` when any passage states it)."
+  modality: Modality
+  "Every modality its evidence gives it, each once, firmest first: ` + "`" + `[STATED, FUTURE]` + "`" + `."
+  modalities: [Modality!]!
   "The passages that state it, in document order; optionally only those of one document or paragraph (an id that names nothing is a NOT_FOUND error)."
   evidence(
     "Only evidence from this document."
@@ -2380,8 +2480,10 @@ type Evidence {
   paragraph: Paragraph!
   "The words, verbatim."
   quote: String!
-  "For a relation's evidence: the relation's verb as this quote words it (` + "`" + `invites` + "`" + ` where the relation reads ` + "`" + `calls on, invites` + "`" + `); null for a fact's evidence and for relations without a verb."
+  "For a relation's evidence: the text's own verb for the relation as this quote words it (` + "`" + `invites` + "`" + `, ` + "`" + `should be used` + "`" + `), verbatim; null when the quote states it without a verb, and for a fact's evidence."
   verb: String
+  "For a relation's evidence: how this quote holds the relation; null for a fact's evidence."
+  modality: Modality
   "Where the quote starts in the paragraph's text, in Unicode code points (a W3C Web Annotation TextPositionSelector)."
   start: Int!
   "Where the quote ends in the paragraph's text (exclusive), in code points."
@@ -2392,6 +2494,10 @@ type Evidence {
 type Fact {
   "What the fact is: date, deadline, amount, count, reference, status or period."
   key: String!
+  "What a date, deadline or period marks: adopted, agreed, announced, dated (the date a document bears), endorsed, held, opened, starts, ends, during (the span covered) or deadline; null for other facts."
+  role: String
+  "How the figure or date bounds what the text says: over, at-least, up-to, about, after, before, by or within; null when the text gives it exactly."
+  qualifier: String
   "The source's words: ` + "`" + `up to EUR 6 billion` + "`" + `, ` + "`" + `within two years` + "`" + `."
   text: String!
   "An ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD), or EDTF: a season (2024-22 is summer 2024) or an interval (2020/2024; 2025/.. is after 2025)."
@@ -2412,6 +2518,10 @@ type Moment {
   entity: Entity!
   "What the date is: date, deadline or period."
   key: String!
+  "What it marks: adopted, agreed, announced, dated, endorsed, held, opened, starts, ends, during or deadline. An entity is on the timeline once per role."
+  role: String
+  "How the date bounds it (after, before, by, within); null when exact."
+  qualifier: String
   "The source's words: ` + "`" + `by summer 2024` + "`" + `."
   text: String!
   "ISO 8601, or EDTF: a season (2024-22 is summer 2024) or an interval (2020/2024; 2025/.. is after 2025); null when the text gives no calendar date."
@@ -2633,6 +2743,8 @@ type SubgraphEdge {
   predicate: Predicate!
   "How many passages state it."
   evidenceCount: Int!
+  "How firmly the text holds it: the firmest of its evidence's modalities, to style by (a dashed line for what is only asked, due or to come)."
+  modality: Modality
   "The relation itself, with its evidence."
   relation: Relation!
 }
@@ -3002,8 +3114,10 @@ input RelationWhere {
   sources: IntFilter
   "Whether the text implies it rather than states it."
   implied: Boolean
-  "The text's verb for it (` + "`" + `calls on, invites` + "`" + `)."
+  "One of its verbs (` + "`" + `{ eq: \"invites\" }` + "`" + `); a relation without a verb is matched as the empty string."
   verb: StringFilter
+  "Its modality, the firmest of its evidence's: ` + "`" + `{ in: [FUTURE, POSSIBLE, CONDITIONAL] }` + "`" + ` keeps what the text does not yet hold."
+  modality: ModalityFilter
 }
 
 "Which evidence items match: every field given must hold."
@@ -3022,6 +3136,8 @@ input EvidenceWhere {
   quote: StringFilter
   "The relation's verb as this quote words it."
   verb: StringFilter
+  "How this quote holds the relation."
+  modality: ModalityFilter
 }
 
 "Which paragraphs match: every field given must hold."
@@ -3341,6 +3457,8 @@ func (ec *executionContext) childFields_Evidence(ctx context.Context, field grap
 		return ec.fieldContext_Evidence_quote(ctx, field)
 	case "verb":
 		return ec.fieldContext_Evidence_verb(ctx, field)
+	case "modality":
+		return ec.fieldContext_Evidence_modality(ctx, field)
 	case "start":
 		return ec.fieldContext_Evidence_start(ctx, field)
 	case "end":
@@ -3353,6 +3471,10 @@ func (ec *executionContext) childFields_Fact(ctx context.Context, field graphql.
 	switch field.Name {
 	case "key":
 		return ec.fieldContext_Fact_key(ctx, field)
+	case "role":
+		return ec.fieldContext_Fact_role(ctx, field)
+	case "qualifier":
+		return ec.fieldContext_Fact_qualifier(ctx, field)
 	case "text":
 		return ec.fieldContext_Fact_text(ctx, field)
 	case "date":
@@ -3395,6 +3517,10 @@ func (ec *executionContext) childFields_Moment(ctx context.Context, field graphq
 		return ec.fieldContext_Moment_entity(ctx, field)
 	case "key":
 		return ec.fieldContext_Moment_key(ctx, field)
+	case "role":
+		return ec.fieldContext_Moment_role(ctx, field)
+	case "qualifier":
+		return ec.fieldContext_Moment_qualifier(ctx, field)
 	case "text":
 		return ec.fieldContext_Moment_text(ctx, field)
 	case "date":
@@ -3523,6 +3649,10 @@ func (ec *executionContext) childFields_Relation(ctx context.Context, field grap
 		return ec.fieldContext_Relation_verb(ctx, field)
 	case "implied":
 		return ec.fieldContext_Relation_implied(ctx, field)
+	case "modality":
+		return ec.fieldContext_Relation_modality(ctx, field)
+	case "modalities":
+		return ec.fieldContext_Relation_modalities(ctx, field)
 	case "evidence":
 		return ec.fieldContext_Relation_evidence(ctx, field)
 	}
@@ -3619,6 +3749,8 @@ func (ec *executionContext) childFields_SubgraphEdge(ctx context.Context, field 
 		return ec.fieldContext_SubgraphEdge_predicate(ctx, field)
 	case "evidenceCount":
 		return ec.fieldContext_SubgraphEdge_evidenceCount(ctx, field)
+	case "modality":
+		return ec.fieldContext_SubgraphEdge_modality(ctx, field)
 	case "relation":
 		return ec.fieldContext_SubgraphEdge_relation(ctx, field)
 	}
@@ -6654,6 +6786,29 @@ func (ec *executionContext) fieldContext_Evidence_verb(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Evidence", field, true, true, "String")
 }
 
+func (ec *executionContext) _Evidence_modality(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_modality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Evidence().Modality(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Modality) graphql.Marshaler {
+			return ec.marshalOModality2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModality(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_modality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, true, true, "Modality")
+}
+
 func (ec *executionContext) _Evidence_start(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6721,6 +6876,52 @@ func (ec *executionContext) _Fact_key(ctx context.Context, field graphql.Collect
 }
 func (ec *executionContext) fieldContext_Fact_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Fact", field, false, false, "String")
+}
+
+func (ec *executionContext) _Fact_role(ctx context.Context, field graphql.CollectedField, obj *domain.Fact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Fact_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Fact().Role(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Fact_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Fact", field, true, true, "String")
+}
+
+func (ec *executionContext) _Fact_qualifier(ctx context.Context, field graphql.CollectedField, obj *domain.Fact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Fact_qualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Fact().Qualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Fact_qualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Fact", field, true, true, "String")
 }
 
 func (ec *executionContext) _Fact_text(ctx context.Context, field graphql.CollectedField, obj *domain.Fact) (ret graphql.Marshaler) {
@@ -7014,6 +7215,52 @@ func (ec *executionContext) _Moment_key(ctx context.Context, field graphql.Colle
 	)
 }
 func (ec *executionContext) fieldContext_Moment_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Moment", field, true, true, "String")
+}
+
+func (ec *executionContext) _Moment_role(ctx context.Context, field graphql.CollectedField, obj *engine.Moment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Moment_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Moment().Role(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Moment_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Moment", field, true, true, "String")
+}
+
+func (ec *executionContext) _Moment_qualifier(ctx context.Context, field graphql.CollectedField, obj *engine.Moment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Moment_qualifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Moment().Qualifier(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Moment_qualifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Moment", field, true, true, "String")
 }
 
@@ -9087,6 +9334,52 @@ func (ec *executionContext) fieldContext_Relation_implied(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Relation", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Relation_modality(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relation_modality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Relation().Modality(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Modality) graphql.Marshaler {
+			return ec.marshalOModality2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModality(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Relation_modality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relation", field, true, true, "Modality")
+}
+
+func (ec *executionContext) _Relation_modalities(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relation_modalities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Relation().Modalities(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Modality) graphql.Marshaler {
+			return ec.marshalNModality2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModalityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relation_modalities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relation", field, true, true, "Modality")
+}
+
 func (ec *executionContext) _Relation_evidence(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9973,6 +10266,29 @@ func (ec *executionContext) _SubgraphEdge_evidenceCount(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_SubgraphEdge_evidenceCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubgraphEdge", field, true, true, "Int")
+}
+
+func (ec *executionContext) _SubgraphEdge_modality(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubgraphEdge_modality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SubgraphEdge().Modality(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Modality) graphql.Marshaler {
+			return ec.marshalOModality2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModality(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubgraphEdge_modality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubgraphEdge", field, true, true, "Modality")
 }
 
 func (ec *executionContext) _SubgraphEdge_relation(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
@@ -12108,7 +12424,7 @@ func (ec *executionContext) unmarshalInputEvidenceWhere(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"AND", "OR", "NOT", "document", "paragraph", "quote", "verb"}
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "document", "paragraph", "quote", "verb", "modality"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12164,6 +12480,13 @@ func (ec *executionContext) unmarshalInputEvidenceWhere(ctx context.Context, obj
 				return it, err
 			}
 			it.Verb = data
+		case "modality":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("modality"))
+			data, err := ec.unmarshalOModalityFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModalityFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Modality = data
 		}
 	}
 	return it, nil
@@ -12580,6 +12903,55 @@ func UnmarshalKindFilter(ctx context.Context, raw any) (model.KindFilter, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputModalityFilter(ctx context.Context, obj any) (model.ModalityFilter, error) {
+	var it model.ModalityFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "in"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOModality2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModality(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOModality2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModalityᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalModalityFilter unmarshals raw into the ModalityFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalModalityFilter(ctx context.Context, raw any) (model.ModalityFilter, error) {
+	var out model.ModalityFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ModalityFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputParagraphListWhere(ctx context.Context, obj any) (model.ParagraphListWhere, error) {
 	var it model.ParagraphListWhere
 	if obj == nil {
@@ -12885,7 +13257,7 @@ func (ec *executionContext) unmarshalInputRelationWhere(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"AND", "OR", "NOT", "id", "predicate", "subject", "object", "either", "evidence", "sources", "implied", "verb"}
+	fieldsInOrder := [...]string{"AND", "OR", "NOT", "id", "predicate", "subject", "object", "either", "evidence", "sources", "implied", "verb", "modality"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -12976,6 +13348,13 @@ func (ec *executionContext) unmarshalInputRelationWhere(ctx context.Context, obj
 				return it, err
 			}
 			it.Verb = data
+		case "modality":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("modality"))
+			data, err := ec.unmarshalOModalityFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModalityFilter(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Modality = data
 		}
 	}
 	return it, nil
@@ -13580,6 +13959,12 @@ func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Evidence_verb(ctx, field, obj)
 				})
+		case "modality":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Evidence_modality(ctx, field, obj)
+				})
 		case "start":
 			out.Values[i] = ec._Evidence_start(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13623,6 +14008,18 @@ func (ec *executionContext) _Fact(ctx context.Context, sel ast.SelectionSet, obj
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "role":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Fact_role(ctx, field, obj)
+				})
+		case "qualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Fact_qualifier(ctx, field, obj)
+				})
 		case "text":
 			out.Values[i] = ec._Fact_text(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13770,6 +14167,18 @@ func (ec *executionContext) _Moment(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Moment_key(ctx, field, obj)
+				})
+		case "role":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Moment_role(ctx, field, obj)
+				})
+		case "qualifier":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Moment_qualifier(ctx, field, obj)
 				})
 		case "text":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -14365,6 +14774,18 @@ func (ec *executionContext) _Relation(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "modality":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Relation_modality(ctx, field, obj)
+				})
+		case "modalities":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Relation_modalities(ctx, field, obj)
+				})
 		case "evidence":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -14692,6 +15113,12 @@ func (ec *executionContext) _SubgraphEdge(ctx context.Context, sel ast.Selection
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SubgraphEdge_evidenceCount(ctx, field, obj)
+				})
+		case "modality":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SubgraphEdge_modality(ctx, field, obj)
 				})
 		case "relation":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -15629,6 +16056,46 @@ func (ec *executionContext) marshalNKindCount2ᚖgithubᚗcomᚋdigidipᚋdigidi
 		return graphql.Null
 	}
 	return ec._KindCount(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNModality2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModality(ctx context.Context, v any) (model.Modality, error) {
+	var res model.Modality
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNModality2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModality(ctx context.Context, sel ast.SelectionSet, v model.Modality) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNModality2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModalityᚄ(ctx context.Context, v any) ([]model.Modality, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Modality, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNModality2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModality(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNModality2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModalityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Modality) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNModality2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModality(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNMoment2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐMomentᚄ(ctx context.Context, sel ast.SelectionSet, v []*engine.Moment) graphql.Marshaler {
@@ -16601,6 +17068,66 @@ func (ec *executionContext) unmarshalOKindFilter2ᚖgithubᚗcomᚋdigidipᚋdig
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputKindFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOModality2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModalityᚄ(ctx context.Context, v any) ([]model.Modality, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Modality, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNModality2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModality(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOModality2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModalityᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Modality) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNModality2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModality(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOModality2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModality(ctx context.Context, v any) (*model.Modality, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.Modality)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOModality2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModality(ctx context.Context, sel ast.SelectionSet, v *model.Modality) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOModalityFilter2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModalityFilter(ctx context.Context, v any) (*model.ModalityFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputModalityFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 

@@ -505,3 +505,18 @@ func sortGroups(count map[string]int) []*model.GroupCount {
 	})
 	return out
 }
+
+// modalityOf is a modality as the schema's enum names it (STATED for
+// stated); nil for none.
+func modalityOf(m domain.Modality) *model.Modality {
+	if m == "" {
+		return nil
+	}
+	x := model.Modality(strings.ToUpper(string(m)))
+	return &x
+}
+
+// domainModality is the domain's modality an enum value names.
+func domainModality(m model.Modality) domain.Modality {
+	return domain.Modality(strings.ToLower(string(m)))
+}

@@ -277,6 +277,21 @@ func (r *evidenceResolver) Verb(ctx context.Context, obj *domain.Evidence) (*str
 	return optString(obj.Verb), nil
 }
 
+// Modality is the resolver for the modality field.
+func (r *evidenceResolver) Modality(ctx context.Context, obj *domain.Evidence) (*model.Modality, error) {
+	return modalityOf(obj.Modality), nil
+}
+
+// Role is the resolver for the role field.
+func (r *factResolver) Role(ctx context.Context, obj *domain.Fact) (*string, error) {
+	return optString(obj.Role), nil
+}
+
+// Qualifier is the resolver for the qualifier field.
+func (r *factResolver) Qualifier(ctx context.Context, obj *domain.Fact) (*string, error) {
+	return optString(obj.Qualifier), nil
+}
+
 // Date is the resolver for the date field.
 func (r *factResolver) Date(ctx context.Context, obj *domain.Fact) (*string, error) {
 	return optString(obj.Date), nil
@@ -295,6 +310,16 @@ func (r *factResolver) Unit(ctx context.Context, obj *domain.Fact) (*string, err
 // Key is the resolver for the key field.
 func (r *momentResolver) Key(ctx context.Context, obj *engine.Moment) (string, error) {
 	return obj.Fact.Key, nil
+}
+
+// Role is the resolver for the role field.
+func (r *momentResolver) Role(ctx context.Context, obj *engine.Moment) (*string, error) {
+	return optString(obj.Fact.Role), nil
+}
+
+// Qualifier is the resolver for the qualifier field.
+func (r *momentResolver) Qualifier(ctx context.Context, obj *engine.Moment) (*string, error) {
+	return optString(obj.Fact.Qualifier), nil
 }
 
 // Text is the resolver for the text field.
@@ -818,11 +843,8 @@ func (r *relationResolver) Object(ctx context.Context, obj *domain.Relation) (*d
 
 // Verb is the resolver for the verb field.
 func (r *relationResolver) Verb(ctx context.Context, obj *domain.Relation, document *string, paragraph *string) (*string, error) {
-	if document == nil && paragraph == nil {
-		return optString(obj.Verb), nil
-	}
 	verb := obj.VerbIn(optID(document), optID(paragraph))
-	if verb == "" {
+	if verb == "" && (document != nil || paragraph != nil) {
 		g := r.graph(ctx)
 		if err := g.CheckDocument(ctx, optID(document)); err != nil {
 			return nil, err
@@ -832,6 +854,21 @@ func (r *relationResolver) Verb(ctx context.Context, obj *domain.Relation, docum
 		}
 	}
 	return optString(verb), nil
+}
+
+// Modality is the resolver for the modality field.
+func (r *relationResolver) Modality(ctx context.Context, obj *domain.Relation) (*model.Modality, error) {
+	return modalityOf(obj.Modality()), nil
+}
+
+// Modalities is the resolver for the modalities field.
+func (r *relationResolver) Modalities(ctx context.Context, obj *domain.Relation) ([]model.Modality, error) {
+	ms := obj.Modalities()
+	out := make([]model.Modality, len(ms))
+	for i, m := range ms {
+		out[i] = *modalityOf(m)
+	}
+	return out, nil
 }
 
 // Evidence is the resolver for the evidence field.
@@ -849,7 +886,6 @@ func (r *relationResolver) Evidence(ctx context.Context, obj *domain.Relation, d
 		if document != nil && e.Document != *document || paragraph != nil && e.Paragraph != *paragraph {
 			continue
 		}
-		e.Verb = obj.VerbOf(e)
 		out = append(out, &e)
 	}
 	if len(out) == 0 {
@@ -926,6 +962,11 @@ func (r *subgraphEdgeResolver) Predicate(ctx context.Context, obj *domain.Relati
 // EvidenceCount is the resolver for the evidenceCount field.
 func (r *subgraphEdgeResolver) EvidenceCount(ctx context.Context, obj *domain.Relation) (int, error) {
 	return len(obj.Evidence), nil
+}
+
+// Modality is the resolver for the modality field.
+func (r *subgraphEdgeResolver) Modality(ctx context.Context, obj *domain.Relation) (*model.Modality, error) {
+	return modalityOf(obj.Modality()), nil
 }
 
 // Relation is the resolver for the relation field.

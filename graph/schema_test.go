@@ -4,12 +4,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/digidip/digidip/data/datatest"
+	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/graph/model"
 )
@@ -78,4 +80,35 @@ func TestSchemaDescribesEverything(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The Modality enum is the domain's modalities, in order, each described in
+// the domain's words, so that the API and data/README.md say the same.
+func TestModalityEnumIsTheDomains(t *testing.T) {
+	b, err := os.ReadFile("../schema/schema.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := gqlparser.LoadSchema(&ast.Source{Name: "schema.graphql", Input: string(b)}, &ast.Source{Name: "predicates.graphql", Input: predicatesSDL(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enum := schema.Types["Modality"]
+	if enum == nil || len(enum.EnumValues) != len(domain.Modalities) {
+		t.Fatalf("the schema's Modality enum has %v, the domain %d modalities", enum, len(domain.Modalities))
+	}
+	for i, d := range domain.Modalities {
+		v := enum.EnumValues[i]
+		if v.Name != strings.ToUpper(string(d.Modality)) || v.Description != d.Definition {
+			t.Errorf("Modality value %d: %s %q, the domain's %s %q", i, v.Name, v.Description, d.Modality, d.Definition)
+		}
+	}
+}
+
+func predicatesSDL(t *testing.T) string {
+	b, err := os.ReadFile("../schema/predicates.graphql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

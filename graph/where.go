@@ -317,7 +317,27 @@ func (w *where) relation(path string, m *model.RelationWhere, depth int) (*engin
 	if r.Verb, err = text(path+".verb", m.Verb); err != nil {
 		return nil, err
 	}
+	r.Modality = modalities(m.Modality)
 	return r, nil
+}
+
+// modalities is a ModalityFilter in the domain's words.
+func modalities(m *model.ModalityFilter) *engine.OneOf[domain.Modality] {
+	if m == nil {
+		return nil
+	}
+	out := &engine.OneOf[domain.Modality]{}
+	if m.Eq != nil {
+		d := domainModality(*m.Eq)
+		out.Eq = &d
+	}
+	if m.In != nil {
+		out.In = make([]domain.Modality, len(m.In))
+		for i, x := range m.In {
+			out.In[i] = domainModality(x)
+		}
+	}
+	return out
 }
 
 func (w *where) evidence(path string, m *model.EvidenceWhere, depth int) (*engine.EvidenceWhere, error) {
@@ -353,6 +373,7 @@ func (w *where) evidence(path string, m *model.EvidenceWhere, depth int) (*engin
 	if e.Verb, err = text(path+".verb", m.Verb); err != nil {
 		return nil, err
 	}
+	e.Modality = modalities(m.Modality)
 	return e, nil
 }
 

@@ -104,10 +104,20 @@ func (r *reader) readEntities(name string) {
 		if strings.Contains(strings.TrimSpace(e.Description), "\n") {
 			f.problem(ef.line("description"), "description must be one line")
 		}
+		roles := map[string]int{} // a role's first fact's line: the timeline shows an entity once per role
 		for _, fn := range ef.list("facts", false) {
-			if fact, ok := r.fact(f, fn); ok {
-				e.Facts = append(e.Facts, fact)
+			fact, ok := r.fact(f, fn)
+			if !ok {
+				continue
 			}
+			if fact.Role != "" {
+				if at, dup := roles[fact.Role]; dup {
+					f.problem(fn.Line, "a second %q fact of %s (the first at line %d): one event, one fact", fact.Role, e.ID, at)
+					continue
+				}
+				roles[fact.Role] = fn.Line
+			}
+			e.Facts = append(e.Facts, fact)
 		}
 		r.entities[e.ID] = e
 		r.entityAt[e.ID] = Problem{File: f.name, Line: ef.line("id")}
@@ -116,12 +126,14 @@ func (r *reader) readEntities(name string) {
 }
 
 func (r *reader) fact(f *file, n *yaml.Node) (domain.Fact, bool) {
-	ff, ok := f.mapping(n, "a fact", "key", "text", "date", "precision", "number", "unit", "evidence")
+	ff, ok := f.mapping(n, "a fact", "key", "role", "qualifier", "text", "date", "precision", "number", "unit", "evidence")
 	if !ok {
 		return domain.Fact{}, false
 	}
 	fact := domain.Fact{
 		Key:       ff.str("key", true),
+		Role:      ff.str("role", false),
+		Qualifier: ff.str("qualifier", false),
 		Text:      ff.str("text", true),
 		Date:      ff.str("date", false),
 		Precision: ff.str("precision", false),
@@ -131,6 +143,20 @@ func (r *reader) fact(f *file, n *yaml.Node) (domain.Fact, bool) {
 	good := fact.Key != "" && fact.Text != ""
 	if fact.Key != "" && !slices.Contains(domain.FactKeys, fact.Key) {
 		f.problem(ff.line("key"), "unknown fact key %q (known: %s)", fact.Key, strings.Join(domain.FactKeys, ", "))
+		good = false
+	}
+	if known, fits := domain.FactRoleFits(fact.Role, fact.Key); fact.Role != "" && !known {
+		f.problem(ff.line("role"), "unknown fact role %q (known: %s)", fact.Role, factRoles())
+		good = false
+	} else if fact.Role != "" && !fits {
+		f.problem(ff.line("role"), "a %s fact cannot have the role %q", fact.Key, fact.Role)
+		good = false
+	} else if fact.Role == "" && (fact.Key == "date" || fact.Key == "deadline" || fact.Key == "period") {
+		f.problem(n.Line, "a %s fact needs a role: what the date marks (%s)", fact.Key, factRoles())
+		good = false
+	}
+	if fact.Qualifier != "" && !domain.FactQualifier(fact.Qualifier) {
+		f.problem(ff.line("qualifier"), "unknown fact qualifier %q (known: %s)", fact.Qualifier, factQualifiers())
 		good = false
 	}
 	if fact.Date != "" && !isoDate.MatchString(fact.Date) {
@@ -154,6 +180,22 @@ func (r *reader) fact(f *file, n *yaml.Node) (domain.Fact, bool) {
 	}
 	fact.Evidence = ev
 	return fact, good
+}
+
+func factRoles() string {
+	s := make([]string, len(domain.FactRoles))
+	for i, r := range domain.FactRoles {
+		s[i] = r.Role
+	}
+	return strings.Join(s, ", ")
+}
+
+func factQualifiers() string {
+	s := make([]string, len(domain.FactQualifiers))
+	for i, q := range domain.FactQualifiers {
+		s[i] = q.Qualifier
+	}
+	return strings.Join(s, ", ")
 }
 
 // datePrecision reads the precision off an ISO 8601 / EDTF date (of an
@@ -191,7 +233,7 @@ func (r *reader) readRelations(name string) {
 		return
 	}
 	for _, n := range rf.list("relations", true) {
-		xf, ok := f.mapping(n, "a relation", "subject", "predicate", "object", "verb", "implied", "evidence")
+		xf, ok := f.mapping(n, "a relation", "subject", "predicate", "object", "implied", "evidence")
 		if !ok {
 			continue
 		}
@@ -199,7 +241,6 @@ func (r *reader) readRelations(name string) {
 			Subject:   xf.str("subject", true),
 			Predicate: xf.str("predicate", true),
 			Object:    xf.str("object", true),
-			Verb:      xf.str("verb", false),
 			Implied:   xf.boolean("implied"),
 		}
 		good := rel.Subject != "" && rel.Predicate != "" && rel.Object != ""
@@ -228,7 +269,7 @@ func (r *reader) readRelations(name string) {
 			good = false
 		}
 		for _, en := range evs {
-			ev, ok := r.evidence(f, en, doc)
+			ev, ok := r.relationEvidence(f, en, doc)
 			if !ok {
 				good = false
 				continue

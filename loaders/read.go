@@ -334,6 +334,39 @@ func (r *reader) evidence(f *file, n *yaml.Node, defaultDoc string) (domain.Evid
 	if !ok {
 		return domain.Evidence{}, false
 	}
+	return r.locate(f, ef, defaultDoc)
+}
+
+// relationEvidence checks a relation's evidence item, which also says how
+// its quote words the relation: {doc, para, quote[, occurrence][, verb]
+// [, modality]}. The verb must be words of the quote; the modality is
+// stated unless given.
+func (r *reader) relationEvidence(f *file, n *yaml.Node, defaultDoc string) (domain.Evidence, bool) {
+	ef, ok := f.mapping(n, "evidence", "doc", "para", "quote", "occurrence", "verb", "modality")
+	if !ok {
+		return domain.Evidence{}, false
+	}
+	ev, found := r.locate(f, ef, defaultDoc)
+	good := found
+	ev.Verb = ef.str("verb", false)
+	ev.Modality = domain.Modality(ef.str("modality", false))
+	if ev.Modality == "" {
+		ev.Modality = domain.Stated
+	}
+	if !ev.Modality.Valid() {
+		f.problem(ef.line("modality"), "unknown modality %q (known: %s)", ev.Modality, domain.ModalityNames(", "))
+		good = false
+	}
+	// a quote that is not in its paragraph is the one mistake to report
+	if found && ev.Verb != "" && !domain.ContainsWords(ev.Quote, ev.Verb) {
+		f.problem(ef.line("verb"), "verb %q is not words of the quote %q", ev.Verb, ev.Quote)
+		good = false
+	}
+	return ev, good
+}
+
+// locate finds an evidence item's quote in its paragraph.
+func (r *reader) locate(f *file, ef fields, defaultDoc string) (domain.Evidence, bool) {
 	doc := ef.str("doc", defaultDoc == "")
 	if doc == "" {
 		doc = defaultDoc

@@ -110,7 +110,22 @@ func TestGoodData(t *testing.T) {
 	if ps := domaintest.Must(g.DocumentParagraphs(context.Background(), "memo", 1)); ps[0].Notes[0] != "memo:fn1" {
 		t.Errorf("first paragraph: %+v", ps[0])
 	}
-	if e := domaintest.Must(g.Entity(context.Background(), "global-gateway")); len(e.Facts) != 1 || e.Facts[0].Precision != "day" {
+	// each quote keeps its own wording: a verb given, the modality stated
+	// unless given
+	for _, tt := range []struct {
+		rel, verb string
+		mod       domain.Modality
+	}{
+		{"action-1-fund-d4d/calls-on/commission", "calls on", domain.Stated},
+		{"action-1-fund-d4d/calls-on/eib", "", domain.Stated},
+		{"eib/funds/d4d-hub", "fund", domain.Requested},
+	} {
+		r := domaintest.Must(g.Relation(context.Background(), tt.rel))
+		if r == nil || len(r.Evidence) != 1 || r.Evidence[0].Verb != tt.verb || r.Evidence[0].Modality != tt.mod {
+			t.Errorf("%s: evidence %+v, want verb %q, modality %s", tt.rel, r, tt.verb, tt.mod)
+		}
+	}
+	if e := domaintest.Must(g.Entity(context.Background(), "global-gateway")); len(e.Facts) != 1 || e.Facts[0].Precision != "day" || e.Facts[0].Role != "adopted" {
 		t.Errorf("facts: %+v", e.Facts)
 	}
 }
@@ -123,12 +138,12 @@ func TestBadData(t *testing.T) {
 		patches []patch
 		want    []string
 	}{
-		{"misspelt entity id", []patch{{rel, "object: commission\n    verb", "object: commision\n    verb"}},
+		{"misspelt entity id", []patch{{rel, "object: commission\n    evidence", "object: commision\n    evidence"}},
 			[]string{`bad/graph/relations/memo.yaml:5: unknown entity "commision" as object (did you mean "commission"?)`}},
 		{"duplicate entity id", []patch{{"graph/entities/more.yaml", "", "- id: eib\n  name: EIB again\n  kind: ACTOR\n  description: x\n"}},
 			[]string{`bad/graph/entities/more.yaml:1: duplicate entity id "eib" (first defined at bad/graph/entities/all.yaml:11)`}},
 		{"unknown kind", []patch{{ent, "kind: FORUM\n  aliases: [ITU]", "kind: ORGANISATION\n  aliases: [ITU]"}},
-			[]string{`bad/graph/entities/all.yaml:34: unknown kind "ORGANISATION" (known: ACTOR, COUNTRY, REGION, PERSON, FORUM, PARTNERSHIP, INSTRUMENT, POLICY, COMMITMENT, TOPIC, EVENT)`}},
+			[]string{`bad/graph/entities/all.yaml:35: unknown kind "ORGANISATION" (known: ACTOR, COUNTRY, REGION, PERSON, FORUM, PARTNERSHIP, INSTRUMENT, POLICY, COMMITMENT, TOPIC, EVENT)`}},
 		{"unknown predicate", []patch{{rel, "predicate: funds", "predicate: finances"}},
 			[]string{`bad/graph/relations/memo.yaml:17: unknown predicate "finances" (define it in graph/predicates.yaml)`}},
 		{"paragraph that does not exist", []patch{{rel, `{para: "1", quote: "in line`, `{para: "9", quote: "in line`}},
@@ -142,7 +157,7 @@ func TestBadData(t *testing.T) {
 		{"malformed YAML", []patch{{rel, `quote: "the EIB to fund the D4D Hub"}`, `quote: "the EIB to fund the D4D Hub"`}},
 			[]string{`bad/graph/relations/memo.yaml:15: malformed YAML: did not find expected ',' or '}'`}},
 		{"unknown field", []patch{{rel, "implied: true", "implyed: true"}},
-			[]string{`bad/graph/relations/memo.yaml:19: unknown field "implyed" in a relation (known: evidence, implied, object, predicate, subject, verb)`}},
+			[]string{`bad/graph/relations/memo.yaml:19: unknown field "implyed" in a relation (known: evidence, implied, object, predicate, subject)`}},
 		{"relation without evidence", []patch{{rel, "    evidence:\n      - {para: \"2\", quote: \"partners with Luleå University\"}\n", ""}},
 			[]string{`bad/graph/relations/memo.yaml:38: a relation needs at least one evidence item`}},
 		{"relation stated twice", []patch{{rel, "  - subject: eib\n", "  - subject: eib\n    predicate: funds\n    object: d4d-hub\n    evidence: [{para: \"1\", quote: \"EIB\"}]\n  - subject: eib\n"}},
@@ -150,10 +165,10 @@ func TestBadData(t *testing.T) {
 		{"unknown document", []patch{{rel, "doc: memo", "doc: memo-2"}},
 			[]string{`bad/graph/relations/memo.yaml:1: unknown document "memo-2"`}},
 		{"bad fact date", []patch{{ent, `date: "2024-01-15"`, `date: "15 January 2024"`}},
-			[]string{`bad/graph/entities/all.yaml:30: date "15 January 2024" is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-21..24 for a season, or an interval A/B, either end of which may be ..)`}},
+			[]string{`bad/graph/entities/all.yaml:31: date "15 January 2024" is not ISO 8601 (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-21..24 for a season, or an interval A/B, either end of which may be ..)`}},
 		{"id not a slug", []patch{{ent, "id: itu-council", "id: ITU_Council"}},
 			[]string{
-				`bad/graph/entities/all.yaml:37: entity id "ITU_Council" is not a kebab-case slug`,
+				`bad/graph/entities/all.yaml:38: entity id "ITU_Council" is not a kebab-case slug`,
 				`bad/graph/relations/memo.yaml:35: unknown entity "itu-council" as object`,
 			}},
 		{"paragraph not in the source", []patch{{"sources/memo.yaml", "See the Global Gateway.", "See the Global Gateway and more."}},
@@ -181,12 +196,30 @@ func TestBadData(t *testing.T) {
 				`bad/graph/predicates.yaml:17: unknown kind "ORGANISATION" in "subject" (known: ACTOR, COUNTRY, REGION, PERSON, FORUM, PARTNERSHIP, INSTRUMENT, POLICY, COMMITMENT, TOPIC, EVENT)`,
 				`bad/graph/predicates.yaml:17: kind ACTOR given twice in "subject"`,
 			}},
+		{"unknown modality", []patch{{rel, "occurrence: 2, modality: stated", "occurrence: 2, modality: likely"}},
+			[]string{`bad/graph/relations/memo.yaml:32: unknown modality "likely" (known: stated, recalled, requested, obligation, future, possible, conditional)`}},
+		{"verb not in its quote", []patch{{rel, "verb: fund,", "verb: finance,"}},
+			[]string{`bad/graph/relations/memo.yaml:21: verb "finance" is not words of the quote "the EIB to fund the D4D Hub"`}},
+		{"verb inside a word of its quote", []patch{{rel, "verb: fund,", "verb: fun,"}},
+			[]string{`bad/graph/relations/memo.yaml:21: verb "fun" is not words of the quote "the EIB to fund the D4D Hub"`}},
+		{"verb on a fact's evidence", []patch{{ent, `quote: "Global Gateway strategy"}`, `quote: "Global Gateway strategy", verb: "strategy"}`}},
+			[]string{`bad/graph/entities/all.yaml:32: unknown field "verb" in evidence (known: doc, occurrence, para, quote)`}},
+		{"unknown fact role", []patch{{ent, "role: adopted", "role: launched"}},
+			[]string{`bad/graph/entities/all.yaml:29: unknown fact role "launched" (known: adopted, agreed, announced, dated, endorsed, held, opened, starts, ends, during, deadline)`}},
+		{"fact role that does not fit its key", []patch{{ent, "role: adopted", "role: deadline"}},
+			[]string{`bad/graph/entities/all.yaml:29: a date fact cannot have the role "deadline"`}},
+		{"dated fact without a role", []patch{{ent, "      role: adopted\n", ""}},
+			[]string{`bad/graph/entities/all.yaml:28: a date fact needs a role: what the date marks (adopted, agreed, announced, dated, endorsed, held, opened, starts, ends, during, deadline)`}},
+		{"the same event twice", []patch{{ent, "    - key: date\n", "    - key: date\n      role: adopted\n      text: 15 January\n      date: \"2024-01-15\"\n      evidence: {doc: memo, para: \"1\", quote: \"Global Gateway strategy\"}\n    - key: date\n"}},
+			[]string{`bad/graph/entities/all.yaml:33: a second "adopted" fact of global-gateway (the first at line 28): one event, one fact`}},
+		{"unknown fact qualifier", []patch{{ent, "role: adopted", "role: adopted\n      qualifier: roughly"}},
+			[]string{`bad/graph/entities/all.yaml:30: unknown fact qualifier "roughly" (known: over, at-least, up-to, about, after, before, by, within)`}},
 		{"several problems, all reported", []patch{
-			{rel, "object: commission\n    verb", "object: commision\n    verb"},
+			{rel, "object: commission\n    evidence", "object: commision\n    evidence"},
 			{rel, "predicate: funds", "predicate: finances"},
 			{ent, "kind: FORUM\n  aliases: [ITU]", "kind: ORGANISATION\n  aliases: [ITU]"},
 		}, []string{
-			`bad/graph/entities/all.yaml:34: unknown kind "ORGANISATION" (known: ACTOR, COUNTRY, REGION, PERSON, FORUM, PARTNERSHIP, INSTRUMENT, POLICY, COMMITMENT, TOPIC, EVENT)`,
+			`bad/graph/entities/all.yaml:35: unknown kind "ORGANISATION" (known: ACTOR, COUNTRY, REGION, PERSON, FORUM, PARTNERSHIP, INSTRUMENT, POLICY, COMMITMENT, TOPIC, EVENT)`,
 			`bad/graph/relations/memo.yaml:5: unknown entity "commision" as object (did you mean "commission"?)`,
 			`bad/graph/relations/memo.yaml:17: unknown predicate "finances" (define it in graph/predicates.yaml)`,
 		}},

@@ -52,12 +52,10 @@ func WriteReview(w io.Writer, ds *domain.Dataset, n int, seed uint64) error {
 	bw.printf("# Review of %d relations drawn with seed %d (of %d; data hash %s)\n\n", len(rels), seed, len(ds.Relations), ds.Hash)
 	bw.printf("For each: is the relation, with its predicate as defined, stated by the quoted text?\n")
 	bw.printf("Verdicts: supported (fully), partly (right ends, wrong nuance: modality, wording, scope), wrong.\n")
+	bw.printf("Each quote is followed by its modality (%s) and its verb.\n", domain.ModalityNames(", "))
 	for i, r := range rels {
 		bw.printf("\n## %d. %s\n\n", i+1, r.ID)
 		bw.printf("%s **%s** %s", name(r.Subject), r.Predicate, name(r.Object))
-		if r.Verb != "" {
-			bw.printf(" (verb: %q)", r.Verb)
-		}
 		if r.Implied {
 			bw.printf(" (implied)")
 		}
@@ -66,7 +64,11 @@ func WriteReview(w io.Writer, ds *domain.Dataset, n int, seed uint64) error {
 			bw.printf("*%s*: %s\n", r.Predicate, strings.TrimSpace(p.Definition))
 		}
 		for _, e := range r.Evidence {
-			bw.printf("\n- %s: “%s”\n", e.Paragraph, e.Quote)
+			bw.printf("\n- %s: “%s” (%s", e.Paragraph, e.Quote, e.Modality)
+			if e.Verb != "" {
+				bw.printf("; verb: %q", e.Verb)
+			}
+			bw.printf(")\n")
 			if p := paras[e.Paragraph]; p != nil {
 				bw.printf("  > %s\n", strings.ReplaceAll(p.Text, "\n", " "))
 			}

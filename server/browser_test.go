@@ -101,6 +101,23 @@ func TestBrowser(t *testing.T) {
 	}
 	b.checkDrawn(both)
 
+	// Each line says how firmly the text holds its edge, as the API does.
+	line := map[string]string{"STATED": "solid", "RECALLED": "solid", "REQUESTED": "dotted", "OBLIGATION": "dotted",
+		"FUTURE": "dashed", "POSSIBLE": "dashed", "CONDITIONAL": "dashed"}
+	drawn := evaluate[map[string]string](b, `Object.fromEntries(explorer.cy.edges().map(e => [e.id(), e.style('line-style')]))`)
+	weaker := 0
+	for _, e := range both.Edges {
+		if got, want := drawn[e.ID], line[e.Modality]; got != want {
+			t.Errorf("edge %s (%s) is drawn %q, want %q", e.ID, e.Modality, got, want)
+		}
+		if e.Modality != "STATED" {
+			weaker++
+		}
+	}
+	if weaker == 0 {
+		t.Errorf("no edge around global-gateway and %s is held less than stated: nothing to check the lines by", next)
+	}
+
 	// 3. Click the edge between them: its evidence, verbatim, highlighted.
 	edge := both.edgeBetween("global-gateway", next)
 	b.clickAt("edge "+edge, fmt.Sprintf(`(() => { const p = explorer.cy.getElementById(%q).renderedMidpoint(); return [p.x, p.y]; })()`, edge))
@@ -111,6 +128,9 @@ func TestBrowser(t *testing.T) {
 	marked := evaluate[[]string](b, `[...document.querySelectorAll('#details mark')].map(m => m.textContent)`)
 	if !slices.Equal(shown, quotes) || !slices.Equal(marked, quotes) {
 		t.Errorf("evidence of %s: quotes %q, highlighted %q; the API says %q", edge, shown, marked, quotes)
+	}
+	if n := evaluate[int](b, `document.querySelectorAll('#details figcaption .modality').length`); n != len(quotes) {
+		t.Errorf("%d of %d quotes say how they hold the relation", n, len(quotes))
 	}
 	b.screenshot("2-evidence.png")
 
@@ -422,9 +442,10 @@ type graphResult struct {
 		Degree int    `json:"degree"`
 	} `json:"nodes"`
 	Edges []struct {
-		ID     string `json:"id"`
-		Source string `json:"source"`
-		Target string `json:"target"`
+		ID       string `json:"id"`
+		Source   string `json:"source"`
+		Target   string `json:"target"`
+		Modality string `json:"modality"`
 	} `json:"edges"`
 }
 
@@ -433,7 +454,7 @@ type graphResult struct {
 func subgraph(t *testing.T, srv *httptest.Server, roots ...string) graphResult {
 	t.Helper()
 	r := post(t, srv, `query($roots: [ID!]) { subgraph(roots: $roots, depth: 1, maxNodes: 300) {
-		nodes { id degree } edges { id source target } } }`, map[string]any{"roots": roots})
+		nodes { id degree } edges { id source target modality } } }`, map[string]any{"roots": roots})
 	var data struct{ Subgraph graphResult }
 	if err := json.Unmarshal(r.resp.Data, &data); err != nil || len(r.resp.Errors) > 0 {
 		t.Fatalf("subgraph %v: %v %s", roots, err, r.body)

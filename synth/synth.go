@@ -13,12 +13,12 @@ import (
 
 // Shape of the synthetic graph, per entity: about three relations, one
 // evidence item each, and a paragraph per ten relations. With digidip's
-// quads that is close to 40 quads an entity.
+// quads that is close to 50 quads an entity.
 const (
 	relationsPerEntity    = 3
 	relationsPerParagraph = 10
 	paragraphsPerDocument = 50
-	quadsPerEntity        = 40
+	quadsPerEntity        = 50
 )
 
 var (
@@ -126,15 +126,24 @@ func Dataset(quads int, seed uint64) *domain.Dataset {
 		}
 		rel := &domain.Relation{
 			ID: id, Subject: ds.Entities[s].ID, Predicate: p, Object: ds.Entities[o].ID,
-			Evidence: []domain.Evidence{{Document: para.Document, Paragraph: para.ID, Quote: sentence, Start: start, End: start + utf8.RuneCountInString(sentence)}},
-		}
-		if p == "calls-on" {
-			rel.Verb = "calls on"
+			Evidence: []domain.Evidence{{Document: para.Document, Paragraph: para.ID, Quote: sentence, Start: start, End: start + utf8.RuneCountInString(sentence),
+				Verb: verbs[p], Modality: modality(n)}},
 		}
 		ds.Relations = append(ds.Relations, rel)
 	}
 	flush()
 	return ds
+}
+
+// modality gives one relation in five a modality other than stated, in
+// turn, as the conclusions hold some of what they name as asked, due or to
+// come; it draws nothing from the random source, so the rest of a graph is
+// what it was.
+func modality(n int) domain.Modality {
+	if n%5 != 4 {
+		return domain.Stated
+	}
+	return domain.Modalities[1+(n/5)%(len(domain.Modalities)-1)].Modality
 }
 
 // acronym is the initials of a name's words, as texts abbreviate bodies:

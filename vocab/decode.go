@@ -168,6 +168,7 @@ type builder struct {
 	evQuote  map[Node]string
 	rels     map[string]*domain.Relation
 	relQuads []relQuad
+	words    map[evUse]*domain.Evidence // how a relation's evidence item words it
 	hash     string
 	source   string
 	version  int
@@ -228,6 +229,21 @@ func (b *builder) fact(k factKey) *domain.Fact {
 	return upsert(b.facts, k, func() *domain.Fact { return &domain.Fact{} })
 }
 
+// evUse is one evidence item of one relation.
+type evUse struct {
+	rel string
+	ev  Node
+}
+
+// wording is where the verb and the modality a relation's quote in the graph
+// label gives it are kept until the relation's evidence is assembled.
+func (b *builder) wording(rel string, label quad.Value) *domain.Evidence {
+	if b.words == nil {
+		b.words = map[evUse]*domain.Evidence{}
+	}
+	return upsert(b.words, evUse{rel, ParseIRI(label)}, func() *domain.Evidence { return &domain.Evidence{} })
+}
+
 func (b *builder) rel(id string) *domain.Relation {
 	return upsert(b.rels, id, func() *domain.Relation { return &domain.Relation{ID: id} })
 }
@@ -266,7 +282,9 @@ func (b *builder) add(q quad.Quad) {
 		r := b.rel(s.ID)
 		switch p {
 		case PropVerb:
-			r.Verb = StringOf(q.Object)
+			b.wording(s.ID, q.Label).Verb = StringOf(q.Object)
+		case PropModality:
+			b.wording(s.ID, q.Label).Modality = domain.Modality(StringOf(q.Object))
 		case PropImplied:
 			r.Implied = StringOf(q.Object) == "true" || q.Object == quad.Bool(true)
 		}
@@ -323,6 +341,10 @@ func (b *builder) addFact(k factKey, p quad.IRI, o quad.Value) {
 	switch p {
 	case PropKey:
 		b.fact(k).Key = StringOf(o)
+	case PropFactRole:
+		b.fact(k).Role = StringOf(o)
+	case PropQualifier:
+		b.fact(k).Qualifier = StringOf(o)
 	case PropFactText:
 		b.fact(k).Text = StringOf(o)
 	case PropFactDate:
@@ -440,6 +462,9 @@ func (b *builder) finish() (*domain.Dataset, error) {
 		r := b.rel(id)
 		r.Subject, r.Predicate, r.Object = rq.s, rq.p, rq.o
 		if ev, ok := b.evidence(rq.ev); ok {
+			if w := b.words[evUse{id, rq.ev}]; w != nil {
+				ev.Verb, ev.Modality = w.Verb, w.Modality
+			}
 			r.Evidence = append(r.Evidence, ev)
 		}
 		b.pred(rq.p)

@@ -110,6 +110,8 @@ func (enc *Encoder) Quads(ds *domain.Dataset) []quad.Quad {
 			add(s, PropFact, fs, nil)
 			add(fs, RDFType, ClassFact, nil)
 			add(fs, PropKey, quad.String(f.Key), nil)
+			str(fs, PropFactRole, f.Role)
+			str(fs, PropQualifier, f.Qualifier)
 			str(fs, PropFactText, f.Text)
 			str(fs, PropFactDate, f.Date)
 			str(fs, PropPrecision, f.Precision)
@@ -137,7 +139,16 @@ func (enc *Encoder) Quads(ds *domain.Dataset) []quad.Quad {
 		add(rs, RDFSubject, s, nil)
 		add(rs, RDFPredicate, p, nil)
 		add(rs, RDFObject, o, nil)
-		str(rs, PropVerb, r.Verb)
+		// How each quote words the relation is said of the statement in
+		// that quote's graph: one passage may say "invites", another "will".
+		for _, e := range r.Evidence {
+			if e.Verb != "" {
+				add(rs, PropVerb, quad.String(e.Verb), evidence(e))
+			}
+			if e.Modality != "" {
+				add(rs, PropModality, quad.String(string(e.Modality)), evidence(e))
+			}
+		}
 		if r.Implied {
 			add(rs, PropImplied, quad.Bool(true), nil)
 		}

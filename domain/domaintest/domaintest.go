@@ -14,6 +14,11 @@ func Memo() *domain.Dataset {
 	ev := func(para, quote string, start int) domain.Evidence {
 		return domain.Evidence{Document: "memo", Paragraph: "memo:" + para, Quote: quote, Start: start, End: start + len([]rune(quote))}
 	}
+	// worded is a relation's evidence item, with how its quote words it.
+	worded := func(e domain.Evidence, verb string, m domain.Modality) domain.Evidence {
+		e.Verb, e.Modality = verb, m
+		return e
+	}
 	return &domain.Dataset{
 		Hash: "h1",
 		Documents: []*domain.Document{{
@@ -42,12 +47,12 @@ func Memo() *domain.Dataset {
 			{ID: "action-1", Name: "Fund the D4D Hub", Kind: domain.Commitment, Description: "d"},
 		},
 		Relations: []*domain.Relation{
-			{ID: "action-1/calls-on/commission", Subject: "action-1", Predicate: "calls-on", Object: "commission", Verb: "calls on", Evidence: []domain.Evidence{ev("1", "calls on the Commission", 12)}},
-			{ID: "action-1/calls-on/eib", Subject: "action-1", Predicate: "calls-on", Object: "eib", Verb: "calls on", Evidence: []domain.Evidence{ev("1", "the EIB", 40)}},
-			{ID: "eib/funds/d4d-hub", Subject: "eib", Predicate: "funds", Object: "d4d-hub", Implied: true, Evidence: []domain.Evidence{ev("1", "EIB to fund the D4D Hub", 44)}},
+			{ID: "action-1/calls-on/commission", Subject: "action-1", Predicate: "calls-on", Object: "commission", Evidence: []domain.Evidence{worded(ev("1", "calls on the Commission", 12), "calls on", domain.Stated)}},
+			{ID: "action-1/calls-on/eib", Subject: "action-1", Predicate: "calls-on", Object: "eib", Evidence: []domain.Evidence{worded(ev("1", "the EIB", 40), "", domain.Stated)}},
+			{ID: "eib/funds/d4d-hub", Subject: "eib", Predicate: "funds", Object: "d4d-hub", Implied: true, Evidence: []domain.Evidence{worded(ev("1", "EIB to fund the D4D Hub", 44), "fund", domain.Requested)}},
 			{ID: "commission/coordinates-with/itu", Subject: "commission", Predicate: "coordinates-with", Object: "itu",
-				Evidence: []domain.Evidence{ev("2", "coordinates with the ITU", 15), ev("2", "The Commission", 0)}},
-			{ID: "d4d-hub/partners-with/lulea", Subject: "d4d-hub", Predicate: "partners-with", Object: "lulea", Evidence: []domain.Evidence{ev("2", "partners with Luleå University", 58)}},
+				Evidence: []domain.Evidence{worded(ev("2", "coordinates with the ITU", 15), "coordinates with", domain.Stated), worded(ev("2", "The Commission", 0), "", domain.Stated)}},
+			{ID: "d4d-hub/partners-with/lulea", Subject: "d4d-hub", Predicate: "partners-with", Object: "lulea", Evidence: []domain.Evidence{worded(ev("2", "partners with Luleå University", 58), "partners with", domain.Future)}},
 		},
 	}
 }

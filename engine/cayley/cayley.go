@@ -44,8 +44,8 @@ var vocabulary = []quad.IRI{
 	vocab.OAHasSource, vocab.OAExact,
 	vocab.ClassDocument, vocab.ClassParagraph,
 	vocab.PropSHA256, vocab.PropAuthorEntity, vocab.PropSection, vocab.PropOrder, vocab.PropText,
-	vocab.PropParent, vocab.PropNote, vocab.PropMentions, vocab.PropVerb, vocab.PropImplied, vocab.PropInverse,
-	vocab.PropExample, vocab.PropFact, vocab.PropKey, vocab.PropFactText, vocab.PropFactDate, vocab.PropPrecision,
+	vocab.PropParent, vocab.PropNote, vocab.PropMentions, vocab.PropVerb, vocab.PropModality, vocab.PropImplied, vocab.PropInverse,
+	vocab.PropExample, vocab.PropFact, vocab.PropKey, vocab.PropFactRole, vocab.PropQualifier, vocab.PropFactText, vocab.PropFactDate, vocab.PropPrecision,
 	vocab.PropQuantity, vocab.PropUnit, vocab.PropEvidence,
 }
 
@@ -229,14 +229,22 @@ type prop struct {
 	pred quad.IRI
 	obj  graph.Ref
 	val  quad.Value
+	// label is the quad's graph, read only where it says something: for a
+	// verb or a modality, the evidence item it is stated in.
+	label quad.Value
 }
+
+// labelled are the predicates whose quads' labels props reads.
+func labelled(p quad.IRI) bool { return p == vocab.PropVerb || p == vocab.PropModality }
 
 // props reads, for each node, the quads of which it is the subject whose
 // predicate is the vocabulary's (one index scan a node), and the values of
 // their objects in one batch.
 func (r *Reader) props(ctx context.Context, nodes []graph.Ref) ([][]prop, error) {
 	out := make([][]prop, len(nodes))
-	var objs []graph.Ref
+	var objs, labels []graph.Ref
+	type at struct{ i, j int }
+	var labelOf []at
 	for i, n := range nodes {
 		if n == nil {
 			continue
@@ -254,11 +262,21 @@ func (r *Reader) props(ctx context.Context, nodes []graph.Ref) ([][]prop, error)
 				return nil // a relation, or an IRI outside the vocabulary
 			}
 			o, err := r.qs.QuadDirection(q, quad.Object)
+			if err != nil {
+				return err
+			}
 			out[i] = append(out[i], prop{pred: iri, obj: o})
 			if iri != vocab.RDFType {
 				objs = append(objs, o)
 			}
-			return err
+			if labelled(iri) {
+				l, err := r.qs.QuadDirection(q, quad.Label)
+				if l != nil {
+					labels, labelOf = append(labels, l), append(labelOf, at{i, len(out[i]) - 1})
+				}
+				return err
+			}
+			return nil
 		})
 		if err != nil {
 			return nil, err
@@ -276,6 +294,13 @@ func (r *Reader) props(ctx context.Context, nodes []graph.Ref) ([][]prop, error)
 				k++
 			}
 		}
+	}
+	lvals, err := r.valuesOf(ctx, labels)
+	if err != nil {
+		return nil, err
+	}
+	for k, a := range labelOf {
+		out[a.i][a.j].label = lvals[k]
 	}
 	return out, nil
 }

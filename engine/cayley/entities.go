@@ -121,6 +121,10 @@ func (r *Reader) facts(ctx context.Context, nodes []graph.Ref, vals []quad.Value
 			switch p.pred {
 			case vocab.PropKey:
 				f.Key = vocab.StringOf(p.val)
+			case vocab.PropFactRole:
+				f.Role = vocab.StringOf(p.val)
+			case vocab.PropQualifier:
+				f.Qualifier = vocab.StringOf(p.val)
 			case vocab.PropFactText:
 				f.Text = vocab.StringOf(p.val)
 			case vocab.PropFactDate:

@@ -290,8 +290,11 @@ func (r *Reader) Relations(ctx context.Context, ids []string) ([]*domain.Relatio
 	}
 	k := 0
 	for i, ls := range labels {
+		words := wordings(ps[i])
 		for range ls {
 			if ev := evs[k]; ev.ok {
+				w := words[vocab.EvidenceIRI(ev.ev.Paragraph, ev.ev.Start, ev.ev.End)]
+				ev.ev.Verb, ev.ev.Modality = w.Verb, w.Modality
 				out[i].Evidence = append(out[i].Evidence, ev.ev)
 			}
 			k++
@@ -313,13 +316,34 @@ func (r *Reader) relation(id string, ps []prop) *domain.Relation {
 	rel := &domain.Relation{ID: id, Subject: s, Predicate: p, Object: o}
 	for _, p := range ps {
 		switch p.pred {
-		case vocab.PropVerb:
-			rel.Verb = vocab.StringOf(p.val)
 		case vocab.PropImplied:
 			rel.Implied = vocab.StringOf(p.val) == "true" || p.val == quad.Bool(true)
 		}
 	}
 	return rel
+}
+
+// wordings reads a statement's verbs and modalities by the evidence node
+// whose graph states them.
+func wordings(ps []prop) map[quad.IRI]domain.Evidence {
+	out := map[quad.IRI]domain.Evidence{}
+	for _, p := range ps {
+		l, ok := p.label.(quad.IRI)
+		if !ok {
+			continue
+		}
+		w := out[l]
+		switch p.pred {
+		case vocab.PropVerb:
+			w.Verb = vocab.StringOf(p.val)
+		case vocab.PropModality:
+			w.Modality = domain.Modality(vocab.StringOf(p.val))
+		default:
+			continue
+		}
+		out[l] = w
+	}
+	return out
 }
 
 // labelsOf lists the labels of the quads (s, p, o, *): a relation's

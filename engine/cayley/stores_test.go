@@ -184,6 +184,10 @@ func edgeCases() *domain.Dataset {
 		doc, _, _ := strings.Cut(para, ":")
 		return domain.Evidence{Document: doc, Paragraph: para, Quote: quote, Start: start, End: start + len([]rune(quote))}
 	}
+	worded := func(e domain.Evidence, verb string, m domain.Modality) domain.Evidence {
+		e.Verb, e.Modality = verb, m
+		return e
+	}
 	text := "Annex. The EIB funds the hub; the Council and the EIB agree."
 	ds.Documents = append(ds.Documents, &domain.Document{
 		ID: "annex", Title: "Annex", Short: "A", Date: "2024", URL: "https://example.org/annex",
@@ -214,8 +218,8 @@ func edgeCases() *domain.Dataset {
 		}
 	}
 	ds.Relations = append(ds.Relations,
-		&domain.Relation{ID: "itu/coordinates-with/itu", Subject: "itu", Predicate: "coordinates-with", Object: "itu", Verb: "itself",
-			Evidence: []domain.Evidence{ev("memo:2", "ITU", 37)}},
+		&domain.Relation{ID: "itu/coordinates-with/itu", Subject: "itu", Predicate: "coordinates-with", Object: "itu",
+			Evidence: []domain.Evidence{worded(ev("memo:2", "ITU", 37), "ITU", domain.Possible)}},
 		&domain.Relation{ID: "council/funds/eib", Subject: "council", Predicate: "funds", Object: "eib", Implied: true,
 			Evidence: []domain.Evidence{ev("annex:4.A", "the Council and the EIB", 33), ev("annex:4.A", "Council", 37)}})
 	return ds

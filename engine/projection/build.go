@@ -98,7 +98,7 @@ func build(ds *domain.Dataset, sum *engine.Summary) []byte {
 			if f.Number != nil {
 				flags, num = factHasNumber, math.Float64bits(*f.Number)
 			}
-			b.add(secFacts, b.str(f.Key), b.str(f.Text), b.str(f.Date), b.str(f.Precision), b.str(f.Unit), flags,
+			b.add(secFacts, b.str(f.Key), b.str(f.Role), b.str(f.Qualifier), b.str(f.Text), b.str(f.Date), b.str(f.Precision), b.str(f.Unit), flags,
 				uint32(num), uint32(num>>32), uint32(nRelEv+len(factEvs)))
 			factEvs = append(factEvs, f.Evidence)
 		}
@@ -156,7 +156,7 @@ func build(ds *domain.Dataset, sum *engine.Summary) []byte {
 			flags |= relImplied
 		}
 		flags |= emptyFlag(r.Evidence, relEvidenceEmpty)
-		b.add(secRelations, b.str(r.ID), subj, pred, obj, b.str(r.Verb), flags)
+		b.add(secRelations, b.str(r.ID), subj, pred, obj, flags)
 		out.add(subj, i)
 		in.add(obj, i)
 		syms[int(subj)*symWords+symDegree]++
@@ -191,7 +191,8 @@ func build(ds *domain.Dataset, sum *engine.Summary) []byte {
 	}
 	for _, ev := range evs {
 		b.add(secEvidence, b.str(ev.Document), b.str(ev.Paragraph), b.str(ev.Quote),
-			uint32(int64(ev.Start)), uint32(int64(ev.Start)>>32), uint32(int64(ev.End)), uint32(int64(ev.End)>>32))
+			uint32(int64(ev.Start)), uint32(int64(ev.Start)>>32), uint32(int64(ev.End)), uint32(int64(ev.End)>>32),
+			b.str(ev.Verb), b.str(string(ev.Modality)))
 	}
 	b.sec[secSymbols] = syms
 	for _, ix := range []struct {

@@ -29,7 +29,7 @@ import (
 // without checking the rest, and an error names the section that is wrong.
 const (
 	magic      = "DGDPPROJ"
-	version    = 1
+	version    = 2
 	headerSize = 32
 	entrySize  = 24
 )
@@ -113,6 +113,8 @@ const (
 
 const (
 	factKey = iota
+	factRole
+	factQualifier
 	factText
 	factDate
 	factPrecision
@@ -162,7 +164,6 @@ const (
 	relSubject
 	relPredicate
 	relObject
-	relVerb
 	relFlags
 	relWords
 )
@@ -171,9 +172,11 @@ const (
 	evDoc = iota
 	evPara
 	evQuote
-	evStart     // two words
-	evEnd   = 5 // two words
-	evWords = evEnd + 2
+	evStart        // two words
+	evEnd      = 5 // two words
+	evVerb     = evEnd + 2
+	evModality = evVerb + 1
+	evWords    = evModality + 1
 )
 
 // Flags. A list that is empty is nil unless its "empty" flag says it was an
@@ -459,7 +462,7 @@ func parse(data []byte, secs []section) (*Projection, error) {
 	if p.facts, err = table(secFacts, n.fact, factWords); err != nil {
 		return nil, err
 	}
-	if err := records(p.facts, factWords, secFacts, strField(factKey, "key"), strField(factText, "text"),
+	if err := records(p.facts, factWords, secFacts, strField(factKey, "key"), strField(factRole, "role"), strField(factQualifier, "qualifier"), strField(factText, "text"),
 		strField(factDate, "date"), strField(factPrecision, "precision"), strField(factUnit, "unit"),
 		field{factFlags, factFlagsAll + 1, "flags"}, field{factEvidence, n.ev, "evidence"}); err != nil {
 		return nil, err
@@ -499,7 +502,7 @@ func parse(data []byte, secs []section) (*Projection, error) {
 		return nil, err
 	}
 	if err := records(p.rels, relWords, secRelations, strField(relID, "id"), strField(relSubject, "subject"),
-		strField(relPredicate, "predicate"), strField(relObject, "object"), strField(relVerb, "verb"),
+		strField(relPredicate, "predicate"), strField(relObject, "object"),
 		field{relFlags, relFlagsAll + 1, "flags"}); err != nil {
 		return nil, err
 	}
@@ -517,7 +520,7 @@ func parse(data []byte, secs []section) (*Projection, error) {
 		return nil, err
 	}
 	if err := records(p.evs, evWords, secEvidence, strField(evDoc, "document"), strField(evPara, "paragraph"),
-		strField(evQuote, "quote")); err != nil {
+		strField(evQuote, "quote"), strField(evVerb, "verb"), strField(evModality, "modality")); err != nil {
 		return nil, err
 	}
 	for _, ix := range []struct {

@@ -219,6 +219,8 @@ func (p *Projection) entity(x *domain.Entity, e int, strs []string, facts []doma
 		r := f * factWords
 		fact := domain.Fact{
 			Key:       p.str(p.facts.at(r + factKey)),
+			Role:      p.str(p.facts.at(r + factRole)),
+			Qualifier: p.str(p.facts.at(r + factQualifier)),
 			Text:      p.str(p.facts.at(r + factText)),
 			Date:      p.str(p.facts.at(r + factDate)),
 			Precision: p.str(p.facts.at(r + factPrecision)),
@@ -260,6 +262,8 @@ func (p *Projection) evidence(i int) domain.Evidence {
 		Quote:     p.str(p.evs.at(r + evQuote)),
 		Start:     int(p.evs.int64(r + evStart)),
 		End:       int(p.evs.int64(r + evEnd)),
+		Verb:      p.str(p.evs.at(r + evVerb)),
+		Modality:  domain.Modality(p.str(p.evs.at(r + evModality))),
 	}
 }
 
@@ -442,7 +446,7 @@ func (p *Projection) Relations(_ context.Context, ids []string) ([]*domain.Relat
 		e := p.edge(r)
 		flags := p.rels.at(r*relWords + relFlags)
 		*x = domain.Relation{ID: e.ID, Subject: e.Subject, Predicate: e.Predicate, Object: e.Object,
-			Verb: p.str(p.rels.at(r*relWords + relVerb)), Implied: flags&relImplied != 0}
+			Implied: flags&relImplied != 0}
 		a, z := int(p.evOff.at(r)), int(p.evOff.at(r+1))
 		switch {
 		case a < z:

@@ -46,6 +46,10 @@ func odd() *domain.Dataset {
 	ev := func(doc, para string, start int) domain.Evidence {
 		return domain.Evidence{Document: doc, Paragraph: para, Quote: "q" + para, Start: start, End: start + 3}
 	}
+	worded := func(e domain.Evidence, verb string, m domain.Modality) domain.Evidence {
+		e.Verb, e.Modality = verb, m
+		return e
+	}
 	return &domain.Dataset{
 		Hash: "odd", Source: "test",
 		Documents: []*domain.Document{
@@ -68,7 +72,7 @@ func odd() *domain.Dataset {
 			{ID: "a", Name: "Ay", Kind: domain.Actor, Aliases: []string{"z", "a", "a"}, Common: []string{"y", "x"}, Description: "an a",
 				Facts: []domain.Fact{
 					{Key: "amount", Text: "1.5", Number: &n, Unit: "EUR", Evidence: ev("d1", "d1:1", 0)},
-					{Key: "date", Text: "then", Date: "2020-21", Precision: "season"},
+					{Key: "date", Role: "held", Qualifier: "after", Text: "then", Date: "2020-21", Precision: "season"},
 					{Key: "count", Number: &nan},
 				}},
 			{ID: "dup", Name: "first", Kind: domain.Actor},
@@ -76,14 +80,14 @@ func odd() *domain.Dataset {
 			{ID: "c", Name: "See", Kind: domain.Topic, Common: []string{}},
 		},
 		Relations: []*domain.Relation{
-			{ID: "a/p1/b", Subject: "a", Predicate: "p1", Object: "b", Verb: "v", Implied: true, Evidence: []domain.Evidence{
+			{ID: "a/p1/b", Subject: "a", Predicate: "p1", Object: "b", Implied: true, Evidence: []domain.Evidence{
 				ev("d2", "d2:2", 5), ev("d1", "d1:1", 9), ev("d2", "d2:1", 1), ev("d2", "nowhere", 0), ev("d2", "d2:2", 0),
 				ev("d2", "", 3), ev("d2", "d2:2", 8), ev("shared", "shared", 2),
 			}},
 			{ID: "a/p1/a", Subject: "a", Predicate: "p1", Object: "a", Evidence: []domain.Evidence{}},
 			{ID: "ghost/p2/a", Subject: "ghost", Predicate: "p2", Object: "a"},
-			{ID: "twice", Subject: "b", Predicate: "p2", Object: "c", Verb: "first", Evidence: []domain.Evidence{ev("d1", "d1:1", 0)}},
-			{ID: "twice", Subject: "c", Predicate: "undefined", Object: "b", Verb: "second", Evidence: []domain.Evidence{ev("d1", "d1:1", 1)}},
+			{ID: "twice", Subject: "b", Predicate: "p2", Object: "c", Evidence: []domain.Evidence{worded(ev("d1", "d1:1", 0), "first", domain.Future)}},
+			{ID: "twice", Subject: "c", Predicate: "undefined", Object: "b", Evidence: []domain.Evidence{worded(ev("d1", "d1:1", 1), "second", "strange")}},
 		},
 	}
 }

@@ -152,6 +152,8 @@ type EvidenceWhere struct {
 	Quote *StringFilter `json:"quote,omitempty"`
 	// The relation's verb as this quote words it.
 	Verb *StringFilter `json:"verb,omitempty"`
+	// How this quote holds the relation.
+	Modality *ModalityFilter `json:"modality,omitempty"`
 }
 
 // A condition on a list of facts: see `EntityRelationsWhere` for the quantifiers.
@@ -246,6 +248,14 @@ type KindFilter struct {
 	Eq *Kind `json:"eq,omitempty"`
 	// One of these kinds.
 	In []Kind `json:"in,omitempty"`
+}
+
+// Conditions on a modality.
+type ModalityFilter struct {
+	// This modality.
+	Eq *Modality `json:"eq,omitempty"`
+	// One of these modalities.
+	In []Modality `json:"in,omitempty"`
 }
 
 // Where a page stands (Relay).
@@ -367,8 +377,10 @@ type RelationWhere struct {
 	Sources *IntFilter `json:"sources,omitempty"`
 	// Whether the text implies it rather than states it.
 	Implied *bool `json:"implied,omitempty"`
-	// The text's verb for it (`calls on, invites`).
+	// One of its verbs (`{ eq: "invites" }`); a relation without a verb is matched as the empty string.
 	Verb *StringFilter `json:"verb,omitempty"`
+	// Its modality, the firmest of its evidence's: `{ in: [FUTURE, POSSIBLE, CONDITIONAL] }` keeps what the text does not yet hold.
+	Modality *ModalityFilter `json:"modality,omitempty"`
 }
 
 // What the graph holds.
@@ -716,6 +728,81 @@ func (e *Kind) UnmarshalJSON(b []byte) error {
 }
 
 func (e Kind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// How a quote holds the relation it is evidence of, firmest first. The
+// conclusions call, ask and plan more than they report: a relation read only
+// from "will" or "should" is not yet so.
+type Modality string
+
+const (
+	// The text asserts it holds, now or in the past, its own acts of speech included (“calls on”, “welcomes”) and what goes on (“will continue to”).
+	ModalityStated Modality = "STATED"
+	// The text recalls, reaffirms or refers back to what an earlier text or decision said (“recalls”, “reaffirms”, “as set out in”).
+	ModalityRecalled Modality = "RECALLED"
+	// The text asks a named actor to do it (“calls on”, “invites”, “encourages” X to): the relation between that actor and what is asked.
+	ModalityRequested Modality = "REQUESTED"
+	// The text says it should or must hold, or that there is a need for it (“should”, “needs to”), whoever is to act (“should be used”).
+	ModalityObligation Modality = "OBLIGATION"
+	// It will hold later and does not yet (“will launch”, “upcoming”, “a future partnership”).
+	ModalityFuture Modality = "FUTURE"
+	// It can, could or may hold (“can play a role”).
+	ModalityPossible Modality = "POSSIBLE"
+	// It holds only under a condition the text states (“where appropriate”, “if”).
+	ModalityConditional Modality = "CONDITIONAL"
+)
+
+var AllModality = []Modality{
+	ModalityStated,
+	ModalityRecalled,
+	ModalityRequested,
+	ModalityObligation,
+	ModalityFuture,
+	ModalityPossible,
+	ModalityConditional,
+}
+
+func (e Modality) IsValid() bool {
+	switch e {
+	case ModalityStated, ModalityRecalled, ModalityRequested, ModalityObligation, ModalityFuture, ModalityPossible, ModalityConditional:
+		return true
+	}
+	return false
+}
+
+func (e Modality) String() string {
+	return string(e)
+}
+
+func (e *Modality) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Modality(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Modality", str)
+	}
+	return nil
+}
+
+func (e Modality) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Modality) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Modality) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

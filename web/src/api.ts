@@ -21,7 +21,12 @@ export interface Edge {
   target: string;
   predicate: string; // the enum value, CALLS_ON
   evidenceCount: number;
+  modality: Modality | null; // the firmest of its evidence's
 }
+
+/** How a quote holds its relation, firmest first (the schema's Modality enum). */
+export const MODALITIES = ['STATED', 'RECALLED', 'REQUESTED', 'OBLIGATION', 'FUTURE', 'POSSIBLE', 'CONDITIONAL'] as const;
+export type Modality = (typeof MODALITIES)[number];
 
 export interface Graph {
   nodes: Entity[];
@@ -38,6 +43,8 @@ export interface Predicate {
 
 export interface Evidence {
   quote: string;
+  verb: string | null; // the text's own verb in this quote
+  modality: Modality | null;
   start: number; // Unicode code points into paragraph.text
   end: number;
   document: { id: string; title: string };
@@ -50,6 +57,7 @@ export interface RelationDetail {
   label: string;
   verb: string | null;
   implied: boolean;
+  modality: Modality | null;
   subject: { id: string; name: string };
   object: { id: string; name: string };
   evidence: Evidence[];
@@ -118,7 +126,7 @@ export async function subgraph(s: Selection, signal?: AbortSignal): Promise<Grap
     `query Neighbourhood($roots: [ID!], $depth: Int, $predicates: [Predicate!], $kinds: [Kind!], $max: Int) {
       subgraph(roots: $roots, depth: $depth, predicates: $predicates, kinds: $kinds, maxNodes: $max) {
         nodes { id name kind degree }
-        edges { id source target predicate evidenceCount }
+        edges { id source target predicate evidenceCount modality }
         truncated
       }
     }`,
@@ -137,7 +145,7 @@ export async function subgraph(s: Selection, signal?: AbortSignal): Promise<Grap
 export interface Path {
   length: number;
   nodes: Entity[];
-  steps: { relation: { id: string; predicate: string; subject: { id: string }; object: { id: string }; evidence: { id: string }[] } }[];
+  steps: { relation: { id: string; predicate: string; modality: Modality | null; subject: { id: string }; object: { id: string }; evidence: { id: string }[] } }[];
 }
 
 /** The longest path the explorer looks for. */
@@ -150,7 +158,7 @@ export async function paths(from: string, to: string, predicates: string[], sign
       path(from: $from, to: $to, maxHops: $maxHops, predicates: $predicates, first: 5) {
         length
         nodes { id name kind degree }
-        steps { relation { id predicate subject { id } object { id } evidence { id } } }
+        steps { relation { id predicate modality subject { id } object { id } evidence { id } } }
       }
     }`,
     { from, to, maxHops: MAX_HOPS, predicates: predicates.length ? predicates : null },
@@ -170,10 +178,10 @@ export async function node(id: string, signal?: AbortSignal): Promise<EntityDeta
         __typename
         ... on Entity { id name kind degree description aliases commonNames }
         ... on Relation {
-          id label verb implied
+          id label verb implied modality
           subject { id name }
           object { id name }
-          evidence { quote start end document { id title } paragraph { id number text } }
+          evidence { quote verb modality start end document { id title } paragraph { id number text } }
         }
       }
     }`,

@@ -1,7 +1,7 @@
 // The details panel: an entity's description and actions, or a relation's
 // evidence (each quote with its document and paragraph, and the paragraph's
 // full text with the quote highlighted from the evidence offsets).
-import type { EntityDetail, Evidence, RelationDetail } from './api';
+import type { EntityDetail, Evidence, Modality, RelationDetail } from './api';
 import { LOOKS, swatch } from './kinds';
 
 export interface EntityActions {
@@ -49,16 +49,31 @@ export function renderRelation(r: RelationDetail): HTMLElement {
   const h = el('h2', `${r.subject.name} — ${r.verb ?? r.label} → ${r.object.name}`);
   h.tabIndex = -1;
   box.append(h);
-  box.append(el('p', `${r.evidence.length} passage${r.evidence.length === 1 ? '' : 's'} state${r.evidence.length === 1 ? 's' : ''} it${r.implied ? ' (implied, not stated outright)' : ''}.`, 'meta'));
+  box.append(el('p', `${r.evidence.length} passage${r.evidence.length === 1 ? '' : 's'} state${r.evidence.length === 1 ? 's' : ''} it${r.implied ? ' (implied, not stated outright)' : ''}${r.modality && r.modality !== 'STATED' ? `; none states it as so: at most ${MODALITY_WORDS[r.modality]}` : ''}.`, 'meta'));
   for (const ev of r.evidence) box.append(renderEvidence(ev));
   return box;
 }
+
+/** The schema's modalities in the panel's words. */
+const MODALITY_WORDS: Record<Modality, string> = {
+  STATED: 'stated',
+  RECALLED: 'recalled',
+  REQUESTED: 'requested',
+  OBLIGATION: 'an obligation (should, needs to)',
+  FUTURE: 'future',
+  POSSIBLE: 'possible',
+  CONDITIONAL: 'conditional',
+};
 
 function renderEvidence(ev: Evidence): HTMLElement {
   const fig = el('figure', undefined, 'evidence');
   fig.append(el('blockquote', ev.quote));
   const cap = el('figcaption');
   cap.append(el('cite', ev.document.title), `, paragraph ${ev.paragraph.number} (${ev.paragraph.id})`);
+  if (ev.modality) {
+    const how = el('span', ` · ${MODALITY_WORDS[ev.modality]}${ev.verb ? `: “${ev.verb}”` : ''}`, `modality modality-${ev.modality.toLowerCase()}`);
+    cap.append(how);
+  }
   fig.append(cap);
   const text = el('details');
   text.open = true;

@@ -179,7 +179,7 @@ async function load(signal: AbortSignal): Promise<{ g: api.Graph; status: string
     for (const p of found) {
       for (const n of p.nodes) nodes.set(n.id, n);
       for (const { relation: r } of p.steps) {
-        edges.set(r.id, { id: r.id, source: r.subject.id, target: r.object.id, predicate: r.predicate, evidenceCount: r.evidence.length });
+        edges.set(r.id, { id: r.id, source: r.subject.id, target: r.object.id, predicate: r.predicate, evidenceCount: r.evidence.length, modality: r.modality });
       }
     }
     const g = { nodes: [...nodes.values()], edges: [...edges.values()], truncated: false };

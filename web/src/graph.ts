@@ -64,6 +64,11 @@ const style: StylesheetJson = [
       'min-zoomed-font-size': 6,
     },
   },
+  // How firmly the text holds an edge: solid for what it states or recalls,
+  // dotted for what it asks or requires, dashed for what is only to come,
+  // possible or conditional.
+  { selector: 'edge[modality = "REQUESTED"], edge[modality = "OBLIGATION"]', style: { 'line-style': 'dotted' } },
+  { selector: 'edge[modality = "FUTURE"], edge[modality = "POSSIBLE"], edge[modality = "CONDITIONAL"]', style: { 'line-style': 'dashed', 'line-dash-pattern': [6, 4] } },
   { selector: 'edge.path', style: { 'line-color': '#e6550d', 'target-arrow-color': '#e6550d', width: 3 } },
   { selector: 'edge:selected', style: { 'line-color': '#e6550d', 'target-arrow-color': '#e6550d', width: 4, color: '#000' } },
 ];
@@ -104,7 +109,7 @@ export class GraphView {
       for (const e of g.edges) {
         if (cy.getElementById(e.id).nonempty()) continue;
         const label = opts.labels.get(e.predicate) ?? e.predicate;
-        added.push({ group: 'edges', data: { id: e.id, source: e.source, target: e.target, label, evidenceCount: e.evidenceCount } });
+        added.push({ group: 'edges', data: { id: e.id, source: e.source, target: e.target, label, evidenceCount: e.evidenceCount, modality: e.modality ?? 'STATED' } });
       }
       cy.add(added);
       cy.nodes().removeClass('root');

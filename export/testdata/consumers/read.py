@@ -33,6 +33,8 @@ def graph(G):
                 "predicate": d.get("predicate"),
                 "evidence_count": d.get("evidence_count"),
                 "quote": d.get("quote", ""),
+                "verb": d.get("verb", ""),
+                "modality": d.get("modality", ""),
             }
             for u, v, d in G.edges(data=True)
         ],
@@ -78,10 +80,19 @@ def read_rdf(path, fmt):
         for o in ds.objects()
         if isinstance(o, rdflib.Literal) and o.datatype is not None
     }
+    # how each quote holds its relation: one modality per evidence item,
+    # said of the relation's statement in that evidence's graph
+    modalities = sum(
+        1
+        for c in ds.contexts()
+        for _, p, _ in c
+        if str(p).endswith("/vocab/modality")
+    )
     return {
         "statements": statements,
         "graphs": graphs,
         "datatypes": sorted(datatypes),
+        "modalities": modalities,
     }
 
 

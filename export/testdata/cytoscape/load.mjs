@@ -22,6 +22,8 @@ const out = {
     predicate: e.data("predicate"),
     evidence_count: e.data("evidence_count"),
     quote: e.data("quote") ?? "",
+    verb: e.data("verb") ?? "",
+    modality: e.data("modality") ?? "",
   })),
 };
 process.stdout.write(JSON.stringify(out) + "\n");
