@@ -43,6 +43,13 @@ func JoinKinds(sep string) string {
 	return strings.Join(ks, sep)
 }
 
+// SortKinds puts ks in the order of Kinds, each once, so that a contract
+// reads the same whatever order it was written or stored in.
+func SortKinds(ks []Kind) []Kind {
+	slices.SortFunc(ks, func(a, b Kind) int { return slices.Index(Kinds, a) - slices.Index(Kinds, b) })
+	return slices.Compact(ks)
+}
+
 // KindFilter is the set of kinds a query keeps; made from no kinds, it
 // keeps every kind, as an empty kinds argument means no filter.
 type KindFilter map[Kind]bool

@@ -52,11 +52,16 @@ var vocabTerms = []term{
 	{"note", vocab.PropNote, true},
 	{"mentions", vocab.PropMentions, true},
 	{"verb", vocab.PropVerb, false},
+	{"modality", vocab.PropModality, false},
+	{"domainIncludes", vocab.SchemaDomainIncludes, true},
+	{"rangeIncludes", vocab.SchemaRangeIncludes, true},
 	{"implied", vocab.PropImplied, false},
 	{"inverseLabel", vocab.PropInverse, false},
 	{"example", vocab.PropExample, true},
 	{"fact", vocab.PropFact, true},
 	{"key", vocab.PropKey, false},
+	{"factRole", vocab.PropFactRole, false},
+	{"qualifier", vocab.PropQualifier, false},
 	{"factText", vocab.PropFactText, false},
 	{"factDate", vocab.PropFactDate, false},
 	{"precision", vocab.PropPrecision, false},
@@ -65,6 +70,7 @@ var vocabTerms = []term{
 	{"evidence", vocab.PropEvidence, true},
 	{"dataHash", vocab.PropDataHash, false},
 	{"dataSource", vocab.PropDataSource, false},
+	{"dataVersion", vocab.PropDataVersion, false},
 }
 
 // jsonldContext is the @context of an export: the prefixes, the classes (the

@@ -24,6 +24,7 @@ var prefixes = []struct{ name, ns string }{
 	{"dcterms", vocab.NSDCTerms},
 	{"oa", vocab.NSOA},
 	{"xsd", vocab.NSXSD},
+	{"schema", vocab.NSSchema},
 }
 
 // prefixed abbreviates an IRI as prefix:local when the local part is a plain

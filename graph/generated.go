@@ -201,13 +201,15 @@ type ComplexityRoot struct {
 	}
 
 	PredicateInfo struct {
-		Count      func(childComplexity int) int
-		Definition func(childComplexity int) int
-		Example    func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Inverse    func(childComplexity int) int
-		Label      func(childComplexity int) int
-		Predicate  func(childComplexity int) int
+		Count        func(childComplexity int) int
+		Definition   func(childComplexity int) int
+		Example      func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Inverse      func(childComplexity int) int
+		Label        func(childComplexity int) int
+		ObjectKinds  func(childComplexity int) int
+		Predicate    func(childComplexity int) int
+		SubjectKinds func(childComplexity int) int
 	}
 
 	Query struct {
@@ -417,6 +419,9 @@ type PredicateInfoResolver interface {
 	Predicate(ctx context.Context, obj *domain.Predicate) (model.Predicate, error)
 
 	Inverse(ctx context.Context, obj *domain.Predicate) (*string, error)
+
+	SubjectKinds(ctx context.Context, obj *domain.Predicate) ([]model.Kind, error)
+	ObjectKinds(ctx context.Context, obj *domain.Predicate) ([]model.Kind, error)
 
 	Count(ctx context.Context, obj *domain.Predicate) (int, error)
 }
@@ -1208,12 +1213,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PredicateInfo.Label(childComplexity), true
+	case "PredicateInfo.objectKinds":
+		if e.ComplexityRoot.PredicateInfo.ObjectKinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PredicateInfo.ObjectKinds(childComplexity), true
 	case "PredicateInfo.predicate":
 		if e.ComplexityRoot.PredicateInfo.Predicate == nil {
 			break
 		}
 
 		return e.ComplexityRoot.PredicateInfo.Predicate(childComplexity), true
+	case "PredicateInfo.subjectKinds":
+		if e.ComplexityRoot.PredicateInfo.SubjectKinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PredicateInfo.SubjectKinds(childComplexity), true
 
 	case "Query.commonNeighbours":
 		if e.ComplexityRoot.Query.CommonNeighbours == nil {
@@ -2761,6 +2778,10 @@ type PredicateInfo {
   inverse: String
   "One line: what the relation asserts."
   definition: String!
+  "Its contract: the kinds a relation's subject may have (the loader refuses any other)."
+  subjectKinds: [Kind!]!
+  "The kinds a relation's object may have."
+  objectKinds: [Kind!]!
   "A passage that states one."
   example: Evidence
   "How many relations of this predicate the graph holds."
@@ -3623,6 +3644,10 @@ func (ec *executionContext) childFields_PredicateInfo(ctx context.Context, field
 		return ec.fieldContext_PredicateInfo_inverse(ctx, field)
 	case "definition":
 		return ec.fieldContext_PredicateInfo_definition(ctx, field)
+	case "subjectKinds":
+		return ec.fieldContext_PredicateInfo_subjectKinds(ctx, field)
+	case "objectKinds":
+		return ec.fieldContext_PredicateInfo_objectKinds(ctx, field)
 	case "example":
 		return ec.fieldContext_PredicateInfo_example(ctx, field)
 	case "count":
@@ -8198,6 +8223,52 @@ func (ec *executionContext) _PredicateInfo_definition(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_PredicateInfo_definition(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PredicateInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PredicateInfo_subjectKinds(ctx context.Context, field graphql.CollectedField, obj *domain.Predicate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PredicateInfo_subjectKinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PredicateInfo().SubjectKinds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Kind) graphql.Marshaler {
+			return ec.marshalNKind2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PredicateInfo_subjectKinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PredicateInfo", field, true, true, "Kind")
+}
+
+func (ec *executionContext) _PredicateInfo_objectKinds(ctx context.Context, field graphql.CollectedField, obj *domain.Predicate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PredicateInfo_objectKinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PredicateInfo().ObjectKinds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Kind) graphql.Marshaler {
+			return ec.marshalNKind2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PredicateInfo_objectKinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PredicateInfo", field, true, true, "Kind")
 }
 
 func (ec *executionContext) _PredicateInfo_example(ctx context.Context, field graphql.CollectedField, obj *domain.Predicate) (ret graphql.Marshaler) {
@@ -14531,6 +14602,18 @@ func (ec *executionContext) _PredicateInfo(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "subjectKinds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PredicateInfo_subjectKinds(ctx, field, obj)
+				})
+		case "objectKinds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PredicateInfo_objectKinds(ctx, field, obj)
+				})
 		case "example":
 			out.Values[i] = ec._PredicateInfo_example(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -16032,6 +16115,36 @@ func (ec *executionContext) unmarshalNKind2githubᚗcomᚋdigidipᚋdigidipᚋgr
 
 func (ec *executionContext) marshalNKind2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKind(ctx context.Context, sel ast.SelectionSet, v model.Kind) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNKind2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindᚄ(ctx context.Context, v any) ([]model.Kind, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNKind2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNKind2ᚕgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Kind) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNKind2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNKindCount2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐKindCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.KindCount) graphql.Marshaler {

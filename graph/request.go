@@ -520,3 +520,12 @@ func modalityOf(m domain.Modality) *model.Modality {
 func domainModality(m model.Modality) domain.Modality {
 	return domain.Modality(strings.ToLower(string(m)))
 }
+
+// modelKinds is a list of kinds in the schema's enum; never nil.
+func modelKinds(ks []domain.Kind) []model.Kind {
+	out := make([]model.Kind, len(ks))
+	for i, k := range ks {
+		out[i] = model.Kind(k)
+	}
+	return out
+}

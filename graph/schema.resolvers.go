@@ -485,6 +485,16 @@ func (r *predicateInfoResolver) Inverse(ctx context.Context, obj *domain.Predica
 	return optString(obj.Inverse), nil
 }
 
+// SubjectKinds is the resolver for the subjectKinds field.
+func (r *predicateInfoResolver) SubjectKinds(ctx context.Context, obj *domain.Predicate) ([]model.Kind, error) {
+	return modelKinds(obj.SubjectKinds), nil
+}
+
+// ObjectKinds is the resolver for the objectKinds field.
+func (r *predicateInfoResolver) ObjectKinds(ctx context.Context, obj *domain.Predicate) ([]model.Kind, error) {
+	return modelKinds(obj.ObjectKinds), nil
+}
+
 // Count is the resolver for the count field.
 func (r *predicateInfoResolver) Count(ctx context.Context, obj *domain.Predicate) (int, error) {
 	return r.graph(ctx).Stats().ByPredicate[obj.ID], nil

@@ -209,7 +209,7 @@ func (fs fields) kinds(key string) []domain.Kind {
 			out = append(out, k)
 		}
 	}
-	return out
+	return domain.SortKinds(out)
 }
 
 // list returns the items of a list field.

@@ -297,6 +297,14 @@ func (b *builder) add(q quad.Quad) {
 			pr.Inverse = StringOf(q.Object)
 		case SKOSDefinition:
 			pr.Definition = StringOf(q.Object)
+		case SchemaDomainIncludes:
+			if k, ok := KindOf(q.Object); ok {
+				pr.SubjectKinds = domain.SortKinds(append(pr.SubjectKinds, k))
+			}
+		case SchemaRangeIncludes:
+			if k, ok := KindOf(q.Object); ok {
+				pr.ObjectKinds = domain.SortKinds(append(pr.ObjectKinds, k))
+			}
 		case PropExample:
 			b.examples[s.ID] = ParseIRI(q.Object)
 		}

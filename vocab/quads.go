@@ -89,6 +89,12 @@ func (enc *Encoder) Quads(ds *domain.Dataset) []quad.Quad {
 		str(s, RDFSLabel, p.Label)
 		str(s, PropInverse, p.Inverse)
 		str(s, SKOSDefinition, p.Definition)
+		for _, k := range p.SubjectKinds {
+			add(s, SchemaDomainIncludes, KindIRI(k), nil)
+		}
+		for _, k := range p.ObjectKinds {
+			add(s, SchemaRangeIncludes, KindIRI(k), nil)
+		}
 		if p.Example != nil {
 			add(s, PropExample, evidence(*p.Example), nil)
 		}

@@ -26,6 +26,7 @@ const (
 	NSDCTerms = "http://purl.org/dc/terms/"
 	NSOA      = "http://www.w3.org/ns/oa#"
 	NSXSD     = "http://www.w3.org/2001/XMLSchema#"
+	NSSchema  = "https://schema.org/"
 )
 
 // Properties and classes of the vocabulary.
@@ -41,6 +42,12 @@ var (
 	SKOSAltLabel   = quad.IRI(NSSKOS + "altLabel")
 	SKOSHidden     = quad.IRI(NSSKOS + "hiddenLabel")
 	SKOSDefinition = quad.IRI(NSSKOS + "definition")
+
+	// A predicate's contract: the kinds (classes) its subject and object may
+	// have. schema.org's terms mean "one of these", where rdfs:domain and
+	// rdfs:range, given several times, would mean all of them at once.
+	SchemaDomainIncludes = quad.IRI(NSSchema + "domainIncludes")
+	SchemaRangeIncludes  = quad.IRI(NSSchema + "rangeIncludes")
 
 	DCDescription = quad.IRI(NSDCTerms + "description")
 	DCTitle       = quad.IRI(NSDCTerms + "title")
@@ -110,6 +117,15 @@ func PredicateIRI(id string) quad.IRI {
 
 // KindIRI is the class of entities of a kind: vocab/Actor, vocab/Forum, ...
 func KindIRI(k domain.Kind) quad.IRI { return quad.IRI(NSVocab + className(k)) }
+
+// KindOf is the kind whose class iri is.
+func KindOf(iri quad.Value) (domain.Kind, bool) {
+	class, ok := trimIRI(iri, NSVocab)
+	if !ok {
+		return "", false
+	}
+	return kindOfClass(class)
+}
 
 // className is a kind as an RDF class name: "PARTNERSHIP" is "Partnership".
 func className(k domain.Kind) string {

@@ -30,7 +30,7 @@ func Memo() *domain.Dataset {
 			},
 		}},
 		Predicates: []*domain.Predicate{
-			{ID: "calls-on", Label: "calls on", Inverse: "is called on by", Definition: "Calls on.", Example: &domain.Evidence{Document: "memo", Paragraph: "memo:1", Quote: "calls on", Start: 12, End: 20}},
+			{ID: "calls-on", Label: "calls on", Inverse: "is called on by", Definition: "Calls on.", SubjectKinds: []domain.Kind{domain.Actor, domain.Commitment}, ObjectKinds: []domain.Kind{domain.Actor}, Example: &domain.Evidence{Document: "memo", Paragraph: "memo:1", Quote: "calls on", Start: 12, End: 20}},
 			{ID: "funds", Label: "funds", Definition: "Funds."},
 			{ID: "coordinates-with", Label: "coordinates with", Definition: "Coordinates."},
 			{ID: "partners-with", Label: "partners with", Definition: "Partners."},

@@ -38,7 +38,7 @@ var _ engine.Reader = (*Reader)(nil)
 // quad's predicate, besides the kinds' classes.
 var vocabulary = []quad.IRI{
 	vocab.RDFType, vocab.RDFStatement, vocab.RDFSubject, vocab.RDFPredicate, vocab.RDFObject, vocab.RDFProperty,
-	vocab.RDFSLabel, vocab.SKOSAltLabel, vocab.SKOSHidden, vocab.SKOSDefinition,
+	vocab.RDFSLabel, vocab.SKOSAltLabel, vocab.SKOSHidden, vocab.SKOSDefinition, vocab.SchemaDomainIncludes, vocab.SchemaRangeIncludes,
 	vocab.DCDescription, vocab.DCTitle, vocab.DCIdentifier, vocab.DCDate, vocab.DCCreator, vocab.DCSource,
 	vocab.DCIsPartOf, vocab.DCAlternative,
 	vocab.OAHasSource, vocab.OAExact,

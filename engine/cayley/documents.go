@@ -183,6 +183,14 @@ func (r *Reader) Predicates(ctx context.Context) ([]*domain.Predicate, error) {
 				p.Inverse = vocab.StringOf(pr.val)
 			case vocab.SKOSDefinition:
 				p.Definition = vocab.StringOf(pr.val)
+			case vocab.SchemaDomainIncludes:
+				if k, ok := vocab.KindOf(pr.val); ok {
+					p.SubjectKinds = domain.SortKinds(append(p.SubjectKinds, k))
+				}
+			case vocab.SchemaRangeIncludes:
+				if k, ok := vocab.KindOf(pr.val); ok {
+					p.ObjectKinds = domain.SortKinds(append(p.ObjectKinds, k))
+				}
 			case vocab.PropExample:
 				exNodes, exVals, exOf = append(exNodes, pr.obj), append(exVals, pr.val), append(exOf, p)
 			}

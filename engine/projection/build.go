@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/engine"
@@ -187,7 +188,8 @@ func build(ds *domain.Dataset, sum *engine.Summary) []byte {
 			evs = append(evs, *p.Example)
 			example = uint32(len(evs))
 		}
-		b.add(secPredicates, b.str(p.ID), b.str(p.Label), b.str(p.Inverse), b.str(p.Definition), example)
+		b.add(secPredicates, b.str(p.ID), b.str(p.Label), b.str(p.Inverse), b.str(p.Definition), example,
+			b.str(joinKinds(p.SubjectKinds)), b.str(joinKinds(p.ObjectKinds)))
 	}
 	for _, ev := range evs {
 		b.add(secEvidence, b.str(ev.Document), b.str(ev.Paragraph), b.str(ev.Quote),
@@ -354,4 +356,21 @@ func emptyFlag[T any](xs []T, flag uint32) uint32 {
 		return flag
 	}
 	return 0
+}
+
+// joinKinds writes a contract's kinds as one string; splitKinds reads it.
+func joinKinds(ks []domain.Kind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, " ")
+}
+
+func splitKinds(s string) []domain.Kind {
+	var out []domain.Kind
+	for _, f := range strings.Fields(s) {
+		out = append(out, domain.Kind(f))
+	}
+	return out
 }

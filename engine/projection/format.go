@@ -155,7 +155,9 @@ const (
 	predLabel
 	predInverse
 	predDefinition
-	predExample // evidence index + 1; 0: none
+	predExample  // evidence index + 1; 0: none
+	predSubjects // the contract's subject kinds, space-separated
+	predObjects  // ... and its object kinds
 	predWords
 )
 
@@ -495,7 +497,8 @@ func parse(data []byte, secs []section) (*Projection, error) {
 		return nil, err
 	}
 	if err := records(p.preds, predWords, secPredicates, strField(predID, "id"), strField(predLabel, "label"),
-		strField(predInverse, "inverse"), strField(predDefinition, "definition"), field{predExample, n.ev + 1, "example"}); err != nil {
+		strField(predInverse, "inverse"), strField(predDefinition, "definition"), field{predExample, n.ev + 1, "example"},
+		strField(predSubjects, "subject kinds"), strField(predObjects, "object kinds")); err != nil {
 		return nil, err
 	}
 	if p.rels, err = table(secRelations, n.rel, relWords); err != nil {

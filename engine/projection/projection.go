@@ -553,7 +553,8 @@ func (p *Projection) Predicates(context.Context) ([]*domain.Predicate, error) {
 	for i := range preds {
 		r := i * predWords
 		s := func(f int) string { return p.str(p.preds.at(r + f)) }
-		preds[i] = domain.Predicate{ID: s(predID), Label: s(predLabel), Inverse: s(predInverse), Definition: s(predDefinition)}
+		preds[i] = domain.Predicate{ID: s(predID), Label: s(predLabel), Inverse: s(predInverse), Definition: s(predDefinition),
+			SubjectKinds: splitKinds(s(predSubjects)), ObjectKinds: splitKinds(s(predObjects))}
 		if ex := p.preds.at(r + predExample); ex > 0 {
 			ev := p.evidence(int(ex) - 1)
 			preds[i].Example = &ev
