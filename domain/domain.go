@@ -123,9 +123,13 @@ type Fact struct {
 // FactKeys are the keys a Fact may have.
 var FactKeys = []string{"date", "deadline", "amount", "count", "reference", "status", "period"}
 
-// FactRoles say what a date, deadline or period fact marks, each with the
-// keys it may go with: a timeline shows an entity once per role.
-var FactRoles = []struct{ Role, Keys, Definition string }{
+// A FactTerm is one word of a fact's vocabulary (a role or a qualifier),
+// with the keys it may go with (roles only) and what it means.
+type FactTerm struct{ Name, Keys, Definition string }
+
+// FactRoles say what a date, deadline or period fact marks: a timeline
+// shows an entity once per role.
+var FactRoles = []FactTerm{
 	{"adopted", "date", "the day a text or decision was adopted"},
 	{"agreed", "date", "the day a text was agreed (before its adoption)"},
 	{"announced", "date", "the day something was announced"},
@@ -141,30 +145,39 @@ var FactRoles = []struct{ Role, Keys, Definition string }{
 
 // FactQualifiers say how a figure or a date bounds what the text states:
 // "over 20 dialogues" is more than 20, not 20.
-var FactQualifiers = []struct{ Qualifier, Definition string }{
-	{"over", "more than the figure"},
-	{"at-least", "the figure or more"},
-	{"up-to", "the figure or less"},
-	{"about", "roughly the figure"},
-	{"after", "later than the date"},
-	{"before", "earlier than the date"},
-	{"by", "no later than the date"},
-	{"within", "inside the span, from the text's date"},
+var FactQualifiers = []FactTerm{
+	{"over", "", "more than the figure"},
+	{"at-least", "", "the figure or more"},
+	{"up-to", "", "the figure or less"},
+	{"about", "", "roughly the figure"},
+	{"after", "", "later than the date"},
+	{"before", "", "earlier than the date"},
+	{"by", "", "no later than the date"},
+	{"within", "", "inside the span, from the text's date"},
 }
 
 // FactRoleFits reports whether role is known and may go with key.
 func FactRoleFits(role, key string) (known, fits bool) {
 	for _, r := range FactRoles {
-		if r.Role == role {
+		if r.Name == role {
 			return true, slices.Contains(strings.Fields(r.Keys), key)
 		}
 	}
 	return false, false
 }
 
-// FactQualifier reports whether q is one of FactQualifiers.
-func FactQualifier(q string) bool {
-	return slices.ContainsFunc(FactQualifiers, func(x struct{ Qualifier, Definition string }) bool { return x.Qualifier == q })
+// KnownTerm reports whether name is one of terms.
+func KnownTerm(terms []FactTerm, name string) bool {
+	return slices.ContainsFunc(terms, func(t FactTerm) bool { return t.Name == name })
+}
+
+// TermNames lists terms' names, joined by sep, for a message.
+func TermNames(terms []FactTerm, sep string) string {
+	s := make([]string, len(terms))
+	for i, t := range terms {
+		s[i] = t.Name
+	}
+	return strings.Join(s, sep)
 }
 
 // Predicate is a kind of relation, defined in one line.

@@ -146,17 +146,17 @@ func (r *reader) fact(f *file, n *yaml.Node) (domain.Fact, bool) {
 		good = false
 	}
 	if known, fits := domain.FactRoleFits(fact.Role, fact.Key); fact.Role != "" && !known {
-		f.problem(ff.line("role"), "unknown fact role %q (known: %s)", fact.Role, factRoles())
+		f.problem(ff.line("role"), "unknown fact role %q (known: %s)", fact.Role, domain.TermNames(domain.FactRoles, ", "))
 		good = false
 	} else if fact.Role != "" && !fits {
 		f.problem(ff.line("role"), "a %s fact cannot have the role %q", fact.Key, fact.Role)
 		good = false
 	} else if fact.Role == "" && (fact.Key == "date" || fact.Key == "deadline" || fact.Key == "period") {
-		f.problem(n.Line, "a %s fact needs a role: what the date marks (%s)", fact.Key, factRoles())
+		f.problem(n.Line, "a %s fact needs a role: what the date marks (%s)", fact.Key, domain.TermNames(domain.FactRoles, ", "))
 		good = false
 	}
-	if fact.Qualifier != "" && !domain.FactQualifier(fact.Qualifier) {
-		f.problem(ff.line("qualifier"), "unknown fact qualifier %q (known: %s)", fact.Qualifier, factQualifiers())
+	if fact.Qualifier != "" && !domain.KnownTerm(domain.FactQualifiers, fact.Qualifier) {
+		f.problem(ff.line("qualifier"), "unknown fact qualifier %q (known: %s)", fact.Qualifier, domain.TermNames(domain.FactQualifiers, ", "))
 		good = false
 	}
 	if fact.Date != "" && !isoDate.MatchString(fact.Date) {
@@ -180,22 +180,6 @@ func (r *reader) fact(f *file, n *yaml.Node) (domain.Fact, bool) {
 	}
 	fact.Evidence = ev
 	return fact, good
-}
-
-func factRoles() string {
-	s := make([]string, len(domain.FactRoles))
-	for i, r := range domain.FactRoles {
-		s[i] = r.Role
-	}
-	return strings.Join(s, ", ")
-}
-
-func factQualifiers() string {
-	s := make([]string, len(domain.FactQualifiers))
-	for i, q := range domain.FactQualifiers {
-		s[i] = q.Qualifier
-	}
-	return strings.Join(s, ", ")
 }
 
 // datePrecision reads the precision off an ISO 8601 / EDTF date (of an
