@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -385,5 +386,34 @@ func TestDataREADMEDefinesEveryPredicate(t *testing.T) {
 		if !strings.Contains(string(doc), "| "+string(k)+" |") {
 			t.Errorf("data/README.md has no row for kind %s", k)
 		}
+	}
+}
+
+// data/README.md's tables name every modality, fact role and qualifier the
+// loader accepts, so a curator reads the same vocabulary check enforces.
+func TestDataREADMENamesTheFactAndModalityTerms(t *testing.T) {
+	doc, err := os.ReadFile("../data/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []string
+	for _, l := range strings.Split(string(doc), "\n") {
+		if strings.HasPrefix(l, "| `") {
+			rows = append(rows, strings.SplitN(l, "|", 3)[1])
+		}
+	}
+	named := func(what, name string) {
+		if !slices.ContainsFunc(rows, func(first string) bool { return strings.Contains(first, "`"+name+"`") }) {
+			t.Errorf("data/README.md has no table row for the %s %q", what, name)
+		}
+	}
+	for _, m := range domain.Modalities {
+		named("modality", string(m.Modality))
+	}
+	for _, r := range domain.FactRoles {
+		named("fact role", r.Name)
+	}
+	for _, q := range domain.FactQualifiers {
+		named("fact qualifier", q.Name)
 	}
 }
