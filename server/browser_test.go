@@ -38,42 +38,13 @@ var readmeScreenshot = flag.Bool("readme-screenshot", false, "TestBrowser also w
 // 127.0.0.1 blocked: it must not need one. .ci/run installs chromium and
 // sets DIGIDIP_TEST_BROWSER=1, which makes the test required.
 func TestBrowser(t *testing.T) {
-	if os.Getenv("DIGIDIP_TEST_BROWSER") != "1" {
-		t.Skip("DIGIDIP_TEST_BROWSER not set: the browser test needs chromium (apt-get install chromium)")
-	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("DIGIDIP_TEST_BROWSER=1 but no chromium on PATH: %v", err)
-	}
+	b, tab, rec := startBrowser(t)
+	shots := b.shots
 	st := datatest.Store(t)
 	srv, _ := newServer(t, st, server.Config{})
 	if u, _ := url.Parse(srv.URL); u.Hostname() != "127.0.0.1" {
 		t.Fatalf("the test server is on %s, not loopback", srv.URL)
 	}
-	shots := t.ArtifactDir() // kept with go test -artifacts
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-
-	// The network is cut for the browser: a proxy that does not exist for
-	// every host but loopback (which Chrome never proxies), no name
-	// resolution, and none of Chrome's own background traffic.
-	allocCtx, cancel := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 850),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.ProxyServer("http://127.0.0.1:9"),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-	)...)
-	defer cancel()
-
-	rec := &recorder{}
-	tab, closeTab := chromedp.NewContext(allocCtx, chromedp.WithListener(rec.listen))
-	defer closeTab()
-	b := &tester{t: t, ctx: tab, shots: shots}
 
 	// 1. Search as one types, pick the suggestion, see the neighbourhood.
 	b.do("open the explorer", chromedp.EmulateViewport(1400, 900), chromedp.Navigate(srv.URL+"/explore"))
@@ -235,6 +206,40 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the page reported: %s", p)
 	}
 	t.Logf("%d requests recorded; screenshots in %s", len(requests), shots)
+}
+
+// startBrowser starts Debian's chromium for a test, or skips the test when
+// DIGIDIP_TEST_BROWSER is not set. The network is cut for the browser: a
+// proxy that does not exist for every host but loopback (which Chrome never
+// proxies), no name resolution, and none of Chrome's own background traffic.
+// Screenshots go to the test's artifact directory (kept with -artifacts).
+func startBrowser(t *testing.T) (b *tester, tab context.Context, rec *recorder) {
+	t.Helper()
+	if os.Getenv("DIGIDIP_TEST_BROWSER") != "1" {
+		t.Skip("DIGIDIP_TEST_BROWSER not set: the browser test needs chromium (apt-get install chromium)")
+	}
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("DIGIDIP_TEST_BROWSER=1 but no chromium on PATH: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 850),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.ProxyServer("http://127.0.0.1:9"),
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
+	)...)
+	t.Cleanup(cancelAlloc)
+	rec = &recorder{}
+	tab, closeTab := chromedp.NewContext(allocCtx, chromedp.WithListener(rec.listen))
+	t.Cleanup(closeTab)
+	return &tester{t: t, ctx: tab, shots: t.ArtifactDir()}, tab, rec
 }
 
 // recorder keeps every request the tabs send and every error they report
