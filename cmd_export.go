@@ -31,7 +31,7 @@ const exportSynopsis = `Write the graph, or a part of it, in a format researcher
   jsonld     JSON-LD with an @context of readable names
   trig       TriG (Turtle with named graphs), for reading by eye
   graphml    GraphML with typed keys (NetworkX, igraph, yEd)
-  gexf       GEXF 1.3 (Gephi)
+  gexf       GEXF 1.2draft (Gephi, NetworkX read_gexf)
   csv        nodes.csv, edges.csv, evidence.csv (spreadsheets, R): -o FILE.zip, -o DIR/, or a zip on stdout
   cytoscape  Cytoscape.js elements JSON, for cy.add()
 
@@ -76,7 +76,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	depth := fs.Int("depth", export.DefaultDepth, fmt.Sprintf("with --root: how many relations away to go, 0 to %d", engine.MaxDepth))
 	fs.Var(&preds, "predicate", "only relations of this predicate (calls-on or CALLS_ON); repeat or comma-separate")
 	fs.Var(&kinds, "kind", "only entities of this kind (ACTOR, FORUM, ...); repeat or comma-separate")
-	maxNodes := fs.Int("max-nodes", 0, fmt.Sprintf("the most entities to export, 1 to %d (default: %d with --root, all for the whole graph)", engine.MaxSubgraph, engine.MaxSubgraph))
+	maxNodes := fs.Int("max-nodes", 0, fmt.Sprintf("the most entities to export, 1 to %d (default: %d with --root, all for the whole graph)", engine.MaxSubgraph, engine.DefaultSubgraph))
 	from := fs.String("from", "", "with --to: export the shortest paths between these two entities")
 	to := fs.String("to", "", "with --from: the entity the paths reach")
 	maxHops := fs.Int("max-hops", export.DefaultMaxHops, fmt.Sprintf("with --from and --to: the longest path, 1 to %d", engine.MaxPathHops))
@@ -127,7 +127,7 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if set.Truncated {
 		limit := sel.MaxNodes
 		if limit == 0 {
-			limit = engine.MaxSubgraph
+			limit = engine.DefaultSubgraph
 		}
 		fmt.Fprintf(stderr, "digidip export: the selection reached --max-nodes %d; the export holds those %d entities\n", limit, limit)
 	}
@@ -203,7 +203,7 @@ func writeCSV(ctx context.Context, out string, stdout io.Writer, set *export.Set
 			strings.Join(export.CSVTables(opt), ", "))
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("csv directory: %w", err)
+		return outputError(out, err)
 	}
 	temps := map[string]*os.File{}
 	defer func() {
@@ -215,7 +215,7 @@ func writeCSV(ctx context.Context, out string, stdout io.Writer, set *export.Set
 	err = export.WriteCSV(ctx, set, opt, func(name string) (io.Writer, error) {
 		f, err := os.CreateTemp(out, "."+name+".*")
 		if err != nil {
-			return nil, err
+			return nil, outputError(filepath.Join(out, name), err)
 		}
 		temps[name] = f
 		return f, nil
@@ -226,15 +226,15 @@ func writeCSV(ctx context.Context, out string, stdout io.Writer, set *export.Set
 	for _, name := range export.CSVTables(opt) {
 		f := temps[name]
 		if err := f.Close(); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return outputError(filepath.Join(out, name), err)
 		}
 		if err := os.Chmod(f.Name(), 0o644); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return outputError(filepath.Join(out, name), err)
 		}
 	}
 	for _, name := range export.CSVTables(opt) {
 		if err := os.Rename(temps[name].Name(), filepath.Join(out, name)); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
+			return outputError(filepath.Join(out, name), err)
 		}
 		delete(temps, name)
 	}

@@ -30,7 +30,7 @@ func TestExportCommand(t *testing.T) {
 		{"gexf of a neighbourhood", []string{"--format", "gexf", "--root", "global-gateway", "--depth", "2", "-o", out("gg.gexf")}, 0, "", "", []string{"gg.gexf"}, "", `<node id="global-gateway" label="Global Gateway">`},
 		{"graphml on stdout", []string{"--format", "graphml", "--root", "d4d-hub"}, 0, "", `<node id="d4d-hub">`, nil, "", ""},
 		{"paths from the store", []string{"--store", db, "--format", "cytoscape", "--from", "d4d-hub", "--to", "european-commission", "-o", out("path.json")}, 0, "", "", []string{"path.json"}, "", `"source":"d4d-hub"`},
-		{"csv into a directory", []string{"--format", "csv", "--root", "d4d-hub", "-o", out("csv") + "/"}, 0, "", "", []string{"csv/nodes.csv", "csv/edges.csv", "csv/evidence.csv"}, "", "id,name,kind,description"},
+		{"csv into a directory", []string{"--format", "csv", "--root", "d4d-hub", "-o", out("csv") + "/"}, 0, "", "", []string{"csv/nodes.csv", "csv/edges.csv", "csv/evidence.csv"}, "", "id,name,kind,description,degree\n"},
 		{"csv as a zip", []string{"--format", "csv", "--kind", "ACTOR,FORUM", "--evidence=false", "-o", out("actors.zip")}, 0, "", "", []string{"actors.zip"}, "", "nodes.csv"},
 		{"csv to a .csv file", []string{"--format", "csv", "-o", out("one.csv")}, 1, "give -o FILE.zip for one zip, or -o DIR/ for the files", "", nil, "one.csv", ""},
 		{"unknown format", []string{"--format", "xls", "-o", out("bad.xls")}, 1, `unknown format "xls"; the formats are nquads, jsonld, trig, graphml, gexf, csv, cytoscape`, "", nil, "bad.xls", ""},

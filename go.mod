@@ -1,15 +1,15 @@
 module github.com/digidip/digidip
 
+// The least Go that builds digidip. No toolchain line: it would make every
+// Go older than it download that toolchain (about 72 MB) on first run. CI
+// builds on go1.26.10 (GOTOOLCHAIN in .ci/run), whose net/http, crypto/tls
+// and crypto/x509 fixes govulncheck asks for; README "Two commands" says so.
 go 1.26.8
-
-// go1.26.9 and .10 fix net/http, crypto/tls and crypto/x509 advisories
-// (govulncheck). Builds use it when GOTOOLCHAIN allows (auto, or
-// go1.26.10); CI exports it.
-toolchain go1.26.10
 
 require (
 	github.com/99designs/gqlgen v0.17.98
 	github.com/agnivade/levenshtein v1.2.2
+	github.com/andybalholm/brotli v1.3.0
 	github.com/blevesearch/bleve/v2 v2.6.3
 	github.com/blevesearch/bleve_index_api v1.4.1
 	github.com/boltdb/bolt v1.3.1

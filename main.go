@@ -143,9 +143,10 @@ func (s *storeFlags) register(fs *flag.FlagSet) {
 
 func (s *storeFlags) open(ctx context.Context) (*store.Store, error) {
 	st, err := store.Open(ctx, store.Options{Backend: s.backend, Address: s.address, PGMaxConns: s.pgMaxConns, Engine: s.engine, ProjectionBudget: s.budget, ReadOnly: s.readOnly})
-	if err != nil && !store.Transient(err) {
-		// a setting is wrong: say which
-		return nil, fmt.Errorf("--store (or DIGIDIP_STORE), --backend %s: %w", s.backend, err)
+	// Only a PostgreSQL store can be down for a while; any other error is a
+	// setting that is wrong: say which, with the value given.
+	if err != nil && (s.backend != "postgres" || !store.Transient(err)) {
+		return nil, fmt.Errorf("--backend %s, --store %s (or DIGIDIP_BACKEND, DIGIDIP_STORE): %w", s.backend, s.shown(), err)
 	}
 	return st, err
 }
@@ -273,23 +274,51 @@ func writeOutput(name string, stdout io.Writer, write func(io.Writer) error) err
 	if name == "" || name == "-" {
 		return write(stdout)
 	}
+	// a folder in the way is said before anything is written, not after
+	if fi, err := os.Stat(name); err == nil && fi.IsDir() {
+		return fmt.Errorf("-o %s: is a directory", name)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
 	if err != nil {
-		return err
+		return outputError(name, err)
 	}
 	defer os.Remove(tmp.Name())
 	if err := write(tmp); err != nil {
 		tmp.Close()
+		// a failed write to the file (a full disk) names the path given;
+		// an export's own error (a store that fails) is its own
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path == tmp.Name() {
+			return outputError(name, err)
+		}
 		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return err
+		return outputError(name, err)
 	}
 	// CreateTemp makes the file private; an export is for sharing.
 	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
+		return outputError(name, err)
 	}
-	return os.Rename(tmp.Name(), name)
+	return outputError(name, os.Rename(tmp.Name(), name))
+}
+
+// outputError names the -o path the user gave rather than the hidden
+// temporary file beside it, which an error on a file operation would name
+// and which no longer exists once writeOutput returns.
+func outputError(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *fs.PathError
+	var le *os.LinkError
+	switch {
+	case errors.As(err, &pe):
+		err = pe.Err
+	case errors.As(err, &le):
+		err = le.Err
+	}
+	return fmt.Errorf("-o %s: %w", name, err)
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -363,17 +392,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		return err
+		return fmt.Errorf("--addr %s (or DIGIDIP_ADDR): %w", *addr, err)
 	}
-	// Until the store is open and holds the data, every request gets 503:
-	// a database that is down at start is waited for, not fatal.
+	// Until the store is open and holds the data, every request but /livez
+	// gets 503: a database that is down at start is waited for, not fatal.
+	// "serving on" is printed once the store is ready, so that a wrong
+	// --store or --backend exits before anything says it serves.
 	var handler atomic.Pointer[http.Handler]
 	handler.Store(ptr(starting()))
 	srv := server.NewHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) }),
 		server.Config{RequestTimeout: *timeout, Logger: log})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "digidip serving on http://%s/ (GraphQL at /graphql)\n", ln.Addr())
 	drain := &server.Drain{}
 	stop := func() error {
 		drain.Start()
@@ -385,7 +415,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return srv.Shutdown(shutdown)
 	}
 
-	st, loaded, err := openAndSync(ctx, sf, fsys, root, log)
+	st, loaded, err := openAndSync(ctx, sf, fsys, root, log, func() {
+		fmt.Fprintf(stdout, "digidip listening on http://%s/: the store cannot be reached yet; every request but /livez gets 503 until it can\n", ln.Addr())
+	})
 	if err != nil {
 		srv.Close()
 		if ctx.Err() != nil {
@@ -455,6 +487,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
+	fmt.Fprintf(stdout, "digidip serving on http://%s/ (GraphQL at /graphql)\n", ln.Addr())
 	select {
 	case err := <-errc:
 		return err
@@ -509,8 +542,9 @@ func starting() http.Handler {
 // reached is retried with backoff (0.5 s doubling to 30 s), a log line
 // each time, until it answers or the server is stopped; anything else (a
 // setting the database refuses, a bolt store's faults, bad data) is final,
-// so that a mistake exits at once rather than hide behind retries.
-func openAndSync(ctx context.Context, sf storeFlags, fsys fs.FS, root string, log *slog.Logger) (*store.Store, bool, error) {
+// so that a mistake exits at once rather than hide behind retries. waiting
+// is called once, when the first attempt has failed and retries begin.
+func openAndSync(ctx context.Context, sf storeFlags, fsys fs.FS, root string, log *slog.Logger, waiting func()) (*store.Store, bool, error) {
 	delay := 500 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		// one attempt may not hang on a database that does not answer
@@ -533,6 +567,9 @@ func openAndSync(ctx context.Context, sf storeFlags, fsys fs.FS, root string, lo
 		}
 		if sf.backend != "postgres" || !store.Transient(err) || ctx.Err() != nil {
 			return nil, false, err
+		}
+		if attempt == 1 {
+			waiting()
 		}
 		log.Warn("store unavailable; retrying", "backend", sf.backend, "attempt", attempt, "err", err, "retry_in", delay)
 		select {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -322,5 +323,84 @@ func TestServeKeepsAGraphFromElsewhere(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "serving it as it is") {
 		t.Errorf("serve did not say why it kept the graph:\n%s", logs)
+	}
+}
+
+// A wrong --store, --backend or --addr makes serve exit 1 with an error
+// naming the flag and the value given, before it says that it serves.
+func TestServeRefusesBadSettingsBeforeServing(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	db := filepath.Join(dir, "db")
+	for _, c := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"unknown backend", []string{"--backend", "nosuch", "--store", db}, []string{"--backend nosuch", `unknown backend "nosuch"`}},
+		{"store is a file", []string{"--store", file}, []string{"--store " + file, "not a directory"}},
+		{"store under a file", []string{"--store", file + "/db"}, []string{"--store " + file + "/db", "not a directory"}},
+		{"not a postgres URL", []string{"--backend", "postgres", "--store", "digidip.db"}, []string{"--backend postgres, --store digidip.db", "postgres:// URL"}},
+		{"address without a port", []string{"--store", db, "--addr", "localhost"}, []string{"--addr localhost", "missing port"}},
+		{"address in use", []string{"--store", db, "--addr", busy.Addr().String()}, []string{"--addr " + busy.Addr().String(), "address already in use"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			stdout, stderr, code := digidipWithin(t, append([]string{"serve", "--addr", "127.0.0.1:0"}, c.args...)...)
+			if code != 1 || strings.Contains(stdout, "serving on") || strings.Contains(stdout, "listening on") {
+				t.Errorf("exit %d, stdout:\n%s", code, stdout)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}
+
+// An -o that cannot be written names the path given, not the hidden
+// temporary file beside it, and leaves nothing behind.
+func TestOutputErrorNamesThePathGiven(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	isDir := filepath.Join(dir, "x.graphml")
+	if err := os.Mkdir(isDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, out, want string
+		args            []string
+	}{
+		{"no such directory", filepath.Join(dir, "nonexistent", "dir", "x.graphml"), "no such file or directory", []string{"export", "--format", "graphml"}},
+		{"under a file", filepath.Join(file, "x.graphml"), "not a directory", []string{"export", "--format", "graphml"}},
+		{"a directory", isDir, "is a directory", []string{"export", "--format", "graphml"}},
+		{"csv zip", filepath.Join(dir, "nonexistent", "x.zip"), "no such file or directory", []string{"export", "--format", "csv"}},
+		{"csv directory under a file", filepath.Join(file, "tables") + "/", "not a directory", []string{"export", "--format", "csv"}},
+		{"gen", filepath.Join(dir, "nonexistent", "g.nq"), "no such file or directory", []string{"gen", "--quads", "100"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, code := digidipWithin(t, append(c.args, "-o", c.out)...)
+			if code != 1 || !strings.Contains(stderr, "-o "+c.out+": "+c.want) {
+				t.Errorf("exit %d, want an error naming -o %s: %s; stderr:\n%s", code, c.out, c.want, stderr)
+			}
+			if strings.Contains(stderr, "/.") {
+				t.Errorf("the error names a hidden file:\n%s", stderr)
+			}
+			left, _ := filepath.Glob(filepath.Join(dir, ".*"))
+			if len(left) > 0 {
+				t.Errorf("left behind: %v", left)
+			}
+		})
 	}
 }

@@ -40,6 +40,9 @@ type Graph struct {
 	treeMu   sync.Mutex
 	paraTree *paragraphTree // read on first use
 
+	readMu sync.Mutex
+	read   *reading // built on the first mention span or quotation asked
+
 	textMu sync.Mutex
 	text   *fulltext.Index // built on the first text search, or by Warm
 	closed bool
@@ -493,7 +496,14 @@ const (
 	MaxPaths    = 20
 	MaxDepth    = 4
 	MaxRoots    = 50
+	// MaxSubgraph is the node limit of every route that selects a
+	// subgraph: GraphQL's subgraph(maxNodes), /export's maxNodes and the
+	// CLI's --max-nodes.
 	MaxSubgraph = 2000
+	// DefaultSubgraph is how many entities a neighbourhood holds when
+	// maxNodes is not given, on every route (the schema's default of
+	// subgraph(maxNodes) repeats it, and a test holds them together).
+	DefaultSubgraph = 200
 )
 
 // MaxSubgraphEdges is the most relations a subgraph may be asked for.

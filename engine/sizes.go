@@ -26,6 +26,10 @@ type Sizes struct {
 	ParagraphRels     int // relations one paragraph states
 	ParagraphChildren int // sub-points of one paragraph
 	NoteCallers       int // paragraphs that call one footnote
+	// ParagraphSpans and ParagraphQuotes are the most mention spans and
+	// quotations (evidence items of relations and facts) of one paragraph;
+	// zero in a summary written before they were measured.
+	ParagraphSpans, ParagraphQuotes int
 
 	// Longest texts.
 	ParagraphText, Quote, FactText, Name, Description, Aliases, CommonNames, Title, Definition int

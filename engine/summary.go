@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/mention"
 )
 
 // Stats counts what the graph holds.
@@ -86,6 +87,23 @@ func Summarize(ds *domain.Dataset) *Summary {
 		s.ParagraphRels = max(s.ParagraphRels, n)
 	}
 
+	// quotes counts each paragraph's evidence items, of relations and facts
+	quotes := map[string]int{}
+	for _, r := range ds.Relations {
+		for _, e := range r.Evidence {
+			quotes[e.Paragraph]++
+		}
+	}
+	for _, e := range ds.Entities {
+		for _, f := range e.Facts {
+			quotes[f.Evidence.Paragraph]++
+		}
+	}
+	for _, n := range quotes {
+		s.ParagraphQuotes = max(s.ParagraphQuotes, n)
+	}
+	matcher := mention.New(ds.Entities)
+
 	mentioned := map[string]int{}
 	children, callers := map[string]int{}, map[string]int{}
 	for _, d := range ds.Documents {
@@ -103,6 +121,7 @@ func Summarize(ds *domain.Dataset) *Summary {
 				s.NoteCallers = max(s.NoteCallers, callers[n])
 			}
 			s.ParagraphMentions = max(s.ParagraphMentions, len(p.Mentions))
+			s.ParagraphSpans = max(s.ParagraphSpans, len(matcher.SpansOf(p.Text, p.Mentions)))
 			s.ParagraphText = max(s.ParagraphText, jsonLen(p.Text))
 			seen := map[string]bool{}
 			for _, m := range p.Mentions {

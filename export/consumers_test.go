@@ -99,11 +99,14 @@ var consumerSelections = []struct {
 
 // readGraphOut is what read.py and load.mjs print for a graph format.
 type readGraphOut struct {
-	Nodes []struct{ ID, Name, Kind string }
+	Nodes []struct {
+		ID, Name, Kind string
+		Degree         *int // nil: the tool read no degree
+	}
 	Edges []struct {
 		ID, Source, Target, Predicate, Quote string
 		Verb, Modality                       string
-		EvidenceCount                        int `json:"evidence_count"`
+		EvidenceCount                        int `json:"evidenceCount"`
 	}
 }
 
@@ -133,13 +136,21 @@ func TestNetworkXAndCytoscapeReadTheGraph(t *testing.T) {
 					t.Fatalf("%s read %d nodes and %d edges; the store has %d and %d",
 						c.tool, len(got.Nodes), len(got.Edges), len(exp.nodes), len(exp.edges))
 				}
-				nodes := map[string][2]string{}
+				nodes := map[string]string{}
 				for _, n := range got.Nodes {
-					nodes[n.ID] = [2]string{n.Name, n.Kind}
+					degree := "no degree"
+					if n.Degree != nil {
+						degree = strconv.Itoa(*n.Degree)
+					}
+					nodes[n.ID] = fmt.Sprintf("%s (%s), degree %s", n.Name, n.Kind, degree)
 				}
 				for _, n := range exp.nodes {
-					if nodes[n.ID] != [2]string{n.Name, string(n.Kind)} {
-						t.Errorf("%s: node %s reads %v, the store has %q (%s)", c.tool, n.ID, nodes[n.ID], n.Name, n.Kind)
+					d, err := st.Graph().Degree(context.Background(), n.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if want := fmt.Sprintf("%s (%s), degree %d", n.Name, n.Kind, d); nodes[n.ID] != want {
+						t.Errorf("%s: node %s reads %q, the store has %q", c.tool, n.ID, nodes[n.ID], want)
 					}
 				}
 				// an edge is one relation: subject, predicate, object
@@ -216,8 +227,12 @@ func TestPythonCSVReadsTheTables(t *testing.T) {
 			}
 			for i, n := range exp.nodes {
 				r := got[export.NodesCSV][i]
-				if r["id"] != n.ID || r["name"] != n.Name || r["kind"] != string(n.Kind) || r["description"] != n.Description {
-					t.Errorf("nodes.csv row %d: %v, the store has %s %q %s", i+1, r, n.ID, n.Name, n.Kind)
+				d, err := st.Graph().Degree(context.Background(), n.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r["id"] != n.ID || r["name"] != n.Name || r["kind"] != string(n.Kind) || r["description"] != n.Description || r["degree"] != strconv.Itoa(d) {
+					t.Errorf("nodes.csv row %d: %v, the store has %s %q %s, degree %d", i+1, r, n.ID, n.Name, n.Kind, d)
 				}
 			}
 			evidence := 0
@@ -225,7 +240,7 @@ func TestPythonCSVReadsTheTables(t *testing.T) {
 				r := got[export.EdgesCSV][i]
 				evidence += len(e.Evidence)
 				if r["source"] != e.Subject || r["target"] != e.Object || r["predicate"] != e.Predicate ||
-					r["evidence_count"] != strconv.Itoa(len(e.Evidence)) || r["quote"] != e.Evidence[0].Quote || r["paragraph"] != e.Evidence[0].Paragraph ||
+					r["evidenceCount"] != strconv.Itoa(len(e.Evidence)) || r["quote"] != e.Evidence[0].Quote || r["paragraph"] != e.Evidence[0].Paragraph ||
 					r["verb"] != e.VerbIn("", "") || r["modality"] != string(e.Modality()) {
 					t.Errorf("edges.csv row %d: %v, the store has %s", i+1, r, e.ID)
 				}

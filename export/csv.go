@@ -14,8 +14,8 @@ import (
 // with id, the order R igraph's graph_from_data_frame(edges, vertices=nodes)
 // and most spreadsheet and network tools take without options.
 var (
-	nodesHeader    = []string{"id", "name", "kind", "description"}
-	edgesHeader    = []string{"source", "target", "id", "predicate", "label", "verb", "modality", "implied", "evidence_count", "document", "paragraph", "quote"}
+	nodesHeader    = []string{"id", "name", "kind", "description", "degree"}
+	edgesHeader    = []string{"source", "target", "id", "predicate", "label", "verb", "modality", "implied", "evidenceCount", "document", "paragraph", "quote"}
 	evidenceHeader = []string{"relation", "source", "predicate", "target", "document", "paragraph", "quote", "start", "end", "verb", "modality"}
 )
 
@@ -56,12 +56,11 @@ func writeTable(ctx context.Context, w io.Writer, name string, set *Set) error {
 	switch name {
 	case NodesCSV:
 		cw.Write(nodesHeader)
-		for e := range set.nodes {
+		for r := range set.nodeRows(ctx) {
 			if err := t.tick(); err != nil {
 				return err
 			}
-			r := row(e)
-			if err := cw.Write([]string{r.ID, r.Name, r.Kind, r.Description}); err != nil {
+			if err := cw.Write([]string{r.ID, r.Name, r.Kind, r.Description, strconv.Itoa(r.Degree)}); err != nil {
 				return err
 			}
 		}

@@ -20,12 +20,11 @@ func writeCytoscape(ctx context.Context, w io.Writer, set *Set) error {
 	io.WriteString(ew, "{\"elements\":{\"nodes\":[")
 	t := &ticker{ctx: ctx}
 	sep := "\n"
-	for e := range set.nodes {
+	for r := range set.nodeRows(ctx) {
 		if err := t.tick(); err != nil {
 			return err
 		}
-		r := row(e)
-		attrs := map[string]any{"name": r.Name, "kind": r.Kind}
+		attrs := map[string]any{"name": r.Name, "kind": r.Kind, "degree": r.Degree}
 		if r.Description != "" {
 			attrs["description"] = r.Description
 		}
@@ -45,10 +44,10 @@ func writeCytoscape(ctx context.Context, w io.Writer, set *Set) error {
 		}
 		r := set.edgeRow(rel)
 		attrs := map[string]any{
-			"predicate":      r.Predicate,
-			"label":          r.Label,
-			"implied":        r.Implied,
-			"evidence_count": r.EvidenceCount,
+			"predicate":     r.Predicate,
+			"label":         r.Label,
+			"implied":       r.Implied,
+			"evidenceCount": r.EvidenceCount,
 		}
 		if r.Verb != "" {
 			attrs["verb"] = r.Verb

@@ -135,7 +135,8 @@ const (
 //   - the whole graph: no Roots, no From/To (Kinds and Predicates filter it;
 //     MaxNodes, when set, cuts it as the GraphQL subgraph field does);
 //   - a neighbourhood: Roots and Depth, filtered by Predicates and Kinds, at
-//     most MaxNodes entities (default and maximum store.MaxSubgraph);
+//     most MaxNodes entities (default engine.DefaultSubgraph, maximum
+//     engine.MaxSubgraph, as on every route);
 //   - the shortest paths between From and To, at most MaxHops long, through
 //     Predicates only when set.
 type Selection struct {
@@ -145,7 +146,7 @@ type Selection struct {
 	MaxHops    int // 0: DefaultMaxHops
 	Predicates []string
 	Kinds      []domain.Kind
-	MaxNodes   int // 0: no limit for the whole graph, store.MaxSubgraph for Roots
+	MaxNodes   int // 0: no limit for the whole graph, engine.DefaultSubgraph for Roots
 }
 
 // Set is a selection resolved against one read model: the entities and
@@ -185,7 +186,7 @@ func Select(ctx context.Context, g *engine.Graph, sel Selection) (*Set, error) {
 	case len(sel.Roots) > 0 || sel.MaxNodes > 0:
 		sg, err := g.Subgraph(ctx, engine.SubgraphQuery{
 			Roots: sel.Roots, Depth: sel.Depth, Predicates: sel.Predicates, Kinds: sel.Kinds,
-			MaxNodes: orDefault(sel.MaxNodes, engine.MaxSubgraph),
+			MaxNodes: orDefault(sel.MaxNodes, engine.DefaultSubgraph),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("select: %w", err)
@@ -535,9 +536,14 @@ func (t *ticker) tick() error {
 }
 
 // nodeRow and edgeRow are the attributes every graph format carries, so that
-// GraphML, GEXF, CSV and Cytoscape.js read the same.
+// GraphML, GEXF, CSV and Cytoscape.js read the same. Their names are the
+// GraphQL fields' (evidenceCount, degree), so a front-end reads a file and
+// an answer with the same code.
 type nodeRow struct {
 	ID, Name, Kind, Description string
+	// Degree is GraphQL's Entity.degree: the relations the entity takes
+	// part in in the whole graph, not only those the file holds.
+	Degree int
 }
 
 type edgeRow struct {
@@ -549,8 +555,40 @@ type edgeRow struct {
 	Document, Paragraph, Quote string // the first evidence item
 }
 
-func row(e *domain.Entity) nodeRow {
-	return nodeRow{ID: e.ID, Name: e.Name, Kind: string(e.Kind), Description: e.Description}
+// nodeRows yields the set's nodes as rows, reading their degrees a batch at
+// a time (one engine call per wholeBatch nodes). An engine failure ends the
+// sequence and is kept in s.err, which Write returns.
+func (s *Set) nodeRows(ctx context.Context) iter.Seq[nodeRow] {
+	return func(yield func(nodeRow) bool) {
+		batch := make([]*domain.Entity, 0, wholeBatch)
+		flush := func() bool {
+			ids := make([]string, len(batch))
+			for i, e := range batch {
+				ids[i] = e.ID
+			}
+			degrees, err := s.g.Reader().Degrees(ctx, ids)
+			if err != nil {
+				s.err = fmt.Errorf("degrees of %d entities from %s: %w", len(ids), ids[0], err)
+				return false
+			}
+			for i, e := range batch {
+				if !yield(nodeRow{ID: e.ID, Name: e.Name, Kind: string(e.Kind), Description: e.Description, Degree: degrees[i]}) {
+					return false
+				}
+			}
+			batch = batch[:0]
+			return true
+		}
+		for e := range s.nodes {
+			batch = append(batch, e)
+			if len(batch) == wholeBatch && !flush() {
+				return
+			}
+		}
+		if len(batch) > 0 {
+			flush()
+		}
+	}
 }
 
 func (s *Set) edgeRow(r *domain.Relation) edgeRow {

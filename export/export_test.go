@@ -30,6 +30,7 @@ import (
 	"github.com/digidip/digidip/store"
 	"github.com/digidip/digidip/synth"
 	"github.com/digidip/digidip/vocab"
+	"gonum.org/v1/gonum/graph/formats/gexf12"
 )
 
 func TestParseFormat(t *testing.T) {
@@ -235,7 +236,7 @@ func TestTriGReadsByEye(t *testing.T) {
 }
 
 // The graph formats carry the same nodes and edges, with names, kinds,
-// predicates and the first evidence item of each edge.
+// degrees, predicates and the first evidence item of each edge.
 func TestGraphFormatsCarryNodesEdgesAndProvenance(t *testing.T) {
 	g, _ := embedded(t)
 	for _, s := range selections {
@@ -252,8 +253,13 @@ func TestGraphFormatsCarryNodesEdgesAndProvenance(t *testing.T) {
 
 // graphRead is what a graph file says, format aside.
 type graphRead struct {
-	nodes map[string][2]string // id: name, kind
+	nodes map[string]nodeRead
 	edges map[string]edgeRead
+}
+
+type nodeRead struct {
+	name, kind string
+	degree     int
 }
 
 type edgeRead struct {
@@ -268,8 +274,10 @@ func checkGraph(t *testing.T, g *engine.Graph, exp expected, got graphRead) {
 		t.Fatalf("%d nodes and %d edges, want %d and %d", len(got.nodes), len(got.edges), len(exp.nodes), len(exp.edges))
 	}
 	for _, n := range exp.nodes {
-		if got.nodes[n.ID] != [2]string{n.Name, string(n.Kind)} {
-			t.Errorf("node %s: %v, want %s (%s)", n.ID, got.nodes[n.ID], n.Name, n.Kind)
+		// the degree is GraphQL's Entity.degree, read the way its resolver reads it
+		want := nodeRead{n.Name, string(n.Kind), domaintest.Must(g.Degree(context.Background(), n.ID))}
+		if got.nodes[n.ID] != want {
+			t.Errorf("node %s: %+v, want %+v", n.ID, got.nodes[n.ID], want)
 		}
 	}
 	for _, r := range exp.edges {
@@ -284,7 +292,14 @@ func checkGraph(t *testing.T, g *engine.Graph, exp expected, got graphRead) {
 
 func readGraph(t *testing.T, f export.Format, b []byte) graphRead {
 	t.Helper()
-	out := graphRead{nodes: map[string][2]string{}, edges: map[string]edgeRead{}}
+	out := graphRead{nodes: map[string]nodeRead{}, edges: map[string]edgeRead{}}
+	atoi := func(what, s string) int {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			t.Fatalf("%s %s: %v", f, what, err)
+		}
+		return n
+	}
 	switch f {
 	case export.GraphML:
 		var doc struct {
@@ -315,72 +330,64 @@ func readGraph(t *testing.T, f export.Format, b []byte) graphRead {
 			for _, x := range n.Data {
 				d[x.Key] = x.Value
 			}
-			out.nodes[n.ID] = [2]string{d["name"], d["kind"]}
+			out.nodes[n.ID] = nodeRead{d["name"], d["kind"], atoi("degree", d["degree"])}
 		}
 		for _, e := range doc.Graph.Edges {
 			d := map[string]string{}
 			for _, x := range e.Data {
 				d[x.Key] = x.Value
 			}
-			n, _ := strconv.Atoi(d["evidence_count"])
-			out.edges[e.ID] = edgeRead{e.Source, e.Target, d["predicate"], d["paragraph"], d["quote"], n, d["verb"], d["modality"]}
+			out.edges[e.ID] = edgeRead{e.Source, e.Target, d["predicate"], d["paragraph"], d["quote"], atoi("evidenceCount", d["evidenceCount"]), d["verb"], d["modality"]}
 		}
 	case export.GEXF:
-		type attvalues struct {
-			Values []struct {
-				For   string `xml:"for,attr"`
-				Value string `xml:"value,attr"`
-			} `xml:"attvalue"`
-		}
-		var doc struct {
-			XMLName xml.Name `xml:"http://gexf.net/1.3 gexf"`
-			Version string   `xml:"version,attr"`
-			Graph   struct {
-				Nodes []struct {
-					ID        string    `xml:"id,attr"`
-					Label     string    `xml:"label,attr"`
-					AttValues attvalues `xml:"attvalues"`
-				} `xml:"nodes>node"`
-				Edges []struct {
-					ID        string    `xml:"id,attr"`
-					Source    string    `xml:"source,attr"`
-					Target    string    `xml:"target,attr"`
-					AttValues attvalues `xml:"attvalues"`
-				} `xml:"edges>edge"`
-			} `xml:"graph"`
-		}
+		// gonum's gexf12 types are the 1.2draft schema's elements in its
+		// namespace: a file in another namespace or shape reads as nothing
+		var doc gexf12.Content
 		if err := xml.Unmarshal(b, &doc); err != nil {
-			t.Fatal(err)
+			t.Fatalf("GEXF does not read as GEXF 1.2draft: %v", err)
 		}
-		if doc.Version != "1.3" {
-			t.Fatalf("GEXF version %q", doc.Version)
+		if doc.Version != "1.2" || doc.Meta == nil || doc.Meta.Creator != "digidip" || doc.Graph.DefaultEdgeType != "directed" {
+			t.Fatalf("GEXF version %q, meta %+v, default edge type %q: want 1.2, digidip's, directed", doc.Version, doc.Meta, doc.Graph.DefaultEdgeType)
 		}
-		for _, n := range doc.Graph.Nodes {
+		// every attvalue names an attribute its class declares, as Gephi
+		// and NetworkX look them up
+		declared := map[string]bool{}
+		for _, as := range doc.Graph.Attributes {
+			for _, a := range as.Attributes {
+				declared[as.Class+"/"+a.ID] = true
+			}
+		}
+		values := func(class, id string, vs *gexf12.AttValues) map[string]string {
 			d := map[string]string{}
-			for _, x := range n.AttValues.Values {
+			if vs == nil {
+				t.Fatalf("GEXF %s %s has no attvalues", class, id)
+			}
+			for _, x := range vs.AttValues {
+				if !declared[class+"/"+x.For] {
+					t.Errorf("GEXF %s %s: attvalue for %q, which no %s attribute declares", class, id, x.For, class)
+				}
 				d[x.For] = x.Value
 			}
+			return d
+		}
+		for _, n := range doc.Graph.Nodes.Nodes {
+			d := values("node", n.ID, n.AttValues)
 			if d["name"] != n.Label {
 				t.Errorf("node %s: label %q, name %q", n.ID, n.Label, d["name"])
 			}
-			out.nodes[n.ID] = [2]string{d["name"], d["kind"]}
+			out.nodes[n.ID] = nodeRead{d["name"], d["kind"], atoi("degree", d["degree"])}
 		}
-		for _, e := range doc.Graph.Edges {
-			d := map[string]string{}
-			for _, x := range e.AttValues.Values {
-				d[x.For] = x.Value
-			}
-			n, _ := strconv.Atoi(d["evidence_count"])
-			out.edges[e.ID] = edgeRead{e.Source, e.Target, d["predicate"], d["paragraph"], d["quote"], n, d["verb"], d["modality"]}
+		for _, e := range doc.Graph.Edges.Edges {
+			d := values("edge", e.ID, e.AttValues)
+			out.edges[e.ID] = edgeRead{e.Source, e.Target, d["predicate"], d["paragraph"], d["quote"], atoi("evidenceCount", d["evidenceCount"]), d["verb"], d["modality"]}
 		}
 	case export.CSV:
 		tables := readZip(t, b)
 		for _, r := range tables[export.NodesCSV] {
-			out.nodes[r["id"]] = [2]string{r["name"], r["kind"]}
+			out.nodes[r["id"]] = nodeRead{r["name"], r["kind"], atoi("degree", r["degree"])}
 		}
 		for _, r := range tables[export.EdgesCSV] {
-			n, _ := strconv.Atoi(r["evidence_count"])
-			out.edges[r["id"]] = edgeRead{r["source"], r["target"], r["predicate"], r["paragraph"], r["quote"], n, r["verb"], r["modality"]}
+			out.edges[r["id"]] = edgeRead{r["source"], r["target"], r["predicate"], r["paragraph"], r["quote"], atoi("evidenceCount", r["evidenceCount"]), r["verb"], r["modality"]}
 		}
 		// evidence.csv has one row per evidence item of the edges
 		perEdge := map[string]int{}
@@ -403,13 +410,19 @@ func readGraph(t *testing.T, f export.Format, b []byte) graphRead {
 			t.Fatal(err)
 		}
 		str := func(v any) string { s, _ := v.(string); return s }
+		num := func(what string, v any) int {
+			n, ok := v.(float64)
+			if !ok {
+				t.Fatalf("cytoscape %s is %v, not a number", what, v)
+			}
+			return int(n)
+		}
 		for _, n := range doc.Elements.Nodes {
-			out.nodes[str(n.Data["id"])] = [2]string{str(n.Data["name"]), str(n.Data["kind"])}
+			out.nodes[str(n.Data["id"])] = nodeRead{str(n.Data["name"]), str(n.Data["kind"]), num("degree", n.Data["degree"])}
 		}
 		for _, e := range doc.Elements.Edges {
 			d := e.Data
-			n, _ := d["evidence_count"].(float64)
-			out.edges[str(d["id"])] = edgeRead{str(d["source"]), str(d["target"]), str(d["predicate"]), str(d["paragraph"]), str(d["quote"]), int(n), str(d["verb"]), str(d["modality"])}
+			out.edges[str(d["id"])] = edgeRead{str(d["source"]), str(d["target"]), str(d["predicate"]), str(d["paragraph"]), str(d["quote"]), num("evidenceCount", d["evidenceCount"]), str(d["verb"]), str(d["modality"])}
 		}
 	}
 	return out

@@ -12,15 +12,16 @@ import (
 	"gonum.org/v1/gonum/graph/formats/gexf12"
 )
 
-// GEXF 1.3 (https://gexf.net), the format Gephi reads best. The elements a
-// static graph uses (attributes, nodes, edges, attvalues) are the same as in
-// 1.2, so gonum's gexf12 marshal types write them; only the root element,
-// its namespace and version are 1.3's, written here. The root is streamed
-// token by token so the graph is never held whole.
+// GEXF 1.2draft (https://gexf.net), which Gephi opens and NetworkX 2.8+
+// reads as it is: NetworkX knows only 1.1draft and 1.2draft and finds "no
+// <graph> element" under 1.3's namespace, and a static graph (attributes,
+// nodes, edges, attvalues) needs nothing 1.3 adds. gonum's gexf12 types
+// write each element; the root is streamed token by token so the graph is
+// never held whole.
 const (
-	nsGEXF          = "http://gexf.net/1.3"
-	gexfSchema      = "http://gexf.net/1.3/gexf.xsd"
-	gexfVersion     = "1.3"
+	nsGEXF          = "http://www.gexf.net/1.2draft"
+	gexfSchema      = "http://www.gexf.net/1.2draft/gexf.xsd"
+	gexfVersion     = "1.2"
 	gexfNodeElement = "node"
 	gexfEdgeElement = "edge"
 )
@@ -32,6 +33,7 @@ func gexfNodeAttributes() gexf12.Attributes {
 		// for partition colouring with exactly these values
 		{ID: "kind", Title: "kind", Type: "string", Options: domain.JoinKinds("|")},
 		{ID: "description", Title: "description", Type: "string"},
+		{ID: "degree", Title: "degree", Type: "integer"},
 	}}
 }
 
@@ -45,7 +47,7 @@ func gexfEdgeAttributes(g *engine.Graph) gexf12.Attributes {
 		{ID: "verb", Title: "verb", Type: "string"},
 		{ID: "modality", Title: "modality", Type: "string", Options: domain.ModalityNames("|")},
 		{ID: "implied", Title: "implied", Type: "boolean", Default: "false"},
-		{ID: "evidence_count", Title: "evidence_count", Type: "integer"},
+		{ID: "evidenceCount", Title: "evidenceCount", Type: "integer"},
 		{ID: "document", Title: "document", Type: "string"},
 		{ID: "paragraph", Title: "paragraph", Type: "string"},
 		{ID: "quote", Title: "quote", Type: "string"},
@@ -69,16 +71,12 @@ func writeGEXF(ctx context.Context, w io.Writer, set *Set) error {
 	}}
 	nodes := xml.StartElement{Name: xml.Name{Local: "nodes"}}
 	edges := xml.StartElement{Name: xml.Name{Local: "edges"}}
-	meta := struct {
-		XMLName     xml.Name `xml:"meta"`
-		Creator     string   `xml:"creator"`
-		Description string   `xml:"description"`
-	}{Creator: "digidip", Description: "EU digital diplomacy: " + set.name}
+	meta := &gexf12.Meta{Creator: "digidip", Description: "EU digital diplomacy: " + set.name}
 
 	if err := enc.EncodeToken(root); err != nil {
 		return err
 	}
-	if err := enc.Encode(meta); err != nil {
+	if err := enc.EncodeElement(meta, xml.StartElement{Name: xml.Name{Local: "meta"}}); err != nil {
 		return err
 	}
 	if err := enc.EncodeToken(graph); err != nil {
@@ -93,15 +91,15 @@ func writeGEXF(ctx context.Context, w io.Writer, set *Set) error {
 	if err := enc.EncodeToken(nodes); err != nil {
 		return err
 	}
-	for e := range set.nodes {
+	for r := range set.nodeRows(ctx) {
 		if err := t.tick(); err != nil {
 			return err
 		}
-		r := row(e)
 		vals := []gexf12.AttValue{{For: "name", Value: r.Name}, {For: "kind", Value: r.Kind}}
 		if r.Description != "" {
 			vals = append(vals, gexf12.AttValue{For: "description", Value: r.Description})
 		}
+		vals = append(vals, gexf12.AttValue{For: "degree", Value: strconv.Itoa(r.Degree)})
 		n := gexf12.Node{ID: r.ID, Label: r.Name, AttValues: &gexf12.AttValues{AttValues: vals}}
 		if err := enc.EncodeElement(n, xml.StartElement{Name: xml.Name{Local: gexfNodeElement}}); err != nil {
 			return err
@@ -127,7 +125,7 @@ func writeGEXF(ctx context.Context, w io.Writer, set *Set) error {
 		}
 		vals = append(vals,
 			gexf12.AttValue{For: "implied", Value: strconv.FormatBool(r.Implied)},
-			gexf12.AttValue{For: "evidence_count", Value: strconv.Itoa(r.EvidenceCount)})
+			gexf12.AttValue{For: "evidenceCount", Value: strconv.Itoa(r.EvidenceCount)})
 		if r.EvidenceCount > 0 {
 			vals = append(vals,
 				gexf12.AttValue{For: "document", Value: r.Document},

@@ -44,12 +44,13 @@ var graphmlKeys = []graphmlKey{
 	{ID: "name", For: "node", Name: "name", Type: "string", Desc: "the entity's name"},
 	{ID: "kind", For: "node", Name: "kind", Type: "string", Desc: "ACTOR, COUNTRY, REGION, PERSON, FORUM, PARTNERSHIP, INSTRUMENT, POLICY, COMMITMENT, TOPIC or EVENT"},
 	{ID: "description", For: "node", Name: "description", Type: "string", Desc: "one line: what the entity is"},
+	{ID: "degree", For: "node", Name: "degree", Type: "int", Desc: "how many relations the entity takes part in, in the whole graph (GraphQL's Entity.degree)"},
 	{ID: "predicate", For: "edge", Name: "predicate", Type: "string", Desc: "the kind of relation, as in IRIs: calls-on"},
 	{ID: "label", For: "edge", Name: "label", Type: "string", Desc: "how the relation reads: calls on"},
 	{ID: "verb", For: "edge", Name: "verb", Type: "string", Desc: "the text's own verbs for the relation, each once: calls on, invites"},
 	{ID: "modality", For: "edge", Name: "modality", Type: "string", Desc: "how firmly the text holds it, the firmest of its passages: stated, recalled, requested, obligation, future, possible or conditional"},
 	{ID: "implied", For: "edge", Name: "implied", Type: "boolean", Desc: "the text implies the relation rather than states it"},
-	{ID: "evidence_count", For: "edge", Name: "evidence_count", Type: "int", Desc: "how many passages state the relation"},
+	{ID: "evidenceCount", For: "edge", Name: "evidenceCount", Type: "int", Desc: "how many passages state the relation"},
 	{ID: "document", For: "edge", Name: "document", Type: "string", Desc: "the document of the first passage"},
 	{ID: "paragraph", For: "edge", Name: "paragraph", Type: "string", Desc: "the paragraph of the first passage (document:number)"},
 	{ID: "quote", For: "edge", Name: "quote", Type: "string", Desc: "the first passage's verbatim quote"},
@@ -82,15 +83,15 @@ func writeGraphML(ctx context.Context, w io.Writer, set *Set) error {
 		return err
 	}
 	t := &ticker{ctx: ctx}
-	for e := range set.nodes {
+	for r := range set.nodeRows(ctx) {
 		if err := t.tick(); err != nil {
 			return err
 		}
-		r := row(e)
 		n := graphmlNode{ID: r.ID, Data: []graphmlData{{"name", r.Name}, {"kind", r.Kind}}}
 		if r.Description != "" {
 			n.Data = append(n.Data, graphmlData{"description", r.Description})
 		}
+		n.Data = append(n.Data, graphmlData{"degree", strconv.Itoa(r.Degree)})
 		if err := enc.Encode(n); err != nil {
 			return err
 		}
@@ -112,7 +113,7 @@ func writeGraphML(ctx context.Context, w io.Writer, set *Set) error {
 		}
 		e.Data = append(e.Data,
 			graphmlData{"implied", strconv.FormatBool(r.Implied)},
-			graphmlData{"evidence_count", strconv.Itoa(r.EvidenceCount)})
+			graphmlData{"evidenceCount", strconv.Itoa(r.EvidenceCount)})
 		if r.EvidenceCount > 0 {
 			e.Data = append(e.Data,
 				graphmlData{"document", r.Document},

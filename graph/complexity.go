@@ -171,6 +171,16 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 	c.Paragraph.CalledFrom = func(child int, _ *model.ParagraphWhere, first *int) int {
 		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return cmp.Or(s.NoteCallers, s.Paragraphs) }, child)
 	}
+	// A summary written before spans and quotes were measured has them as 0:
+	// then a span per byte of text, and every relation's evidence and every
+	// fact quoting the paragraph, bound them.
+	c.Paragraph.MentionSpans = func(child int) int {
+		return list(cmp.Or(sizes().ParagraphSpans, sizes().ParagraphText), child)
+	}
+	c.Paragraph.Quotations = func(child int) int {
+		s := sizes()
+		return list(cmp.Or(s.ParagraphQuotes, capAdd(capMul(s.ParagraphRels, s.Evidence), capMul(s.Entities, s.Facts))), child)
+	}
 	// Counts by kind and by predicate are bounded by the schema's enums.
 	c.Stats.ByKind = func(child int) int { return list(len(model.AllKind), child) }
 	c.Stats.ByPredicate = func(child int) int { return list(len(model.AllPredicate), child) }

@@ -12,7 +12,8 @@ import (
 )
 
 // cost prices an operation: the most cost units its answer may hold, where
-// a unit is one field or CostUnitBytes of text. Data fields are priced by
+// a unit is one field, SmallPerUnit small scalars or CostUnitBytes of text
+// (all about CostUnitBytes of JSON at most). Data fields are priced by
 // the executable schema's Complexity (see complexity.go), the lists of a
 // subgraph and a path by their parent's arguments, and introspection by
 // the schema's own sizes. gqlgen's complexity.Calculate prices __schema at
@@ -21,13 +22,56 @@ import (
 // graph (the server always pins one) a subgraph's edges are priced by
 // maxEdges alone.
 func (l *Limits) cost(ctx context.Context, op *ast.OperationDefinition, vars map[string]any) int {
-	c := &coster{ctx: ctx, es: l.es, schema: l.es.Schema(), vars: vars, intro: l.intro, memo: map[memoKey]int{}}
+	c := &coster{ctx: ctx, es: l.es, schema: l.es.Schema(), vars: vars, intro: l.intro, memo: map[memoKey]price{}}
 	if g := FromContext(ctx); g != nil {
 		c.sizes = g.Sizes()
 		st := g.Stats()
 		c.stats = &st
 	}
-	return c.set(op.SelectionSet, nil)
+	return c.set(op.SelectionSet, nil).units()
+}
+
+// SmallPerUnit is how many small scalars (an ID, a number, an enum value, a
+// boolean) cost one unit: with its key and punctuation each takes a few
+// tens of bytes, not the CostUnitBytes a unit stands for. Counting each as
+// a whole field priced the drawing of a subgraph at the node limit (2,000
+// entities with id, name, kind and degree; relations with id, source,
+// target, predicate, evidenceCount, modality and implied) at five times
+// its size, over the cost limit.
+const SmallPerUnit = 5
+
+// price is the cost of a selection set: units, and small scalars not yet
+// turned into units. They are turned into units once for a whole list
+// (n items of k small scalars cost n×k/SmallPerUnit, rounded up once), so
+// the rounding does not price each item of a long list as a whole unit.
+type price struct{ unit, small int }
+
+func (p price) units() int { return capAdd(p.unit, ceilDiv(p.small, SmallPerUnit)) }
+
+func (p price) add(q price) price { return price{capAdd(p.unit, q.unit), capAdd(p.small, q.small)} }
+
+// listOf prices a list of at most n items costing p each.
+func listOf(n int, p price) int {
+	return capAdd(list(n, p.unit), ceilDiv(capMul(n, p.small), SmallPerUnit))
+}
+
+func ceilDiv(a, b int) int { return a/b + min(a%b, 1) }
+
+// isSmallLeaf reports whether a field answers one ID, Int, Float, Boolean or
+// enum value: a few tens of bytes of JSON, whatever the data.
+func isSmallLeaf(s *ast.Schema, f *ast.Field) bool {
+	if f == nil || f.Definition == nil || len(f.SelectionSet) > 0 || f.Definition.Type.Elem != nil {
+		return false
+	}
+	t := s.Types[f.Definition.Type.Name()]
+	if t == nil {
+		return false
+	}
+	switch t.Name {
+	case "ID", "Int", "Float", "Boolean":
+		return true
+	}
+	return t.Kind == ast.Enum
 }
 
 type coster struct {
@@ -42,7 +86,7 @@ type coster struct {
 	// listSize).
 	inList bool
 	intro  *schemaSizes
-	memo   map[memoKey]int
+	memo   map[memoKey]price
 }
 
 // memoKey names a fragment's selection under one parent field: its cost
@@ -53,14 +97,18 @@ type memoKey struct {
 }
 
 // set prices a selection set under the field parent (nil at the root).
-func (c *coster) set(sel ast.SelectionSet, parent *ast.Field) int {
-	total := 0
+func (c *coster) set(sel ast.SelectionSet, parent *ast.Field) price {
+	var total price
 	for _, s := range sel {
 		switch s := s.(type) {
 		case *ast.Field:
-			total = capAdd(total, c.field(s, parent))
+			if isSmallLeaf(c.schema, s) {
+				total.small = capAdd(total.small, 1)
+				continue
+			}
+			total = total.add(c.field(s, parent))
 		case *ast.InlineFragment:
-			total = capAdd(total, c.set(s.SelectionSet, parent))
+			total = total.add(c.set(s.SelectionSet, parent))
 		case *ast.FragmentSpread:
 			if s.Definition == nil {
 				continue
@@ -68,34 +116,38 @@ func (c *coster) set(sel ast.SelectionSet, parent *ast.Field) int {
 			k := memoKey{s.Name, parent}
 			v, ok := c.memo[k]
 			if !ok {
-				c.memo[k] = 0 // a cycle, if validation missed one, counts as nothing
+				c.memo[k] = price{} // a cycle, if validation missed one, counts as nothing
 				v = c.set(s.Definition.SelectionSet, parent)
 				c.memo[k] = v
 			}
-			total = capAdd(total, v)
+			total = total.add(v)
 		}
 	}
 	return total
 }
 
-func (c *coster) field(f *ast.Field, parent *ast.Field) int {
+// field prices one field with what is under it. An object that is not in a
+// list of its own passes its small scalars up, so that they are rounded
+// with the list that holds it (a relation's {implied} under each edge is
+// a fifth of a unit per edge, not one).
+func (c *coster) field(f *ast.Field, parent *ast.Field) price {
 	if f.Definition == nil || f.ObjectDefinition == nil {
-		return 1
+		return price{unit: 1}
 	}
 	if f.Name == "__schema" || f.Name == "__type" {
-		return c.introspection(f)
+		return price{unit: c.introspection(f)}
 	}
-	var child int
+	var item price
 	if t := c.schema.Types[f.Definition.Type.Name()]; t != nil && (t.Kind == ast.Object || t.Kind == ast.Interface || t.Kind == ast.Union) {
 		was := c.inList
 		c.inList = was || f.Definition.Type.Elem != nil
-		child = c.set(f.SelectionSet, f)
+		item = c.set(f.SelectionSet, f)
 		c.inList = was
 	}
 	owner := f.ObjectDefinition.Name
 	switch owner + "." + f.Name {
 	case "Subgraph.nodes":
-		return list(c.subgraphNodes(parent), child)
+		return price{unit: listOf(c.subgraphNodes(parent), item)}
 	case "Subgraph.edges":
 		n := c.subgraphNodes(parent)
 		edges := defaultMaxEdges
@@ -106,32 +158,37 @@ func (c *coster) field(f *ast.Field, parent *ast.Field) int {
 		if c.sizes != nil {
 			edges = min(edges, c.sizes.EdgesAmong(n))
 		}
-		return list(edges, child)
+		return price{unit: listOf(edges, item)}
 	case "Path.steps":
-		return list(c.pathHops(parent), child)
+		return price{unit: listOf(c.pathHops(parent), item)}
 	case "Path.nodes":
-		return list(c.pathHops(parent)+1, child)
+		return price{unit: listOf(c.pathHops(parent)+1, item)}
 	}
 	args := f.ArgumentMap(c.vars)
 	if n, ok := c.listSize(owner+"."+f.Name, args); ok {
-		return list(n, child)
+		return price{unit: listOf(n, item)}
 	}
 	if f.ObjectDefinition.Kind == ast.Interface {
 		// the costliest implementation of the field
-		most := 0
+		var most price
 		for _, t := range c.schema.GetPossibleTypes(f.ObjectDefinition) {
-			most = max(most, c.priced(t.Name, f.Name, child, args))
+			if p := c.priced(t.Name, f.Name, item, args); p.units() > most.units() {
+				most = p
+			}
 		}
 		return most
 	}
-	return c.priced(owner, f.Name, child, args)
+	return c.priced(owner, f.Name, item, args)
 }
 
-func (c *coster) priced(typeName, field string, child int, args map[string]any) int {
-	if v, ok := c.es.Complexity(c.ctx, typeName, field, child, args); ok && v >= 1 {
-		return v
+// priced prices a field by its Complexity when it has one (a list, which
+// knows its length, or a text), given what one item costs; otherwise as
+// one field with what is under it.
+func (c *coster) priced(typeName, field string, item price, args map[string]any) price {
+	if v, ok := c.es.Complexity(c.ctx, typeName, field, item.units(), args); ok && v >= 1 {
+		return price{unit: v}
 	}
-	return capAdd(1, child)
+	return price{unit: capAdd(1, item.unit), small: item.small}
 }
 
 // listSize prices, from the graph served, the lists whose size the data
@@ -177,11 +234,15 @@ func (c *coster) listSize(field string, args map[string]any) (int, bool) {
 	return 0, false
 }
 
-// subgraphNodes is the most entities the enclosing subgraph field returns.
+// subgraphNodes is the most entities the enclosing subgraph field returns:
+// its maxNodes, and no more than the graph served holds.
 func (c *coster) subgraphNodes(parent *ast.Field) int {
-	n := 200
+	n := engine.DefaultSubgraph
 	if parent != nil {
 		n = intArg(parent.ArgumentMap(c.vars), "maxNodes", n)
+	}
+	if c.stats != nil {
+		n = min(n, c.stats.Entities)
 	}
 	return max(1, min(n, engine.MaxSubgraph))
 }
@@ -322,12 +383,17 @@ func (c *coster) introspection(f *ast.Field) int {
 }
 
 func (c *coster) introSet(sel ast.SelectionSet, typeName string, s introScope) int {
-	total := 0
+	total, small := 0, 0
 	var walk func(ast.SelectionSet)
 	walk = func(sel ast.SelectionSet) {
 		for _, x := range sel {
 			switch x := x.(type) {
 			case *ast.Field:
+				// kind, isDeprecated...: small scalars, as in data
+				if isSmallLeaf(c.schema, x) {
+					small++
+					continue
+				}
 				total = capAdd(total, c.introField(x, typeName, s))
 			case *ast.InlineFragment:
 				walk(x.SelectionSet)
@@ -339,7 +405,7 @@ func (c *coster) introSet(sel ast.SelectionSet, typeName string, s introScope) i
 		}
 	}
 	walk(sel)
-	return total
+	return capAdd(total, ceilDiv(capMul(s.n, small), SmallPerUnit))
 }
 
 func (c *coster) introField(f *ast.Field, typeName string, s introScope) int {

@@ -90,7 +90,7 @@ func subgraphSelection(ctx context.Context) (export.Selection, error) {
 		return export.Selection{}, fmt.Errorf("the export of a Subgraph resolved outside a subgraph field")
 	}
 	args := fc.Parent.Args
-	sel := export.Selection{MaxNodes: 200}
+	sel := export.Selection{MaxNodes: engine.DefaultSubgraph}
 	if v, ok := args["roots"].([]string); ok {
 		sel.Roots = v
 	}

@@ -36,6 +36,7 @@ type ResolverRoot interface {
 	EntityAggregate() EntityAggregateResolver
 	Evidence() EvidenceResolver
 	Fact() FactResolver
+	Mention() MentionResolver
 	Moment() MomentResolver
 	Paragraph() ParagraphResolver
 	Path() PathResolver
@@ -150,6 +151,12 @@ type ComplexityRoot struct {
 		Kind  func(childComplexity int) int
 	}
 
+	Mention struct {
+		End    func(childComplexity int) int
+		Entity func(childComplexity int) int
+		Start  func(childComplexity int) int
+	}
+
 	Moment struct {
 		Date      func(childComplexity int) int
 		Entity    func(childComplexity int) int
@@ -169,17 +176,19 @@ type ComplexityRoot struct {
 	}
 
 	Paragraph struct {
-		CalledFrom func(childComplexity int, where *model.ParagraphWhere, first *int) int
-		Children   func(childComplexity int, where *model.ParagraphWhere, first *int) int
-		Document   func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Mentions   func(childComplexity int, where *model.EntityWhere, first *int) int
-		Notes      func(childComplexity int, where *model.ParagraphWhere, first *int) int
-		Number     func(childComplexity int) int
-		Parent     func(childComplexity int) int
-		Relations  func(childComplexity int, predicate *model.Predicate, subtree *bool, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) int
-		Section    func(childComplexity int) int
-		Text       func(childComplexity int) int
+		CalledFrom   func(childComplexity int, where *model.ParagraphWhere, first *int) int
+		Children     func(childComplexity int, where *model.ParagraphWhere, first *int) int
+		Document     func(childComplexity int) int
+		ID           func(childComplexity int) int
+		MentionSpans func(childComplexity int) int
+		Mentions     func(childComplexity int, where *model.EntityWhere, first *int) int
+		Notes        func(childComplexity int, where *model.ParagraphWhere, first *int) int
+		Number       func(childComplexity int) int
+		Parent       func(childComplexity int) int
+		Quotations   func(childComplexity int) int
+		Relations    func(childComplexity int, predicate *model.Predicate, subtree *bool, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) int
+		Section      func(childComplexity int) int
+		Text         func(childComplexity int) int
 	}
 
 	Path struct {
@@ -231,6 +240,13 @@ type ComplexityRoot struct {
 		Stats              func(childComplexity int) int
 		Subgraph           func(childComplexity int, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) int
 		Timeline           func(childComplexity int, from *string, to *string, kinds []model.Kind, includeUndated *bool, first *int) int
+	}
+
+	Quotation struct {
+		Entity   func(childComplexity int) int
+		Evidence func(childComplexity int) int
+		Fact     func(childComplexity int) int
+		Relation func(childComplexity int) int
 	}
 
 	Relation struct {
@@ -387,6 +403,9 @@ type FactResolver interface {
 
 	Unit(ctx context.Context, obj *domain.Fact) (*string, error)
 }
+type MentionResolver interface {
+	Entity(ctx context.Context, obj *engine.MentionSpan) (*domain.Entity, error)
+}
 type MomentResolver interface {
 	Key(ctx context.Context, obj *engine.Moment) (string, error)
 	Role(ctx context.Context, obj *engine.Moment) (*string, error)
@@ -406,6 +425,8 @@ type ParagraphResolver interface {
 
 	Mentions(ctx context.Context, obj *domain.Paragraph, where *model.EntityWhere, first *int) ([]*domain.Entity, error)
 	Relations(ctx context.Context, obj *domain.Paragraph, predicate *model.Predicate, subtree *bool, where *model.RelationWhere, sort []*model.RelationSort, first *int, after *string) (*model.RelationConnection, error)
+	MentionSpans(ctx context.Context, obj *domain.Paragraph) ([]*engine.MentionSpan, error)
+	Quotations(ctx context.Context, obj *domain.Paragraph) ([]*engine.Quotation, error)
 }
 type PathResolver interface {
 	Length(ctx context.Context, obj *engine.Path) (int, error)
@@ -954,6 +975,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.KindCount.Kind(childComplexity), true
 
+	case "Mention.end":
+		if e.ComplexityRoot.Mention.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mention.End(childComplexity), true
+	case "Mention.entity":
+		if e.ComplexityRoot.Mention.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mention.Entity(childComplexity), true
+	case "Mention.start":
+		if e.ComplexityRoot.Mention.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mention.Start(childComplexity), true
+
 	case "Moment.date":
 		if e.ComplexityRoot.Moment.Date == nil {
 			break
@@ -1062,6 +1102,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Paragraph.ID(childComplexity), true
+	case "Paragraph.mentionSpans":
+		if e.ComplexityRoot.Paragraph.MentionSpans == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Paragraph.MentionSpans(childComplexity), true
 	case "Paragraph.mentions":
 		if e.ComplexityRoot.Paragraph.Mentions == nil {
 			break
@@ -1096,6 +1142,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Paragraph.Parent(childComplexity), true
+	case "Paragraph.quotations":
+		if e.ComplexityRoot.Paragraph.Quotations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Paragraph.Quotations(childComplexity), true
 	case "Paragraph.relations":
 		if e.ComplexityRoot.Paragraph.Relations == nil {
 			break
@@ -1426,6 +1478,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Timeline(childComplexity, args["from"].(*string), args["to"].(*string), args["kinds"].([]model.Kind), args["includeUndated"].(*bool), args["first"].(*int)), true
+
+	case "Quotation.entity":
+		if e.ComplexityRoot.Quotation.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quotation.Entity(childComplexity), true
+	case "Quotation.evidence":
+		if e.ComplexityRoot.Quotation.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quotation.Evidence(childComplexity), true
+	case "Quotation.fact":
+		if e.ComplexityRoot.Quotation.Fact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quotation.Fact(childComplexity), true
+	case "Quotation.relation":
+		if e.ComplexityRoot.Quotation.Relation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Quotation.Relation(childComplexity), true
 
 	case "Relation.evidence":
 		if e.ComplexityRoot.Relation.Evidence == nil {
@@ -2187,7 +2264,7 @@ type Query {
     predicates: [Predicate!]
     "Only include entities of these kinds (roots are always included)."
     kinds: [Kind!]
-    "The most entities to return (1 to 2000, default 200); ` + "`" + `truncated` + "`" + ` tells when the limit cut the walk."
+    "The most entities to return: 1 to 2000, default 200, the node limit and default of every route (this field, ` + "`" + `/export` + "`" + `'s ` + "`" + `maxNodes` + "`" + `, ` + "`" + `digidip export --max-nodes` + "`" + `); the maximum with the fields a drawing needs is within the cost limit. ` + "`" + `truncated` + "`" + ` tells when the limit cut the walk."
     maxNodes: Int = 200
     "The most relations to return, the first by id (1 to 10000, default 2000); ` + "`" + `truncated` + "`" + ` tells when the limit cut them (the export's ` + "`" + `url` + "`" + ` still selects every relation among the entities)."
     maxEdges: Int = 2000
@@ -2635,6 +2712,32 @@ type Paragraph implements Node {
     "Return relations after this cursor."
     after: String
   ): RelationConnection!
+  "Where it names entities, in text order: every occurrence of an entity's name or alias (the matches ` + "`" + `mentions` + "`" + ` lists the entities of), with its position, for highlighting."
+  mentionSpans: [Mention!]!
+  "Its quotes, each with the relation or fact it is evidence for, by position (start, then end), a relation's before a fact's: what each sentence states."
+  quotations: [Quotation!]!
+}
+
+"One place a paragraph names an entity: see ` + "`" + `Paragraph.mentionSpans` + "`" + `."
+type Mention {
+  "The entity named."
+  entity: Entity!
+  "Where the name starts in the paragraph's text, in Unicode code points (as ` + "`" + `Evidence.start` + "`" + `)."
+  start: Int!
+  "Where it ends (exclusive), in code points."
+  end: Int!
+}
+
+"One quote of a paragraph and one thing it is evidence for: a relation, or an entity's fact."
+type Quotation {
+  "The quote; for a relation's, with the text's verb and modality."
+  evidence: Evidence!
+  "The relation the quote states; null for a fact's quote."
+  relation: Relation
+  "For a fact's quote: the entity the fact is about; null for a relation's."
+  entity: Entity
+  "For a fact's quote: the fact; null for a relation's."
+  fact: Fact
 }
 
 "Two documents compared: see ` + "`" + `Query.compare` + "`" + `."
@@ -2726,7 +2829,7 @@ enum ExportFormat {
   TRIG
   "GraphML with typed keys, for NetworkX, igraph and yEd."
   GRAPHML
-  "GEXF 1.3, for Gephi, with kind as a categorical attribute."
+  "GEXF 1.2draft, for Gephi and NetworkX, with kind as a categorical attribute."
   GEXF
   "CSV: ` + "`" + `nodes.csv` + "`" + `, ` + "`" + `edges.csv` + "`" + ` and ` + "`" + `evidence.csv` + "`" + ` in one zip, for spreadsheets and R."
   CSV
@@ -3532,6 +3635,18 @@ func (ec *executionContext) childFields_KindCount(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type KindCount", field.Name)
 }
 
+func (ec *executionContext) childFields_Mention(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "entity":
+		return ec.fieldContext_Mention_entity(ctx, field)
+	case "start":
+		return ec.fieldContext_Mention_start(ctx, field)
+	case "end":
+		return ec.fieldContext_Mention_end(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Mention", field.Name)
+}
+
 func (ec *executionContext) childFields_Moment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "entity":
@@ -3592,6 +3707,10 @@ func (ec *executionContext) childFields_Paragraph(ctx context.Context, field gra
 		return ec.fieldContext_Paragraph_mentions(ctx, field)
 	case "relations":
 		return ec.fieldContext_Paragraph_relations(ctx, field)
+	case "mentionSpans":
+		return ec.fieldContext_Paragraph_mentionSpans(ctx, field)
+	case "quotations":
+		return ec.fieldContext_Paragraph_quotations(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Paragraph", field.Name)
 }
@@ -3654,6 +3773,20 @@ func (ec *executionContext) childFields_PredicateInfo(ctx context.Context, field
 		return ec.fieldContext_PredicateInfo_count(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PredicateInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_Quotation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "evidence":
+		return ec.fieldContext_Quotation_evidence(ctx, field)
+	case "relation":
+		return ec.fieldContext_Quotation_relation(ctx, field)
+	case "entity":
+		return ec.fieldContext_Quotation_entity(ctx, field)
+	case "fact":
+		return ec.fieldContext_Quotation_fact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Quotation", field.Name)
 }
 
 func (ec *executionContext) childFields_Relation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7188,6 +7321,84 @@ func (ec *executionContext) fieldContext_KindCount_count(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("KindCount", field, false, false, "Int")
 }
 
+func (ec *executionContext) _Mention_entity(ctx context.Context, field graphql.CollectedField, obj *engine.MentionSpan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mention_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mention().Entity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Entity) graphql.Marshaler {
+			return ec.marshalNEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mention_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mention",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mention_start(ctx context.Context, field graphql.CollectedField, obj *engine.MentionSpan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mention_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mention_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mention", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Mention_end(ctx context.Context, field graphql.CollectedField, obj *engine.MentionSpan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mention_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mention_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mention", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Moment_entity(ctx context.Context, field graphql.CollectedField, obj *engine.Moment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7854,6 +8065,70 @@ func (ec *executionContext) fieldContext_Paragraph_relations(ctx context.Context
 	if fc.Args, err = ec.field_Paragraph_relations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Paragraph_mentionSpans(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Paragraph_mentionSpans(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Paragraph().MentionSpans(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*engine.MentionSpan) graphql.Marshaler {
+			return ec.marshalNMention2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐMentionSpanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Paragraph_mentionSpans(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Paragraph",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mention(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Paragraph_quotations(ctx context.Context, field graphql.CollectedField, obj *domain.Paragraph) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Paragraph_quotations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Paragraph().Quotations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*engine.Quotation) graphql.Marshaler {
+			return ec.marshalNQuotation2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐQuotationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Paragraph_quotations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Paragraph",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Quotation(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -9177,6 +9452,134 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Quotation_evidence(ctx context.Context, field graphql.CollectedField, obj *engine.Quotation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quotation_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domain.Evidence) graphql.Marshaler {
+			return ec.marshalNEvidence2githubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEvidence(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Quotation_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Quotation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Evidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Quotation_relation(ctx context.Context, field graphql.CollectedField, obj *engine.Quotation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quotation_relation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Relation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Relation) graphql.Marshaler {
+			return ec.marshalORelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Quotation_relation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Quotation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Relation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Quotation_entity(ctx context.Context, field graphql.CollectedField, obj *engine.Quotation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quotation_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Entity) graphql.Marshaler {
+			return ec.marshalOEntity2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐEntity(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Quotation_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Quotation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Quotation_fact(ctx context.Context, field graphql.CollectedField, obj *engine.Quotation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Quotation_fact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Fact) graphql.Marshaler {
+			return ec.marshalOFact2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐFact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Quotation_fact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Quotation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Fact(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14217,6 +14620,50 @@ func (ec *executionContext) _KindCount(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var mentionImplementors = []string{"Mention"}
+
+func (ec *executionContext) _Mention(ctx context.Context, sel ast.SelectionSet, obj *engine.MentionSpan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mentionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mention")
+		case "entity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Mention_entity(ctx, field, obj)
+				})
+		case "start":
+			out.Values[i] = ec._Mention_start(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "end":
+			out.Values[i] = ec._Mention_end(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var momentImplementors = []string{"Moment"}
 
 func (ec *executionContext) _Moment(ctx context.Context, sel ast.SelectionSet, obj *engine.Moment) graphql.Marshaler {
@@ -14413,6 +14860,18 @@ func (ec *executionContext) _Paragraph(ctx context.Context, sel ast.SelectionSet
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Paragraph_relations(ctx, field, obj)
+				})
+		case "mentionSpans":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Paragraph_mentionSpans(ctx, field, obj)
+				})
+		case "quotations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Paragraph_quotations(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -14782,6 +15241,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var quotationImplementors = []string{"Quotation"}
+
+func (ec *executionContext) _Quotation(ctx context.Context, sel ast.SelectionSet, obj *engine.Quotation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, quotationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Quotation")
+		case "evidence":
+			out.Values[i] = ec._Quotation_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relation":
+			out.Values[i] = ec._Quotation_relation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "entity":
+			out.Values[i] = ec._Quotation_entity(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "fact":
+			out.Values[i] = ec._Quotation_fact(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16171,6 +16678,30 @@ func (ec *executionContext) marshalNKindCount2ᚖgithubᚗcomᚋdigidipᚋdigidi
 	return ec._KindCount(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMention2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐMentionSpanᚄ(ctx context.Context, sel ast.SelectionSet, v []*engine.MentionSpan) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMention2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐMentionSpan(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMention2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐMentionSpan(ctx context.Context, sel ast.SelectionSet, v *engine.MentionSpan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Mention!")
+		return graphql.Null
+	}
+	return ec._Mention(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNModality2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐModality(ctx context.Context, v any) (model.Modality, error) {
 	var res model.Modality
 	err := res.UnmarshalGQL(v)
@@ -16372,6 +16903,30 @@ func (ec *executionContext) marshalNPredicateInfo2ᚖgithubᚗcomᚋdigidipᚋdi
 		return graphql.Null
 	}
 	return ec._PredicateInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNQuotation2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐQuotationᚄ(ctx context.Context, sel ast.SelectionSet, v []*engine.Quotation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 64, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNQuotation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐQuotation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNQuotation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐQuotation(ctx context.Context, sel ast.SelectionSet, v *engine.Quotation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Quotation!")
+		return graphql.Null
+	}
+	return ec._Quotation(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRelation2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelationᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Relation) graphql.Marshaler {
@@ -17349,6 +17904,13 @@ func (ec *executionContext) unmarshalOPredicateFilter2ᚖgithubᚗcomᚋdigidip�
 	}
 	res, err := ec.unmarshalInputPredicateFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORelation2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋdomainᚐRelation(ctx context.Context, sel ast.SelectionSet, v *domain.Relation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Relation(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORelationSort2ᚕᚖgithubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐRelationSortᚄ(ctx context.Context, v any) ([]*model.RelationSort, error) {

@@ -17,10 +17,11 @@ import (
 // is an option of `digidip serve`; zero means the default, not "no limit".
 type Limits struct {
 	// MaxCost is the most a query may cost: the number of fields it may
-	// return, each list counting `first` (no more than the longest such
-	// list in the graph served) times the cost of what is under it, and
-	// each text its longest value in the graph in units of CostUnitBytes
-	// (see cost.go). Default 20000: about 5 MB of answer.
+	// return (SmallPerUnit ids, numbers, enums or booleans counting as one),
+	// each list counting `first` (no more than the longest such list in
+	// the graph served) times the cost of what is under it, and each text
+	// its longest value in the graph in units of CostUnitBytes (see
+	// cost.go). Default 20000: about 5 MB of answer.
 	MaxCost int
 	// MaxDepth is the deepest selection nesting, fragments expanded.
 	// Default 15.
@@ -124,8 +125,9 @@ func (l *Limits) Validate(es graphql.ExecutableSchema) error {
 }
 
 // Cost is what the response reports in `extensions.cost`: the price the
-// query was admitted at, the fields its answer holds (the same unit, text
-// aside), and the limit.
+// query was admitted at, the fields its answer holds (each one, where the
+// price counts SmallPerUnit small scalars as one and texts by their size),
+// and the limit.
 type Cost struct {
 	Requested int `json:"requested"`
 	Returned  int `json:"returned"`

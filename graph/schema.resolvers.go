@@ -307,6 +307,11 @@ func (r *factResolver) Unit(ctx context.Context, obj *domain.Fact) (*string, err
 	return optString(obj.Unit), nil
 }
 
+// Entity is the resolver for the entity field.
+func (r *mentionResolver) Entity(ctx context.Context, obj *engine.MentionSpan) (*domain.Entity, error) {
+	return entityByID(ctx, r.graph(ctx), obj.Entity)
+}
+
 // Key is the resolver for the key field.
 func (r *momentResolver) Key(ctx context.Context, obj *engine.Moment) (string, error) {
 	return obj.Fact.Key, nil
@@ -453,6 +458,32 @@ func (r *paragraphResolver) Relations(ctx context.Context, obj *domain.Paragraph
 		return nil, err
 	}
 	return relationConnection(ctx, r.graph(ctx), edges, first, after)
+}
+
+// MentionSpans is the resolver for the mentionSpans field.
+func (r *paragraphResolver) MentionSpans(ctx context.Context, obj *domain.Paragraph) ([]*engine.MentionSpan, error) {
+	spans, err := r.graph(ctx).MentionSpans(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*engine.MentionSpan, len(spans))
+	for i := range spans {
+		out[i] = &spans[i]
+	}
+	return out, nil
+}
+
+// Quotations is the resolver for the quotations field.
+func (r *paragraphResolver) Quotations(ctx context.Context, obj *domain.Paragraph) ([]*engine.Quotation, error) {
+	qs, err := r.graph(ctx).Quotations(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*engine.Quotation, len(qs))
+	for i := range qs {
+		out[i] = &qs[i]
+	}
+	return out, nil
 }
 
 // Length is the resolver for the length field.
@@ -691,7 +722,7 @@ func (r *queryResolver) Path(ctx context.Context, from string, to string, maxHop
 
 // Subgraph is the resolver for the subgraph field.
 func (r *queryResolver) Subgraph(ctx context.Context, roots []string, depth *int, predicates []model.Predicate, kinds []model.Kind, maxNodes *int, maxEdges *int) (*engine.Subgraph, error) {
-	q := engine.SubgraphQuery{Roots: roots, Depth: 1, Predicates: predicateIDs(predicates), Kinds: toKinds(kinds), MaxNodes: 200}
+	q := engine.SubgraphQuery{Roots: roots, Depth: 1, Predicates: predicateIDs(predicates), Kinds: toKinds(kinds), MaxNodes: engine.DefaultSubgraph}
 	if depth != nil {
 		q.Depth = *depth
 	}
@@ -1024,6 +1055,9 @@ func (r *Resolver) Evidence() EvidenceResolver { return &evidenceResolver{r} }
 // Fact returns FactResolver implementation.
 func (r *Resolver) Fact() FactResolver { return &factResolver{r} }
 
+// Mention returns MentionResolver implementation.
+func (r *Resolver) Mention() MentionResolver { return &mentionResolver{r} }
+
 // Moment returns MomentResolver implementation.
 func (r *Resolver) Moment() MomentResolver { return &momentResolver{r} }
 
@@ -1071,6 +1105,7 @@ type (
 	entityAggregateResolver    struct{ *Resolver }
 	evidenceResolver           struct{ *Resolver }
 	factResolver               struct{ *Resolver }
+	mentionResolver            struct{ *Resolver }
 	momentResolver             struct{ *Resolver }
 	paragraphResolver          struct{ *Resolver }
 	pathResolver               struct{ *Resolver }

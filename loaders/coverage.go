@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/digidip/digidip/domain"
+	"github.com/digidip/digidip/mention"
 )
 
 // Coverage warning kinds.
@@ -191,7 +192,7 @@ func CheckCoverage(fsys fs.FS, root string) (*Coverage, error) {
 }
 
 func coverage(ds *domain.Dataset) *Coverage {
-	m := newMatcher(ds)
+	m := mention.New(ds.Entities)
 	c := &Coverage{}
 	rels := slices.Clone(ds.Relations)
 	slices.SortFunc(rels, func(a, b *domain.Relation) int { return strings.Compare(a.ID, b.ID) })
@@ -212,7 +213,7 @@ func coverage(ds *domain.Dataset) *Coverage {
 		slices.SortStableFunc(paras, func(a, b *domain.Paragraph) int { return a.Order - b.Order })
 		for _, p := range paras {
 			pc := ParagraphCoverage{Paragraph: p, Mentions: p.Mentions, Relations: byPara[p.ID]}
-			for _, name := range unmatchedNames(p.Text, m.spans(p.Text)) {
+			for _, name := range unmatchedNames(p.Text, m.Spans(p.Text)) {
 				pc.Warnings = append(pc.Warnings, Warning{Kind: WarnUnmatchedName, Paragraph: p.ID, Text: name})
 			}
 			if len(p.Mentions) > 0 && len(pc.Relations) == 0 {
@@ -273,12 +274,12 @@ func isName(tok string, sentenceStart bool) bool {
 
 // unmatchedNames lists the runs of capitalised words and abbreviations that
 // no entity label covers.
-func unmatchedNames(text string, covered []match) []string {
+func unmatchedNames(text string, covered []mention.Span) []string {
 	// A word touched by a label is covered: "EU's" by EU, "Geneva-based"
 	// by Geneva.
 	inSpan := func(start, end int) bool {
 		for _, m := range covered {
-			if start < m.end && m.start < end {
+			if start < m.End && m.Start < end {
 				return true
 			}
 		}

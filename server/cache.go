@@ -12,6 +12,7 @@ import (
 
 	"github.com/digidip/digidip/graph"
 	"github.com/digidip/digidip/server/bytelru"
+	"github.com/digidip/digidip/server/httpenc"
 )
 
 // responseCache keeps whole GraphQL responses, keyed by the read model that
@@ -112,8 +113,9 @@ func (s *cacheSlot) lookup(media string, doc docHash, operation string, variable
 
 // wrap answers a POST whose declared body is over maxBody with 413 before
 // reading it, answers repeated requests from the cache (when there is one),
-// and gives every successful GET answer an ETag, revalidated with 304. It
-// must run inside withGraph, whose read model keys the entries.
+// gives every successful GET answer an ETag, revalidated with 304, and
+// compresses answers as the client accepts. It must run inside withGraph,
+// whose read model keys the entries.
 func (c *responseCache) wrap(maxBody int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBody {
@@ -127,7 +129,7 @@ func (c *responseCache) wrap(maxBody int64, next http.Handler) http.Handler {
 			return
 		}
 		g := graph.FromContext(r.Context())
-		if g == nil || r.Method != http.MethodGet && (c == nil || r.Method != http.MethodPost) {
+		if g == nil || r.Method != http.MethodGet && r.Method != http.MethodPost {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -174,20 +176,36 @@ func etagOf(body []byte) string {
 	return `"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
+// serve sends an answer, kept or new, in the coding the client accepts
+// (compressed per request: the cache keeps one copy, counted once in its
+// budget). Each coding is its own variant with its own ETag, so a client
+// revalidates the copy it holds.
 func (a *answer) serve(w http.ResponseWriter, r *http.Request, state string) {
-	w.Header().Set("Content-Type", a.contentType)
-	w.Header().Set("X-Cache", state)
+	h := w.Header()
+	h.Set("Content-Type", a.contentType)
+	h.Set("X-Cache", state)
+	httpenc.Vary(h)
+	coding := httpenc.Identity
+	if len(a.body) >= httpenc.MinSize {
+		coding = httpenc.Negotiate(r.Header.Get("Accept-Encoding"))
+	}
 	if r.Method == http.MethodGet && a.etag != "" {
-		w.Header().Set("ETag", a.etag)
-		w.Header().Set("Cache-Control", "no-cache")
-		if r.Header.Get("If-None-Match") == a.etag {
+		etag := httpenc.ETag(a.etag, coding)
+		h.Set("ETag", etag)
+		h.Set("Cache-Control", "no-cache")
+		if httpenc.NoneMatch(r.Header.Get("If-None-Match"), etag) {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
+	body := a.body
+	if coding != httpenc.Identity {
+		body = httpenc.Encode(a.body, coding, httpenc.Fast)
+		h.Set("Content-Encoding", coding)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(a.status)
-	w.Write(a.body)
+	w.Write(body)
 }
 
 // recorder holds a whole response: GraphQL answers are small JSON documents,

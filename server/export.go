@@ -17,6 +17,7 @@ import (
 
 	"github.com/digidip/digidip/export"
 	"github.com/digidip/digidip/graph"
+	"github.com/digidip/digidip/server/httpenc"
 	"github.com/digidip/digidip/store"
 )
 
@@ -85,9 +86,14 @@ func exportHandler(st *store.Store, timeout time.Duration, log *slog.Logger) htt
 			// the selection reached maxNodes: say so, as GraphQL's truncated does
 			h.Set("Digidip-Truncated", "true")
 		}
-		cw := &countingWriter{w: w}
+		// compressed as the client accepts, flushed as it goes (httpenc.Stream)
+		zw := httpenc.NewStream(w, r)
+		cw := &countingWriter{w: zw}
 		err = export.Write(ctx, cw, req.Format, set, opt)
 		if err == nil {
+			if err := zw.Close(); err != nil {
+				log.WarnContext(ctx, "export: end the compressed stream", "request_id", requestID(ctx), "err", err)
+			}
 			return
 		}
 		if cw.n == 0 {

@@ -229,6 +229,9 @@ func NewWithMetrics(st *store.Store, cfg Config) (api, metrics http.Handler) {
 	for _, p := range []string{"/{$}", "/explore", "/graphiql", "/assets/", "/vendor/"} {
 		mux.Handle("GET "+p, ui)
 	}
+	// The reading view and the commitments board (server/pages.go).
+	mux.Handle("GET /read/", readPages(st, ui, log))
+	mux.Handle("GET /commitments", ui)
 
 	var h http.Handler = mux
 	h = withDeadline(cfg.RequestTimeout, h)
@@ -302,14 +305,33 @@ func withDeadline(d time.Duration, next http.Handler) http.Handler {
 	})
 }
 
+// corsAllowedHeaders are the request headers front-end clients send: the
+// body's type and Accept (every client), revalidation (If-None-Match),
+// Apollo Client's client awareness and CSRF-prevention headers, a request
+// id to match logs, and Authorization, which urql and graphql-request users
+// set on every request (it is ignored: the API is public).
+var corsAllowedHeaders = []string{
+	"Content-Type", "Accept", "If-None-Match", "X-Request-Id", "Authorization",
+	"Apollo-Require-Preflight", "X-Apollo-Operation-Name",
+	"Apollographql-Client-Name", "Apollographql-Client-Version",
+}
+
+// corsExposedHeaders are the response headers a front-end reads beyond the
+// safelisted ones: the ETag it revalidates with and what it varies by, the
+// request id, whether an answer came from the cache and from which
+// generation, when to retry after 429, and an export's file name and
+// whether it was cut short.
+var corsExposedHeaders = []string{
+	"ETag", "Vary", "Content-Encoding", "X-Request-Id", "X-Cache", GenerationHeader,
+	"Retry-After", "Content-Disposition", "Digidip-Truncated",
+}
+
 func corsHandler(origins []string) *cors.Cors {
 	return cors.New(cors.Options{
 		AllowedOrigins: origins,
 		AllowedMethods: []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders: []string{"Content-Type", "Accept", "X-Request-Id"},
-		// a front-end that fetch()es an export reads its file name and
-		// whether it was cut short
-		ExposedHeaders: []string{"X-Request-Id", "Content-Disposition", "Digidip-Truncated", "X-Cache", "ETag", GenerationHeader},
+		AllowedHeaders: corsAllowedHeaders,
+		ExposedHeaders: corsExposedHeaders,
 		MaxAge:         600,
 	})
 }

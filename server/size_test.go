@@ -344,4 +344,9 @@ func TestPagesQueriesFit(t *testing.T) {
 			t.Errorf("%s: %d %.300s", name, r.status, r.body)
 		}
 	}
+	for name, q := range readingPagesQueries(t, st) {
+		if r := post(t, srv, q.text, q.vars); r.status != 200 || len(r.resp.Errors) > 0 {
+			t.Errorf("%s: %d %.300s", name, r.status, r.body)
+		}
+	}
 }

@@ -1,4 +1,4 @@
-// Builds the three pages into dist/, which the Go package web embeds.
+// Builds the pages into dist/, which the Go package web embeds.
 //
 // The output must be byte-identical from one build to the next (CI rebuilds
 // and diffs it against what is committed), so file names carry no hashes and
@@ -65,7 +65,7 @@ export default defineConfig({
     // Every browser that runs GraphiQL 4 supports modulepreload.
     modulePreload: { polyfill: false },
     rolldownOptions: {
-      input: { index: 'index.html', explore: 'explore.html', graphiql: 'graphiql.html' },
+      input: { index: 'index.html', explore: 'explore.html', graphiql: 'graphiql.html', read: 'read.html', commitments: 'commitments.html' },
       output: {
         entryFileNames: 'assets/[name].js',
         chunkFileNames: 'assets/[name].js',

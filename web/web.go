@@ -1,5 +1,6 @@
 // Package web serves digidip's browser pages (the explorer at /explore,
-// GraphiQL at /graphiql and the landing page at /) from the files that
+// GraphiQL at /graphiql, the reading view at /read/, the commitments board
+// at /commitments and the landing page at /) from the files that
 // `npm run build` writes to dist/, embedded in the binary so that serving
 // them needs neither Node.js nor the network.
 package web
@@ -17,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/digidip/digidip/server/httpenc"
 )
 
 //go:embed dist
@@ -27,6 +30,10 @@ var pages = map[string]string{
 	"/":         "index.html",
 	"/explore":  "explore.html",
 	"/graphiql": "graphiql.html",
+	// the reading view: the server answers /read/{document} with this page
+	// for a document it has (see server/pages.go)
+	"/read/":       "read.html",
+	"/commitments": "commitments.html",
 }
 
 // assetDirs are the URL paths (and dist folders) of the pages' scripts,
@@ -42,6 +49,7 @@ type file struct {
 	body  []byte
 	ctype string
 	etag  string
+	coded *codings // nil: sent as is (tiny, or compressed already)
 }
 
 type handler struct {
@@ -73,7 +81,11 @@ func newHandler(fsys fs.FS) (*handler, error) {
 			return fmt.Errorf("web: %w (run npm ci && npm run build in web/)", err)
 		}
 		sum := sha256.Sum256(body)
-		h.files[urlPath] = file{body: body, ctype: contentType(name), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		f := file{body: body, ctype: contentType(name), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		if len(body) >= httpenc.MinSize && httpenc.Compressible(f.ctype) {
+			f.coded = newCodings(body)
+		}
+		h.files[urlPath] = f
 		return nil
 	}
 	for urlPath, name := range pages {
@@ -134,9 +146,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// File names carry no content hash (so that builds are reproducible and
 	// diffs small): browsers revalidate each time, and the ETag makes that a 304.
 	hdr.Set("Cache-Control", "no-cache")
-	hdr.Set("ETag", f.etag)
+	body, etag := f.variant(w, r)
+	hdr.Set("ETag", etag)
 	if strings.HasPrefix(f.ctype, "text/html") {
 		hdr.Set("Content-Security-Policy", ContentSecurityPolicy)
 	}
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }

@@ -587,7 +587,7 @@ const (
 	ExportFormatTrig ExportFormat = "TRIG"
 	// GraphML with typed keys, for NetworkX, igraph and yEd.
 	ExportFormatGraphml ExportFormat = "GRAPHML"
-	// GEXF 1.3, for Gephi, with kind as a categorical attribute.
+	// GEXF 1.2draft, for Gephi and NetworkX, with kind as a categorical attribute.
 	ExportFormatGexf ExportFormat = "GEXF"
 	// CSV: `nodes.csv`, `edges.csv` and `evidence.csv` in one zip, for spreadsheets and R.
 	ExportFormatCSV ExportFormat = "CSV"

@@ -22,6 +22,7 @@ export interface Edge {
   predicate: string; // the enum value, CALLS_ON
   evidenceCount: number;
   modality: Modality | null; // the firmest of its evidence's
+  implied: boolean; // the text implies it rather than states it
 }
 
 /** How a quote holds its relation, firmest first (the schema's Modality enum). */
@@ -42,6 +43,7 @@ export interface Predicate {
 }
 
 export interface Evidence {
+  id: string; // `council-2023:7#char=120,160`
   quote: string;
   verb: string | null; // the text's own verb in this quote
   modality: Modality | null;
@@ -71,9 +73,18 @@ export interface EntityDetail extends Entity {
 }
 
 export class APIError extends Error {
-  constructor(message: string, readonly code?: string) {
-    super(message);
+  constructor(message: string, readonly code?: string, readonly suggestions: string[] = []) {
+    super(readable(message));
   }
+}
+
+/**
+ * An error message as a reader should see it: without the position
+ * ("input:2:7: ") that gqlparser puts before some messages, which points
+ * into a query the reader never wrote.
+ */
+export function readable(message: string): string {
+  return message.replace(/^(?:input)?:?\d+:\d+:\s*/, '').replace(/\s*\(line \d+, column \d+\)/g, '');
 }
 
 // Relative to the page, so the explorer works under a path prefix too.
@@ -81,7 +92,7 @@ const endpoint = new URL('graphql', document.baseURI);
 
 interface Response<T> {
   data?: T;
-  errors?: { message: string; extensions?: { code?: string } }[];
+  errors?: { message: string; extensions?: { code?: string; suggestions?: string[] } }[];
 }
 
 async function query<T>(text: string, variables: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
@@ -93,7 +104,7 @@ async function query<T>(text: string, variables: Record<string, unknown>, signal
   });
   const body = (await res.json()) as Response<T>;
   const first = body.errors?.[0];
-  if (first) throw new APIError(first.message, first.extensions?.code);
+  if (first) throw new APIError(first.message, first.extensions?.code, first.extensions?.suggestions ?? []);
   if (!res.ok || !body.data) throw new APIError(`the API answered ${res.status}`);
   return body.data;
 }
@@ -117,16 +128,20 @@ export interface Selection {
   kinds: Kind[]; // empty: all
 }
 
-/** The most entities the explorer asks for; `truncated` says when it was not enough. */
+/**
+ * The explorer's drawing size: the most entities it asks for and draws
+ * (the server may allow more; a drawing past this stops being legible).
+ * `truncated` says when it was not enough.
+ */
 export const MAX_NODES = 300;
 
 /** The roots and everything within `depth` relations of them, as nodes and edges. */
 export async function subgraph(s: Selection, signal?: AbortSignal): Promise<Graph> {
-  const data = await query<{ subgraph: Graph }>(
+  const data = await query<{ subgraph: Omit<Graph, 'edges'> & { edges: (Omit<Edge, 'implied'> & { relation: { implied: boolean } })[] } }>(
     `query Neighbourhood($roots: [ID!], $depth: Int, $predicates: [Predicate!], $kinds: [Kind!], $max: Int) {
       subgraph(roots: $roots, depth: $depth, predicates: $predicates, kinds: $kinds, maxNodes: $max) {
         nodes { id name kind degree }
-        edges { id source target predicate evidenceCount modality }
+        edges { id source target predicate evidenceCount modality relation { implied } }
         truncated
       }
     }`,
@@ -139,13 +154,13 @@ export async function subgraph(s: Selection, signal?: AbortSignal): Promise<Grap
     },
     signal,
   );
-  return data.subgraph;
+  return { ...data.subgraph, edges: data.subgraph.edges.map(({ relation, ...e }) => ({ ...e, implied: relation.implied })) };
 }
 
 export interface Path {
   length: number;
   nodes: Entity[];
-  steps: { relation: { id: string; predicate: string; modality: Modality | null; subject: { id: string }; object: { id: string }; evidence: { id: string }[] } }[];
+  steps: { relation: { id: string; predicate: string; modality: Modality | null; implied: boolean; subject: { id: string }; object: { id: string }; evidence: { id: string }[] } }[];
 }
 
 /** The longest path the explorer looks for. */
@@ -158,7 +173,7 @@ export async function paths(from: string, to: string, predicates: string[], sign
       path(from: $from, to: $to, maxHops: $maxHops, predicates: $predicates, first: 5) {
         length
         nodes { id name kind degree }
-        steps { relation { id predicate modality subject { id } object { id } evidence { id } } }
+        steps { relation { id predicate modality implied subject { id } object { id } evidence { id } } }
       }
     }`,
     { from, to, maxHops: MAX_HOPS, predicates: predicates.length ? predicates : null },
@@ -181,7 +196,7 @@ export async function node(id: string, signal?: AbortSignal): Promise<EntityDeta
           id label verb implied modality
           subject { id name }
           object { id name }
-          evidence { quote verb modality start end document { id title } paragraph { id number text } }
+          evidence { id quote verb modality start end document { id title } paragraph { id number text } }
         }
       }
     }`,
@@ -189,6 +204,27 @@ export async function node(id: string, signal?: AbortSignal): Promise<EntityDeta
     signal,
   );
   return data.node;
+}
+
+/** The best-connected entities: starting points when an id in the URL names none. */
+export async function mostConnected(n: number): Promise<Entity[]> {
+  const data = await query<{ entities: { nodes: Entity[] } }>(
+    `query MostConnected($n: Int) { entities(first: $n, sort: [{ degree: DESC }]) { nodes { id name kind degree } } }`,
+    { n },
+  );
+  return data.entities.nodes;
+}
+
+/**
+ * The reading view's address of a quote: `read/council-2023#7:char=120,160`
+ * for the evidence `council-2023:7#char=120,160` (its paragraph and its
+ * span, which the reading view scrolls to and highlights).
+ */
+export function readURL(ev: Pick<Evidence, 'id' | 'start' | 'end' | 'document'>): string {
+  const prefix = `${ev.document.id}:`;
+  const local = ev.id.startsWith(prefix) ? ev.id.slice(prefix.length) : ev.id;
+  const paragraph = local.split('#')[0];
+  return new URL(`read/${encodeURIComponent(ev.document.id)}#${paragraph}:char=${ev.start},${ev.end}`, document.baseURI).href;
 }
 
 /** Every predicate with its label, for the filter and the edge labels. */

@@ -1,7 +1,7 @@
 // The details panel: an entity's description and actions, or a relation's
 // evidence (each quote with its document and paragraph, and the paragraph's
 // full text with the quote highlighted from the evidence offsets).
-import type { EntityDetail, Evidence, Modality, RelationDetail } from './api';
+import { readURL, type EntityDetail, type Evidence, type Modality, type RelationDetail } from './api';
 import { LOOKS, swatch } from './kinds';
 
 export interface EntityActions {
@@ -74,6 +74,10 @@ function renderEvidence(ev: Evidence): HTMLElement {
     const how = el('span', ` · ${MODALITY_WORDS[ev.modality]}${ev.verb ? `: “${ev.verb}”` : ''}`, `modality modality-${ev.modality.toLowerCase()}`);
     cap.append(how);
   }
+  const read = el('a', 'show in text', 'read');
+  read.href = readURL(ev);
+  read.title = `${ev.document.title}, paragraph ${ev.paragraph.number}, in the reading view`;
+  cap.append(' · ', read);
   fig.append(cap);
   const text = el('details');
   text.open = true;

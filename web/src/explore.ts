@@ -179,7 +179,7 @@ async function load(signal: AbortSignal): Promise<{ g: api.Graph; status: string
     for (const p of found) {
       for (const n of p.nodes) nodes.set(n.id, n);
       for (const { relation: r } of p.steps) {
-        edges.set(r.id, { id: r.id, source: r.subject.id, target: r.object.id, predicate: r.predicate, evidenceCount: r.evidence.length, modality: r.modality });
+        edges.set(r.id, { id: r.id, source: r.subject.id, target: r.object.id, predicate: r.predicate, evidenceCount: r.evidence.length, modality: r.modality, implied: r.implied });
       }
     }
     const g = { nodes: [...nodes.values()], edges: [...edges.values()], truncated: false };
@@ -192,7 +192,7 @@ async function load(signal: AbortSignal): Promise<{ g: api.Graph; status: string
   const g = await api.subgraph(state, signal);
   const roots = state.roots.map((r) => g.nodes.find((n) => n.id === r)?.name ?? r);
   let status = `${roots.join(', ')}: ${g.nodes.length} entities and ${g.edges.length} relations within ${state.depth} step${state.depth === 1 ? '' : 's'}.`;
-  if (g.truncated) status += ` Cut at ${api.MAX_NODES} entities: lower the depth or filter.`;
+  if (g.truncated) status += ` Cut at ${api.MAX_NODES} entities, the explorer's drawing size: lower the depth or filter.`;
   return { g, status };
 }
 
@@ -204,6 +204,8 @@ async function render(): Promise<void> {
     loading?.abort();
     const request = (loading = new AbortController());
     view.setAttribute('aria-busy', 'true');
+    $('notice').hidden = true;
+    $('graph').hidden = state.table;
     try {
       if (!state.roots.length && !inPathMode(state)) {
         shown = { nodes: [], edges: [], truncated: false };
@@ -216,13 +218,22 @@ async function render(): Promise<void> {
         const roots = inPathMode(state) ? [state.from!, state.to!] : state.roots;
         setStatus(status); // before drawing: the graph's box must not move after it
         const painted = graph.painted();
+        // how long laying out and painting takes, for tests and the browser's performance panel
+        performance.mark('explorer:draw-start');
         graph.show(g, { roots, labels, selected: state.sel, ...(pathEdges ? { pathEdges } : {}) });
         await painted;
+        performance.measure('explorer:draw', 'explorer:draw-start');
       }
       shownKey = key;
     } catch (err) {
       if (request.signal.aborted) return;
-      setStatus(`Could not load the view: ${err instanceof Error ? err.message : String(err)}`);
+      if (err instanceof api.APIError && err.code === 'NOT_FOUND') {
+        shown = { nodes: [], edges: [], truncated: false };
+        graph.clear();
+        await showNotFound(err);
+      } else {
+        setStatus(`Could not load the view: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
   } else {
     graph.cy.elements().unselect();
@@ -241,6 +252,59 @@ async function render(): Promise<void> {
   view.setAttribute('aria-busy', 'false');
   // what is on screen, for tests: the query string it was drawn for
   view.dataset.rendered = format(state);
+}
+
+/**
+ * An id in the URL that names no entity: say so, offer the entities it may
+ * have meant (or the best-connected ones) and hand over to the search box,
+ * rather than leave an empty canvas.
+ */
+async function showNotFound(err: api.APIError): Promise<void> {
+  const wanted = /"([^"]+)"/.exec(err.message)?.[1] ?? (inPathMode(state) ? `${state.from}, ${state.to}` : state.roots.join(', '));
+  setStatus(`No entity has the id ${wanted}.`);
+  const words = wanted.replace(/[-_]+/g, ' ');
+  let offered: api.Entity[] = [];
+  let close = true; // whether what is offered resembles the id
+  try {
+    const found = await api.search(words, []);
+    const named = await Promise.all(err.suggestions.filter((id) => !found.some((f) => f.id === id)).map((id) => api.node(id)));
+    offered = [...named.filter((n): n is api.EntityDetail => n?.__typename === 'Entity'), ...found].slice(0, 8);
+    if (!offered.length) {
+      close = false;
+      offered = await api.mostConnected(8);
+    }
+  } catch {
+    // the suggestions are a help: the message and the search box stand without them
+  }
+  const notice = $('notice');
+  const h = document.createElement('h2');
+  h.textContent = `No entity has the id “${wanted}”.`;
+  const intro = document.createElement('p');
+  intro.textContent = !offered.length ? 'Search above for a name.'
+    : close ? 'Did you mean one of these? Or search above.'
+    : 'Nothing is named like it. Start from one of the best-connected entities, or search above.';
+  const list = document.createElement('ul');
+  list.className = 'suggestions';
+  for (const e of offered) {
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    a.href = `?roots=${encodeURIComponent(e.id)}`;
+    a.dataset.id = e.id;
+    a.append(swatch(e.kind), ` ${e.name}`);
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      reroot(e.id);
+    });
+    li.append(a);
+    list.append(li);
+  }
+  notice.replaceChildren(h, intro, list);
+  notice.hidden = false;
+  $('graph').hidden = true;
+  // the search box, holding the words of the id, ready to be corrected
+  const box = $<HTMLInputElement>('search');
+  box.value = words;
+  box.focus();
 }
 
 function syncCounts(): void {

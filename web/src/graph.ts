@@ -1,9 +1,13 @@
-// The graph drawn with Cytoscape.js: nodes coloured and shaped by kind,
-// edges labelled by predicate. A click on a node expands it, a double click
-// re-roots the view on it, a click on an edge asks for its evidence.
-import cytoscape, { type Core, type ElementDefinition, type StylesheetJson } from 'cytoscape';
+// The graph drawn with Cytoscape.js: nodes coloured and shaped by kind and
+// sized by degree, edges labelled by predicate and styled by how firmly the
+// text holds them. A click on a node expands it, a double click re-roots the
+// view on it, a click on (or near) an edge asks for its evidence.
+import cytoscape, { type Core, type EdgeSingular, type ElementDefinition, type NodeSingular, type Position, type StylesheetJson } from 'cytoscape';
+import fcose, { type FcoseLayoutOptions } from 'cytoscape-fcose';
 import type { Graph } from './api';
 import { LOOKS } from './kinds';
+
+cytoscape.use(fcose);
 
 export interface GraphEvents {
   onNodeClick: (id: string) => void;
@@ -23,6 +27,9 @@ function holdCytoscapeStylePlace(): void {
   document.head.prepend(meta);
 }
 
+/** The colour of implied relations: lighter than any stated line. */
+export const IMPLIED_COLOUR = '#c6c6c6';
+
 const style: StylesheetJson = [
   {
     selector: 'node',
@@ -30,17 +37,13 @@ const style: StylesheetJson = [
       label: 'data(name)',
       'background-color': 'data(colour)',
       shape: 'data(shape)' as never, // a per-node shape from the kind
-      width: 'mapData(degree, 1, 30, 30, 70)',
-      height: 'mapData(degree, 1, 30, 30, 70)',
+      width: 'mapData(degree, 1, 50, 18, 60)',
+      height: 'mapData(degree, 1, 50, 18, 60)',
       'border-width': 1,
       'border-color': '#333',
-      'font-size': 13,
       'text-valign': 'bottom',
-      'text-margin-y': 4,
       'text-wrap': 'ellipsis',
-      'text-max-width': '150px',
       'text-outline-color': '#fff',
-      'text-outline-width': 2,
       color: '#111',
     },
   },
@@ -49,19 +52,22 @@ const style: StylesheetJson = [
   {
     selector: 'edge',
     style: {
-      label: 'data(label)',
+      // no label until placeLabels gives one: measuring 600 labels would
+      // cost the first draw of a large view about as much as its layout
+      label: '',
       width: 'mapData(evidenceCount, 1, 5, 1.2, 4)',
-      'line-color': '#999',
-      'target-arrow-color': '#999',
+      'line-color': '#8c8c8c',
+      'target-arrow-color': '#8c8c8c',
       'target-arrow-shape': 'triangle',
       'curve-style': 'bezier',
-      'font-size': 10,
       color: '#444',
-      'text-rotation': 'autorotate',
+      // horizontal, not along the line: a rotated label takes a much larger box from its neighbours
+      'text-rotation': 'none',
       'text-background-color': '#fff',
       'text-background-opacity': 0.85,
       'text-background-padding': '1px',
-      'min-zoomed-font-size': 6,
+      // the grey halo a press shows: as wide as the band a click hits (onBackgroundTap)
+      'overlay-padding': 6,
     },
   },
   // How firmly the text holds an edge: solid for what it states or recalls,
@@ -69,26 +75,57 @@ const style: StylesheetJson = [
   // possible or conditional.
   { selector: 'edge[modality = "REQUESTED"], edge[modality = "OBLIGATION"]', style: { 'line-style': 'dotted' } },
   { selector: 'edge[modality = "FUTURE"], edge[modality = "POSSIBLE"], edge[modality = "CONDITIONAL"]', style: { 'line-style': 'dashed', 'line-dash-pattern': [6, 4] } },
+  // Implied relations, whatever their modality: light and thin.
+  { selector: 'edge[?implied]', style: { 'line-color': IMPLIED_COLOUR, 'target-arrow-color': IMPLIED_COLOUR, width: 1, 'arrow-scale': 0.8, color: '#777' } },
+  { selector: 'edge.labelled', style: { label: 'data(label)' } },
   { selector: 'edge.path', style: { 'line-color': '#e6550d', 'target-arrow-color': '#e6550d', width: 3 } },
   { selector: 'edge:selected', style: { 'line-color': '#e6550d', 'target-arrow-color': '#e6550d', width: 4, color: '#000' } },
+  // node labels placeLabels hides (measured, not drawn)
+  { selector: '.nolabel', style: { 'text-opacity': 0, 'text-background-opacity': 0 } },
 ];
+
+/** How far from an edge (in screen pixels) a click still selects it. */
+const EDGE_HIT_PX = 14;
+
+/** Below this many edges in view, every edge's label competes for a place. */
+const FEW_EDGES = 60;
+
+interface Box {
+  x1: number;
+  x2: number;
+  y1: number;
+  y2: number;
+}
+
+const LABEL_BOX = { includeNodes: false, includeEdges: false, includeLabels: true, includeOverlays: false } as const;
 
 export class GraphView {
   readonly cy: Core;
+  private readonly container: HTMLElement;
+  private labelTimer = 0;
 
   constructor(container: HTMLElement, events: GraphEvents) {
     holdCytoscapeStylePlace();
-    this.cy = cytoscape({ container, style, minZoom: 0.2, maxZoom: 3, boxSelectionEnabled: false });
+    this.container = container;
+    this.cy = cytoscape({ container, style, minZoom: 0.1, maxZoom: 4, boxSelectionEnabled: false });
     // `onetap` waits to know a click is not the first of a double click, so
     // that a double click only re-roots.
     this.cy.on('onetap', 'node', (e) => events.onNodeClick(e.target.id() as string));
     this.cy.on('dbltap', 'node', (e) => events.onNodeDoubleClick(e.target.id() as string));
     this.cy.on('tap', 'edge', (e) => events.onEdgeClick(e.target.id() as string));
+    this.cy.on('tap', (e) => {
+      if (e.target !== this.cy) return;
+      const near = this.edgeNear(e.position);
+      if (near) events.onEdgeClick(near);
+    });
+    // labels are placed for one viewport and one selection: redo them after a change
+    this.cy.on('viewport resize select unselect', () => this.scheduleLabels());
   }
 
   /**
-   * Draws a graph. Nodes already on screen keep their place and new ones
-   * start beside a neighbour, so expanding a node does not reshuffle the view.
+   * Draws a graph. Nodes already on screen stay exactly where they are and
+   * new ones start beside a neighbour and settle around them, so expanding a
+   * node does not reshuffle the view.
    */
   show(g: Graph, opts: { roots: string[]; labels: Map<string, string>; pathEdges?: Set<string>; selected: string | null }): void {
     const cy = this.cy;
@@ -96,22 +133,27 @@ export class GraphView {
     // draw; Cytoscape only notices after a debounce, too late for this fit
     cy.resize();
     const keep = new Set([...g.nodes.map((n) => n.id), ...g.edges.map((e) => e.id)]);
-    const fresh = cy.elements().length === 0;
+    const placed = new Map<string, Position>();
+    let added = 0;
     cy.batch(() => {
       cy.elements().filter((el) => !keep.has(el.id())).remove();
-      const added: ElementDefinition[] = [];
+      cy.nodes().forEach((n) => {
+        placed.set(n.id(), { ...n.position() });
+      });
+      const fresh: ElementDefinition[] = [];
       for (const n of g.nodes) {
         const data = { id: n.id, name: n.name, kind: n.kind, degree: n.degree, colour: LOOKS[n.kind].colour, shape: LOOKS[n.kind].shape };
         const existing = cy.getElementById(n.id);
         if (existing.nonempty()) existing.data(data);
-        else added.push({ group: 'nodes', data, position: this.startingPoint(n.id, g) });
+        else fresh.push({ group: 'nodes', data, position: this.startingPoint(n.id, g, fresh.length) });
       }
+      added = fresh.length;
       for (const e of g.edges) {
         if (cy.getElementById(e.id).nonempty()) continue;
         const label = opts.labels.get(e.predicate) ?? e.predicate;
-        added.push({ group: 'edges', data: { id: e.id, source: e.source, target: e.target, label, evidenceCount: e.evidenceCount, modality: e.modality ?? 'STATED' } });
+        fresh.push({ group: 'edges', data: { id: e.id, source: e.source, target: e.target, label, evidenceCount: e.evidenceCount, modality: e.modality ?? 'STATED', implied: e.implied } });
       }
-      cy.add(added);
+      cy.add(fresh);
       cy.nodes().removeClass('root');
       for (const r of opts.roots) cy.getElementById(r).addClass('root');
       cy.edges().removeClass('path');
@@ -119,12 +161,120 @@ export class GraphView {
       cy.elements().unselect();
       if (opts.selected) cy.getElementById(opts.selected).select();
     });
-    if (fresh) {
-      // concentric rings around the roots first: a deterministic start for the force layout
-      cy.layout({ name: 'concentric', concentric: (n) => (opts.roots.includes(n.id()) ? 2 : 1), levelWidth: () => 1, animate: false }).run();
-    }
-    cy.layout({ name: 'cose', randomize: false, animate: false, nodeDimensionsIncludeLabels: true, idealEdgeLength: () => 100, nodeRepulsion: () => 400000, gravity: 0.25, numIter: 2000 }).run();
+    performance.mark('explorer:layout-start');
+    if (added > 0) this.layout(placed);
+    performance.measure('explorer:layout', 'explorer:layout-start');
     cy.fit(undefined, 30);
+    performance.mark('explorer:labels-start');
+    this.placeLabels();
+    performance.measure('explorer:labels', 'explorer:labels-start');
+  }
+
+  /**
+   * fCoSE: a spectral start then a force-directed polish, quick enough for
+   * 300 nodes. On a first draw it places everything; after that the nodes
+   * already placed are fixed and only the newcomers move.
+   */
+  private layout(placed: Map<string, Position>): void {
+    const fixed = [...placed].map(([nodeId, position]) => ({ nodeId, position }));
+    const options: FcoseLayoutOptions = {
+      name: 'fcose',
+      animate: false,
+      fit: false,
+      randomize: fixed.length === 0,
+      // without a random start fCoSE wants its slower cooling
+      quality: fixed.length === 0 ? 'default' : 'proof',
+      nodeDimensionsIncludeLabels: false,
+      uniformNodeDimensions: false,
+      packComponents: false,
+      nodeRepulsion: () => 20000,
+      idealEdgeLength: () => 90,
+      edgeElasticity: () => 0.45,
+      nestingFactor: 0.1,
+      gravity: 0.3,
+      gravityRange: 3.8,
+      numIter: 1000, // fCoSE's default is 2500; the EU at depth 2 settles well before 1000
+      tile: true,
+      ...(fixed.length ? { fixedNodeConstraint: fixed } : {}),
+    };
+    this.cy.layout(options).run();
+    this.cy.batch(() => {
+      // fCoSE meets a fixed-node constraint up to rounding: put them back exactly
+      for (const [id, p] of placed) this.cy.getElementById(id).position(p);
+    });
+  }
+
+  private scheduleLabels(): void {
+    this.container.dataset.labels = 'pending';
+    window.clearTimeout(this.labelTimer);
+    this.labelTimer = window.setTimeout(() => this.placeLabels(), 80);
+  }
+
+  /**
+   * Shows the labels that fit: a legible size whatever the zoom, then
+   * greedily the roots, the selection and the path first, then nodes by
+   * degree and edges by evidence, each only where it overlaps no label
+   * already shown (nor a root). Zooming in makes room for more.
+   */
+  placeLabels(): void {
+    window.clearTimeout(this.labelTimer);
+    const cy = this.cy;
+    // zoomed out, the labels grow in the model so that they keep 12 px on screen
+    const k = 1 / Math.min(cy.zoom(), 1);
+    const view = { x1: 0, y1: 0, x2: cy.width(), y2: cy.height() };
+    const selected = cy.$(':selected');
+    const near = selected.nodes().connectedEdges();
+    // the roots and the selected node keep their label whatever it covers;
+    // the selected edge and a path's edges come next, and give way to them
+    const forced = (el: NodeSingular | EdgeSingular) => el.isNode() && (el.hasClass('root') || el.selected());
+    const first = (el: EdgeSingular) => el.selected() || el.hasClass('path');
+    const edgesCompete = cy.edges().length <= FEW_EDGES || cy.zoom() >= 1;
+    const byId = (a: { id(): string }, b: { id(): string }) => (a.id() < b.id() ? -1 : 1);
+    const nodes = cy.nodes().toArray().sort((a, b) => b.data('degree') - a.data('degree') || byId(a, b));
+    const edges = cy.edges().toArray()
+      .filter((e) => first(e) || near.contains(e) || edgesCompete)
+      .sort((a, b) => Number(first(b)) - Number(first(a)) || Number(near.contains(b)) - Number(near.contains(a)) || b.data('evidenceCount') - a.data('evidenceCount') || byId(a, b));
+    const all = [...nodes, ...edges];
+    const shown: Box[] = [];
+    const show = new Set<string>();
+    cy.batch(() => {
+      cy.nodes().style({ 'font-size': 12 * k, 'text-max-width': `${150 * k}px`, 'text-outline-width': 2 * k, ...BELOW(k) });
+      cy.edges().style({ 'font-size': 10 * k, 'text-background-padding': `${k}px` });
+      cy.nodes().removeClass('nolabel'); // measured as shown
+      cy.edges().removeClass('labelled');
+      for (const e of edges) e.addClass('labelled');
+    });
+    // no label covers a root or the selected node either
+    for (const n of nodes.filter(forced)) shown.push(n.renderedBoundingBox({ includeLabels: false, includeOverlays: false }));
+    const free = (b: Box) => !shown.some((s) => overlaps(s, b));
+    // the selection first, then the roots by degree
+    const mustShow = all.filter(forced).sort((a, b) => Number(b.selected()) - Number(a.selected()));
+    for (const el of [...mustShow, ...all.filter((el) => !forced(el))]) {
+      let b = el.renderedBoundingBox(LABEL_BOX);
+      if (!(b.w > 0)) continue;
+      if (!forced(el) && !overlaps(b, view)) continue;
+      // a node's label may sit above it, or beside it, instead of below
+      for (const place of el.isNode() && !free(b) ? besides(k) : []) {
+        el.style(place);
+        b = el.renderedBoundingBox(LABEL_BOX);
+        if (free(b)) break;
+      }
+      // a root's label gives way only to the selection's or another root's
+      if (!free(b) && !(forced(el) && show.size === 0)) {
+        if (!forced(el)) continue;
+        el.style(BELOW(k)); // shown anyway, below
+        b = el.renderedBoundingBox(LABEL_BOX);
+      }
+      shown.push(b);
+      show.add(el.id());
+    }
+    cy.batch(() => {
+      cy.nodes().forEach((n) => {
+        if (!show.has(n.id())) n.addClass('nolabel');
+      });
+      for (const e of edges) if (!show.has(e.id())) e.removeClass('labelled');
+    });
+    this.container.dataset.labels = 'placed';
   }
 
   /**
@@ -142,8 +292,31 @@ export class GraphView {
     this.cy.elements().remove();
   }
 
-  /** A point beside an already placed neighbour, or the centre. */
-  private startingPoint(id: string, g: Graph): { x: number; y: number } {
+  /**
+   * The edge within EDGE_HIT_PX of a point (model coordinates) that missed
+   * everything: Cytoscape's own hit band is a few pixels around a line, too
+   * thin to click a 1 px edge without care.
+   */
+  private edgeNear(p: Position): string | null {
+    const limit = EDGE_HIT_PX / this.cy.zoom();
+    let best: string | null = null;
+    let bestDist = limit;
+    this.cy.edges().forEach((e) => {
+      const d = distanceToEdge(p, e);
+      if (d < bestDist) {
+        best = e.id();
+        bestDist = d;
+      }
+    });
+    return best;
+  }
+
+  /**
+   * A point beside an already placed neighbour, or on a spiral around the
+   * centre (the i-th newcomer): nodes on one point make edges Cytoscape
+   * cannot draw, and it warns of each while the layout measures them.
+   */
+  private startingPoint(id: string, g: Graph, i: number): Position {
     for (const e of g.edges) {
       const other = e.source === id ? e.target : e.target === id ? e.source : null;
       const placed = other ? this.cy.getElementById(other) : null;
@@ -154,7 +327,7 @@ export class GraphView {
         return { x: p.x + 80 * Math.cos(a), y: p.y + 80 * Math.sin(a) };
       }
     }
-    return { x: 0, y: 0 };
+    return { x: 20 * Math.sqrt(i) * Math.cos(i * 2.4), y: 20 * Math.sqrt(i) * Math.sin(i * 2.4) };
   }
 
   png(): Blob {
@@ -164,7 +337,53 @@ export class GraphView {
   resize(): void {
     this.cy.resize();
     this.cy.fit(undefined, 30);
+    this.placeLabels();
   }
+}
+
+// Where a node's label may go, at label scale k: below it (the default),
+// above it, then to its right or left.
+const BELOW = (k: number) => ({ 'text-valign': 'bottom', 'text-halign': 'center', 'text-margin-y': 3 * k, 'text-margin-x': 0 });
+function besides(k: number) {
+  return [
+    { 'text-valign': 'top', 'text-halign': 'center', 'text-margin-y': -3 * k, 'text-margin-x': 0 },
+    { 'text-valign': 'center', 'text-halign': 'right', 'text-margin-y': 0, 'text-margin-x': 4 * k },
+    { 'text-valign': 'center', 'text-halign': 'left', 'text-margin-y': 0, 'text-margin-x': -4 * k },
+  ];
+}
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+}
+
+/** The distance from a point to an edge as drawn: a line, or a curve through its control points. */
+function distanceToEdge(p: Position, e: EdgeSingular): number {
+  const s = e.sourceEndpoint();
+  const t = e.targetEndpoint();
+  const controls = e.controlPoints() ?? [];
+  const points: Position[] = [s];
+  if (controls.length === 1) {
+    // one control point: a quadratic Bézier curve, walked in short steps
+    const c = controls[0]!;
+    for (let i = 1; i < 16; i++) {
+      const u = i / 16;
+      points.push({ x: (1 - u) ** 2 * s.x + 2 * (1 - u) * u * c.x + u ** 2 * t.x, y: (1 - u) ** 2 * s.y + 2 * (1 - u) * u * c.y + u ** 2 * t.y });
+    }
+  } else {
+    points.push(...controls);
+  }
+  points.push(t);
+  let d = Infinity;
+  for (let i = 0; i + 1 < points.length; i++) d = Math.min(d, distanceToSegment(p, points[i]!, points[i + 1]!));
+  return d;
+}
+
+function distanceToSegment(p: Position, a: Position, b: Position): number {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const len = dx * dx + dy * dy;
+  const u = len === 0 ? 0 : Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len));
+  return Math.hypot(p.x - (a.x + u * dx), p.y - (a.y + u * dy));
 }
 
 function hash(s: string): number {

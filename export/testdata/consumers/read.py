@@ -3,7 +3,7 @@ the tool read as one JSON line (export/consumers_test.go compares it with the
 store).
 
     /usr/bin/python3 read.py graphml FILE   NetworkX read_graphml
-    /usr/bin/python3 read.py gexf FILE      NetworkX read_gexf (1.3 read as 1.2draft)
+    /usr/bin/python3 read.py gexf FILE      NetworkX read_gexf, the file as served
     /usr/bin/python3 read.py nquads FILE    rdflib, format nquads
     /usr/bin/python3 read.py jsonld FILE    rdflib, format json-ld
     /usr/bin/python3 read.py trig FILE      rdflib, format trig
@@ -17,13 +17,12 @@ import csv
 import json
 import os
 import sys
-import tempfile
 
 
 def graph(G):
     return {
         "nodes": [
-            {"id": n, "name": d.get("name"), "kind": d.get("kind")}
+            {"id": n, "name": d.get("name"), "kind": d.get("kind"), "degree": d.get("degree")}
             for n, d in G.nodes(data=True)
         ],
         "edges": [
@@ -31,7 +30,7 @@ def graph(G):
                 "source": u,
                 "target": v,
                 "predicate": d.get("predicate"),
-                "evidence_count": d.get("evidence_count"),
+                "evidenceCount": d.get("evidenceCount"),
                 "quote": d.get("quote", ""),
                 "verb": d.get("verb", ""),
                 "modality": d.get("modality", ""),
@@ -50,19 +49,7 @@ def read_graphml(path):
 def read_gexf(path):
     import networkx as nx
 
-    # networkx 2.8 knows GEXF 1.1draft and 1.2draft; 1.3 keeps the elements a
-    # static graph uses, so the file is read under the 1.2draft namespace.
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    if 'xmlns="http://gexf.net/1.3"' not in text:
-        raise SystemExit("not a GEXF 1.3 file")
-    text = text.replace('xmlns="http://gexf.net/1.3"', 'xmlns="http://www.gexf.net/1.2draft"')
-    with tempfile.NamedTemporaryFile("w", suffix=".gexf", encoding="utf-8", delete=False) as f:
-        f.write(text)
-    try:
-        return graph(nx.read_gexf(f.name))
-    finally:
-        os.unlink(f.name)
+    return graph(nx.read_gexf(path))
 
 
 def read_rdf(path, fmt):
