@@ -42,6 +42,17 @@ func (b *budget) add(n int64) {
 	}
 }
 
+// untilDone runs no further field once the request's context is done (its
+// deadline passed, or the client left): the fields already fetched would
+// otherwise go on resolving their children, in memory and unchecked, for an
+// answer that is already an error.
+func untilDone(ctx context.Context, next graphql.Resolver) (any, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return next(ctx)
+}
+
 // countFields is the field middleware that keeps the tally: each field
 // adds its key and, for a leaf, its value as JSON would write it (quotes
 // and escapes aside: the final check at write time is exact). Once over,

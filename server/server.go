@@ -177,6 +177,7 @@ func NewWithMetrics(st *store.Store, cfg Config) (api, metrics http.Handler) {
 	persisted := newPersistedQueries(cfg.PersistedCacheBytes)
 	gql := handler.New(es)
 	gql.AddTransport(transport{maxBody: cfg.MaxBodyBytes, maxResponse: cfg.MaxResponseBytes, docs: docs, persisted: persisted})
+	gql.AroundFields(untilDone)
 	gql.AroundFields(countFields)
 	gql.SetQueryCache(docs)
 	gql.SetParserTokenLimit(cfg.TokenLimit)
