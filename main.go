@@ -45,6 +45,9 @@ Usage:
   digidip check   [flags]   validate the data and write nothing
   digidip export  [flags]   write the graph, or part of it, in a format researchers' tools open
   digidip gen     [flags]   write a synthetic graph of any size, for benchmarks
+  digidip add-document FILE --id ID   split a new text into addressable paragraphs under data/sources
+  digidip propose --doc ID            draft the entities and relations a document's text states, for review
+  digidip accept FILE --all|--ids …   accept reviewed proposals: remove their status: proposed mark
 
 Run 'digidip <command> --help' for a command's flags.
 `
@@ -66,11 +69,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"serve":  cmdServe,
-		"load":   cmdLoad,
-		"check":  cmdCheck,
-		"export": cmdExport,
-		"gen":    cmdGen,
+		"serve":        cmdServe,
+		"load":         cmdLoad,
+		"check":        cmdCheck,
+		"export":       cmdExport,
+		"gen":          cmdGen,
+		"add-document": cmdAddDocument,
+		"propose":      cmdPropose,
+		"accept":       cmdAccept,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
@@ -177,21 +183,31 @@ func (d *dataFlag) fs() (fs.FS, string, error) {
 }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", "Validate the data (sources and curated graph) and write nothing.\nEvery problem is reported as file:line: message.\nWith --coverage, also report per paragraph what the graph holds of the\ntexts, and fail on warnings that data/graph/coverage-allow.yaml does not excuse.\nWith --review N --seed S, print N relations drawn at random as a review form.", stderr)
+	fs := newFlags("check", "Validate the data (sources and curated graph) and write nothing.\nEvery problem is reported as file:line: message.\nWith --coverage, also report per paragraph what the graph holds of the\ntexts, and fail on warnings that data/graph/coverage-allow.yaml does not excuse;\nwith --doc ID, of that document only, its proposed items counted as present.\nWith --review N --seed S, print N relations drawn at random as a review form.", stderr)
 	var d dataFlag
 	d.register(fs)
 	cov := fs.Bool("coverage", false, "print the coverage report of the texts")
+	covDoc := fs.String("doc", "", "with --coverage: report this document only, taking the items still marked proposed as present (a draft's coverage)")
 	review := fs.Int("review", 0, "print this many relations drawn at random, each with its paragraphs and its predicate's definition, as a form for a second reader")
 	seed := fs.Uint64("seed", 1, "with --review: the same seed draws the same relations")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *covDoc != "" && !*cov {
+		fmt.Fprintln(stderr, "--doc goes with --coverage")
+		return errUsage
 	}
 	fsys, root, err := d.fs()
 	if err != nil {
 		return printProblems(err, stderr, root, "")
 	}
 	if *cov {
-		c, err := loaders.CheckCoverage(fsys, root)
+		var c *loaders.Coverage
+		if *covDoc != "" {
+			c, err = loaders.CheckDocCoverage(fsys, root, *covDoc)
+		} else {
+			c, err = loaders.CheckCoverage(fsys, root)
+		}
 		if err != nil {
 			return printProblems(err, stderr, root, "")
 		}
@@ -322,7 +338,7 @@ func outputError(name string, err error) error {
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", "Serve the GraphQL API (/graphql), the explorer (/explore), GraphiQL (/graphiql),\nexports (/export), /livez, /readyz, /healthz and /metrics (to loopback clients; see --metrics-addr).\nThe data is loaded first when the store is empty, or holds the same data at a\nversion no higher; with --read-only, as replicas run, nothing is ever written.", stderr)
+	fs := newFlags("serve", "Serve the GraphQL API (/graphql), the explorer (/explore), GraphiQL (/graphiql),\nthe reading view (/read/), the commitments board (/commitments), citations\n(/cite/{id}), exports (/export), /livez, /readyz, /healthz and /metrics (to loopback clients; see --metrics-addr).\nThe data is loaded first when the store is empty, or holds the same data at a\nversion no higher; with --read-only, as replicas run, nothing is ever written.", stderr)
 	var sf storeFlags
 	var d dataFlag
 	sf.register(fs)

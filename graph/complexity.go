@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"strings"
 
+	"github.com/digidip/digidip/cite"
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/fulltext"
 	"github.com/digidip/digidip/graph/model"
@@ -144,6 +145,14 @@ func Complexity(sizes func() *engine.Sizes) ComplexityRoot {
 		return upTo(first, DefaultFirstAll, func(s *engine.Sizes) int { return s.Evidence }, child)
 	}
 	c.Evidence.Quote = text(func(s *engine.Sizes) int { return s.Quote })
+	// A citation holds its document's details and the quote once per
+	// quote: a relation's, every item of its evidence.
+	citeQuote := func(s *engine.Sizes) int { return cite.MaxQuoteBytes(s.Title, s.Quote, s.Name) }
+	c.Relation.Citation = func(_ int, _ model.CitationFormat) int {
+		s := sizes()
+		return textCost(capMul(max(1, s.Evidence), citeQuote(s)))
+	}
+	c.Evidence.Citation = func(_ int, _ model.CitationFormat) int { return textCost(citeQuote(sizes())) }
 	c.Fact.Text = text(func(s *engine.Sizes) int { return s.FactText })
 	c.Moment.Text = text(func(s *engine.Sizes) int { return s.FactText })
 	c.Document.Title = text(func(s *engine.Sizes) int { return s.Title })

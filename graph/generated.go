@@ -119,6 +119,8 @@ type ComplexityRoot struct {
 	}
 
 	Evidence struct {
+		Citation  func(childComplexity int, format model.CitationFormat) int
+		CiteID    func(childComplexity int) int
 		Document  func(childComplexity int) int
 		End       func(childComplexity int) int
 		ID        func(childComplexity int) int
@@ -250,6 +252,8 @@ type ComplexityRoot struct {
 	}
 
 	Relation struct {
+		Citation    func(childComplexity int, format model.CitationFormat) int
+		CiteID      func(childComplexity int) int
 		Evidence    func(childComplexity int, document *string, paragraph *string, first *int) int
 		ID          func(childComplexity int) int
 		Implied     func(childComplexity int) int
@@ -393,6 +397,9 @@ type EvidenceResolver interface {
 
 	Verb(ctx context.Context, obj *domain.Evidence) (*string, error)
 	Modality(ctx context.Context, obj *domain.Evidence) (*model.Modality, error)
+
+	CiteID(ctx context.Context, obj *domain.Evidence) (*string, error)
+	Citation(ctx context.Context, obj *domain.Evidence, format model.CitationFormat) (*string, error)
 }
 type FactResolver interface {
 	Role(ctx context.Context, obj *domain.Fact) (*string, error)
@@ -477,6 +484,8 @@ type RelationResolver interface {
 	Modality(ctx context.Context, obj *domain.Relation) (*model.Modality, error)
 	Modalities(ctx context.Context, obj *domain.Relation) ([]model.Modality, error)
 	Evidence(ctx context.Context, obj *domain.Relation, document *string, paragraph *string, first *int) ([]*domain.Evidence, error)
+	CiteID(ctx context.Context, obj *domain.Relation) (string, error)
+	Citation(ctx context.Context, obj *domain.Relation, format model.CitationFormat) (string, error)
 }
 type RelationAggregateResolver interface {
 	GroupBy(ctx context.Context, obj *model.RelationAggregate, by model.RelationKey, first *int) ([]*model.GroupCount, error)
@@ -845,6 +854,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EntityEdge.Node(childComplexity), true
 
+	case "Evidence.citation":
+		if e.ComplexityRoot.Evidence.Citation == nil {
+			break
+		}
+
+		args, err := ec.field_Evidence_citation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Evidence.Citation(childComplexity, args["format"].(model.CitationFormat)), true
+	case "Evidence.citeId":
+		if e.ComplexityRoot.Evidence.CiteID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evidence.CiteID(childComplexity), true
 	case "Evidence.document":
 		if e.ComplexityRoot.Evidence.Document == nil {
 			break
@@ -1504,6 +1530,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Quotation.Relation(childComplexity), true
 
+	case "Relation.citation":
+		if e.ComplexityRoot.Relation.Citation == nil {
+			break
+		}
+
+		args, err := ec.field_Relation_citation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Relation.Citation(childComplexity, args["format"].(model.CitationFormat)), true
+	case "Relation.citeId":
+		if e.ComplexityRoot.Relation.CiteID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Relation.CiteID(childComplexity), true
 	case "Relation.evidence":
 		if e.ComplexityRoot.Relation.Evidence == nil {
 			break
@@ -2562,6 +2605,33 @@ type Relation implements Node {
     "How many to return (1 to 100, default 100)."
     first: Int = 100
   ): [Evidence!]!
+  """
+  An id to cite the relation by, with all its evidence: ` + "`" + `c-` + "`" + ` and 16
+  base32 characters of a SHA-256 of its subject, predicate and object and
+  of its evidence's ` + "`" + `citeId` + "`" + `s. It stays the same across loads while the
+  quoted documents' texts stay the same, and changes when one does.
+  ` + "`" + `/cite/{citeId}` + "`" + ` answers with its citation.
+  """
+  citeId: ID!
+  """
+  The relation and every quote of it as a citation (what
+  ` + "`" + `/cite/{id}?format=` + "`" + ` gives; links are relative to the API's origin).
+  """
+  citation("The citation's format." format: CitationFormat!): String!
+}
+
+"A format of a citation, as ` + "`" + `/cite/{id}` + "`" + ` also serves it."
+enum CitationFormat {
+  "CSL-JSON (` + "`" + `application/vnd.citationstyles.csl+json` + "`" + `): an array of one item a quote, the document with the quote as its note, for citeproc, Zotero and Pandoc."
+  CSL_JSON
+  "BibTeX (` + "`" + `application/x-bibtex` + "`" + `): one entry a quote, keyed by its ` + "`" + `citeId` + "`" + `: ` + "`" + `@techreport` + "`" + ` for a document with a reference number, ` + "`" + `@misc` + "`" + ` otherwise."
+  BIBTEX
+  "RIS (` + "`" + `application/x-research-info-systems` + "`" + `): one ` + "`" + `GOVDOC` + "`" + ` record a quote."
+  RIS
+  "Plain text (` + "`" + `text/plain` + "`" + `): the relation as a sentence, then each document and its quotes, with their paragraph, offsets and links."
+  TEXT
+  "A W3C Web Annotation (` + "`" + `application/ld+json; profile=\"http://www.w3.org/ns/anno.jsonld\"` + "`" + `): the relation as its body, each quote a target in its paragraph of the reading view (` + "`" + `/read/{document}#{paragraph}` + "`" + `), selected by a TextQuoteSelector and a TextPositionSelector in code points."
+  WEB_ANNOTATION
 }
 
 "A verbatim quote of a paragraph that states a relation or a fact."
@@ -2582,6 +2652,21 @@ type Evidence {
   start: Int!
   "Where the quote ends in the paragraph's text (exclusive), in code points."
   end: Int!
+  """
+  For a relation's evidence: an id to cite this quote of the relation by
+  (a claim), ` + "`" + `c-` + "`" + ` and 16 base32 characters of a SHA-256 of the relation's
+  subject, predicate and object, the document's ` + "`" + `sha256` + "`" + `, the paragraph,
+  the quote and its offsets; the same across loads while the document's
+  text stays the same. ` + "`" + `/cite/{citeId}` + "`" + ` answers with its citation. Null for
+  a fact's evidence and a predicate's example.
+  """
+  citeId: ID
+  """
+  For a relation's evidence: this quote of the relation as a citation
+  (what ` + "`" + `/cite/{citeId}?format=` + "`" + ` gives; links are relative to the API's
+  origin). Null for a fact's evidence and a predicate's example.
+  """
+  citation("The citation's format." format: CitationFormat!): String
 }
 
 "A typed attribute of an entity, with the words it rests on."
@@ -3587,6 +3672,10 @@ func (ec *executionContext) childFields_Evidence(ctx context.Context, field grap
 		return ec.fieldContext_Evidence_start(ctx, field)
 	case "end":
 		return ec.fieldContext_Evidence_end(ctx, field)
+	case "citeId":
+		return ec.fieldContext_Evidence_citeId(ctx, field)
+	case "citation":
+		return ec.fieldContext_Evidence_citation(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Evidence", field.Name)
 }
@@ -3813,6 +3902,10 @@ func (ec *executionContext) childFields_Relation(ctx context.Context, field grap
 		return ec.fieldContext_Relation_modalities(ctx, field)
 	case "evidence":
 		return ec.fieldContext_Relation_evidence(ctx, field)
+	case "citeId":
+		return ec.fieldContext_Relation_citeId(ctx, field)
+	case "citation":
+		return ec.fieldContext_Relation_citation(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Relation", field.Name)
 }
@@ -4522,6 +4615,20 @@ func (ec *executionContext) field_Entity_relations_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg9
+	return args, nil
+}
+
+func (ec *executionContext) field_Evidence_citation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.CitationFormat, error) {
+			return ec.unmarshalNCitationFormat2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐCitationFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
 	return args, nil
 }
 
@@ -5316,6 +5423,20 @@ func (ec *executionContext) field_RelationConnection_groupBy_args(ctx context.Co
 		return nil, err
 	}
 	args["first"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Relation_citation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.CitationFormat, error) {
+			return ec.unmarshalNCitationFormat2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐCitationFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
 	return args, nil
 }
 
@@ -7011,6 +7132,73 @@ func (ec *executionContext) _Evidence_end(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Evidence_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Evidence", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Evidence_citeId(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_citeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Evidence().CiteID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_citeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evidence", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Evidence_citation(ctx context.Context, field graphql.CollectedField, obj *domain.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evidence_citation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Evidence().Citation(ctx, obj, fc.Args["format"].(model.CitationFormat))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Evidence_citation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Evidence",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Evidence_citation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Fact_key(ctx context.Context, field graphql.CollectedField, obj *domain.Fact) (ret graphql.Marshaler) {
@@ -9892,6 +10080,73 @@ func (ec *executionContext) fieldContext_Relation_evidence(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Relation_evidence_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Relation_citeId(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relation_citeId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Relation().CiteID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relation_citeId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Relation", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Relation_citation(ctx context.Context, field graphql.CollectedField, obj *domain.Relation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Relation_citation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Relation().Citation(ctx, obj, fc.Args["format"].(model.CitationFormat))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Relation_citation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Relation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Relation_citation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14449,6 +14704,18 @@ func (ec *executionContext) _Evidence(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "citeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Evidence_citeId(ctx, field, obj)
+				})
+		case "citation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Evidence_citation(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15381,6 +15648,18 @@ func (ec *executionContext) _Relation(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Relation_evidence(ctx, field, obj)
+				})
+		case "citeId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Relation_citeId(ctx, field, obj)
+				})
+		case "citation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Relation_citation(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16354,6 +16633,16 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNCitationFormat2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐCitationFormat(ctx context.Context, v any) (model.CitationFormat, error) {
+	var res model.CitationFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCitationFormat2githubᚗcomᚋdigidipᚋdigidipᚋgraphᚋmodelᚐCitationFormat(ctx context.Context, sel ast.SelectionSet, v model.CitationFormat) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNComparison2ᚖgithubᚗcomᚋdigidipᚋdigidipᚋengineᚐComparison(ctx context.Context, sel ast.SelectionSet, v *engine.Comparison) graphql.Marshaler {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/digidip/digidip/cite"
 	"github.com/digidip/digidip/domain"
 	"github.com/digidip/digidip/engine"
 	"github.com/digidip/digidip/graph/model"
@@ -280,6 +281,33 @@ func (r *evidenceResolver) Verb(ctx context.Context, obj *domain.Evidence) (*str
 // Modality is the resolver for the modality field.
 func (r *evidenceResolver) Modality(ctx context.Context, obj *domain.Evidence) (*model.Modality, error) {
 	return modalityOf(obj.Modality), nil
+}
+
+// CiteID is the resolver for the citeId field.
+func (r *evidenceResolver) CiteID(ctx context.Context, obj *domain.Evidence) (*string, error) {
+	rel := evidenceRelation(ctx, obj)
+	if rel == nil {
+		return nil, nil
+	}
+	var hash string
+	if d := r.graph(ctx).Document(obj.Document); d != nil {
+		hash = d.SHA256
+	}
+	id := cite.ClaimID(rel.Subject, rel.Predicate, rel.Object, hash, *obj)
+	return &id, nil
+}
+
+// Citation is the resolver for the citation field.
+func (r *evidenceResolver) Citation(ctx context.Context, obj *domain.Evidence, format model.CitationFormat) (*string, error) {
+	rel := evidenceRelation(ctx, obj)
+	if rel == nil {
+		return nil, nil
+	}
+	s, err := citation(ctx, r.graph(ctx), rel, obj, format)
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
 }
 
 // Role is the resolver for the role field.
@@ -940,6 +968,16 @@ func (r *relationResolver) Evidence(ctx context.Context, obj *domain.Relation, d
 		}
 	}
 	return out, nil
+}
+
+// CiteID is the resolver for the citeId field.
+func (r *relationResolver) CiteID(ctx context.Context, obj *domain.Relation) (string, error) {
+	return cite.RelationCiteID(obj, cite.DocHashes(r.graph(ctx))), nil
+}
+
+// Citation is the resolver for the citation field.
+func (r *relationResolver) Citation(ctx context.Context, obj *domain.Relation, format model.CitationFormat) (string, error) {
+	return citation(ctx, r.graph(ctx), obj, nil, format)
 }
 
 // GroupBy is the resolver for the groupBy field.

@@ -165,6 +165,57 @@ func CheckCoverage(fsys fs.FS, root string) (*Coverage, error) {
 		return nil, r.problems.sorted()
 	}
 	c := coverage(ds)
+	c.excuse(allow, func(*allowEntry) bool { return true })
+	return c, nil
+}
+
+// CheckDocCoverage is CheckCoverage of one document's paragraphs, with the
+// items still marked proposed taken as present: a draft's coverage, so that
+// a curator sees what the draft leaves unlinked before reviewing it. Its
+// isolated entities are those of the document's own entities file
+// (graph/entities/<doc>.yaml or <doc>.proposed.yaml), and an allow entry is
+// stale only if it names one of those or a paragraph of the document: the
+// others may be used by the other documents.
+func CheckDocCoverage(fsys fs.FS, root, doc string) (*Coverage, error) {
+	r, err := read(fsys, root, true)
+	if err != nil {
+		return nil, err
+	}
+	if r.docs[doc] == nil {
+		return nil, fmt.Errorf("no document %q in %s", doc, root)
+	}
+	ar := &reader{root: root, fsys: fsys}
+	allow := ar.readAllow()
+	if len(ar.problems) > 0 {
+		return nil, ar.problems.sorted()
+	}
+	own := func(entity string) bool {
+		at, ok := r.entityAt[entity]
+		base := path.Base(at.File)
+		return ok && path.Dir(at.File) == path.Join(root, "graph/entities") &&
+			(base == doc+".yaml" || base == doc+ProposedSuffix)
+	}
+	full := coverage(r.ds)
+	c := &Coverage{}
+	for _, p := range full.Paragraphs {
+		if p.Paragraph.Document == doc {
+			c.Paragraphs = append(c.Paragraphs, p)
+		}
+	}
+	for _, w := range full.Entities {
+		if own(w.Entity) {
+			c.Entities = append(c.Entities, w)
+		}
+	}
+	c.excuse(allow, func(a *allowEntry) bool {
+		return strings.HasPrefix(a.para, doc+":") || a.kind == WarnIsolatedEntity && own(a.entity)
+	})
+	return c, nil
+}
+
+// excuse marks the warnings the allow-list excuses, and reports as stale
+// each entry judged that excuses none.
+func (c *Coverage) excuse(allow []*allowEntry, judged func(*allowEntry) bool) {
 	excuse := func(w *Warning) {
 		for _, a := range allow {
 			if a.matches(*w) {
@@ -183,12 +234,11 @@ func CheckCoverage(fsys fs.FS, root string) (*Coverage, error) {
 		excuse(&c.Entities[i])
 	}
 	for _, a := range allow {
-		if !a.used {
+		if !a.used && judged(a) {
 			c.Stale = append(c.Stale, Warning{Kind: WarnStaleAllow,
 				Text: fmt.Sprintf("%s:%d: allows a %s warning that no longer occurs", a.file, a.line, a.kind)})
 		}
 	}
-	return c, nil
 }
 
 func coverage(ds *domain.Dataset) *Coverage {

@@ -71,7 +71,7 @@ func (r *reader) readEntities(name string) {
 		return
 	}
 	for _, n := range f.list(root, path.Base(name)) {
-		ef, ok := f.mapping(n, "an entity", "id", "name", "kind", "aliases", "common", "description", "facts")
+		ef, ok := f.mapping(n, "an entity", "id", "name", "kind", "aliases", "common", "description", "facts", "status", "confidence")
 		if !ok {
 			continue
 		}
@@ -83,6 +83,7 @@ func (r *reader) readEntities(name string) {
 			Common:      ef.strs("common"),
 			Description: ef.str("description", true),
 		}
+		r.proposal(f, ef, "entity", e.ID)
 		if e.ID == "" {
 			continue
 		}
@@ -217,7 +218,7 @@ func (r *reader) readRelations(name string) {
 		return
 	}
 	for _, n := range rf.list("relations", true) {
-		xf, ok := f.mapping(n, "a relation", "subject", "predicate", "object", "implied", "evidence")
+		xf, ok := f.mapping(n, "a relation", "subject", "predicate", "object", "implied", "evidence", "status", "confidence")
 		if !ok {
 			continue
 		}
@@ -227,6 +228,7 @@ func (r *reader) readRelations(name string) {
 			Object:    xf.str("object", true),
 			Implied:   xf.boolean("implied"),
 		}
+		proposed := r.proposal(f, xf, "relation", domain.RelationID(rel.Subject, rel.Predicate, rel.Object))
 		good := rel.Subject != "" && rel.Predicate != "" && rel.Object != ""
 		for _, k := range []string{"subject", "object"} {
 			id := xf.str(k, false)
@@ -265,6 +267,13 @@ func (r *reader) readRelations(name string) {
 		}
 		rel.ID = domain.RelationID(rel.Subject, rel.Predicate, rel.Object)
 		if prev, dup := r.relAt[rel.ID]; dup {
+			if r.drafts && proposed {
+				// a draft's coverage counts a proposal the data states
+				// already as more evidence of it; accepting it as a second
+				// entry is refused below, asking for the move
+				r.relations[rel.ID].Evidence = append(r.relations[rel.ID].Evidence, rel.Evidence...)
+				continue
+			}
 			f.problem(xf.node.Line, "relation %s is stated again (first at %s:%d): add the evidence to the first", rel.ID, prev.File, prev.Line)
 			continue
 		}

@@ -51,13 +51,30 @@ type reader struct {
 	predAt    map[string]Problem // where each predicate was defined
 	relations map[string]*domain.Relation
 	relAt     map[string]Problem
+
+	// drafts takes proposed items as present (ReadDraft); otherwise each
+	// is a problem until a curator accepts or deletes it.
+	drafts    bool
+	proposals []Proposal
 }
 
 // Read parses and validates the data under fsys (sources/ and graph/). root
 // is the directory name shown in problems, and the dataset's source. It returns every problem found, as
 // Problems, or the dataset with mentions derived and the content hash set.
+// An item still marked status: proposed is a problem (see ReadDraft).
 func Read(fsys fs.FS, root string) (*domain.Dataset, error) {
+	r, err := read(fsys, root, false)
+	if err != nil {
+		return nil, err
+	}
+	return r.ds, nil
+}
+
+// read is Read, and ReadDraft when drafts is set; it returns the reader for
+// what it knows of where each item was defined.
+func read(fsys fs.FS, root string, drafts bool) (*reader, error) {
 	r := &reader{
+		drafts:    drafts,
 		root:      root,
 		fsys:      fsys,
 		ds:        &domain.Dataset{},
@@ -78,12 +95,15 @@ func Read(fsys fs.FS, root string) (*domain.Dataset, error) {
 	if err := r.readAll(); err != nil {
 		return nil, err
 	}
+	if !drafts {
+		r.refuseProposals()
+	}
 	if len(r.problems) > 0 {
 		return nil, r.problems.sorted()
 	}
 	deriveMentions(r.ds)
 	r.ds.Source = root
-	return r.ds, nil
+	return r, nil
 }
 
 // Hash is the content hash of the data files: the store keeps it, and serve
@@ -160,12 +180,12 @@ func (r *reader) readAll() error {
 	if _, err := fs.Stat(r.fsys, versionFile); err == nil {
 		r.readVersion(versionFile)
 	}
-	for _, name := range r.glob("graph/entities/*.yaml") {
+	for _, name := range proposedLast(r.glob("graph/entities/*.yaml")) {
 		r.readEntities(name)
 	}
 	// Entities are all known before any relation is checked, so the order of
 	// files does not matter.
-	for _, name := range r.glob("graph/relations/*.yaml") {
+	for _, name := range proposedLast(r.glob("graph/relations/*.yaml")) {
 		r.readRelations(name)
 	}
 	for _, d := range r.ds.Documents {
@@ -249,6 +269,9 @@ func (r *reader) readDocument(name string) {
 			sum := sha256.Sum256(raw)
 			d.SHA256 = hex.EncodeToString(sum[:])
 			source = plainSource(string(raw))
+			if path.Ext(src) == ".txt" {
+				source = foldSpace(string(raw)) // a plain text has no Markdown to remove
+			}
 		}
 	}
 	seen := map[string]int{}

@@ -158,7 +158,7 @@ func TestBadData(t *testing.T) {
 		{"malformed YAML", []patch{{rel, `quote: "the EIB to fund the D4D Hub"}`, `quote: "the EIB to fund the D4D Hub"`}},
 			[]string{`bad/graph/relations/memo.yaml:15: malformed YAML: did not find expected ',' or '}'`}},
 		{"unknown field", []patch{{rel, "implied: true", "implyed: true"}},
-			[]string{`bad/graph/relations/memo.yaml:19: unknown field "implyed" in a relation (known: evidence, implied, object, predicate, subject)`}},
+			[]string{`bad/graph/relations/memo.yaml:19: unknown field "implyed" in a relation (known: confidence, evidence, implied, object, predicate, status, subject)`}},
 		{"relation without evidence", []patch{{rel, "    evidence:\n      - {para: \"2\", quote: \"partners with Luleå University\"}\n", ""}},
 			[]string{`bad/graph/relations/memo.yaml:38: a relation needs at least one evidence item`}},
 		{"relation stated twice", []patch{{rel, "  - subject: eib\n", "  - subject: eib\n    predicate: funds\n    object: d4d-hub\n    evidence: [{para: \"1\", quote: \"EIB\"}]\n  - subject: eib\n"}},

@@ -238,6 +238,17 @@ func TestBrowser(t *testing.T) {
 	fitted := b.checkLabels("the EU at depth 2")
 	b.checkImplied(eu)
 	b.screenshot("7-eu-depth-2.png")
+	// The same view draws the same picture: a shared link shows what its
+	// sender saw.
+	placed := b.positions()
+	b.do("open the EU at depth 2 again", chromedp.Navigate("about:blank"), chromedp.Navigate(srv.URL+"/explore?roots=eu&depth=2"))
+	b.waitRendered("roots=eu&depth=2")
+	for id, p := range b.positions() {
+		if q := placed[id]; math.Hypot(q[0]-p[0], q[1]-p[1]) > 0.01 {
+			t.Errorf("the EU at depth 2 drawn again puts %s at %v, the first time at %v", id, p, q)
+			break
+		}
+	}
 	b.do("zoom in on the EU", chromedp.Evaluate[chromedp.Void](`explorer.cy.zoom({ level: explorer.cy.zoom() * 3, renderedPosition: explorer.cy.getElementById('eu').renderedPosition() }); undefined`))
 	if zoomed := b.checkLabels("the EU at depth 2, zoomed in"); zoomed <= fitted/2 {
 		t.Errorf("zoomed in, %d labels show; at the fit %d", zoomed, fitted)
@@ -335,7 +346,7 @@ func TestBrowser(t *testing.T) {
 // proxy that does not exist for every host but loopback (which Chrome never
 // proxies), no name resolution, and none of Chrome's own background traffic.
 // Screenshots go to the test's artifact directory (kept with -artifacts).
-func startBrowser(t *testing.T) (b *tester, tab context.Context, rec *recorder) {
+func startBrowser(t testing.TB) (b *tester, tab context.Context, rec *recorder) {
 	t.Helper()
 	if os.Getenv("DIGIDIP_TEST_BROWSER") != "1" {
 		t.Skip("DIGIDIP_TEST_BROWSER not set: the browser test needs chromium (apt-get install chromium)")
@@ -414,7 +425,7 @@ func (r *recorder) results() (requests, problems []string) {
 
 // tester runs the steps of one tab and stops the test at the first failure.
 type tester struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	shots string
 }

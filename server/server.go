@@ -221,6 +221,7 @@ func NewWithMetrics(st *store.Store, cfg Config) (api, metrics http.Handler) {
 	mux.HandleFunc("/livez", Livez)
 	mux.HandleFunc("/readyz", readyz(st, cfg.Drain, cfg.ReadyGrace))
 	mux.Handle("GET /export", exportHandler(st, cfg.ExportTimeout, log))
+	mux.Handle("GET /cite/{id...}", citeHandler(st, cfg.TrustedProxies, log))
 	if cfg.Metrics == MetricsLoopback {
 		mux.Handle("GET /metrics", loopbackOnly(cfg.TrustedProxies, m.handler()))
 	}

@@ -456,6 +456,73 @@ type TextHitEdge struct {
 	Node *TextHit `json:"node"`
 }
 
+// A format of a citation, as `/cite/{id}` also serves it.
+type CitationFormat string
+
+const (
+	// CSL-JSON (`application/vnd.citationstyles.csl+json`): an array of one item a quote, the document with the quote as its note, for citeproc, Zotero and Pandoc.
+	CitationFormatCslJSON CitationFormat = "CSL_JSON"
+	// BibTeX (`application/x-bibtex`): one entry a quote, keyed by its `citeId`: `@techreport` for a document with a reference number, `@misc` otherwise.
+	CitationFormatBibtex CitationFormat = "BIBTEX"
+	// RIS (`application/x-research-info-systems`): one `GOVDOC` record a quote.
+	CitationFormatRis CitationFormat = "RIS"
+	// Plain text (`text/plain`): the relation as a sentence, then each document and its quotes, with their paragraph, offsets and links.
+	CitationFormatText CitationFormat = "TEXT"
+	// A W3C Web Annotation (`application/ld+json; profile="http://www.w3.org/ns/anno.jsonld"`): the relation as its body, each quote a target in its paragraph of the reading view (`/read/{document}#{paragraph}`), selected by a TextQuoteSelector and a TextPositionSelector in code points.
+	CitationFormatWebAnnotation CitationFormat = "WEB_ANNOTATION"
+)
+
+var AllCitationFormat = []CitationFormat{
+	CitationFormatCslJSON,
+	CitationFormatBibtex,
+	CitationFormatRis,
+	CitationFormatText,
+	CitationFormatWebAnnotation,
+}
+
+func (e CitationFormat) IsValid() bool {
+	switch e {
+	case CitationFormatCslJSON, CitationFormatBibtex, CitationFormatRis, CitationFormatText, CitationFormatWebAnnotation:
+		return true
+	}
+	return false
+}
+
+func (e CitationFormat) String() string {
+	return string(e)
+}
+
+func (e *CitationFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CitationFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CitationFormat", str)
+	}
+	return nil
+}
+
+func (e CitationFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CitationFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CitationFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // Which relations of an entity to follow.
 type Direction string
 

@@ -221,7 +221,9 @@ async function render(): Promise<void> {
         // how long laying out and painting takes, for tests and the browser's performance panel
         performance.mark('explorer:draw-start');
         graph.show(g, { roots, labels, selected: state.sel, ...(pathEdges ? { pathEdges } : {}) });
+        performance.mark('explorer:paint-start');
         await painted;
+        performance.measure('explorer:paint', 'explorer:paint-start');
         performance.measure('explorer:draw', 'explorer:draw-start');
       }
       shownKey = key;
