@@ -40,11 +40,11 @@ func cmdPropose(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	v, d, err := propose.Load(*dir, *doc)
 	if err != nil {
-		return fmt.Errorf("propose: %w", err)
+		return err
 	}
 	dr, err := propose.Propose(v, d, *minConf)
 	if err != nil {
-		return fmt.Errorf("propose: %w", err)
+		return err
 	}
 	texts := map[string]string{}
 	for _, p := range d.Paragraphs {
@@ -52,7 +52,7 @@ func cmdPropose(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	rels, err := dr.RelationsYAML(texts)
 	if err != nil {
-		return fmt.Errorf("propose: %w", err)
+		return err
 	}
 	if err := os.WriteFile(relPath, rels, 0o644); err != nil {
 		return err

@@ -35,6 +35,9 @@ func TestProposeWritesAndRefusesToOverwrite(t *testing.T) {
 	if _, err := run(); !errors.Is(err, errUsage) {
 		t.Fatalf("without --doc: %v, want a usage error", err)
 	}
+	if _, err := run("--doc", "eeas-2023"); err == nil || !strings.Contains(err.Error(), `no document "eeas-2023"`) || !strings.Contains(err.Error(), "documents: eeas-2022") {
+		t.Errorf("an unknown document: %v; want it named, with the documents there are", err)
+	}
 	out, err := run("--doc", "eeas-2022")
 	if err != nil {
 		t.Fatalf("propose: %v\n%s", err, out)

@@ -4,7 +4,9 @@
 package propose
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -135,7 +137,13 @@ func Load(dir, doc string) (*Vocabulary, *Document, error) {
 	}
 	d := &Document{}
 	src := filepath.Join(dir, "sources", doc+".yaml")
-	if err := readYAML(src, d); err != nil {
+	if err := readYAML(src, d); errors.Is(err, fs.ErrNotExist) {
+		have, _ := filepath.Glob(filepath.Join(dir, "sources", "*.yaml"))
+		for i, h := range have {
+			have[i] = strings.TrimSuffix(filepath.Base(h), ".yaml")
+		}
+		return nil, nil, fmt.Errorf("no document %q: %s does not exist (documents: %s; add one with digidip add-document)", doc, src, strings.Join(have, ", "))
+	} else if err != nil {
 		return nil, nil, err
 	}
 	if d.ID != doc {
