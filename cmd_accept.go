@@ -75,7 +75,7 @@ func cmdAccept(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	a, err := loaders.AcceptInto(shown, old, *all, ids, stated)
+	a, err := loaders.Accept(shown, old, *all, ids, stated)
 	if err != nil {
 		return err
 	}

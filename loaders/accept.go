@@ -59,17 +59,14 @@ func (a *Accepted) Left() []Item {
 // tree, so that comments, order and flow style stay as the curator left
 // them. name is how errors name the file. Ids the file does not hold, or
 // does not hold proposed, are an error naming them all.
-func Accept(name string, data []byte, all bool, ids []string) (*Accepted, error) {
-	return AcceptInto(name, data, all, ids, nil)
-}
-
-// AcceptInto is Accept, but an accepted relation that one of the reviewed
-// relations files given (in the loader's order) states already is moved
-// there rather than stated twice: its item leaves the draft, with the "# stated already" comment
+//
+// An accepted relation that one of the reviewed relations files in stated
+// (in the loader's order) states already is moved there rather than stated
+// twice: its item leaves the draft, with the "# stated already" comment
 // above it, and its evidence items join that file's entry, a flow mapping
 // each (with doc: when the draft's document is another). A relation whose
 // implied differs from the one stated is refused: the curator decides.
-func AcceptInto(name string, data []byte, all bool, ids []string, stated []RelationsFile) (*Accepted, error) {
+func Accept(name string, data []byte, all bool, ids []string, stated []RelationsFile) (*Accepted, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

@@ -206,7 +206,7 @@ func TestAccept(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a, err := loaders.Accept(tt.in, in, tt.all, tt.ids)
+			a, err := loaders.Accept(tt.in, in, tt.all, tt.ids, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -277,7 +277,7 @@ func TestAcceptRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := loaders.Accept("relations.yaml", []byte(tt.data), tt.all, tt.ids)
+			_, err := loaders.Accept("relations.yaml", []byte(tt.data), tt.all, tt.ids, nil)
 			if err == nil || err.Error() != tt.want {
 				t.Errorf("Accept = %v, want %q", err, tt.want)
 			}
@@ -384,10 +384,10 @@ func TestAcceptMoves(t *testing.T) {
 			m := fstest.MapFS{"draft.yaml": &fstest.MapFile{Data: draft}}
 			apply(t, m, tt.patches)
 			stated := []loaders.RelationsFile{{Name: "memo.yaml", Data: read("memo.yaml")}, {Name: "other.yaml", Data: read("other.yaml")}}
-			a, err := loaders.AcceptInto("draft.yaml", m["draft.yaml"].Data, tt.all, tt.ids, stated)
+			a, err := loaders.Accept("draft.yaml", m["draft.yaml"].Data, tt.all, tt.ids, stated)
 			if tt.err != "" || err != nil {
 				if err == nil || err.Error() != tt.err {
-					t.Fatalf("AcceptInto = %v, want %q", err, tt.err)
+					t.Fatalf("Accept = %v, want %q", err, tt.err)
 				}
 				return
 			}
