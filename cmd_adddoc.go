@@ -41,6 +41,7 @@ func cmdAddDocument(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.StringVar(&meta.date, "date", "", "date, YYYY-MM-DD (default: a \"Brussels, 13 June 2023\" line)")
 	fs.StringVar(&meta.author, "author", "", "author (default: the From: line)")
 	fs.StringVar(&meta.url, "url", "", "where the document is published (optional)")
+	as := fs.String("as", "", "read FILE as text, markdown, html or pdf (default: by its extension, and a .txt with Markdown in it as Markdown)")
 	var file string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		file, args = args[0], args[1:]
@@ -70,9 +71,27 @@ func cmdAddDocument(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 	}
 
-	doc, err := extract.Read(ctx, file)
-	if err != nil {
-		return err
+	var doc *extract.Doc
+	if *as != "" {
+		k, err := extract.ParseKind(*as)
+		if err != nil {
+			return fmt.Errorf("--as: %w", err)
+		}
+		if doc, err = extract.ReadAs(ctx, file, k); err != nil {
+			return err
+		}
+	} else {
+		var err error
+		if doc, err = extract.Read(ctx, file); err != nil {
+			return err
+		}
+	}
+	if len(doc.Signs) > 0 {
+		var why []string
+		for _, s := range doc.Signs {
+			why = append(why, fmt.Sprintf("line %d has %s", s.Line, s.What))
+		}
+		fmt.Fprintf(stderr, "%s: note: read as Markdown (%s); --as text keeps its markup as text\n", file, strings.Join(why, ", "))
 	}
 	keptName := *id + ".txt"
 	if doc.Kind == extract.Markdown {

@@ -60,6 +60,13 @@ func TestAddDocument(t *testing.T) {
 	if _, err := exec.LookPath("pdftotext"); err != nil && os.Getenv("DIGIDIP_TEST_CONSUMERS") != "1" {
 		havePDF = false
 	}
+	// The Markdown text under a .txt name, as the texts saved from the web are.
+	seed := filepath.Join(t.TempDir(), "002_council.txt")
+	if b, err := os.ReadFile("data/sources/council-2023.md"); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(seed, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		id, file, kept string
 		ids            []string // nil: those of council-2023.yaml
@@ -68,6 +75,7 @@ func TestAddDocument(t *testing.T) {
 	}{
 		{id: "council-md", file: "data/sources/council-2023.md", kept: "council-md.md", notes: true},
 		{id: "council-txt", file: "split/testdata/council-2023.txt", kept: "council-txt.txt"},
+		{id: "council-seed", file: seed, kept: "council-seed.md", notes: true},
 		{id: "test-html", file: "extract/testdata/conclusions.html", kept: "test-html.txt", ids: []string{"cover.1", "cover.2", "1", "2", "2.A", "2.B", "3", "4", "fn1"}},
 		// a plain text keeps what would be Markdown: the loader must not remove it
 		{id: "dashes", file: "split/testdata/dashes.txt", kept: "dashes.txt", ids: []string{"1", "2"}, args: []string{"--title", "Dashes"}},
@@ -80,6 +88,9 @@ func TestAddDocument(t *testing.T) {
 			out, errs, code := addDocument(t, append([]string{c.file, "--id", c.id, "--data", dir, "--short", "A test copy"}, c.args...)...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errs)
+			}
+			if wantNote := c.file == seed; strings.Contains(errs, ": note: read as Markdown (line ") != wantNote {
+				t.Errorf("said it read Markdown: %v, want %v:\n%s", !wantNote, wantNote, errs)
 			}
 			if strings.Contains(errs, ": warning: ") && !strings.Contains(errs, "warning: no ") {
 				t.Errorf("a split warning on a clean text:\n%s", errs)
@@ -156,17 +167,21 @@ func TestAddDocumentRefuses(t *testing.T) {
 	copyDir(t, "data", dir)
 	sources := filepath.Join(dir, "sources")
 	before := snapshot(t, sources)
-	for _, c := range []struct{ name, file, id, want string }{
-		{"empty file", "extract/testdata/empty.txt", "new-doc", "extract/testdata/empty.txt: empty file"},
-		{"binary file", "extract/testdata/nul.txt", "new-doc", "extract/testdata/nul.txt: binary file (NUL byte at offset 9)"},
-		{"not UTF-8", "extract/testdata/latin1.txt", "new-doc", "extract/testdata/latin1.txt: not UTF-8 text"},
-		{"no paragraph structure", "split/testdata/one-block.txt", "new-doc", "split/testdata/one-block.txt:1: no paragraph structure"},
-		{"existing id", "data/sources/council-2023.md", "council-2023", "document \"council-2023\" already exists: " + filepath.Join(sources, "council-2023.yaml")},
-		{"id not a slug", "data/sources/council-2023.md", "Council 2024", "--id \"Council 2024\" is not a kebab-case slug"},
-		{"missing file", "no/such/file.md", "new-doc", "no/such/file.md"},
+	for _, c := range []struct {
+		name, file, id, want string
+		args                 []string
+	}{
+		{"empty file", "extract/testdata/empty.txt", "new-doc", "extract/testdata/empty.txt: empty file", nil},
+		{"binary file", "extract/testdata/nul.txt", "new-doc", "extract/testdata/nul.txt: binary file (NUL byte at offset 9)", nil},
+		{"not UTF-8", "extract/testdata/latin1.txt", "new-doc", "extract/testdata/latin1.txt: not UTF-8 text", nil},
+		{"no paragraph structure", "split/testdata/one-block.txt", "new-doc", "split/testdata/one-block.txt:1: no paragraph structure", nil},
+		{"existing id", "data/sources/council-2023.md", "council-2023", "document \"council-2023\" already exists: " + filepath.Join(sources, "council-2023.yaml"), nil},
+		{"id not a slug", "data/sources/council-2023.md", "Council 2024", "--id \"Council 2024\" is not a kebab-case slug", nil},
+		{"missing file", "no/such/file.md", "new-doc", "no/such/file.md", nil},
+		{"unknown kind", "data/sources/council-2023.md", "new-doc", `--as: unknown kind "docx": text, markdown, html or pdf`, []string{"--as", "docx"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, errs, code := addDocument(t, c.file, "--id", c.id, "--data", dir)
+			_, errs, code := addDocument(t, append([]string{c.file, "--id", c.id, "--data", dir}, c.args...)...)
 			if code != 1 {
 				t.Errorf("exit %d, want 1", code)
 			}

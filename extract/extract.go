@@ -35,6 +35,30 @@ type Doc struct {
 	Kind  Kind
 	Text  string
 	Title string // HTML: its first <h1>, else its <title>
+	// Signs are why a .txt file was read as Markdown, so that the reader
+	// can be told and can say otherwise.
+	Signs []Sign
+}
+
+// Sign is a Markdown construct found on a line of a text file.
+type Sign struct {
+	Line int
+	What string
+}
+
+// ParseKind reads a kind as a flag gives it.
+func ParseKind(s string) (Kind, error) {
+	switch strings.ToLower(s) {
+	case "text", "txt", "plain":
+		return Plain, nil
+	case "markdown", "md":
+		return Markdown, nil
+	case "html", "htm":
+		return HTML, nil
+	case "pdf":
+		return PDF, nil
+	}
+	return 0, fmt.Errorf("unknown kind %q: text, markdown, html or pdf", s)
 }
 
 // ErrNoPdftotext says PDF support needs poppler-utils.
@@ -42,9 +66,47 @@ var ErrNoPdftotext = errors.New("reading a PDF needs pdftotext: install poppler-
 
 var mdSign = regexp.MustCompile(`(?m)^#{1,6}\s|\*\*|<sup>|\]\(`)
 
-// Read reads the file at name. Empty and binary files are refused, each
-// error naming the file.
+// mdSigns are the constructs that mark a .txt file as Markdown when two
+// kinds of them are found: texts saved from the web often carry a .txt name.
+var mdSigns = []struct {
+	what string
+	re   *regexp.Regexp
+}{
+	{"a heading", regexp.MustCompile(`^#{1,6} \S`)},
+	{"**bold**", regexp.MustCompile(`\*\*\S[^*]*\*\*`)},
+	{"a <sup> note mark", regexp.MustCompile(`<sup>[^<]{1,8}</sup>`)},
+	{"a [link](…)", regexp.MustCompile(`\[[^\]]+\]\([^)\s]*\)`)},
+}
+
+func markdownSigns(s string) []Sign {
+	var found []Sign
+	seen := make([]bool, len(mdSigns))
+	for i, line := range strings.Split(s, "\n") {
+		for k, m := range mdSigns {
+			if !seen[k] && m.re.MatchString(line) {
+				seen[k] = true
+				found = append(found, Sign{Line: i + 1, What: m.what})
+			}
+		}
+	}
+	if len(found) < 2 {
+		return nil
+	}
+	return found
+}
+
+// Read reads the file at name, its kind told by its extension and content.
+// Empty and binary files are refused, each error naming the file.
 func Read(ctx context.Context, name string) (*Doc, error) {
+	return read(ctx, name, -1)
+}
+
+// ReadAs reads the file at name as the kind given, whatever its name says.
+func ReadAs(ctx context.Context, name string, k Kind) (*Doc, error) {
+	return read(ctx, name, k)
+}
+
+func read(ctx context.Context, name string, as Kind) (*Doc, error) {
 	b, err := os.ReadFile(name)
 	if err != nil {
 		return nil, err
@@ -53,7 +115,7 @@ func Read(ctx context.Context, name string) (*Doc, error) {
 		return nil, fmt.Errorf("%s: empty file", name)
 	}
 	ext := strings.ToLower(filepath.Ext(name))
-	if ext == ".pdf" || bytes.HasPrefix(b, []byte("%PDF-")) {
+	if as == PDF || as < 0 && (ext == ".pdf" || bytes.HasPrefix(b, []byte("%PDF-"))) {
 		return readPDF(ctx, name)
 	}
 	if i := bytes.IndexByte(b, 0); i >= 0 {
@@ -63,12 +125,23 @@ func Read(ctx context.Context, name string) (*Doc, error) {
 		return nil, fmt.Errorf("%s: not UTF-8 text (invalid byte at offset %d)", name, invalidAt(b))
 	}
 	s := string(bytes.TrimPrefix(b, []byte("\ufeff")))
+	switch as {
+	case Plain:
+		return &Doc{Kind: Plain, Text: s}, nil
+	case Markdown:
+		return &Doc{Kind: Markdown, Text: s}, nil
+	case HTML:
+		return fromHTML(name, s)
+	}
 	switch {
 	case ext == ".html" || ext == ".htm" || ext == ".xhtml" || sniffHTML(s):
 		return fromHTML(name, s)
 	case ext == ".md" || ext == ".markdown":
 		return &Doc{Kind: Markdown, Text: s}, nil
 	case ext == ".txt":
+		if signs := markdownSigns(s); signs != nil {
+			return &Doc{Kind: Markdown, Text: s, Signs: signs}, nil
+		}
 		return &Doc{Kind: Plain, Text: s}, nil
 	case mdSign.MatchString(s):
 		return &Doc{Kind: Markdown, Text: s}, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -52,6 +53,26 @@ func TestKinds(t *testing.T) {
 		if d.Kind != c.want {
 			t.Errorf("%s read as %v, want %v", c.file, d.Kind, c.want)
 		}
+	}
+	// A .txt holding Markdown (headings, bold, note marks) is read as
+	// Markdown, saying why; asked for plain text, it stays plain.
+	md, err := os.ReadFile("../data/sources/council-2023.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt := filepath.Join(t.TempDir(), "council.txt")
+	if err := os.WriteFile(txt, md, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d, err := Read(context.Background(), txt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Kind != Markdown || len(d.Signs) < 2 || d.Signs[0].Line < 1 {
+		t.Errorf("%s read as %v with signs %v, want Markdown with two or more signs", txt, d.Kind, d.Signs)
+	}
+	if d, err := ReadAs(context.Background(), txt, Plain); err != nil || d.Kind != Plain || d.Signs != nil {
+		t.Errorf("read as plain text: %v %v", d, err)
 	}
 }
 

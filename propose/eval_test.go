@@ -13,13 +13,13 @@ type goldRelations struct {
 		Subject  string `yaml:"subject"`
 		Object   string `yaml:"object"`
 		Evidence []struct {
+			Doc  string `yaml:"doc"`
 			Para string `yaml:"para"`
 		} `yaml:"evidence"`
 	} `yaml:"relations"`
 }
 
-// triples are the (subject, object, paragraph) of a relations file.
-func goldTriples(t *testing.T, path string) map[[3]string]bool {
+func readGold(t *testing.T, path string) goldRelations {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -29,10 +29,38 @@ func goldTriples(t *testing.T, path string) map[[3]string]bool {
 	if err := yaml.Unmarshal(b, &g); err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
+	return g
+}
+
+// triples are the (subject, object, paragraph) of a relations file.
+func goldTriples(t *testing.T, path string) map[[3]string]bool {
+	t.Helper()
+	g := readGold(t, path)
 	out := map[[3]string]bool{}
 	for _, r := range g.Relations {
 		for _, e := range r.Evidence {
 			out[[3]string{r.Subject, r.Object, e.Para}] = true
+		}
+	}
+	return out
+}
+
+// goldByRelation is each curated relation's triples in its own document
+// (evidence a relation draws from another document left out), for the
+// figures counted per relation.
+func goldByRelation(t *testing.T, path, doc string) []map[[3]string]bool {
+	t.Helper()
+	g := readGold(t, path)
+	var out []map[[3]string]bool
+	for _, r := range g.Relations {
+		ts := map[[3]string]bool{}
+		for _, e := range r.Evidence {
+			if e.Doc == "" || e.Doc == doc {
+				ts[[3]string{r.Subject, r.Object, e.Para}] = true
+			}
+		}
+		if len(ts) > 0 {
+			out = append(out, ts)
 		}
 	}
 	return out

@@ -485,8 +485,15 @@ func (d *drafter) paragraph(p Paragraph, ss []sent) {
 		} else if !continuesRE.MatchString(st) {
 			current = nil
 		}
+		at := d.whereStated(current, s, text)
 		for _, c := range current {
-			d.commitment(p, s, c, anchored != nil, subj, called, callAt, callEnd)
+			own := s.start // the first of several opens with the sentence
+			for _, b := range at {
+				if b < at[c] {
+					own = at[c]
+				}
+			}
+			d.commitment(p, s, c, anchored != nil, subj, called, callAt, callEnd, own, owner(at, c))
 		}
 		// the constructions of the genre, outside a commitment's clause
 		if len(current) == 0 {
@@ -512,9 +519,84 @@ func (d *drafter) index(para string) int {
 	return -1
 }
 
+// whereStated is where, in a sentence stating several commitments, each
+// one's own words begin: "engage towards an agreement…, take part in the
+// work programme and make permanent the moratorium" is three commitments,
+// each with the entities of its own stretch of the sentence. Nil for one.
+func (d *drafter) whereStated(cs []string, s sent, text string) map[string]int {
+	if len(cs) < 2 {
+		return nil
+	}
+	type word struct {
+		at   int
+		stem string
+	}
+	var words []word
+	for _, m := range wordRE.FindAllStringIndex(text[s.start:s.end], -1) {
+		for w := range stems(text[s.start+m[0] : s.start+m[1]]) {
+			words = append(words, word{s.start + m[0], w})
+		}
+	}
+	at := map[string]int{}
+	for _, c := range cs {
+		name := stems(d.v.byID[c].Name)
+		best, bestN, bestLen := s.start, 0, 0
+		for i := range words {
+			if !name[words[i].stem] {
+				continue
+			}
+			// the name's words within a stretch a little longer than the
+			// name; of two stretches as full, the tighter
+			n, last, seen := 0, i, map[string]bool{}
+			for j := i; j < min(len(words), i+len(name)+4); j++ {
+				if w := words[j].stem; name[w] && !seen[w] {
+					seen[w] = true
+					n, last = n+1, j
+				}
+			}
+			if n > bestN || n == bestN && last-i < bestLen {
+				best, bestN, bestLen = words[i].at, n, last-i
+			}
+		}
+		at[c] = best
+	}
+	return at
+}
+
+// owner says whether an entity met at a place of the sentence belongs to
+// commitment c: to the commitment stated last before it, or to the first
+// when it comes before them all. An entity where a commitment's words
+// begin ("… with Africa, as well as to ensure that EU investment in
+// Africa") also closes the stretch before it.
+func owner(at map[string]int, c string) func(pos int) bool {
+	if at == nil {
+		return func(int) bool { return true }
+	}
+	return func(pos int) bool {
+		first, last, prev := -1, -1, -1
+		for _, a := range at {
+			if first < 0 || a < first {
+				first = a
+			}
+			if a <= pos && a > last {
+				last = a
+			}
+		}
+		for _, a := range at {
+			if a < last && a > prev {
+				prev = a
+			}
+		}
+		if last < 0 {
+			last = first
+		}
+		return at[c] == last || last == pos && at[c] == prev
+	}
+}
+
 // commitment relates commitment c to the issuer, the actors called on and
-// the entities of its clause.
-func (d *drafter) commitment(p Paragraph, s sent, c string, anchor bool, subj, called []span, callAt, callEnd int) {
+// the entities of its clause that it owns.
+func (d *drafter) commitment(p Paragraph, s sent, c string, anchor bool, subj, called []span, callAt, callEnd, own int, owns func(pos int) bool) {
 	text := p.Text
 	cs := span{id: c, kind: "COMMITMENT"}
 	from := s.start
@@ -536,6 +618,10 @@ func (d *drafter) commitment(p Paragraph, s sent, c string, anchor bool, subj, c
 		qs, qe := s.start, min(s.end, s.start+120)
 		if verbS >= 0 {
 			qe = max(verbE, min(s.end, verbE+60))
+		}
+		if own > s.start && own > verbE {
+			// one of several in the sentence: quoted from its own words
+			qs, qe = own, min(s.end, own+120)
 		}
 		d.add(p.ID, text, iss, cs, []string{"sets-out"}, qs, wordEnd(text, qe), verbS, verbE, "stated", 0.8, false)
 	}
@@ -565,7 +651,7 @@ func (d *drafter) commitment(p Paragraph, s sent, c string, anchor bool, subj, c
 		}
 	}
 	for _, o := range s.spans {
-		if o.start < from || isActor[o.id] {
+		if o.start < from || isActor[o.id] || !owns(o.start) {
 			continue
 		}
 		before := listCue[o.start]
