@@ -46,7 +46,7 @@ func fetch(t *testing.T, method, u, body, encoding string, hdr ...string) rawRes
 	}
 	req.Header.Set("Accept-Encoding", encoding)
 	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
+		req.Header.Add(hdr[i], hdr[i+1]) // a name given twice is sent on two lines
 	}
 	res, err := raw.Do(req)
 	if err != nil {
@@ -239,8 +239,31 @@ func TestCORSForFrontEnds(t *testing.T) {
 			t.Errorf("Access-Control-Allow-Headers %q lacks %s", allowed, h)
 		}
 	}
+	// as curl and older clients write them: capitalised, unsorted, spaced,
+	// one twice, over two header lines
+	curlish := fetch(t, "OPTIONS", srv.URL+"/graphql", "", "", "Origin", "https://app.example", "Access-Control-Request-Method", "POST",
+		"Access-Control-Request-Headers", "If-None-Match, Apollo-Require-Preflight, apollographql-client-name",
+		"Access-Control-Request-Headers", "X-Request-Id,  Content-Type, if-none-match")
+	if curlish.header.Get("Access-Control-Allow-Origin") != "https://app.example" {
+		t.Errorf("preflight with the names as curl writes them: %d, headers %v", curlish.status, curlish.header)
+	}
+	if got := curlish.header.Get("Access-Control-Allow-Headers"); got != "apollo-require-preflight,apollographql-client-name,content-type,if-none-match,x-request-id" {
+		t.Errorf("Access-Control-Allow-Headers %q", got)
+	}
 	if r := preflight("https://evil.example"); r.header.Get("Access-Control-Allow-Origin") != "" || r.header.Get("Access-Control-Allow-Headers") != "" {
 		t.Errorf("a foreign origin got CORS headers: %v", r.header)
+	}
+	for _, bad := range []string{"X-Not-Allowed", "content-type," + strings.Repeat("x-a,", 70)} {
+		r := fetch(t, "OPTIONS", srv.URL+"/graphql", "", "", "Origin", "https://app.example", "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", bad)
+		if r.header.Get("Access-Control-Allow-Origin") != "" {
+			t.Errorf("preflight asking %.40q was allowed", bad)
+		}
+	}
+	// without --cors-origins a preflight is told how to allow an origin
+	closed, _ := newServer(t, st, server.Config{})
+	r = fetch(t, "OPTIONS", closed.URL+"/graphql", "", "", "Origin", "https://app.example", "Access-Control-Request-Method", "POST")
+	if r.status != http.StatusForbidden || !strings.Contains(string(r.body), "--cors-origins") || r.header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight to a server without CORS: %d %q %v", r.status, r.body, r.header)
 	}
 	get := fetch(t, "GET", srv.URL+"/graphql?query="+url.QueryEscape(`{ stats { entities } }`), "", "", "Origin", "https://app.example")
 	exposed := strings.ToLower(strings.Join(get.header.Values("Access-Control-Expose-Headers"), ","))
