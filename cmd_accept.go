@@ -132,7 +132,11 @@ func cmdAccept(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	kind := a.Accepted[0].Kind
 	fmt.Fprintf(stdout, "%s: accepted %s, %d still proposed\n", file, count(len(a.Accepted), kind), len(a.Left()))
 	for _, m := range a.Moves {
-		fmt.Fprintf(stdout, "moved %s of %s to %s:%d\n", count(m.Quotes, "quote"), m.ID, m.File, m.At)
+		states := ""
+		if m.States {
+			states = ", where it is now stated (implied: false)"
+		}
+		fmt.Fprintf(stdout, "moved %s of %s to %s:%d%s\n", count(m.Quotes, "quote"), m.ID, m.File, m.At, states)
 	}
 	if len(others) > 0 {
 		fmt.Fprintf(stdout, "%d other problem(s) in %s, none in the items accepted: digidip check --data %s lists them\n", len(others), root, d.dir)

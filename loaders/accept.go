@@ -64,8 +64,10 @@ func (a *Accepted) Left() []Item {
 // (in the loader's order) states already is moved there rather than stated
 // twice: its item leaves the draft, with the "# stated already" comment
 // above it, and its evidence items join that file's entry, a flow mapping
-// each (with doc: when the draft's document is another). A relation whose
-// implied differs from the one stated is refused: the curator decides.
+// each (with doc: when the draft's document is another). A relation
+// stated in one text and only implied in another is stated: evidence that
+// states what the other file has as implied: true turns it to false there,
+// and implied evidence joins a stated relation as it is.
 func Accept(name string, data []byte, all bool, ids []string, stated []RelationsFile) (*Accepted, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -142,11 +144,7 @@ func Accept(name string, data []byte, all bool, ids []string, stated []Relations
 			continue
 		}
 		other := stated[to.file].Name
-		if implied(n) != implied(to.node) {
-			refused = append(refused, fmt.Sprintf("%s:%d: relation %s is implied: %t here, implied: %t where it is stated already (%s:%d): make them agree, then accept", name, n.Line, a.Items[i].ID, implied(n), implied(to.node), other, to.node.Line))
-			continue
-		}
-		p := pending{id: a.Items[i].ID, to: to}
+		p := pending{id: a.Items[i].ID, to: to, states: implied(to.node) && !implied(n)}
 		if ev := value(n, "evidence"); ev != nil && ev.Kind == yaml.SequenceNode {
 			for _, en := range ev.Content {
 				s, err := flowEvidence(en, draftDoc, to.doc)
@@ -167,7 +165,7 @@ func Accept(name string, data []byte, all bool, ids []string, stated []Relations
 		}
 		moves[to.file] = append(moves[to.file], p)
 		moved[i] = true
-		a.Moves = append(a.Moves, Move{ID: p.id, Line: n.Line, Quotes: len(p.items), File: other, At: to.node.Line})
+		a.Moves = append(a.Moves, Move{ID: p.id, Line: n.Line, Quotes: len(p.items), File: other, At: to.node.Line, States: p.states})
 	}
 	if len(refused) > 0 {
 		return nil, fmt.Errorf("%s", strings.Join(refused, "\n"))

@@ -25,6 +25,7 @@ type Move struct {
 	Quotes int
 	File   string // the file that states it
 	At     int    // the relation's first line there, as written
+	States bool   // the move turned implied: true there to false
 }
 
 // Edit is another relations file as accepting a draft writes it.
@@ -299,7 +300,7 @@ func moveTo(files []RelationsFile, roots []*yaml.Node, moves map[int][]pending) 
 		}
 		e := newLineEditor(f.Data)
 		nodes, _, _ := graphItems(roots[i])
-		want := map[string]int{}
+		want, stated := map[string]int{}, map[string]bool{}
 		for _, p := range ps {
 			limit := len(e.lines)
 			for x, n := range nodes {
@@ -310,7 +311,13 @@ func moveTo(files []RelationsFile, roots []*yaml.Node, moves map[int][]pending) 
 			if err := e.addEvidence(p.to.node, limit, p.items, p.from); err != nil {
 				return nil, fmt.Errorf("%s:%d: cannot add the evidence of %s by editing lines: %v; add it there by hand", f.Name, p.to.node.Line, p.id, err)
 			}
+			if p.states {
+				if err := e.replaceScalar(value(p.to.node, "implied"), "false"); err != nil {
+					return nil, fmt.Errorf("%s:%d: cannot set implied: false on %s by editing its line: %v; set it by hand", f.Name, p.to.node.Line, p.id, err)
+				}
+			}
 			want[p.id] = len(value(p.to.node, "evidence").Content) + len(p.items)
+			stated[p.id] = p.states
 		}
 		data, from := e.edited()
 		var doc yaml.Node
@@ -327,6 +334,9 @@ func moveTo(files []RelationsFile, roots []*yaml.Node, moves map[int][]pending) 
 				if ev := value(n, "evidence"); ev == nil || len(ev.Content) != w {
 					return nil, fmt.Errorf("%s:%d: adding the evidence of %s did not give it %d evidence items: add it by hand", f.Name, n.Line, id, w)
 				}
+				if stated[id] && implied(n) {
+					return nil, fmt.Errorf("%s:%d: %s is still implied: set implied: false by hand", f.Name, n.Line, id)
+				}
 				delete(want, id)
 			}
 		}
@@ -340,10 +350,25 @@ func moveTo(files []RelationsFile, roots []*yaml.Node, moves map[int][]pending) 
 
 // pending is evidence of an accepted relation to move to another file.
 type pending struct {
-	id    string
-	to    stated
-	items []string // flow mappings
-	from  []int    // their draft lines
+	id     string
+	to     stated
+	items  []string // flow mappings
+	from   []int    // their draft lines
+	states bool     // the evidence states what the file has as implied
+}
+
+// replaceScalar writes text in place of a plain scalar's value, on its line.
+func (e *lineEditor) replaceScalar(v *yaml.Node, text string) error {
+	if v == nil || v.Kind != yaml.ScalarNode || v.Style != 0 {
+		return fmt.Errorf("not a plain scalar")
+	}
+	l := e.lines[v.Line-1]
+	k := byteAt(l, v.Column)
+	if !strings.HasPrefix(l[k:], v.Value) {
+		return fmt.Errorf("%q is not where the parser found it", v.Value)
+	}
+	e.lines[v.Line-1] = l[:k] + text + l[k+len(v.Value):]
+	return nil
 }
 
 // newLine is the line of an edited file that line old of the original

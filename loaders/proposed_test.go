@@ -357,6 +357,7 @@ func TestAcceptMoves(t *testing.T) {
 		golden  string // prefix of the goldens: golden.draft.golden, ...
 		moves   []string
 		err     string
+		other   []patch // of other.yaml
 	}{
 		{name: "stated in a block list, another document's", ids: []string{"council/calls-on/commission"}, golden: "block",
 			moves: []string{"council/calls-on/commission (line 7): 2 to memo.yaml:3"}},
@@ -370,10 +371,17 @@ func TestAcceptMoves(t *testing.T) {
 		{name: "every relation moved: the list is left empty", all: true, golden: "emptied",
 			draft: "doc: memo-2\nrelations:   # all stated already\n  - {subject: eib, predicate: funds, object: d4d-hub, implied: true, status: proposed, evidence: [{para: \"1\", quote: \"the EIB\"}]}\n",
 			moves: []string{"eib/funds/d4d-hub (line 3): 1 to other.yaml:4"}},
-		{name: "implied differs", all: true, patches: []patch{{"draft.yaml", impliedHere, "    implied: true\n" + impliedHere}},
-			err: "draft.yaml:28: relation d4d-hub/partners-with/lulea-university is implied: true here, implied: false where it is stated already (memo.yaml:13): make them agree, then accept"},
-		{name: "implied differs, an item of its own", all: true, patches: []patch{{"draft.yaml", "object: d4d-hub, implied: true,", "object: d4d-hub,"}},
-			err: "draft.yaml:26: relation eib/funds/d4d-hub is implied: false here, implied: true where it is stated already (other.yaml:4): make them agree, then accept"},
+		// a relation stated in one text and implied in another is stated
+		{name: "implied here, stated there: stays stated", ids: []string{"d4d-hub/partners-with/lulea-university"}, golden: "spaced",
+			patches: []patch{{"draft.yaml", impliedHere, "    implied: true\n" + impliedHere}},
+			moves:   []string{"d4d-hub/partners-with/lulea-university (line 28): 1 to memo.yaml:13"}},
+		{name: "stated here, implied there: stated there now", ids: []string{"eib/funds/d4d-hub"}, golden: "stated",
+			patches: []patch{{"draft.yaml", "object: d4d-hub, implied: true,", "object: d4d-hub,"}},
+			moves:   []string{"eib/funds/d4d-hub (line 26): 2 to other.yaml:4, now stated"}},
+		{name: "implied written so that no line edit can set it", ids: []string{"eib/funds/d4d-hub"},
+			patches: []patch{{"draft.yaml", "object: d4d-hub, implied: true,", "object: d4d-hub,"}},
+			other:   []patch{{"other.yaml", "    implied: true\n", "    implied: !!bool true\n"}},
+			err:     "other.yaml:4: cannot set implied: false on eib/funds/d4d-hub by editing its line: not a plain scalar; set it by hand"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -383,7 +391,9 @@ func TestAcceptMoves(t *testing.T) {
 			}
 			m := fstest.MapFS{"draft.yaml": &fstest.MapFile{Data: draft}}
 			apply(t, m, tt.patches)
-			stated := []loaders.RelationsFile{{Name: "memo.yaml", Data: read("memo.yaml")}, {Name: "other.yaml", Data: read("other.yaml")}}
+			o := fstest.MapFS{"other.yaml": &fstest.MapFile{Data: read("other.yaml")}}
+			apply(t, o, tt.other)
+			stated := []loaders.RelationsFile{{Name: "memo.yaml", Data: read("memo.yaml")}, {Name: "other.yaml", Data: o["other.yaml"].Data}}
 			a, err := loaders.Accept("draft.yaml", m["draft.yaml"].Data, tt.all, tt.ids, stated)
 			if tt.err != "" || err != nil {
 				if err == nil || err.Error() != tt.err {
@@ -393,7 +403,11 @@ func TestAcceptMoves(t *testing.T) {
 			}
 			var got []string
 			for _, mv := range a.Moves {
-				got = append(got, fmt.Sprintf("%s (line %d): %d to %s:%d", mv.ID, mv.Line, mv.Quotes, mv.File, mv.At))
+				m := fmt.Sprintf("%s (line %d): %d to %s:%d", mv.ID, mv.Line, mv.Quotes, mv.File, mv.At)
+				if mv.States {
+					m += ", now stated"
+				}
+				got = append(got, m)
 			}
 			if !reflect.DeepEqual(got, tt.moves) {
 				t.Errorf("moves %q, want %q", got, tt.moves)
