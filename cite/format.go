@@ -41,14 +41,23 @@ func (f Format) MediaType() string {
 	return mediaTypes[f]
 }
 
-// ParseFormat finds a format by its name, case aside.
+// aliases are the other names tools give the formats: citation.js's
+// "csl", the file extensions, the Web Annotation's own name.
+var aliases = map[string]Format{
+	"csl": CSLJSON, "csljson": CSLJSON, "csl+json": CSLJSON, "citeproc": CSLJSON,
+	"bib": BibTeX, "txt": Text, "plain": Text,
+	"web-annotation": WebAnnotation, "webannotation": WebAnnotation, "anno": WebAnnotation,
+}
+
+// ParseFormat finds a format by its name or an alias, case aside.
 func ParseFormat(name string) (Format, bool) {
 	for _, f := range Formats {
 		if strings.EqualFold(name, string(f)) {
 			return f, true
 		}
 	}
-	return "", false
+	f, ok := aliases[strings.ToLower(name)]
+	return f, ok
 }
 
 // FormatNames lists the formats' names, joined by sep, for a message.

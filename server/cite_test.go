@@ -47,6 +47,8 @@ func TestCiteHTTP(t *testing.T) {
 		{"ris by Accept, q-values", claim.ID, "application/x-bibtex;q=0.5, application/x-research-info-systems", 200, "application/x-research-info-systems", "TY  - GOVDOC"},
 		{"annotation by Accept", claim.ID, annotation, 200, "application/ld+json", `"type": "TextPositionSelector"`},
 		{"ld+json without a profile", claim.ID, "application/ld+json", 200, "application/ld+json", `"source": "http://` + strings.TrimPrefix(srv.URL, "http://") + `/read/council-2023#7"`},
+		{"format= by citation.js's name", claim.ID + "?format=csl", "", 200, "application/vnd.citationstyles.csl+json", `"id": "` + claim.ID + `"`},
+		{"format= by a file extension", claim.ID + "?format=BIB", "", 200, "application/x-bibtex", "@techreport{"},
 		{"format= wins over Accept", claim.ID + "?format=bibtex", "application/x-research-info-systems", 200, "application/x-bibtex", "@techreport{"},
 		{"evidence id", evidence + "?format=text", "", 200, "text/plain", claim.ID},
 		{"relation id, all its quotes", many + "?format=ris", "", 200, "application/x-research-info-systems", "SE  - paragraph 4.H"},
