@@ -49,9 +49,8 @@ func Candidates(v *Vocabulary, doc *Document) []Candidate {
 	byName := map[string]*Candidate{}
 	var order []string
 	addC := func(p Paragraph, s, e int, name string, aliases []string, conf float64) {
-		name = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(name, "the "), "The "))
-		name = strings.Trim(name, " ,.;:'’")
-		if len(name) < 2 || known[strings.ToLower(name)] || nameStop[strings.ToLower(name)] {
+		name = bare(name)
+		if len(name) < 2 || known[strings.ToLower(name)] || nameStop[strings.ToLower(name)] || dateOrCode(name) || reference(name) {
 			return
 		}
 		// a name the matcher already finds whole is known
@@ -70,7 +69,7 @@ func Candidates(v *Vocabulary, doc *Document) []Candidate {
 			c.Confidence = conf
 		}
 		for _, a := range aliases {
-			if !known[strings.ToLower(a)] && !contains(c.Aliases, a) {
+			if a = bare(a); !known[strings.ToLower(a)] && !contains(c.Aliases, a) {
 				c.Aliases = append(c.Aliases, a)
 			}
 		}
@@ -87,6 +86,9 @@ func Candidates(v *Vocabulary, doc *Document) []Candidate {
 			return false
 		}
 		for _, mm := range acronymRE.FindAllStringSubmatchIndex(t, -1) {
+			if insideKnown(known, mm[4], mm[5]) {
+				continue // the "(D4D)" of the known "Digital for Development (D4D) Hub"
+			}
 			name, acr := t[mm[2]:mm[3]], t[mm[4]:mm[5]]
 			addC(p, mm[0], mm[1], name, []string{name, acr}, 0.9)
 		}
@@ -131,6 +133,9 @@ func Candidates(v *Vocabulary, doc *Document) []Candidate {
 			addC(p, ch[0], ch[1], t[ch[0]:ch[1]], []string{t[ch[0]:ch[1]]}, 0.3)
 		}
 		for _, mm := range singleRE.FindAllStringIndex(t, -1) {
+			if p.ID == "header" {
+				break // a letterhead's lone capitals are filing codes (CYBER, RELEX)
+			}
 			w := t[mm[0]:mm[1]]
 			if !boundaryBefore(t, mm[0]) || !boundaryAfter(t, mm[1]) {
 				continue
@@ -163,6 +168,47 @@ func Candidates(v *Vocabulary, doc *Document) []Candidate {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Confidence > out[j].Confidence })
 	return out
 }
+
+// bare is a name without the article it opens with and the punctuation
+// around it.
+func bare(name string) string {
+	name = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(name, "the "), "The "))
+	return strings.Trim(name, " ,.;:'’")
+}
+
+// dateOrCode says whether a name is a date ("13 June 2023", "June 2023")
+// or a register code ("REV 1", "CYBER 160 COPS 313"): a fact of the
+// document or a filing mark, not an entity.
+func dateOrCode(name string) bool {
+	ws := strings.Fields(name)
+	digits, lower, month := 0, false, false
+	for _, w := range ws {
+		if strings.Trim(w, "0123456789/.-") == "" {
+			digits++
+		}
+		month = month || months[w]
+		lower = lower || strings.ToUpper(w) != w
+	}
+	return month && digits > 0 && digits+1 >= len(ws) || !lower && digits > 0
+}
+
+// reference says whether a phrase points at something rather than names
+// it ("This Revision", "These Partnerships"), or is a broken piece of a
+// quoted mark ("A' ITEM NOTE" of "'I/A' ITEM NOTE").
+func reference(name string) bool {
+	ws := strings.Fields(name)
+	if determiners[strings.ToLower(ws[0])] {
+		return true
+	}
+	for _, w := range ws {
+		if strings.HasPrefix(w, "'") || len(w) <= 2 && strings.HasSuffix(w, "'") {
+			return true
+		}
+	}
+	return false
+}
+
+var determiners = set("this these that those its their our")
 
 // trimStops drops the function words a phrase opens or ends with.
 func trimStops(s string) string {

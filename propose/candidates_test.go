@@ -140,3 +140,31 @@ func dropEntities(t *testing.T, dir string, removed map[string]bool) {
 		}
 	}
 }
+
+// Dates, register codes, pointing phrases and broken quote marks are not
+// names; names with digits, capitals or a plural possessive are.
+func TestNotNames(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		not  bool
+	}{
+		{"June 2023", true},
+		{"13 June 2023", true},
+		{"REV 1", true},
+		{"10603/1/23", true},
+		{"CYBER 160 COPS 313 POLMIL 148", true},
+		{"This Revision", true},
+		{"These Partnerships", true},
+		{"A' ITEM NOTE", true},
+		{"Horizon 2020", false},
+		{"G7", false},
+		{"5G", false},
+		{"EU-US TTC", false},
+		{"EU Cyber Ambassadors' Network", false},
+		{"June Initiative", false},
+	} {
+		if got := dateOrCode(c.name) || reference(c.name); got != c.not {
+			t.Errorf("%q: not a name %v, want %v", c.name, got, c.not)
+		}
+	}
+}
